@@ -1,0 +1,183 @@
+"""`grader`: the command line, a thin shell over grader.service."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from grader.db.session import default_database_url, upgrade
+from grader.discover import discover
+from grader.i18n import Lang
+from grader.service import GradedSubmission, default_workers, open_grader
+from grader.specs.loader import SpecError, load_catalog
+from grader.specs.models import ExerciseSpec
+
+FORMATS = click.Choice(["json", "csv", "table"])
+LANGS = click.Choice(["es", "en"])
+
+
+def _catalog_or_exit(exercises_dir: Path | None) -> Any:
+    try:
+        return load_catalog(exercises_dir) if exercises_dir else load_catalog()
+    except SpecError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.version_option(package_name="grader")
+def main() -> None:
+    """Califica ejercicios y exámenes de Keras / Grades Keras exercises and quizzes."""
+
+
+def _table(rows: list[GradedSubmission], lang: Lang) -> str:
+    lines = [f"{'student':<20} {'status':<7} {'score':>11}  details"]
+    for row in rows:
+        res = row.result
+        if res.status == "error":
+            detail = res.error.get(lang) if res.error else ""
+        else:
+            detail = ", ".join(res.failed_check_ids()) or "ok"
+            if row.reused:
+                detail += " (reused)"
+        lines.append(f"{row.student:<20} {res.status:<7} {res.score:>5g}/{res.max_score:<5g}  {detail}")
+    return "\n".join(lines)
+
+
+def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
+    if fmt == "table":
+        click.echo(_table(rows, lang))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["student", "exercise", "path", "status", "score", "max_score", "failed_checks", "error"])
+        for row in rows:
+            res = row.result
+            writer.writerow([row.student, row.exercise, row.path, res.status, res.score, res.max_score,
+                             " ".join(res.failed_check_ids()), res.error.get(lang) if res.error else ""])
+
+
+@main.command()
+@click.argument("exercise_id")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="Output format.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Parallel gradings [default: cores].")
+@click.option("--db", "db_url", default=None, help="Database URL [default: GRADER_DATABASE_URL or SQLite].")
+@click.option("--force", is_flag=True, help="Grade again even if this source was graded for this spec version.")
+@click.option("--lang", type=LANGS, default="es", show_default=True, help="Language of messages.")
+@click.option("--exercises-dir", type=click.Path(path_type=Path, file_okay=False), default=None, hidden=True)
+def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | None, db_url: str | None,
+          force: bool, lang: Lang, exercises_dir: Path | None) -> None:
+    """Grade EXERCISE_ID submissions in PATHS (files, folders of files, folders of student folders)."""
+    catalog = _catalog_or_exit(exercises_dir)
+    try:
+        catalog.get(exercise_id)
+    except KeyError as exc:
+        raise click.UsageError(exc.args[0]) from None
+    try:
+        found = discover(list(paths))
+    except (FileNotFoundError, PermissionError) as exc:
+        raise click.UsageError(str(exc)) from None
+    if not found:
+        raise click.UsageError(f"no .py or .ipynb submissions found in: {', '.join(map(str, paths))}")
+    total, done = len(found), 0
+
+    def progress(row: GradedSubmission) -> None:
+        nonlocal done
+        done += 1
+        res = row.result
+        what = f"{res.score:g}/{res.max_score:g}" if res.status == "graded" else "error"
+        click.echo(f"[{done}/{total}] {row.student}: {what} ({res.duration_s:.1f} s)", err=True)
+        if fmt == "json":  # one line per submission as soon as it is done: a crash later loses nothing
+            click.echo(json.dumps(row.to_public(lang), ensure_ascii=False))
+
+    with open_grader(database_url=db_url or default_database_url(), workers=workers or default_workers(),
+                     exercises_dir=exercises_dir) as grader:
+        rows = grader.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
+    if fmt != "json":
+        _print(rows, fmt, lang)
+
+
+@main.group()
+def exercises() -> None:
+    """List, show and validate the exercise catalog."""
+
+
+@exercises.command("list")
+@click.option("--lang", type=LANGS, default="es", show_default=True)
+def list_exercises(lang: Lang) -> None:
+    """One line per exercise: id, points, title."""
+    for spec in _catalog_or_exit(None).specs.values():
+        click.echo(f"{spec.id:<28} {spec.max_score:>4g} pts  {spec.title.get(lang)}")
+
+
+def public_view(spec: ExerciseSpec, lang: Lang) -> dict[str, Any]:
+    """What a student may see of an exercise: never check parameters or reference material."""
+    return {
+        "id": spec.id, "title": spec.title.get(lang), "statement": spec.statement.get(lang), "source": spec.source,
+        "starter_code": spec.starter.code, "data": spec.starter.data, "variables": spec.grade,
+        "max_score": spec.max_score,
+        "checks": [{"id": c.id, "points": c.points, "hint": c.hint.get(lang) if c.hint else None}
+                   for c in spec.checks],
+    }
+
+
+@exercises.command("show")
+@click.argument("exercise_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", type=LANGS, default="es", show_default=True)
+def show(exercise_id: str, fmt: str, lang: Lang) -> None:
+    """Show one exercise's statement, starter code and checks."""
+    try:
+        spec = _catalog_or_exit(None).get(exercise_id)
+    except KeyError as exc:
+        raise click.UsageError(exc.args[0]) from None
+    view = public_view(spec, lang)
+    if fmt == "json":
+        click.echo(json.dumps(view, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{view['id']}: {view['title']} ({view['max_score']:g} pts)\n[{view['source']}]\n")
+    click.echo(view["statement"])
+    if view["starter_code"]:
+        click.echo("Starter:\n" + view["starter_code"])
+    for check in view["checks"]:
+        click.echo(f"  - {check['id']} ({check['points']:g} pts)")
+
+
+@exercises.command("validate")
+@click.option("--only", multiple=True, help="Validate only these exercise ids.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None)
+def validate(only: tuple[str, ...], workers: int | None) -> None:
+    """Grade every reference solution (must be 100%) and known-wrong example (must fail the named checks)."""
+    from grader.validate import validate_catalog
+
+    catalog = _catalog_or_exit(None)
+    unknown = [i for i in only if i not in catalog.specs]
+    if unknown:
+        raise click.UsageError(f"unknown exercise ids: {', '.join(unknown)}")
+    with open_grader(database_url=None, workers=workers) as grader:
+        verdicts = validate_catalog(grader=grader, only=list(only) or None)
+    for v in verdicts:
+        mark = "ok  " if v.ok else "FAIL"
+        click.echo(f"{mark} {v.exercise:<28} {v.file:<50} {v.score:g}/{v.max_score:g}  {v.detail}")
+    bad = [v for v in verdicts if not v.ok]
+    click.echo(f"{len(verdicts) - len(bad)} ok, {len(bad)} failed", err=True)
+    if bad:
+        sys.exit(1)
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.option("--db", "db_url", default=None, help="Database URL [default: GRADER_DATABASE_URL or SQLite].")
+def db_upgrade(db_url: str | None) -> None:
+    """Apply every Alembic migration."""
+    url = db_url or default_database_url()
+    upgrade(url=url)
+    click.echo(f"database at head: {url}")

@@ -1,0 +1,180 @@
+"""ORM models of the grading database: who submitted what, against which spec, and what came out.
+
+Automatic gradings are append-only by design: a regrade adds a row, and manual overrides (a later issue)
+will live in their own table so that the machine's verdict always stays inspectable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+GradingStatus = Literal["queued", "running", "graded", "error"]
+GRADING_STATUSES: tuple[GradingStatus, ...] = ("queued", "running", "graded", "error")
+FINISHED_STATUSES: tuple[GradingStatus, ...] = ("graded", "error")
+
+# Explicit constraint names keep migrations deterministic across backends and make SQLite batch
+# operations (which must name what they drop) possible later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time as a timezone-aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the backend stores.
+
+    SQLite keeps no offset and hands back naive values; PostgreSQL returns the session time zone. Both are
+    normalised here so that deadline comparisons never mix naive and aware datetimes.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes (their zone is a guess) and convert aware ones to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC timestamp column; attach a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to values read back without an offset (SQLite)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base carrying the shared metadata and naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Student(Base):
+    """A person who submits work, identified by a stable external id (roster id, folder name...)."""
+
+    __tablename__ = "students"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submissions: Mapped[list[Submission]] = relationship(back_populates="student")
+
+
+class Exercise(Base):
+    """An exercise of the course, independent of how its spec evolves."""
+
+    __tablename__ = "exercises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[ExerciseVersion]] = relationship(back_populates="exercise")
+    submissions: Mapped[list[Submission]] = relationship(back_populates="exercise")
+
+
+class ExerciseVersion(Base):
+    """One exact spec of an exercise; a grading points here so it stays reproducible after spec edits."""
+
+    __tablename__ = "exercise_versions"
+    __table_args__ = (UniqueConstraint("exercise_id", "spec_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The unique constraint above leads with exercise_id, so it already serves as the FK index.
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"))
+    spec_hash: Mapped[str] = mapped_column(String(64))
+    spec_json: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    exercise: Mapped[Exercise] = relationship(back_populates="versions")
+    gradings: Mapped[list[Grading]] = relationship(back_populates="exercise_version")
+
+
+class Submission(Base):
+    """A file as received, byte for byte, even when it is not valid UTF-8."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        # Serves "this student's submissions for this exercise" and reuse lookups by student.
+        Index(None, "student_id", "exercise_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+    source_hash: Mapped[str] = mapped_column(String(64), index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    student: Mapped[Student] = relationship(back_populates="submissions")
+    exercise: Mapped[Exercise] = relationship(back_populates="submissions")
+    gradings: Mapped[list[Grading]] = relationship(back_populates="submission")
+
+
+class Grading(Base):
+    """One automatic grading run of a submission against an exercise version.
+
+    Status, scores and the Spanish error are copied out of `result_json` so listings can filter and sort
+    without parsing JSON; `result_json` remains the full record.
+    """
+
+    __tablename__ = "gradings"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'graded', 'error')",
+            name="status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    exercise_version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    max_score: Mapped[float] = mapped_column(Float, default=0.0)
+    # Null only while queued or running: there is no result yet.
+    result_json: Mapped[dict[str, Any] | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    logs: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    graded_at: Mapped[datetime | None] = mapped_column()
+
+    submission: Mapped[Submission] = relationship(back_populates="gradings")
+    exercise_version: Mapped[ExerciseVersion] = relationship(back_populates="gradings")

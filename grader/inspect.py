@@ -1,0 +1,213 @@
+"""Trusted inspection: rebuild the student's model from its JSON config and read plain facts from it.
+
+The config is walked as plain data first and refused when it names anything outside Keras' own public
+classes (Lambda layers, custom classes, functions from other modules); only then is it deserialized,
+always with `safe_mode=True`, no custom objects, never from `.h5`. Nothing the student wrote runs here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.facts import (
+    CallbackFacts,
+    CompileFacts,
+    FitCallFacts,
+    LayerFacts,
+    MissingFacts,
+    ModelFacts,
+    RefusedFacts,
+    RegularizerFacts,
+    StudentError,
+    ValueFacts,
+    VariableFacts,
+)
+from grader.i18n import t
+from grader.normalize import (
+    canonical_activation,
+    canonical_loss,
+    canonical_metric,
+    canonical_optimizer,
+    snake_case,
+)
+
+REFUSED_CLASSES = frozenset({"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})
+
+
+class UnsafeConfig(ValueError):
+    """The config names something the grader will not rebuild; the message says what."""
+
+
+def check_plain_keras(node: Any, path: str = "config") -> None:
+    """Walk a serialized Keras object and refuse anything that is not a built-in Keras class."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            check_plain_keras(item, f"{path}[{i}]")
+        return
+    if not isinstance(node, dict):
+        return
+    if "class_name" in node:
+        cls, module = str(node.get("class_name")), str(node.get("module") or "keras")
+        if cls in REFUSED_CLASSES:
+            raise UnsafeConfig(f"{cls} ({path})")
+        if not module.startswith("keras"):
+            raise UnsafeConfig(f"{module}.{cls} ({path})")
+        registered = node.get("registered_name")
+        if registered not in (None, cls) and not str(registered).startswith("keras"):
+            raise UnsafeConfig(f"{registered} ({path})")
+    for key, value in node.items():
+        if key == "activation" and not isinstance(value, str | dict | type(None)):
+            raise UnsafeConfig(f"activation ({path})")
+        check_plain_keras(value, f"{path}.{key}")
+
+
+def rebuild_model(config: dict[str, Any]) -> Any:
+    """A Keras model from its JSON config, refused unless it is made of plain Keras classes only."""
+    import keras
+
+    check_plain_keras(config)
+    model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    if not isinstance(model, keras.Model):
+        raise UnsafeConfig(type(model).__name__)
+    return model
+
+
+def _count(weights: list[Any]) -> int:
+    return int(sum(int(np.prod(w.shape)) for w in weights))
+
+
+def _shape(shape: Any) -> list[int | None] | None:
+    try:
+        return [None if d is None else int(d) for d in shape]
+    except (TypeError, ValueError):
+        return None
+
+
+def layer_facts(layer: Any, built: bool) -> LayerFacts:
+    """Facts of one rebuilt layer."""
+    activation = getattr(layer, "activation", None)
+    reg = getattr(layer, "kernel_regularizer", None)
+    weights = layer.weights if built else []
+    output_shape = None
+    if built:
+        try:
+            output_shape = _shape(layer.output.shape)[1:]  # type: ignore[index]
+        except (AttributeError, ValueError, TypeError):
+            output_shape = None
+    return LayerFacts(
+        class_name=type(layer).__name__,
+        name=layer.name,
+        units=int(layer.units) if isinstance(getattr(layer, "units", None), int) else None,
+        activation=canonical_activation(getattr(activation, "__name__", None)) if activation is not None else None,
+        rate=float(layer.rate) if isinstance(getattr(layer, "rate", None), float | int) else None,
+        output_shape=output_shape,
+        params=_count(weights),
+        trainable_params=_count(layer.trainable_weights) if built else 0,
+        # A container whose weights are all frozen counts as frozen, whatever its own flag says.
+        trainable=bool(layer.trainable_weights) if weights else bool(layer.trainable),
+        kernel_regularizer=RegularizerFacts(
+            class_name=type(reg).__name__, l1=float(getattr(reg, "l1", 0.0) or 0.0),
+            l2=float(getattr(reg, "l2", 0.0) or 0.0),
+        ) if reg is not None else None,
+    )
+
+
+def _name_of(item: Any) -> str:
+    """The name inside a serialized loss/metric/optimizer entry (string or {class_name, config})."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        if item.get("class_name") == "function":
+            return str(item.get("config"))
+        return str(item.get("class_name"))
+    return repr(item)
+
+
+def compile_facts(compile_config: dict[str, Any]) -> CompileFacts:
+    """Normalised loss, optimizer and metrics from `model.get_compile_config()` output."""
+    import keras
+
+    check_plain_keras({k: v for k, v in compile_config.items() if k in ("optimizer", "loss", "metrics")})
+    opt_cfg = compile_config.get("optimizer")
+    optimizer, lr = None, None
+    if opt_cfg is not None:
+        opt = keras.optimizers.get(opt_cfg)
+        optimizer = canonical_optimizer(type(opt).__name__)
+        raw_lr = opt_cfg.get("config", {}).get("learning_rate") if isinstance(opt_cfg, dict) else None
+        lr = float(raw_lr) if isinstance(raw_lr, int | float) else (
+            None if isinstance(raw_lr, dict) else float(opt.learning_rate.numpy()))
+    loss_cfg = compile_config.get("loss")
+    loss, from_logits = None, False
+    if isinstance(loss_cfg, str | dict):
+        loss = canonical_loss(_name_of(loss_cfg))
+        if isinstance(loss_cfg, dict) and isinstance(loss_cfg.get("config"), dict):
+            from_logits = bool(loss_cfg["config"].get("from_logits", False))
+    elif loss_cfg is not None:
+        loss = "<" + type(loss_cfg).__name__ + ">"
+    metrics_cfg = compile_config.get("metrics") or []
+    metrics = [canonical_metric(snake_case(_name_of(m))) for m in
+               (metrics_cfg if isinstance(metrics_cfg, list) else [metrics_cfg])]
+    return CompileFacts(optimizer=optimizer, learning_rate=lr, loss=loss,
+                        loss_raw=_name_of(loss_cfg) if loss_cfg is not None else None,
+                        from_logits=from_logits, metrics=metrics)
+
+
+def model_facts(config: dict[str, Any], compile_config: dict[str, Any] | None) -> ModelFacts:
+    """Rebuild and describe a model; raises UnsafeConfig or Keras' own errors for the caller to report."""
+    model = rebuild_model(config)
+    built = bool(model.built)
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    return ModelFacts(
+        class_name=type(model).__name__,
+        built=built,
+        input_shape=_shape(model.input_shape)[1:] if built else None,  # type: ignore[index]
+        output_shape=_shape(model.output_shape)[1:] if built else None,  # type: ignore[index]
+        params=model.count_params() if built else None,
+        trainable_params=_count(model.trainable_weights) if built else None,
+        layers=[layer_facts(layer, built) for layer in layers],
+        compile=compile_facts(compile_config) if compile_config else None,
+    )
+
+
+def variable_facts(raw: dict[str, Any]) -> VariableFacts:
+    """Turn one raw variable report from the sandbox into facts, refusing what cannot be graded safely."""
+    kind = raw.get("kind")
+    if kind == "missing":
+        return MissingFacts()
+    if kind == "callback":
+        return CallbackFacts.model_validate({k: raw[k] for k in ("kind", "class_name", "attrs")})
+    if kind == "value":
+        return ValueFacts(value=raw.get("value"))
+    if kind == "model":
+        try:
+            return model_facts(raw["config"], raw.get("compile_config"))
+        except UnsafeConfig as exc:
+            return RefusedFacts(reason=t(
+                f"El modelo usa algo que no es una capa o clase estándar de Keras ({exc}): las capas Lambda "
+                "y el código personalizado no se aceptan. Usa solo capas de keras.layers.",
+                f"The model uses something that is not a standard Keras layer or class ({exc}): Lambda "
+                "layers and custom code are not accepted. Use keras.layers only.",
+            ))
+        except Exception as exc:  # Keras' own refusal or a broken config: explain, never crash the batch
+            return RefusedFacts(reason=t(
+                f"El modelo no se pudo reconstruir a partir de su configuración: {type(exc).__name__}: "
+                f"{str(exc)[:300]}",
+                f"The model could not be rebuilt from its config: {type(exc).__name__}: {str(exc)[:300]}",
+            ))
+    type_name = str(raw.get("type", "?"))
+    return RefusedFacts(reason=t(
+        f"La variable es de tipo {type_name}, que no se puede calificar ({raw.get('reason', '')}).",
+        f"The variable is of type {type_name}, which cannot be graded ({raw.get('reason', '')}).",
+    ))
+
+
+def fit_call_facts(raw: dict[str, Any]) -> FitCallFacts:
+    """Validate one recorded fit call."""
+    return FitCallFacts.model_validate(raw)
+
+
+def student_error_facts(raw: dict[str, Any] | None) -> StudentError | None:
+    """Validate the student's exception report, if any."""
+    return StudentError.model_validate(raw) if raw else None

@@ -1,0 +1,97 @@
+"""One submission through the pipeline: source -> sandbox -> inspect (evaluator) -> checks -> scoring.
+
+No database here: `grade_source` is a pure function of the spec and the submitted bytes (plus the
+processes it uses), which the service layer stores and the validator compares with expectations.
+"""
+
+from __future__ import annotations
+
+import time
+
+from grader.datasets import load_dataset
+from grader.evaluator import EvalRequest, EvaluatorError, EvaluatorPool
+from grader.facts import Evidence
+from grader.i18n import Text, t
+from grader.results import GradeResult
+from grader.sandbox.runner import RunLimits, SandboxRun, run_student
+from grader.scoring import score
+from grader.sources import StudentSource, SubmissionError, load_source
+from grader.specs.models import ExerciseSpec
+
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_CODE_BYTES = 256 * 1024
+EVALUATOR_TIMEOUT_S = 180.0
+
+
+def _error(message: Text, started: float, *, notes: list[Text] | None = None, logs: str = "") -> GradeResult:
+    return GradeResult(status="error", error=message, notes=notes or [], logs=logs,
+                       duration_s=round(time.monotonic() - started, 3))
+
+
+def _logs(run: SandboxRun) -> str:
+    parts = []
+    if run.stdout.strip():
+        parts.append("--- stdout ---\n" + run.stdout)
+    if run.stderr.strip():
+        parts.append("--- stderr ---\n" + run.stderr)
+    return "\n".join(parts)
+
+
+def _describe_student_error(evidence: Evidence, source: StudentSource) -> Text | None:
+    """'Tu código lanzó NameError en la celda 2, línea 3: ...' (without a final period), or None."""
+    err = evidence.student_error
+    if err is None:
+        return None
+    where = source.locate(err.line) if err.line else t("tu código", "your code")
+    if err.type == "SystemExit":
+        return t(f"Tu código llamó a sys.exit() en {where.es}", f"Your code called sys.exit() at {where.en}")
+    return t(f"Tu código lanzó {err.type} en {where.es}: {err.message}",
+             f"Your code raised {err.type} at {where.en}: {err.message}")
+
+
+def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | None) -> Text | None:
+    """An error when none of the graded variables exists (the code failed or never defined them)."""
+    if any(v.kind != "missing" for v in evidence.variables.values()):
+        return None
+    names = ", ".join(f"`{n}`" for n in spec.grade)
+    if failure is not None:
+        return t(f"{failure.es}, antes de definir {names}.", f"{failure.en}, before defining {names}.")
+    return t(f"No se encontró {names} después de ejecutar tu código: define {names} como pide el enunciado.",
+             f"{names} was not found after running your code: define {names} as the statement asks.")
+
+
+def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: EvaluatorPool) -> GradeResult:
+    """Grade the raw bytes of one submission against `spec`; never raises for bad student input."""
+    started = time.monotonic()
+    try:
+        cap = MAX_NOTEBOOK_BYTES if filename.lower().endswith(".ipynb") else MAX_CODE_BYTES
+        source = load_source(filename=filename, data=data, max_bytes=cap)
+        if len(source.code.encode()) > MAX_CODE_BYTES:
+            raise SubmissionError(t(
+                f"{filename}: el código tiene más de {MAX_CODE_BYTES // 1024} KB; envía solo tu solución.",
+                f"{filename}: the code is over {MAX_CODE_BYTES // 1024} KB; submit your solution only."))
+    except SubmissionError as exc:
+        return _error(exc.message, started)
+    notes = list(source.notes)
+    arrays = dict(load_dataset(spec.starter.data).arrays) if spec.starter.data else {}
+    limits = RunLimits(timeout_s=spec.limits.timeout_s, cpu_s=spec.limits.cpu_s,
+                       memory_mb=spec.limits.memory_mb, max_output_bytes=spec.limits.max_output_kb * 1024)
+    run = run_student(code=source.code, starter_code=spec.starter.code, grade=list(spec.grade),
+                      data=arrays, limits=limits)
+    logs = _logs(run)
+    if not run.ok or run.payload is None:
+        return _error(run.error or t("Error desconocido.", "Unknown error."), started, notes=notes, logs=logs)
+    request = EvalRequest(grade=list(spec.grade), payload=run.payload, training=spec.training)
+    try:
+        with evaluators.acquire() as evaluator:
+            evidence = evaluator.evaluate(request, timeout_s=EVALUATOR_TIMEOUT_S)
+    except EvaluatorError as exc:
+        return _error(exc.message, started, notes=notes, logs=logs)
+    failure = _describe_student_error(evidence, source)
+    fatal = _nothing_to_grade(spec, evidence, failure)
+    if fatal is not None:
+        return _error(fatal, started, notes=notes, logs=logs)
+    if failure is not None:
+        notes.append(t(f"{failure.es}. Se calificó lo que existía en ese momento.",
+                       f"{failure.en}. What existed at that point was graded."))
+    return score(spec, evidence, notes=notes, logs=logs, duration_s=round(time.monotonic() - started, 3))

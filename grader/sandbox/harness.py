@@ -1,0 +1,212 @@
+"""Runs ONE student submission inside the sandbox process and reports plain JSON on a private pipe.
+
+This file is executed as a script (`python -I harness.py JOB_DIR RESULT_FD`) and imports nothing from
+the grader package: the sandbox holds only the job (student code, public starter code, public data
+arrays) and never the spec, its checks or the reference solutions. What it sends back is data (model
+and compile configs, callback attributes, fit arguments, plain values); the trusted side rebuilds and
+judges everything from that data, so nothing here decides a score.
+"""
+
+import json
+import os
+import resource
+import sys
+import traceback
+
+_dumps = json.dumps
+_write = os.write
+_close = os.close
+
+CALLBACK_ATTRS = (
+    "monitor", "patience", "min_delta", "restore_best_weights", "mode", "baseline", "start_from_epoch",
+    "save_best_only", "save_weights_only", "filepath", "save_freq", "factor", "min_lr", "cooldown",
+    "initial_value_threshold",
+)
+SUBMISSION = "<submission>"
+
+
+def set_limits(limits):
+    """Lower this process's limits before any student code runs (soft = hard, so they cannot be raised)."""
+    mb = 1024 * 1024
+    pairs = {
+        resource.RLIMIT_AS: limits["memory_mb"] * mb,
+        resource.RLIMIT_CPU: limits["cpu_s"],
+        resource.RLIMIT_CORE: 0,
+        resource.RLIMIT_FSIZE: limits.get("file_mb", 64) * mb,
+        resource.RLIMIT_NOFILE: 256,
+    }
+    for which, value in pairs.items():
+        resource.setrlimit(which, (value, value))
+
+
+def plain(value, depth=0):
+    """Convert to JSON-safe data only through exact builtin types (subclasses with tricks are refused)."""
+    import numpy as np
+
+    if depth > 6:
+        raise ValueError("too deeply nested")
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return value
+    if kind is float:
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if kind in (list, tuple):
+        if len(value) > 10000:
+            raise ValueError("too long")
+        return [plain(v, depth + 1) for v in value]
+    if kind is dict:
+        return {str(k): plain(v, depth + 1) for k, v in list(value.items())[:1000] if type(k) is str}
+    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        return plain(value.item(), depth)
+    if kind is np.ndarray and value.size <= 10000:
+        return plain(value.tolist(), depth)
+    raise TypeError(kind.__name__)
+
+
+def callback_facts(cb):
+    """Class name and the scalar attributes graders read; |min_delta| because Keras 3 flips its sign."""
+    cls = type(cb)
+    name = cls.__name__ if cls.__module__.startswith("keras") else f"{cls.__module__}.{cls.__name__}"
+    attrs = {}
+    for key in CALLBACK_ATTRS:
+        try:
+            value = plain(getattr(cb, key))
+        except Exception:
+            continue
+        if isinstance(value, (list, dict)):
+            continue
+        if key == "min_delta" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = abs(value)
+        attrs[key] = value
+    return {"kind": "callback", "class_name": name, "attrs": attrs}
+
+
+def shape_of(value):
+    """The shape of an array-like argument, or None."""
+    shape = getattr(value, "shape", None)
+    try:
+        return [None if d is None else int(d) for d in shape] if shape is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def head(value, rows):
+    """The first `rows` rows of an array-like (fit runs only briefly inside the sandbox)."""
+    if value is None or not hasattr(value, "shape") or not hasattr(value, "__getitem__"):
+        return value
+    try:
+        return value[:rows]
+    except Exception:
+        return value
+
+
+def install_fit_recorder(keras, fit_calls, fit_cfg):
+    """Replace Model.fit: record the arguments, then run one short epoch so a real History comes back."""
+    original_fit = keras.Model.fit
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, **kwargs):
+        cbs = list(callbacks or [])
+        fit_calls.append({
+            "model": self,
+            "epochs": epochs if type(epochs) is int else None,
+            "batch_size": batch_size if type(batch_size) is int else None,
+            "validation_split": float(validation_split) if validation_split else None,
+            "has_validation_data": validation_data is not None,
+            "steps_per_epoch": kwargs.get("steps_per_epoch") if type(kwargs.get("steps_per_epoch")) is int else None,
+            "x_shape": shape_of(x),
+            "y_shape": shape_of(y),
+            "callbacks": [callback_facts(cb) for cb in cbs],
+        })
+        rows = fit_cfg["max_rows"]
+        if isinstance(validation_data, tuple):
+            validation_data = tuple(head(v, rows) for v in validation_data)
+        if kwargs.get("steps_per_epoch"):
+            kwargs["steps_per_epoch"] = min(int(kwargs["steps_per_epoch"]), 2)
+        start = kwargs.get("initial_epoch", 0) or 0
+        return original_fit(self, head(x, rows), head(y, rows), batch_size=batch_size,
+                            epochs=start + min(fit_cfg["max_epochs"], max(1, int(epochs or 1))),
+                            verbose=0, callbacks=cbs, validation_split=validation_split,
+                            validation_data=validation_data, **kwargs)
+
+    keras.Model.fit = fit
+
+
+def student_error(exc):
+    """Type, message and the line in the student's own code where `exc` was raised."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == SUBMISSION:
+            line = frame.lineno
+    message = f"exit({exc.code!r})" if isinstance(exc, SystemExit) else str(exc)[:2000]
+    return {"type": type(exc).__name__, "message": message, "line": line}
+
+
+def describe_variable(name, value, keras):
+    """The JSON facts of one graded variable."""
+    if isinstance(value, keras.Model):
+        out = {"kind": "model", "config": json.loads(value.to_json()), "built": bool(value.built)}
+        if getattr(value, "compiled", False):
+            out["compile_config"] = json.loads(_dumps(value.get_compile_config(), default=repr))
+        return out
+    if isinstance(value, keras.callbacks.Callback):
+        return callback_facts(value)
+    try:
+        return {"kind": "value", "value": plain(value)}
+    except (TypeError, ValueError) as exc:
+        return {"kind": "unsupported", "type": type(value).__name__, "reason": str(exc)}
+
+
+def main():
+    job_dir, result_fd = sys.argv[1], int(sys.argv[2])
+    with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as fh:
+        job = json.load(fh)
+    set_limits(job["limits"])
+
+    import numpy as np
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    from tensorflow import keras
+
+    keras.utils.set_random_seed(0)
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    for name, rel in job["data"].items():
+        namespace[name] = np.load(os.path.join(job_dir, rel), allow_pickle=False)
+    fit_calls = []
+    install_fit_recorder(keras, fit_calls, job["fit"])
+    os.chdir(os.path.join(job_dir, "work"))
+
+    error = None
+    try:
+        exec(compile(job["starter_code"], "<starter>", "exec", dont_inherit=True), namespace)
+        exec(compile(job["code"], SUBMISSION, "exec", dont_inherit=True), namespace)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt too: grade what exists, fail closed later
+        error = student_error(exc)
+
+    variables = {}
+    for name in job["grade"]:
+        if name not in namespace:
+            variables[name] = {"kind": "missing"}
+            continue
+        try:
+            variables[name] = describe_variable(name, namespace[name], keras)
+        except BaseException as exc:
+            variables[name] = {"kind": "unsupported", "type": type(namespace[name]).__name__,
+                               "reason": f"{type(exc).__name__}: {str(exc)[:500]}"}
+    calls = []
+    for call in fit_calls:
+        model = call.pop("model")
+        call["model_variable"] = next((n for n in job["grade"] if namespace.get(n) is model), None)
+        calls.append(call)
+    payload = {"complete": True, "variables": variables, "fit_calls": calls, "student_error": error}
+    data = _dumps(payload).encode("utf-8")
+    view = memoryview(data)
+    while view:
+        view = view[_write(result_fd, view):]
+    _close(result_fd)
+
+
+if __name__ == "__main__":
+    main()

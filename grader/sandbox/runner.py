@@ -1,0 +1,199 @@
+"""Launch the harness for one submission in a separate process with limits, and read its JSON result.
+
+The student process gets its own session (so the whole process group can be killed), a private
+temporary directory as working directory, a minimal environment with no secrets, rlimits on memory,
+CPU time, file size and open files (set by the harness before any student code runs), a wall-clock
+time-out, and capped stdout/stderr. Its result travels on a dedicated pipe, never on stdout: what the
+student prints is kept as logs only. Any abnormal end fails closed with a specific message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.i18n import Text, t
+
+HARNESS = Path(__file__).with_name("harness.py")
+MAX_RESULT_BYTES = 32 * 1024 * 1024
+_PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """Per-submission limits."""
+
+    timeout_s: float = 90.0
+    cpu_s: int = 120
+    memory_mb: int = 6144
+    max_output_bytes: int = 1024 * 1024
+    file_mb: int = 64
+
+
+@dataclass
+class SandboxRun:
+    """What came back from one run: the payload when it ended cleanly, else a specific error."""
+
+    payload: dict[str, Any] | None
+    error: Text | None
+    stdout: str = ""
+    stderr: str = ""
+    returncode: int | None = None
+    duration_s: float = 0.0
+    notes: list[Text] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the harness delivered a complete result."""
+        return self.payload is not None and self.error is None
+
+
+class _CappedReader(threading.Thread):
+    """Drain a pipe fully (so the child never blocks) while keeping only the first `cap` bytes."""
+
+    def __init__(self, stream: Any, cap: int) -> None:
+        super().__init__(daemon=True)
+        self.stream, self.cap = stream, cap
+        self.chunks: list[bytes] = []
+        self.kept = 0
+        self.dropped = 0
+
+    def run(self) -> None:
+        while chunk := self.stream.read(65536):
+            room = self.cap - self.kept
+            if room > 0:
+                self.chunks.append(chunk[:room])
+                self.kept += min(room, len(chunk))
+            self.dropped += max(0, len(chunk) - max(room, 0))
+        self.stream.close()
+
+    def text(self) -> str:
+        out = b"".join(self.chunks).decode("utf-8", errors="replace")
+        if self.dropped:
+            out += f"\n[salida truncada: {self.dropped} bytes omitidos / output truncated]"
+        return out
+
+
+def _environment(work: Path) -> dict[str, str]:
+    env = {
+        "PATH": "/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+        "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "CUDA_VISIBLE_DEVICES": "",
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "KERAS_HOME": str(work / ".keras"),
+        "PYTHONWARNINGS": "ignore",
+    }
+    env.update({k: os.environ[k] for k in _PASSTHROUGH_ENV if k in os.environ})
+    return env
+
+
+def _write_job(job_dir: Path, *, code: str, starter_code: str, grade: list[str],
+               data: dict[str, np.ndarray], limits: RunLimits, fit_max_rows: int) -> None:
+    (job_dir / "work").mkdir()
+    (job_dir / "data").mkdir()
+    files = {}
+    for name, array in data.items():
+        rel = f"data/{name}.npy"
+        np.save(job_dir / rel, np.asarray(array), allow_pickle=False)
+        files[name] = rel
+    job = {
+        "code": code, "starter_code": starter_code, "grade": grade, "data": files,
+        "fit": {"max_rows": fit_max_rows, "max_epochs": 1},
+        "limits": {"memory_mb": limits.memory_mb, "cpu_s": limits.cpu_s, "file_mb": limits.file_mb},
+    }
+    (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
+
+
+def _abnormal_end(returncode: int, stderr: str, limits: RunLimits) -> Text:
+    if returncode < 0:
+        sig = -returncode
+        if sig == signal.SIGXCPU:
+            return t(f"Tu código superó el límite de CPU ({limits.cpu_s} s) y fue detenido.",
+                     f"Your code exceeded the CPU limit ({limits.cpu_s} s) and was stopped.")
+        if sig == signal.SIGSEGV:
+            return t("El proceso de tu código falló (segmentation fault) antes de entregar el modelo.",
+                     "Your code's process crashed (segmentation fault) before delivering the model.")
+        if sig == signal.SIGKILL:
+            return t(f"El proceso de tu código fue terminado (¿superó el límite de memoria de {limits.memory_mb} MB?).",
+                     f"Your code's process was killed (did it exceed the {limits.memory_mb} MB memory limit?).")
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        return t(f"El proceso de tu código terminó por la señal {name} antes de entregar el modelo.",
+                 f"Your code's process ended with signal {name} before delivering the model.")
+    if any(marker in stderr for marker in ("MemoryError", "std::bad_alloc", "pthread_create", "Resource exhausted")):
+        return t(f"Tu código superó el límite de memoria ({limits.memory_mb} MB).",
+                 f"Your code exceeded the memory limit ({limits.memory_mb} MB).")
+    return t(f"El proceso de tu código terminó (código {returncode}) antes de entregar el modelo "
+             "(¿sys.exit/os._exit o un error al importar?).",
+             f"Your code's process ended (exit code {returncode}) before delivering the model "
+             "(sys.exit/os._exit, or an import error?).")
+
+
+def run_student(*, code: str, starter_code: str, grade: list[str], data: dict[str, np.ndarray],
+                limits: RunLimits, fit_max_rows: int = 256) -> SandboxRun:
+    """Run one submission's code in a fresh limited process and return its plain-JSON result."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="grader-job-") as tmp:
+        job_dir = Path(tmp)
+        _write_job(job_dir, code=code, starter_code=starter_code, grade=grade, data=data,
+                   limits=limits, fit_max_rows=fit_max_rows)
+        read_fd, write_fd = os.pipe()
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", str(HARNESS), str(job_dir), str(write_fd)],
+                pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, cwd=job_dir / "work", env=_environment(job_dir / "work"),
+                start_new_session=True,
+            )
+        finally:
+            os.close(write_fd)
+        readers = [_CappedReader(proc.stdout, limits.max_output_bytes),
+                   _CappedReader(proc.stderr, limits.max_output_bytes),
+                   _CappedReader(os.fdopen(read_fd, "rb"), MAX_RESULT_BYTES + 1)]
+        for reader in readers:
+            reader.start()
+        timed_out = False
+        try:
+            proc.wait(timeout=limits.timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        # Kill the whole group either way: nothing the student started may outlive the run.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for reader in readers:
+            reader.join(timeout=10)
+    out, err, result = readers
+    run = SandboxRun(payload=None, error=None, stdout=out.text(), stderr=err.text(),
+                     returncode=proc.returncode, duration_s=time.monotonic() - started)
+    if timed_out:
+        run.error = t(f"Tu código superó el tiempo límite de {limits.timeout_s:g} s y fue detenido "
+                      "(¿un bucle infinito o un entrenamiento demasiado largo?).",
+                      f"Your code exceeded the {limits.timeout_s:g} s time limit and was stopped "
+                      "(an infinite loop, or training that is too long?).")
+        return run
+    raw = b"".join(result.chunks)
+    if result.dropped or len(raw) > MAX_RESULT_BYTES:
+        run.error = t("El resultado de tu código es demasiado grande.", "Your code's result is too large.")
+        return run
+    payload = None
+    if raw:
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            payload = None
+    if proc.returncode != 0 or not isinstance(payload, dict) or payload.get("complete") is not True:
+        run.error = _abnormal_end(proc.returncode or 0, run.stderr, limits)
+        return run
+    run.payload = payload
+    return run

@@ -1,0 +1,158 @@
+"""The service layer: keyword-only functions that the CLI, the web and queue workers all call.
+
+`Grader` owns the long-lived parts (the exercise catalog, the evaluator processes, the database session
+factory); `grade_submission` grades and stores one submission; `grade_batch` grades many in parallel,
+and one bad submission never stops a batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.db import store
+from grader.db.session import make_engine, make_session_factory, upgrade
+from grader.discover import Found
+from grader.evaluator import EvaluatorPool
+from grader.i18n import Lang, t
+from grader.pipeline import grade_source
+from grader.results import GradeResult
+from grader.specs.loader import Catalog, load_catalog
+from grader.specs.models import ExerciseSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GradedSubmission:
+    """One submission's outcome, as the CLI prints it and the web shows it."""
+
+    student: str
+    exercise: str
+    path: str
+    result: GradeResult
+    reused: bool = False
+    grading_id: int | None = None
+
+    def to_public(self, lang: Lang = "es") -> dict[str, object]:
+        """The JSON-lines record: student, exercise, path, status, score, max_score, checks, error, duration_s."""
+        return {
+            "student": self.student,
+            "exercise": self.exercise,
+            "path": self.path,
+            "status": self.result.status,
+            "score": self.result.score,
+            "max_score": self.result.max_score,
+            "checks": [c.to_public(lang) for c in self.result.checks],
+            "error": self.result.error.get(lang) if self.result.error else None,
+            "duration_s": self.result.duration_s,
+        }
+
+
+def default_workers() -> int:
+    """One worker per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+class Grader:
+    """Long-lived grading resources. Use as a context manager so evaluator processes are stopped."""
+
+    def __init__(self, *, database_url: str | None, workers: int | None = None,
+                 catalog: Catalog | None = None) -> None:
+        self.catalog = catalog or load_catalog()
+        self.workers = workers or default_workers()
+        self.evaluators = EvaluatorPool(self.workers)
+        self.sessions = None
+        if database_url is not None:
+            upgrade(url=database_url)
+            self.sessions = make_session_factory(make_engine(database_url))
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.evaluators.close()
+
+    def grade_bytes(self, *, spec: ExerciseSpec, filename: str, data: bytes) -> GradeResult:
+        """Grade without storing (validation, previews). Never raises for bad student input."""
+        try:
+            return grade_source(spec=spec, filename=filename, data=data, evaluators=self.evaluators)
+        except Exception:  # a grader bug must not stop a batch: record it as this submission's error
+            log.exception("internal error grading %s", filename)
+            return GradeResult(status="error", error=t(
+                "Error interno del calificador; tu entrega quedó guardada y se volverá a calificar.",
+                "Internal grader error; your submission was kept and will be graded again."))
+
+    def grade_submission(self, *, exercise_id: str, student: str, filename: str, data: bytes,
+                         force: bool = False) -> GradedSubmission:
+        """Store the submission, grade it (or reuse the stored result for the same bytes and spec version
+        unless `force`), store the result, and return it."""
+        spec = self.catalog.get(exercise_id)
+        if self.sessions is None:
+            result = self.grade_bytes(spec=spec, filename=filename, data=data)
+            return GradedSubmission(student=student, exercise=exercise_id, path=filename, result=result)
+        with self.sessions() as session:
+            version = store.get_or_create_exercise_version(
+                session, slug=spec.id, title=spec.title.es, spec_hash=spec.spec_hash(),
+                spec_json=spec.model_dump(mode="json"))
+            person = store.get_or_create_student(session, external_id=student)
+            previous = store.find_reusable_grading(
+                session, student=person, exercise_version=version, source_hash=store.source_hash(data))
+            if previous is not None and not force:
+                session.commit()
+                return GradedSubmission(student=student, exercise=exercise_id, path=filename,
+                                        result=store.grading_result(previous), reused=True,
+                                        grading_id=previous.id)
+            submission = previous.submission if previous is not None else store.record_submission(
+                session, student=person, exercise=version.exercise, filename=filename, source=data)
+            session.commit()  # the submission is kept before grading starts: nothing is lost
+            result = self.grade_bytes(spec=spec, filename=filename, data=data)
+            grading = store.save_grading(session, submission=submission, exercise_version=version, result=result)
+            session.commit()
+            return GradedSubmission(student=student, exercise=exercise_id, path=filename, result=result,
+                                    grading_id=grading.id)
+
+    def grade_batch(self, *, exercise_id: str, found: Iterable[Found], force: bool = False,
+                    on_done: Callable[[GradedSubmission], None] | None = None) -> list[GradedSubmission]:
+        """Grade every found submission with `workers` in parallel; results come back in input order."""
+        self.catalog.get(exercise_id)  # unknown exercise: fail before touching any submission
+        items = list(found)
+
+        def one(item: Found) -> GradedSubmission:
+            started = time.monotonic()
+            if item.problem is not None:
+                out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
+                                       result=GradeResult(status="error", error=item.problem))
+            else:
+                try:
+                    data = item.path.read_bytes()
+                except OSError as exc:
+                    out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
+                                           result=GradeResult(status="error", error=t(
+                                               f"No se pudo leer {item.path}: {exc.strerror}.",
+                                               f"Could not read {item.path}: {exc.strerror}.")))
+                else:
+                    out = self.grade_submission(exercise_id=exercise_id, student=item.student,
+                                                filename=item.path.name, data=data, force=force)
+                    out = GradedSubmission(student=out.student, exercise=out.exercise, path=str(item.path),
+                                           result=out.result, reused=out.reused, grading_id=out.grading_id)
+            if out.result.duration_s == 0.0 and not out.reused:
+                out.result.duration_s = round(time.monotonic() - started, 3)
+            if on_done is not None:
+                on_done(out)
+            return out
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            return list(pool.map(one, items))
+
+
+def open_grader(*, database_url: str | None, workers: int | None = None,
+                exercises_dir: Path | None = None) -> Grader:
+    """A Grader over the catalog in `exercises_dir` (default: the repo's exercises/)."""
+    catalog = load_catalog(exercises_dir) if exercises_dir else None
+    return Grader(database_url=database_url, workers=workers, catalog=catalog)

@@ -1,0 +1,109 @@
+"""Trusted brief training: the rebuilt model, the student's compile settings, the exercise's data.
+
+The model is rebuilt fresh from its config with a fixed seed (so a grading is reproducible), trained a
+few epochs, and its validation metric is computed here from its predictions (never from metrics the
+student chose), then compared with what a model that learnt nothing would score.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from grader.datasets import Dataset, load_dataset
+from grader.facts import TrainingOutcome
+from grader.i18n import t
+from grader.inspect import check_plain_keras, rebuild_model
+from grader.specs.models import TrainingSpec
+
+MAX_TRAIN_PARAMS = 3_000_000
+
+
+def baseline_score(dataset: Dataset, metric: str) -> float:
+    """The metric of a model that learnt nothing: majority class, or always the training mean."""
+    _, y_train = dataset.train
+    _, y_valid = dataset.valid
+    if metric == "accuracy":
+        labels_train = y_train.argmax(axis=-1) if y_train.ndim > 1 else y_train
+        labels_valid = y_valid.argmax(axis=-1) if y_valid.ndim > 1 else y_valid
+        values, counts = np.unique(labels_train, return_counts=True)
+        return float(np.mean(labels_valid == values[counts.argmax()]))
+    errors = y_valid - y_train.mean()
+    return float(np.mean(np.abs(errors)) if metric == "mae" else np.mean(errors**2))
+
+
+def metric_value(predictions: np.ndarray, y_true: np.ndarray, metric: str, *, from_logits: bool) -> float:
+    """Validation accuracy / MAE / MSE computed from raw predictions."""
+    preds = np.asarray(predictions, dtype="float64")
+    if metric == "accuracy":
+        truth = y_true.argmax(axis=-1) if y_true.ndim > 1 else y_true
+        if preds.ndim == 1 or preds.shape[-1] == 1:
+            guess = (preds.reshape(len(preds)) > (0.0 if from_logits else 0.5)).astype(truth.dtype)
+        else:
+            guess = preds.argmax(axis=-1)
+        return float(np.mean(guess == truth))
+    errors = preds.reshape(len(preds)) - y_true.reshape(len(y_true))
+    return float(np.mean(np.abs(errors)) if metric == "mae" else np.mean(errors**2))
+
+
+def _compile_args(compile_config: dict[str, Any] | None, spec: TrainingSpec) -> tuple[Any, Any, bool]:
+    import keras
+
+    source = compile_config if compile_config and compile_config.get("loss") is not None else spec.compile
+    if not source:
+        raise ValueError("no compile settings")
+    check_plain_keras({k: source.get(k) for k in ("optimizer", "loss")})
+    loss_cfg = source.get("loss")
+    if isinstance(loss_cfg, dict) and loss_cfg.get("class_name") == "function":
+        loss_cfg = str(loss_cfg.get("config"))
+    loss = keras.losses.get(loss_cfg)
+    from_logits = bool(getattr(loss, "from_logits", False) or
+                       (isinstance(loss_cfg, dict) and loss_cfg.get("config", {}).get("from_logits")))
+    return keras.optimizers.get(source.get("optimizer") or "rmsprop"), loss, from_logits
+
+
+def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | None,
+                   spec: TrainingSpec) -> TrainingOutcome:
+    """Train a fresh rebuild of the model briefly and judge it against the data set's baseline."""
+    import keras
+
+    dataset = load_dataset(spec.dataset)
+    baseline = baseline_score(dataset, spec.metric)
+    higher = spec.metric == "accuracy"
+    threshold = min(0.99, baseline + spec.margin) if higher else baseline * spec.ratio
+    outcome = TrainingOutcome(variable=spec.variable, metric=spec.metric, baseline=baseline,
+                              threshold=threshold, higher_is_better=higher, passed=False, epochs=spec.epochs)
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(spec.seed)
+    try:
+        model = rebuild_model(config)
+        optimizer, loss, from_logits = _compile_args(compile_config, spec)
+    except Exception as exc:
+        return outcome.model_copy(update={"error": t(
+            f"No se pudo preparar el entrenamiento: {type(exc).__name__}: {str(exc)[:300]}",
+            f"Training could not be set up: {type(exc).__name__}: {str(exc)[:300]}")})
+    x_train, y_train = dataset.train
+    x_valid, y_valid = dataset.valid
+    if spec.max_rows:
+        x_train, y_train = x_train[: spec.max_rows], y_train[: spec.max_rows]
+    try:
+        model.compile(optimizer=optimizer, loss=loss)
+        if not model.built:
+            model.build((None, *x_train.shape[1:]))
+        if model.count_params() > MAX_TRAIN_PARAMS:
+            return outcome.model_copy(update={"error": t(
+                f"El modelo tiene {model.count_params():,} parámetros: demasiados para entrenarlo aquí.",
+                f"The model has {model.count_params():,} parameters: too many to train here.")})
+        model.fit(x_train, y_train, epochs=spec.epochs, batch_size=spec.batch_size, verbose=0, shuffle=True)
+        value = metric_value(model.predict(x_valid, verbose=0, batch_size=1024), y_valid, spec.metric,
+                             from_logits=from_logits)
+    except Exception as exc:
+        return outcome.model_copy(update={"error": t(
+            f"El entrenamiento con tu configuración falló: {type(exc).__name__}: {str(exc)[:300]}",
+            f"Training with your settings failed: {type(exc).__name__}: {str(exc)[:300]}")})
+    finally:
+        keras.backend.clear_session()
+    passed = math.isfinite(value) and (value >= threshold if higher else value <= threshold)
+    return outcome.model_copy(update={"value": value if math.isfinite(value) else None, "passed": passed})

@@ -1,0 +1,287 @@
+"""Tests for grader.sources: turning raw .py / .ipynb bytes into code or a specific, bilingual error."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import nbformat
+import pytest
+from nbformat.notebooknode import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from grader.sources import MAX_SOURCE_BYTES, StudentSource, SubmissionError, load_source
+
+
+def notebook(*cells: NotebookNode) -> bytes:
+    """Serialise cells the way Jupyter/Colab would write them to disk."""
+    return nbformat.writes(new_notebook(cells=list(cells))).encode("utf-8")
+
+
+def error(filename: str, data: bytes, **kwargs: int) -> SubmissionError:
+    """Load a submission that must be rejected and return the error."""
+    with pytest.raises(SubmissionError) as info:
+        load_source(filename=filename, data=data, **kwargs)
+    return info.value
+
+
+# --- valid submissions -------------------------------------------------------------------------
+
+
+def test_valid_py_is_returned_unchanged() -> None:
+    data = b"import numpy as np\n\nx = np.zeros(3)\n"
+    source = load_source(filename="ej1.py", data=data)
+    assert source == StudentSource(filename="ej1.py", kind="py", code=data.decode(), notes=())
+    assert source.locate(3).es == "línea 3"
+    assert source.locate(3).en == "line 3"
+
+
+def test_extension_is_case_insensitive() -> None:
+    assert load_source(filename="EJ1.PY", data=b"x = 1\n").kind == "py"
+    assert load_source(filename="Ej1.IPYNB", data=notebook(new_code_cell("x = 1"))).kind == "ipynb"
+
+
+def test_utf8_bom_is_accepted_and_stripped() -> None:
+    source = load_source(filename="ej1.py", data=b"\xef\xbb\xbfs = '\xc3\xb1'\n")
+    assert source.code == "s = 'ñ'\n"
+
+
+def test_notebook_joins_code_cells_in_order_and_ignores_markdown() -> None:
+    data = notebook(
+        new_markdown_cell("# Ejercicio 1\n\nCrea un modelo."),
+        new_code_cell("import keras\nx = 1"),
+        new_markdown_cell("Ahora entrena."),
+        new_code_cell("y = x + 1"),
+    )
+    source = load_source(filename="ej1.ipynb", data=data)
+    assert source.kind == "ipynb"
+    assert source.notes == ()
+    assert source.code == "import keras\nx = 1\ny = x + 1\n"
+    # Cells are numbered as Jupyter shows them, markdown cells included.
+    assert source.locate(2).es == "celda 2, línea 2"
+    assert source.locate(3).en == "cell 4, line 1"
+
+
+def test_notebook_cell_source_as_list_of_strings() -> None:
+    raw = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "code", "id": "a1", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": ["a = 1\n", "b = a * 2\n"]},
+        ],
+    }
+    source = load_source(filename="ej1.ipynb", data=json.dumps(raw).encode())
+    assert source.code.startswith("a = 1\nb = a * 2\n")
+
+
+def test_line_magics_and_shell_escapes_are_skipped_with_notes() -> None:
+    data = notebook(
+        new_markdown_cell("Instalación"),
+        new_code_cell("!pip install -q tensorflow-datasets\n%matplotlib inline\nimport keras"),
+        new_code_cell("if True:\n    !pip install x\nprint('ok')"),
+    )
+    source = load_source(filename="ej1.ipynb", data=data)
+    lines = source.code.splitlines()
+    # Top-level magics become blank lines, the indented one `pass`: line numbers do not move.
+    assert lines[:3] == ["", "", "import keras"]
+    assert lines[3:6] == ["if True:", "    pass", "print('ok')"]
+    assert [note.es.split(":")[0] for note in source.notes] == [
+        "Celda 2, línea 1", "Celda 2, línea 2", "Celda 3, línea 2",
+    ]
+    assert "`!pip install -q tensorflow-datasets`" in source.notes[0].es
+    assert "`%matplotlib inline`" in source.notes[1].en
+    assert source.notes[2].en.startswith("Cell 3, line 2: skipped `!pip install x`")
+    assert source.locate(5).es == "celda 3, línea 2"
+
+
+def test_cell_magic_skips_the_whole_cell() -> None:
+    data = notebook(
+        new_code_cell("x = 1"),
+        new_code_cell("%%bash\necho hola\nls -la"),
+        new_code_cell("y = )"),
+    )
+    with pytest.raises(SubmissionError) as info:
+        load_source(filename="ej1.ipynb", data=data)
+    # The bash cell did not break parsing, and the error after it still points at the right cell.
+    assert "celda 3, línea 1" in info.value.message.es
+
+    source = load_source(filename="ej1.ipynb", data=notebook(
+        new_code_cell("x = 1"), new_code_cell("%%bash\necho hola\nls -la"), new_code_cell("y = 2")))
+    assert source.code.splitlines() == ["x = 1", "", "", "", "y = 2"]
+    assert len(source.notes) == 1
+    assert source.notes[0].es.startswith("Celda 2: se omitió la celda mágica `%%bash`")
+    assert "Cell 2" in source.notes[0].en
+    assert source.locate(5).en == "cell 3, line 1"
+
+
+def test_percent_and_bang_that_are_python_are_left_alone() -> None:
+    code = 'total = (10\n    % 3)\ntexto = """\n!Importante\n%d elementos\n"""\nz = 1 \\\n    % 2'
+    source = load_source(filename="ej1.ipynb", data=notebook(new_code_cell(code)))
+    assert source.notes == ()
+    assert source.code == code + "\n"
+
+
+def test_locate_clamps_to_the_last_notebook_line() -> None:
+    source = load_source(filename="ej1.ipynb", data=notebook(new_code_cell("x = 1")))
+    assert source.locate(99).es == "celda 1, línea 1"
+
+
+def test_syntax_warnings_are_not_turned_into_errors() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_source(filename="ej1.py", data=b'patron = "\\d+"\nok = 1 is 1\n').kind == "py"
+
+
+# --- rejected submissions ----------------------------------------------------------------------
+
+
+def test_unknown_extension() -> None:
+    exc = error("ej1.txt", b"x = 1\n")
+    assert "`ej1.txt`" in exc.message.es
+    assert ".py" in exc.message.es and ".ipynb" in exc.message.es
+    assert ".py" in exc.message.en and ".ipynb" in exc.message.en
+    assert str(exc) == exc.message.es
+
+
+def test_oversize_says_size_and_cap_in_kb() -> None:
+    exc = error("ej1.py", b"#" * (300 * 1024))
+    assert "ocupa 300 KB y el máximo es 256 KB" in exc.message.es
+    assert "is 300 KB and the limit is 256 KB" in exc.message.en
+    assert MAX_SOURCE_BYTES == 256 * 1024
+
+
+def test_oversize_notebook_suggests_clearing_outputs_and_cap_is_configurable() -> None:
+    exc = error("ej1.ipynb", notebook(new_code_cell("x = 1")), max_bytes=100)
+    assert "el máximo es 0,1 KB" in exc.message.es
+    assert "salidas" in exc.message.es
+    assert "outputs" in exc.message.en
+
+
+def test_non_utf8_reports_byte_offset() -> None:
+    exc = error("ej1.py", b"x = 1\n\xff = 2\n")
+    assert "`ej1.py`" in exc.message.es
+    assert "posición 6" in exc.message.es
+    assert "offset 6" in exc.message.en
+    assert "UTF-8" in exc.message.en
+
+
+def test_non_utf8_offset_counts_the_bom() -> None:
+    exc = error("ej1.py", b"\xef\xbb\xbfab\xe9")
+    assert "offset 5" in exc.message.en
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n\n\t\n", b"# solo un comentario\n\n# otro\n"])
+def test_py_without_code_is_empty(data: bytes) -> None:
+    exc = error("ej1.py", data)
+    assert exc.message.es.startswith("`ej1.py` no contiene código")
+    assert "comments" in exc.message.en
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [new_markdown_cell("# Solo texto")],
+        [new_markdown_cell("# Texto"), new_code_cell(""), new_code_cell("  \n# comentario")],
+        [new_code_cell("!pip install keras\n%load_ext tensorboard"), new_code_cell("%%bash\nls")],
+        [],
+    ],
+)
+def test_notebook_without_code_is_empty(cells: list[NotebookNode]) -> None:
+    exc = error("ej1.ipynb", notebook(*cells))
+    assert exc.message.es.startswith("`ej1.ipynb` no tiene ninguna celda de código")
+    assert "no code cell" in exc.message.en
+
+
+def test_nul_byte_in_py_names_the_line() -> None:
+    exc = error("ej1.py", b"x = 1\ny = 2\x00\n")
+    assert "`ej1.py` contiene un byte nulo (NUL) en la línea 2" in exc.message.es
+    assert "NUL byte at line 2" in exc.message.en
+    assert "UTF-16" in exc.message.es
+
+
+def test_utf16_file_is_caught_as_nul_bytes() -> None:
+    exc = error("ej1.py", "x = 1\n".encode("utf-16-le"))
+    assert "NUL" in exc.message.en
+
+
+def test_escaped_nul_in_notebook_names_the_cell() -> None:
+    data = notebook(new_markdown_cell("hola"), new_code_cell("x = 1\ny = '\x00'"))
+    assert b"\\u0000" in data
+    exc = error("ej1.ipynb", data)
+    assert "en la celda 2, línea 2" in exc.message.es
+    assert "at cell 2, line 2" in exc.message.en
+
+
+def test_invalid_json_notebook_says_where() -> None:
+    exc = error("ej1.ipynb", b'{\n  "cells": [,]\n}')
+    assert exc.message.es.startswith("`ej1.ipynb` no es JSON válido (línea 2, columna 13")
+    assert "is not valid JSON (line 2, column 13" in exc.message.en
+    assert "Colab" in exc.message.es
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'{"a": 1}', "'nbformat' field"),
+        (b"[1, 2]", "'nbformat' field"),
+        (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "missing an expected key: cells"),
+        (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": 3}', ""),
+        (b'{"nbformat": 99, "nbformat_minor": 0, "metadata": {}, "cells": []}', "99"),
+    ],
+)
+def test_json_that_is_not_a_notebook(data: bytes, reason: str) -> None:
+    exc = error("ej1.ipynb", data)
+    assert exc.message.es.startswith("`ej1.ipynb` no es un cuaderno de Jupyter válido (")
+    assert exc.message.en.startswith("`ej1.ipynb` is not a valid notebook (")
+    assert reason in exc.message.en
+
+
+def test_syntax_error_in_py_gives_line_and_text() -> None:
+    exc = error("ej1.py", b"import keras\n\nmodel = keras.Sequential([\n")
+    assert exc.message.es.startswith(
+        "Error de sintaxis en `ej1.py`, línea 3: `model = keras.Sequential([` — '[' was never closed."
+    )
+    assert exc.message.en.startswith("Syntax error in `ej1.py`, line 3: `model = keras.Sequential([`")
+
+
+def test_colab_command_in_py_is_a_syntax_error_with_a_hint() -> None:
+    exc = error("ej1.py", b"x = 1\n!pip install keras\n")
+    assert "línea 2: `!pip install keras`" in exc.message.es
+    assert ".ipynb" in exc.message.es
+    assert "remove them from the .py" in exc.message.en
+
+
+def test_syntax_error_in_notebook_names_cell_and_line() -> None:
+    data = notebook(
+        new_markdown_cell("# Modelo"),
+        new_code_cell("import keras"),
+        new_code_cell("x = 1\nmodel = keras.Sequential([\n"),
+    )
+    exc = error("ej1.ipynb", data)
+    assert exc.message.es.startswith(
+        "Error de sintaxis en `ej1.ipynb`, celda 3, línea 2: `model = keras.Sequential([` — "
+        "'[' was never closed."
+    )
+    assert exc.message.en.startswith("Syntax error in `ej1.ipynb`, cell 3, line 2:")
+
+
+def test_line_cited_inside_python_message_is_mapped_to_the_cell() -> None:
+    exc = error("ej1.ipynb", notebook(new_code_cell("x = 1"), new_code_cell("def f():\nreturn 1")))
+    assert "celda 2, línea 2: `return 1`" in exc.message.es
+    assert "after function definition on cell 2, line 1" in exc.message.en
+
+
+def test_hostile_nesting_is_reported_not_crashing() -> None:
+    exc = error("ej1.py", b"x = " + b"-" * 200_000 + b"1\n", max_bytes=1024 * 1024)
+    assert exc.message.es.startswith("No se pudo analizar `ej1.py`")
+    assert "nested too deeply" in exc.message.en
+
+
+def test_crlf_line_endings_keep_line_numbers() -> None:
+    exc = error("ej1.py", b"x = 1\r\n\r\ny = (\r\n")
+    assert "línea 3: `y = (`" in exc.message.es
+    source = load_source(filename="ej1.ipynb", data=notebook(new_code_cell("a = 1\r\n!ls\r\nb = 2")))
+    assert source.code == "a = 1\n\nb = 2\n"
+    assert source.notes[0].en.startswith("Cell 1, line 2: skipped `!ls`")
