@@ -48,6 +48,11 @@ def check_plain_keras(node: Any, path: str = "config") -> None:
         return
     if not isinstance(node, dict):
         return
+    if node.get("class_name") == "function":
+        # Keras serialises a plain function (loss=keras.losses.mae) as builtins.function + its name.
+        if not _is_keras_function(node.get("config")):
+            raise UnsafeConfig(f"function {node.get('config')!r} ({path})")
+        return
     if "class_name" in node:
         cls, module = str(node.get("class_name")), str(node.get("module") or "keras")
         if cls in REFUSED_CLASSES:
@@ -63,11 +68,31 @@ def check_plain_keras(node: Any, path: str = "config") -> None:
         check_plain_keras(value, f"{path}.{key}")
 
 
+def _is_keras_function(name: Any) -> bool:
+    """True when `name` is a loss, metric or activation that Keras itself resolves by name."""
+    import keras
+
+    if not isinstance(name, str) or not name.isidentifier():
+        return False
+    for module in (keras.losses, keras.metrics, keras.activations):
+        try:
+            module.get(name)
+            return True
+        except (ValueError, TypeError):
+            continue
+    return False
+
+
 def rebuild_model(config: dict[str, Any]) -> Any:
-    """A Keras model from its JSON config, refused unless it is made of plain Keras classes only."""
+    """A Keras model from its JSON config, refused unless it is made of plain Keras classes only.
+
+    The compile settings embedded in the config are dropped: they are read separately as data, and
+    the trusted training compiles the model itself.
+    """
     import keras
 
     check_plain_keras(config)
+    config = {k: v for k, v in config.items() if k != "compile_config"}
     model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     if not isinstance(model, keras.Model):
         raise UnsafeConfig(type(model).__name__)

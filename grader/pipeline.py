@@ -42,11 +42,13 @@ def _describe_student_error(evidence: Evidence, source: StudentSource) -> Text |
     err = evidence.student_error
     if err is None:
         return None
-    where = source.locate(err.line) if err.line else t("tu código", "your code")
+    loc = source.locate(err.line) if err.line else None
+    where_es = f" en la {loc.es}" if loc else ""
+    where_en = f" at {loc.en}" if loc else ""
     if err.type == "SystemExit":
-        return t(f"Tu código llamó a sys.exit() en {where.es}", f"Your code called sys.exit() at {where.en}")
-    return t(f"Tu código lanzó {err.type} en {where.es}: {err.message}",
-             f"Your code raised {err.type} at {where.en}: {err.message}")
+        return t(f"Tu código llamó a sys.exit(){where_es}", f"Your code called sys.exit(){where_en}")
+    return t(f"Tu código lanzó {err.type}{where_es}: {err.message}",
+             f"Your code raised {err.type}{where_en}: {err.message}")
 
 
 def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | None) -> Text | None:

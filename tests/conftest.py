@@ -75,3 +75,12 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     url: str = request.getfixturevalue("postgres_url")
     _reset_postgres(url)
     yield url
+
+
+@pytest.fixture(scope="session")
+def grader_nodb() -> Iterator[object]:
+    """One Grader (evaluator processes started once) for the whole session, storing nothing."""
+    from grader.service import Grader
+
+    with Grader(database_url=None, workers=2) as grader:
+        yield grader

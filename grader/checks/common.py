@@ -6,7 +6,7 @@ import math
 
 from grader.checks.registry import Outcome, Params
 from grader.facts import Evidence, LayerFacts, ModelFacts
-from grader.i18n import t
+from grader.i18n import Text, t
 
 
 class VariableParams(Params):
@@ -97,3 +97,20 @@ def describe_layer(layer: LayerFacts) -> str:
     if layer.activation is not None and (layer.class_name in {"Dense", "Activation"}):
         args.append(layer.activation)
     return f"{layer.class_name}({', '.join(args)})" if args else layer.class_name
+
+
+def _sentence(text: str) -> str:
+    """Capitalise a sentence unless it starts with code (validation_split=..., model.fit)."""
+    first = text.split(" ", 1)[0]
+    return text[:1].upper() + text[1:] if first.isalpha() else text
+
+
+def join_problems(problems: list[Text], limit: int = 3) -> Text:
+    """Several findings as sentences ('La capa oculta 1 ... . La capa oculta 2 ...'), at most `limit` shown."""
+    shown = problems[:limit]
+    es = ". ".join(_sentence(p.es) for p in shown) + "."
+    en = ". ".join(_sentence(p.en) for p in shown) + "."
+    if len(problems) > limit:
+        es += f" (Y {len(problems) - limit} diferencias más.)"
+        en += f" (And {len(problems) - limit} more differences.)"
+    return t(es, en)

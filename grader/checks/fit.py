@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from grader.checks.common import VariableParams, close
+from grader.checks.common import VariableParams, close, join_problems, require_model
 from grader.checks.registry import Outcome, Params, check_kind
 from grader.facts import CallbackFacts, Evidence, FitCallFacts, Scalar
 from grader.i18n import Text, t
@@ -79,9 +79,7 @@ def callback(params: CallbackParams, evidence: Evidence) -> Outcome:
                                 f"The {params.class_name} callback is missing {where_en}".strip() + "."))
     best = min((_attr_problems(cb, params.attrs, params.rel_tol) for cb in matching), key=len)
     if best:
-        es = "; ".join(p.es for p in best)
-        en = "; ".join(p.en for p in best)
-        return Outcome(False, t(es + ".", en + "."))
+        return Outcome(False, join_problems(best))
     return Outcome(True, t(f"{params.class_name} configurado correctamente.",
                            f"{params.class_name} configured correctly."))
 
@@ -100,13 +98,14 @@ def _fit_problems(call: FitCallFacts, params: FitParams) -> list[Text]:
     problems: list[Text] = []
     has_split = call.validation_split is not None and call.validation_split > 0
     if params.validation == "data" and not call.has_validation_data:
-        problems.append(t("fit no recibió validation_data=(X_valid, y_valid)",
-                          "fit did not get validation_data=(X_valid, y_valid)"))
+        problems.append(t("la llamada a model.fit no recibió validation_data=(X_valid, y_valid)",
+                          "the call to model.fit did not get validation_data=(X_valid, y_valid)"))
     if params.validation == "split" and not has_split:
-        problems.append(t("fit no recibió validation_split", "fit did not get validation_split"))
+        problems.append(t("la llamada a model.fit no recibió validation_split",
+                          "the call to model.fit did not get validation_split"))
     if params.validation == "any" and not (has_split or call.has_validation_data):
-        problems.append(t("fit se llamó sin datos de validación (validation_data o validation_split)",
-                          "fit was called without validation data (validation_data or validation_split)"))
+        problems.append(t("se llamó a model.fit sin datos de validación (validation_data o validation_split)",
+                          "the call to model.fit had no validation data (validation_data or validation_split)"))
     if params.validation_split is not None and not close(call.validation_split, params.validation_split):
         problems.append(t(f"validation_split={call.validation_split}; se esperaba {params.validation_split}",
                           f"validation_split={call.validation_split}; expected {params.validation_split}"))
@@ -119,7 +118,8 @@ def _fit_problems(call: FitCallFacts, params: FitParams) -> list[Text]:
     names = {cb.class_name for cb in call.callbacks}
     for wanted in params.callbacks:
         if wanted not in names:
-            problems.append(t(f"fit no recibió el callback {wanted}", f"fit did not get the {wanted} callback"))
+            problems.append(t(f"la llamada a model.fit no recibió el callback {wanted}",
+                              f"the call to model.fit did not get the {wanted} callback"))
     return problems
 
 
@@ -134,8 +134,7 @@ def fit(params: FitParams, evidence: Evidence) -> Outcome:
         return _not_fitted(params.variable)
     best = min((_fit_problems(call, params) for call in calls), key=len)
     if best:
-        return Outcome(False, t("; ".join(p.es for p in best).capitalize() + ".",
-                                "; ".join(p.en for p in best).capitalize() + "."))
+        return Outcome(False, join_problems(best))
     return Outcome(True, t("model.fit se llamó como se pedía.", "model.fit was called as asked."))
 
 
@@ -146,6 +145,9 @@ class TrainsParams(VariableParams):
 @check_kind("trains", TrainsParams)
 def trains(params: TrainsParams, evidence: Evidence) -> Outcome:
     """The trusted brief training of the rebuilt model beat the exercise's baseline."""
+    model = require_model(evidence, params.variable)
+    if isinstance(model, Outcome):
+        return model
     outcome = evidence.training
     if outcome is None or outcome.variable != params.variable:
         return Outcome(False, t("El modelo no se pudo entrenar (no hay un modelo válido que entrenar).",

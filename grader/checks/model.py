@@ -13,6 +13,7 @@ from grader.checks.common import (
     fmt_int,
     fmt_shape,
     fold_activations,
+    join_problems,
     layer_label,
     require_built,
     require_model,
@@ -127,16 +128,6 @@ def _mismatches(layer: LayerFacts, expect: LayerExpect, label_es: str, label_en:
     return out
 
 
-def _join(problems: list[Text], limit: int = 3) -> Text:
-    shown = problems[:limit]
-    es = ". ".join(p.es[0].upper() + p.es[1:] for p in shown) + "."
-    en = ". ".join(p.en[0].upper() + p.en[1:] for p in shown) + "."
-    if len(problems) > limit:
-        es += f" (Y {len(problems) - limit} diferencias más.)"
-        en += f" (And {len(problems) - limit} more differences.)"
-    return t(es, en)
-
-
 class LayersParams(VariableParams):
     """The whole stack of layers, in order (InputLayer excluded; Activation layers folded when allowed)."""
 
@@ -162,7 +153,7 @@ def layers(params: LayersParams, evidence: Evidence) -> Outcome:
     for i, (layer, expect) in enumerate(zip(stack, params.expected, strict=True)):
         problems += _mismatches(layer, expect, layer_label(stack, i, "es"), layer_label(stack, i, "en"))
     if problems:
-        return Outcome(False, _join(problems))
+        return Outcome(False, join_problems(problems))
     return Outcome(True, t(f"Las capas son correctas: {have}.", f"The layers are right: {have}."))
 
 
@@ -220,7 +211,7 @@ def layer(params: LayerParams, evidence: Evidence) -> Outcome:
     for i in chosen:
         problems += _mismatches(stack[i], params.expect, layer_label(stack, i, "es"), layer_label(stack, i, "en"))
     if problems:
-        return Outcome(False, _join(problems))
+        return Outcome(False, join_problems(problems))
     return Outcome(True, t(f"Correcto: {name_es} como se pedía.", f"Right: {name_en} as asked."))
 
 

@@ -1,0 +1,41 @@
+# The two fresh-machine commands: `make run` (grade the shipped samples on SQLite) and `make test`.
+# Both create or refresh .venv/ from pyproject.toml first.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell test -x /usr/bin/python3.11 && echo /usr/bin/python3.11 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: run test venv services lint validate bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: venv
+	$(BIN)/grader db upgrade
+	$(BIN)/grader exercises list
+	$(BIN)/grader grade lab-add-hidden-16 exercises/samples/lab-add-hidden-16 --workers $(WORKERS) --format table
+	$(BIN)/grader grade wine-early-stopping exercises/samples/wine-early-stopping --workers $(WORKERS) --format table
+	$(BIN)/grader grade binary-classifier exercises/samples/binary-classifier --workers $(WORKERS) --format table
+
+services:
+	@bash .ci/services
+
+lint: venv
+	$(BIN)/ruff check .
+
+test: venv services lint
+	$(BIN)/python -m pytest -q
+
+validate: venv
+	$(BIN)/grader exercises validate --workers $(WORKERS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""The trusted inspector on real Keras configs: every way of writing the same thing gives the same facts,
+and configs carrying code are refused."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import pytest
+
+keras = pytest.importorskip("keras")  # a hard dependency: importorskip only gives a clear error if broken
+
+from grader.facts import ModelFacts, RefusedFacts  # noqa: E402
+from grader.inspect import UnsafeConfig, check_plain_keras, compile_facts, variable_facts  # noqa: E402
+
+
+def raw(model: Any) -> dict[str, Any]:
+    """What the sandbox harness sends for a model variable."""
+    out = {"kind": "model", "config": json.loads(model.to_json()), "built": model.built}
+    if model.compiled:
+        out["compile_config"] = json.loads(json.dumps(model.get_compile_config(), default=repr))
+    return out
+
+
+def facts(model: Any) -> ModelFacts:
+    result = variable_facts(raw(model))
+    assert isinstance(result, ModelFacts), result
+    return result
+
+
+def small(**compile_kwargs: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = keras.Sequential([keras.layers.Dense(4, activation="relu", input_shape=[2]), keras.layers.Dense(1)])
+    if compile_kwargs:
+        model.compile(**compile_kwargs)
+    return model
+
+
+@pytest.mark.parametrize("loss", ["mae", "MAE", "mean_absolute_error", "MeanAbsoluteError"])
+def test_loss_strings_normalise(loss: str) -> None:
+    assert facts(small(optimizer="adam", loss=loss)).compile.loss == "mean_absolute_error"
+
+
+def test_loss_objects_and_functions_normalise() -> None:
+    import tensorflow as tf
+
+    for loss in (keras.losses.MeanAbsoluteError(), keras.losses.mean_absolute_error, tf.keras.losses.mae):
+        assert facts(small(optimizer="adam", loss=loss)).compile.loss == "mean_absolute_error"
+    bce = facts(small(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))).compile
+    assert bce.loss == "binary_crossentropy" and bce.from_logits
+
+
+def test_optimizer_class_and_float32_learning_rate() -> None:
+    compiled = facts(small(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")).compile
+    assert compiled.optimizer == "Adam"
+    assert compiled.learning_rate == pytest.approx(0.01, rel=1e-6)
+    assert facts(small(optimizer="sgd", loss="mse")).compile.optimizer == "SGD"
+
+
+def test_metrics_normalise() -> None:
+    compiled = facts(small(optimizer="adam", loss="binary_crossentropy",
+                           metrics=["acc", keras.metrics.AUC(), keras.metrics.BinaryAccuracy()])).compile
+    assert compiled.metrics == ["accuracy", "auc", "binary_accuracy"]
+
+
+def test_activation_spellings_are_one() -> None:
+    import tensorflow as tf
+
+    for activation in ("relu", tf.nn.relu, keras.activations.relu):
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation=activation)])
+        assert facts(model).layers[0].activation == "relu"
+    linear = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
+    assert facts(linear).layers[0].activation == "linear"
+
+
+def test_sequential_and_functional_give_the_same_layers() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seq = keras.Sequential([keras.layers.Flatten(input_shape=(5, 5)), keras.layers.Dense(2, activation="softmax")])
+    inp = keras.Input((5, 5))
+    fun = keras.Model(inp, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inp)))
+    a, b = facts(seq), facts(fun)
+    assert [(x.class_name, x.units, x.activation) for x in a.layers] == \
+           [(x.class_name, x.units, x.activation) for x in b.layers]
+    assert a.input_shape == b.input_shape == [5, 5]
+    assert a.params == b.params == 52
+
+
+def test_unbuilt_model_and_frozen_nested_model() -> None:
+    unbuilt = facts(keras.Sequential([keras.layers.Dense(1)]))
+    assert not unbuilt.built and unbuilt.params is None
+    base = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3), keras.layers.GlobalAveragePooling2D()])
+    base.trainable = False
+    head = keras.Sequential([base, keras.layers.Dense(1, activation="sigmoid")])
+    result = facts(head)
+    assert result.layers[0].class_name == "Sequential" and result.layers[0].trainable is False
+    assert result.params == 112 + 5 and result.trainable_params == 5
+
+
+def test_regularizer_facts() -> None:
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, kernel_regularizer="l2")])
+    reg = facts(model).layers[0].kernel_regularizer
+    assert reg is not None and reg.class_name == "L2" and reg.l2 == pytest.approx(0.01)
+
+
+def test_lambda_layer_is_refused_with_a_clear_message() -> None:
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2)])
+    result = variable_facts(raw(model))
+    assert isinstance(result, RefusedFacts)
+    assert "Lambda" in result.reason.es and "keras.layers" in result.reason.es
+
+
+@pytest.mark.parametrize("node", [
+    {"module": "builtins", "class_name": "eval", "config": {}},
+    {"module": "keras.layers", "class_name": "Dense", "registered_name": "evil>Dense", "config": {}},
+    {"module": "keras.layers", "class_name": "TFSMLayer", "config": {}},
+    {"layers": [{"class_name": "Dense", "module": "os", "config": {}}]},
+])
+def test_non_keras_classes_are_refused(node: dict[str, Any]) -> None:
+    with pytest.raises(UnsafeConfig):
+        check_plain_keras(node)
+
+
+def test_loss_from_another_module_is_refused() -> None:
+    with pytest.raises(UnsafeConfig):
+        compile_facts({"optimizer": "adam", "loss": {"module": "os", "class_name": "system", "config": {}}})
+
+
+def test_function_entries_must_name_keras_functions() -> None:
+    check_plain_keras({"module": "builtins", "class_name": "function", "config": "mean_absolute_error"})
+    for name in ("system", "eval", "__import__", "os.system"):
+        with pytest.raises(UnsafeConfig):
+            check_plain_keras({"module": "builtins", "class_name": "function", "config": name})
