@@ -13,19 +13,30 @@ import click
 from grader.db.session import default_database_url, upgrade
 from grader.discover import discover
 from grader.i18n import Lang
-from grader.service import GradedSubmission, default_workers, open_grader
-from grader.specs.loader import SpecError, load_catalog
+from grader.service import GradedSubmission, Grader, default_workers
+from grader.specs.loader import Catalog, SpecError, load_catalog
 from grader.specs.models import ExerciseSpec
 
 FORMATS = click.Choice(["json", "csv", "table"])
 LANGS = click.Choice(["es", "en"])
 
 
-def _catalog_or_exit(exercises_dir: Path | None) -> Any:
+def _catalog(exercises_dir: Path | None = None, *, quiet: bool = False) -> Catalog:
+    """The catalog; invalid specs are reported on stderr (and stay ungradeable) unless `quiet`."""
+    catalog = load_catalog(exercises_dir) if exercises_dir else load_catalog()
+    if not quiet:
+        for error in catalog.errors.values():
+            click.echo(f"warning: {error}", err=True)
+    return catalog
+
+
+def _spec_or_exit(catalog: Catalog, exercise_id: str) -> ExerciseSpec:
     try:
-        return load_catalog(exercises_dir) if exercises_dir else load_catalog()
+        return catalog.get(exercise_id)
+    except KeyError as exc:
+        raise click.UsageError(exc.args[0]) from None
     except SpecError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.UsageError(str(exc)) from None
 
 
 @click.group()
@@ -72,11 +83,8 @@ def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
 def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | None, db_url: str | None,
           force: bool, lang: Lang, exercises_dir: Path | None) -> None:
     """Grade EXERCISE_ID submissions in PATHS (files, folders of files, folders of student folders)."""
-    catalog = _catalog_or_exit(exercises_dir)
-    try:
-        catalog.get(exercise_id)
-    except KeyError as exc:
-        raise click.UsageError(exc.args[0]) from None
+    catalog = _catalog(exercises_dir, quiet=True)
+    _spec_or_exit(catalog, exercise_id)
     try:
         found = discover(list(paths))
     except (FileNotFoundError, PermissionError) as exc:
@@ -94,8 +102,8 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
         if fmt == "json":  # one line per submission as soon as it is done: a crash later loses nothing
             click.echo(json.dumps(row.to_public(lang), ensure_ascii=False))
 
-    with open_grader(database_url=db_url or default_database_url(), workers=workers or default_workers(),
-                     exercises_dir=exercises_dir) as grader:
+    with Grader(database_url=db_url or default_database_url(), workers=workers or default_workers(),
+                catalog=catalog) as grader:
         rows = grader.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":
         _print(rows, fmt, lang)
@@ -110,7 +118,7 @@ def exercises() -> None:
 @click.option("--lang", type=LANGS, default="es", show_default=True)
 def list_exercises(lang: Lang) -> None:
     """One line per exercise: id, points, title."""
-    for spec in _catalog_or_exit(None).specs.values():
+    for spec in _catalog().specs.values():
         click.echo(f"{spec.id:<28} {spec.max_score:>4g} pts  {spec.title.get(lang)}")
 
 
@@ -131,10 +139,7 @@ def public_view(spec: ExerciseSpec, lang: Lang) -> dict[str, Any]:
 @click.option("--lang", type=LANGS, default="es", show_default=True)
 def show(exercise_id: str, fmt: str, lang: Lang) -> None:
     """Show one exercise's statement, starter code and checks."""
-    try:
-        spec = _catalog_or_exit(None).get(exercise_id)
-    except KeyError as exc:
-        raise click.UsageError(exc.args[0]) from None
+    spec = _spec_or_exit(_catalog(quiet=True), exercise_id)
     view = public_view(spec, lang)
     if fmt == "json":
         click.echo(json.dumps(view, ensure_ascii=False, indent=2))
@@ -154,18 +159,19 @@ def validate(only: tuple[str, ...], workers: int | None) -> None:
     """Grade every reference solution (must be 100%) and known-wrong example (must fail the named checks)."""
     from grader.validate import validate_catalog
 
-    catalog = _catalog_or_exit(None)
-    unknown = [i for i in only if i not in catalog.specs]
+    catalog = _catalog()
+    unknown = [i for i in only if i not in catalog.specs and i not in catalog.errors]
     if unknown:
         raise click.UsageError(f"unknown exercise ids: {', '.join(unknown)}")
-    with open_grader(database_url=None, workers=workers) as grader:
+    with Grader(database_url=None, workers=workers, catalog=catalog) as grader:
         verdicts = validate_catalog(grader=grader, only=list(only) or None)
     for v in verdicts:
         mark = "ok  " if v.ok else "FAIL"
         click.echo(f"{mark} {v.exercise:<28} {v.file:<50} {v.score:g}/{v.max_score:g}  {v.detail}")
     bad = [v for v in verdicts if not v.ok]
-    click.echo(f"{len(verdicts) - len(bad)} ok, {len(bad)} failed", err=True)
-    if bad:
+    broken = [e for i, e in catalog.errors.items() if not only or i in only]
+    click.echo(f"{len(verdicts) - len(bad)} ok, {len(bad)} failed, {len(broken)} invalid specs", err=True)
+    if bad or broken:
         sys.exit(1)
 
 

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from grader.db import store
 from grader.db.session import make_engine, make_session_factory, upgrade
@@ -149,10 +148,3 @@ class Grader:
 
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             return list(pool.map(one, items))
-
-
-def open_grader(*, database_url: str | None, workers: int | None = None,
-                exercises_dir: Path | None = None) -> Grader:
-    """A Grader over the catalog in `exercises_dir` (default: the repo's exercises/)."""
-    catalog = load_catalog(exercises_dir) if exercises_dir else None
-    return Grader(database_url=database_url, workers=workers, catalog=catalog)

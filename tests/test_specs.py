@@ -18,7 +18,8 @@ CATALOG_IDS = {
 
 def test_shipped_catalog_is_complete_and_valid() -> None:
     catalog = load_catalog()
-    assert CATALOG_IDS <= set(catalog.specs)
+    assert not catalog.errors, "\n".join(map(str, catalog.errors.values()))
+    assert set(catalog.specs) >= CATALOG_IDS
     for spec in catalog.specs.values():
         assert spec.max_score > 0
         assert len(spec.reference.wrong) >= 3
@@ -121,3 +122,13 @@ def test_yaml_syntax_and_top_level(tmp_path: Path) -> None:
     assert any("invalid YAML" in p for p in _problems(bad))
     bad.write_text("- a list\n")
     assert any("mapping" in p for p in _problems(bad))
+
+
+def test_one_invalid_spec_does_not_hide_the_others(tmp_path: Path) -> None:
+    _write(tmp_path, _valid())
+    broken = _valid() | {"id": "broken", "checks": []}
+    (tmp_path / "broken.yaml").write_text(yaml.safe_dump(broken), encoding="utf-8")
+    catalog = load_catalog(tmp_path)
+    assert set(catalog.specs) == {"demo"} and set(catalog.errors) == {"broken"}
+    with pytest.raises(SpecError, match="checks"):
+        catalog.get("broken")

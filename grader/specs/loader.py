@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +59,13 @@ def _references(spec: ExerciseSpec, solutions_dir: Path) -> list[str]:
     problems: list[str] = []
     files = [("reference.solution", spec.reference.solution)]
     files += [(f"reference.wrong[{i}].file", w.file) for i, w in enumerate(spec.reference.wrong)]
-    for field, rel in files:
+    for where, rel in files:
         if not (solutions_dir / rel).is_file():
-            problems.append(f"{field}: file not found: {solutions_dir / rel}")
-    for field, name in (("starter.data", spec.starter.data),
+            problems.append(f"{where}: file not found: {solutions_dir / rel}")
+    for where, name in (("starter.data", spec.starter.data),
                         ("training.dataset", spec.training.dataset if spec.training else None)):
         if name is not None and name not in known_datasets():
-            problems.append(f"{field}: unknown data set {name!r}; known: {', '.join(known_datasets())}")
+            problems.append(f"{where}: unknown data set {name!r}; known: {', '.join(known_datasets())}")
     return problems
 
 
@@ -94,10 +94,15 @@ def load_spec(path: Path, *, solutions_dir: Path | None = None) -> ExerciseSpec:
 
 @dataclass(frozen=True)
 class Catalog:
-    """All exercises of a directory, by id, and where their reference material lives."""
+    """All exercises of a directory, by id, and where their reference material lives.
+
+    An invalid spec does not hide the valid ones: it is kept in `errors` (by the id its file name gives),
+    asking for it raises its SpecError, and `grader exercises validate` fails on it.
+    """
 
     directory: Path
     specs: dict[str, ExerciseSpec]
+    errors: dict[str, SpecError] = field(default_factory=dict)
 
     @property
     def solutions_dir(self) -> Path:
@@ -105,7 +110,9 @@ class Catalog:
         return self.directory / "solutions"
 
     def get(self, exercise_id: str) -> ExerciseSpec:
-        """The spec with this id; KeyError lists the known ids."""
+        """The spec with this id; SpecError if its file is invalid; KeyError lists the known ids."""
+        if exercise_id in self.errors:
+            raise self.errors[exercise_id]
         try:
             return self.specs[exercise_id]
         except KeyError:
@@ -114,9 +121,14 @@ class Catalog:
 
 
 def load_catalog(directory: Path = DEFAULT_EXERCISES_DIR) -> Catalog:
-    """Load every `*.yaml` spec of `directory`; raise SpecError for the first invalid one."""
-    specs = {}
+    """Load every `*.yaml` spec of `directory`, keeping invalid ones as errors."""
+    specs: dict[str, ExerciseSpec] = {}
+    errors: dict[str, SpecError] = {}
     for path in sorted(directory.glob("*.yaml")):
-        spec = load_spec(path, solutions_dir=directory / "solutions")
+        try:
+            spec = load_spec(path, solutions_dir=directory / "solutions")
+        except SpecError as exc:
+            errors[path.stem] = exc
+            continue
         specs[spec.id] = spec
-    return Catalog(directory=directory, specs=specs)
+    return Catalog(directory=directory, specs=specs, errors=errors)

@@ -1,0 +1,115 @@
+"""The `grader` command as a teacher uses it: a folder of submissions, one broken, results stored and reused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, func, select
+
+from grader.cli import main
+from grader.db.models import Grading, Submission
+
+GRADER = str(Path(sys.executable).with_name("grader"))
+SOLUTIONS = Path(__file__).resolve().parents[1] / "exercises" / "solutions" / "lab-add-hidden-16"
+
+
+def run_grader(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([GRADER, *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def batch(tmp_path: Path) -> Path:
+    """alice (right), bob (32 units), carol (syntax error), dave/ (a student folder with a notebook-free .py)."""
+    folder = tmp_path / "entregas"
+    folder.mkdir()
+    shutil.copy(SOLUTIONS / "solution.py", folder / "alice.py")
+    shutil.copy(SOLUTIONS / "wrong-32-units.py", folder / "bob.py")
+    (folder / "carol.py").write_text("from tensorflow import keras\nmodel = keras.Sequential([\n")
+    (folder / "dave").mkdir()
+    shutil.copy(SOLUTIONS / "solution.py", folder / "dave" / "lab2.py")
+    (folder / "notes.txt").write_text("not a submission")
+    return folder
+
+
+def counts(db_url: str) -> tuple[int, int]:
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        subs = conn.execute(select(func.count()).select_from(Submission)).scalar_one()
+        grads = conn.execute(select(func.count()).select_from(Grading)).scalar_one()
+    engine.dispose()
+    return subs, grads
+
+
+def test_batch_json_lines_storage_and_reuse(batch: Path, db_url: str) -> None:
+    first = run_grader("grade", "lab-add-hidden-16", str(batch), "--format", "json", "--db", db_url,
+                       "--workers", "2")
+    assert first.returncode == 0, first.stderr
+    rows = {r["student"]: r for r in map(json.loads, first.stdout.splitlines())}
+    assert set(rows) == {"alice", "bob", "carol", "dave"}
+    for row in rows.values():
+        assert set(row) == {"student", "exercise", "path", "status", "score", "max_score", "checks", "error",
+                            "duration_s"}
+    assert rows["alice"]["status"] == "graded" and rows["alice"]["score"] == rows["alice"]["max_score"] == 10
+    assert rows["dave"]["score"] == 10 and rows["dave"]["path"].endswith("dave/lab2.py")
+    bob_checks = {c["id"]: c for c in rows["bob"]["checks"]}
+    assert not bob_checks["layers"]["passed"]
+    assert "La capa oculta 1 tiene 32 neuronas; se esperaban 16" in bob_checks["layers"]["message"]
+    assert set(bob_checks["layers"]) == {"id", "passed", "points", "max_points", "message"}
+    assert rows["carol"]["status"] == "error" and "línea 2" in rows["carol"]["error"]
+    assert rows["carol"]["checks"] == [] and rows["carol"]["score"] == 0
+    assert "[4/4]" in first.stderr
+    assert counts(db_url) == (4, 4)
+
+    again = run_grader("grade", "lab-add-hidden-16", str(batch), "--format", "json", "--db", db_url)
+    assert again.returncode == 0, again.stderr
+    assert {r["student"]: r["score"] for r in map(json.loads, again.stdout.splitlines())} == \
+        {s: r["score"] for s, r in rows.items()}
+    assert counts(db_url) == (4, 4), "same bytes, same spec version: the stored result is reused"
+
+    forced = run_grader("grade", "lab-add-hidden-16", str(batch / "bob.py"), "--format", "csv", "--db", db_url,
+                        "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout.splitlines()[0].startswith("student,exercise,path,status,score,max_score")
+    assert "layers" in forced.stdout
+    assert counts(db_url) == (4, 5), "--force grades again without duplicating the submission"
+
+
+def test_unknown_exercise_and_missing_path_exit_nonzero(tmp_path: Path) -> None:
+    runner = CliRunner()
+    unknown = runner.invoke(main, ["grade", "no-such-exercise", str(tmp_path)])
+    assert unknown.exit_code == 2 and "unknown exercise 'no-such-exercise'" in unknown.output
+    missing = runner.invoke(main, ["grade", "lab-add-hidden-16", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "no such file or folder" in missing.output
+    empty = runner.invoke(main, ["grade", "lab-add-hidden-16", str(tmp_path)])
+    assert empty.exit_code == 2 and "no .py or .ipynb submissions" in empty.output
+    bad_format = runner.invoke(main, ["grade", "lab-add-hidden-16", str(tmp_path), "--format", "xml"])
+    assert bad_format.exit_code == 2
+
+
+def test_student_folder_with_several_files_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    from grader.discover import discover
+
+    (tmp_path / "erin").mkdir()
+    (tmp_path / "erin" / "a.py").write_text("x = 1\n")
+    (tmp_path / "erin" / "b.ipynb").write_text("{}")
+    (tmp_path / "frank").mkdir()
+    found = {f.student: f for f in discover([tmp_path])}
+    assert "varios archivos (a.py, b.ipynb)" in found["erin"].problem.es
+    assert "ningún archivo" in found["frank"].problem.es
+
+
+def test_exercises_list_and_show_hide_answers() -> None:
+    runner = CliRunner()
+    listing = runner.invoke(main, ["exercises", "list"])
+    assert listing.exit_code == 0 and "lab-add-hidden-16" in listing.output
+    shown = runner.invoke(main, ["exercises", "show", "lab-add-hidden-16", "--format", "json"])
+    view = json.loads(shown.output)
+    assert view["id"] == "lab-add-hidden-16" and view["max_score"] == 10
+    assert "reference" not in view and all("params" not in c for c in view["checks"])
+    assert "solution" not in shown.output
