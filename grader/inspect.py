@@ -34,6 +34,8 @@ from grader.normalize import (
 )
 
 REFUSED_CLASSES = frozenset({"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})
+# tf.nn functions serialise under their TensorFlow names (activation=tf.nn.softmax -> 'softmax_v2').
+TF_FUNCTION_ALIASES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax", "leaky_relu": "leaky_relu"}
 
 
 class UnsafeConfig(ValueError):
@@ -50,7 +52,7 @@ def check_plain_keras(node: Any, path: str = "config") -> None:
         return
     if node.get("class_name") == "function":
         # Keras serialises a plain function (loss=keras.losses.mae) as builtins.function + its name.
-        if not _is_keras_function(node.get("config")):
+        if not _is_keras_function(function_name(node)):
             raise UnsafeConfig(f"function {node.get('config')!r} ({path})")
         return
     if "class_name" in node:
@@ -66,6 +68,27 @@ def check_plain_keras(node: Any, path: str = "config") -> None:
         if key == "activation" and not isinstance(value, str | dict | type(None)):
             raise UnsafeConfig(f"activation ({path})")
         check_plain_keras(value, f"{path}.{key}")
+
+
+def function_name(node: dict[str, Any]) -> Any:
+    """The Keras name of a serialised function entry ('softmax_v2' from tf.nn.softmax is 'softmax')."""
+    name = node.get("config")
+    return TF_FUNCTION_ALIASES.get(name, name) if isinstance(name, str) else name
+
+
+def _plain_activations(node: Any) -> Any:
+    """A copy of a checked config where function-valued activations are replaced by their Keras names."""
+    if isinstance(node, list):
+        return [_plain_activations(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "activation" and isinstance(value, dict) and value.get("class_name") == "function":
+            out[key] = function_name(value)
+        else:
+            out[key] = _plain_activations(value)
+    return out
 
 
 def _is_keras_function(name: Any) -> bool:
@@ -92,7 +115,8 @@ def rebuild_model(config: dict[str, Any]) -> Any:
     import keras
 
     check_plain_keras(config)
-    config = {k: v for k, v in config.items() if k != "compile_config"}
+    # A fresh copy every time: Keras consumes parts of the dict while deserialising.
+    config = _plain_activations({k: v for k, v in config.items() if k != "compile_config"})
     model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     if not isinstance(model, keras.Model):
         raise UnsafeConfig(type(model).__name__)
@@ -145,7 +169,7 @@ def _name_of(item: Any) -> str:
         return item
     if isinstance(item, dict):
         if item.get("class_name") == "function":
-            return str(item.get("config"))
+            return str(function_name(item))
         return str(item.get("class_name"))
     return repr(item)
 

@@ -23,8 +23,9 @@ MAX_CODE_BYTES = 256 * 1024
 EVALUATOR_TIMEOUT_S = 180.0
 
 
-def _error(message: Text, started: float, *, notes: list[Text] | None = None, logs: str = "") -> GradeResult:
-    return GradeResult(status="error", error=message, notes=notes or [], logs=logs,
+def _error(spec: ExerciseSpec, message: Text, started: float, *, notes: list[Text] | None = None,
+           logs: str = "") -> GradeResult:
+    return GradeResult(status="error", error=message, max_score=spec.max_score, notes=notes or [], logs=logs,
                        duration_s=round(time.monotonic() - started, 3))
 
 
@@ -73,7 +74,7 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
                 f"{filename}: el código tiene más de {MAX_CODE_BYTES // 1024} KB; envía solo tu solución.",
                 f"{filename}: the code is over {MAX_CODE_BYTES // 1024} KB; submit your solution only."))
     except SubmissionError as exc:
-        return _error(exc.message, started)
+        return _error(spec, exc.message, started)
     notes = list(source.notes)
     arrays = dict(load_dataset(spec.starter.data).arrays) if spec.starter.data else {}
     limits = RunLimits(timeout_s=spec.limits.timeout_s, cpu_s=spec.limits.cpu_s,
@@ -82,17 +83,17 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
                       data=arrays, limits=limits)
     logs = _logs(run)
     if not run.ok or run.payload is None:
-        return _error(run.error or t("Error desconocido.", "Unknown error."), started, notes=notes, logs=logs)
+        return _error(spec, run.error or t("Error desconocido.", "Unknown error."), started, notes=notes, logs=logs)
     request = EvalRequest(grade=list(spec.grade), payload=run.payload, training=spec.training)
     try:
         with evaluators.acquire() as evaluator:
             evidence = evaluator.evaluate(request, timeout_s=EVALUATOR_TIMEOUT_S)
     except EvaluatorError as exc:
-        return _error(exc.message, started, notes=notes, logs=logs)
+        return _error(spec, exc.message, started, notes=notes, logs=logs)
     failure = _describe_student_error(evidence, source)
     fatal = _nothing_to_grade(spec, evidence, failure)
     if fatal is not None:
-        return _error(fatal, started, notes=notes, logs=logs)
+        return _error(spec, fatal, started, notes=notes, logs=logs)
     if failure is not None:
         notes.append(t(f"{failure.es}. Se calificó lo que existía en ese momento.",
                        f"{failure.en}. What existed at that point was graded."))

@@ -119,20 +119,21 @@ class Grader:
     def grade_batch(self, *, exercise_id: str, found: Iterable[Found], force: bool = False,
                     on_done: Callable[[GradedSubmission], None] | None = None) -> list[GradedSubmission]:
         """Grade every found submission with `workers` in parallel; results come back in input order."""
-        self.catalog.get(exercise_id)  # unknown exercise: fail before touching any submission
+        spec = self.catalog.get(exercise_id)  # unknown exercise: fail before touching any submission
         items = list(found)
 
         def one(item: Found) -> GradedSubmission:
             started = time.monotonic()
             if item.problem is not None:
                 out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
-                                       result=GradeResult(status="error", error=item.problem))
+                                       result=GradeResult(status="error", error=item.problem,
+                                                          max_score=spec.max_score))
             else:
                 try:
                     data = item.path.read_bytes()
                 except OSError as exc:
                     out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
-                                           result=GradeResult(status="error", error=t(
+                                           result=GradeResult(status="error", max_score=spec.max_score, error=t(
                                                f"No se pudo leer {item.path}: {exc.strerror}.",
                                                f"Could not read {item.path}: {exc.strerror}.")))
                 else:

@@ -15,7 +15,7 @@ import numpy as np
 from grader.datasets import Dataset, load_dataset
 from grader.facts import TrainingOutcome
 from grader.i18n import t
-from grader.inspect import check_plain_keras, rebuild_model
+from grader.inspect import check_plain_keras, function_name, rebuild_model
 from grader.specs.models import TrainingSpec
 
 MAX_TRAIN_PARAMS = 3_000_000
@@ -57,7 +57,7 @@ def _compile_args(compile_config: dict[str, Any] | None, spec: TrainingSpec) -> 
     check_plain_keras({k: source.get(k) for k in ("optimizer", "loss")})
     loss_cfg = source.get("loss")
     if isinstance(loss_cfg, dict) and loss_cfg.get("class_name") == "function":
-        loss_cfg = str(loss_cfg.get("config"))
+        loss_cfg = str(function_name(loss_cfg))
     loss = keras.losses.get(loss_cfg)
     from_logits = bool(getattr(loss, "from_logits", False) or
                        (isinstance(loss_cfg, dict) and loss_cfg.get("config", {}).get("from_logits")))

@@ -133,3 +133,20 @@ def test_function_entries_must_name_keras_functions() -> None:
     for name in ("system", "eval", "__import__", "os.system"):
         with pytest.raises(UnsafeConfig):
             check_plain_keras({"module": "builtins", "class_name": "function", "config": name})
+
+
+def test_tf_nn_activations_from_the_tensorflow_tutorial() -> None:
+    import tensorflow as tf
+
+    model = tf.keras.models.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(3, activation=tf.nn.relu),
+                                        tf.keras.layers.Dense(2, activation=tf.nn.softmax)])
+    assert [layer.activation for layer in facts(model).layers] == ["relu", "softmax"]
+
+
+def test_functional_model_rebuilds_twice_from_the_same_config() -> None:
+    from grader.inspect import rebuild_model
+
+    inp = keras.Input((5, 5))
+    model = keras.Model(inp, keras.layers.Dense(2)(keras.layers.Flatten()(inp)))
+    config = json.loads(model.to_json())
+    assert rebuild_model(config).count_params() == rebuild_model(config).count_params() == 52
