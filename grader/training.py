@@ -21,6 +21,14 @@ from grader.specs.models import TrainingSpec
 MAX_TRAIN_PARAMS = 3_000_000
 
 
+def _short(exc: Exception) -> str:
+    """The first meaningful line of an exception: TensorFlow appends whole graph tracebacks."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(("Graph execution error", "Detected at node", "File "))]
+    text = (useful or lines or [""])[0]
+    return f"{type(exc).__name__}: {text[:240]}"
+
+
 def baseline_score(dataset: Dataset, metric: str) -> float:
     """The metric of a model that learnt nothing: majority class, or always the training mean."""
     _, y_train = dataset.train
@@ -82,8 +90,8 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
         optimizer, loss, from_logits = _compile_args(compile_config, spec)
     except Exception as exc:
         return outcome.model_copy(update={"error": t(
-            f"No se pudo preparar el entrenamiento: {type(exc).__name__}: {str(exc)[:300]}",
-            f"Training could not be set up: {type(exc).__name__}: {str(exc)[:300]}")})
+            f"No se pudo preparar el entrenamiento: {_short(exc)}",
+            f"Training could not be set up: {_short(exc)}")})
     x_train, y_train = dataset.train
     x_valid, y_valid = dataset.valid
     if spec.max_rows:
@@ -101,8 +109,8 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
                              from_logits=from_logits)
     except Exception as exc:
         return outcome.model_copy(update={"error": t(
-            f"El entrenamiento con tu configuración falló: {type(exc).__name__}: {str(exc)[:300]}",
-            f"Training with your settings failed: {type(exc).__name__}: {str(exc)[:300]}")})
+            f"El entrenamiento con tu configuración falló: {_short(exc)}",
+            f"Training with your settings failed: {_short(exc)}")})
     finally:
         keras.backend.clear_session()
     passed = math.isfinite(value) and (value >= threshold if higher else value <= threshold)

@@ -54,7 +54,7 @@ class CheckSpec(_Spec):
     params: dict[str, Any] = Field(default_factory=dict)
     title: Text | None = None
     feedback: Text | None = Field(
-        default=None, description="Replaces the kind's own failure message when given."
+        default=None, description="Shown before the kind's own (specific) failure message when the check fails."
     )
     hint: Text | None = None
 

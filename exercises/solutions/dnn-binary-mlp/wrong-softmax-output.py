@@ -1,0 +1,8 @@
+from tensorflow import keras
+from tensorflow.keras import layers
+
+model = keras.Sequential([
+    layers.Dense(units=15, activation='relu', input_shape=[15]),
+    layers.Dense(units=15, activation='relu'),
+    layers.Dense(units=1, activation='softmax'),
+])

@@ -1,0 +1,4 @@
+model_binary.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
+model_multiclass.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+model_onehot.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])
+model_regression.compile(optimizer='adam', loss='mse', metrics=['mae'])

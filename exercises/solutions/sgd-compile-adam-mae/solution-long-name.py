@@ -1,0 +1,1 @@
+model.compile(optimizer='Adam', loss='mean_absolute_error')

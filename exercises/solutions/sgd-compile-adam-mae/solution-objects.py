@@ -1,0 +1,3 @@
+from tensorflow import keras
+
+model.compile(optimizer=keras.optimizers.Adam(), loss=keras.losses.MeanAbsoluteError())

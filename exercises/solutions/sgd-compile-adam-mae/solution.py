@@ -1,0 +1,4 @@
+model.compile(
+    optimizer="adam",
+    loss="mae",
+)

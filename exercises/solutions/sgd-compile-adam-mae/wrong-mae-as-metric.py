@@ -1,0 +1,1 @@
+model.compile(optimizer='adam', loss='mse', metrics=['mae'])

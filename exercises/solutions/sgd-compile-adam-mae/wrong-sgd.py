@@ -1,0 +1,2 @@
+# descenso de gradiente estocástico
+model.compile(optimizer='sgd', loss='mae')
