@@ -7,12 +7,15 @@ and one bad submission never stops a batch.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from grader.db import store
 from grader.db.session import make_engine, make_session_factory, upgrade
@@ -51,6 +54,21 @@ class GradedSubmission:
             "error": self.result.error.get(lang) if self.result.error else None,
             "duration_s": self.result.duration_s,
         }
+
+
+@cache
+def grading_fingerprint() -> str:
+    """A hash of the grading code and shipped data: results stored by another grader version are not reused."""
+    digest = hashlib.sha256()
+    root = Path(__file__).parent
+    for path in sorted(p for p in root.rglob("*") if p.suffix in {".py", ".csv"} and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def version_hash(spec: ExerciseSpec) -> str:
+    """The stored 'spec version': the spec's content hash combined with the grading code's fingerprint."""
+    return hashlib.sha256(f"{spec.spec_hash()}:{grading_fingerprint()}".encode()).hexdigest()
 
 
 def default_workers() -> int:
@@ -97,7 +115,7 @@ class Grader:
             return GradedSubmission(student=student, exercise=exercise_id, path=filename, result=result)
         with self.sessions() as session:
             version = store.get_or_create_exercise_version(
-                session, slug=spec.id, title=spec.title.es, spec_hash=spec.spec_hash(),
+                session, slug=spec.id, title=spec.title.es, spec_hash=version_hash(spec),
                 spec_json=spec.model_dump(mode="json"))
             person = store.get_or_create_student(session, external_id=student)
             previous = store.find_reusable_grading(

@@ -78,7 +78,11 @@ def test_layer_select_hidden_regularizer() -> None:
     partial = model(dense(16, "relu", kernel_regularizer=l2), dense(16, "relu"), dense(1, "sigmoid"))
     out = run("layer", params, partial)
     assert not out.passed
-    assert out.message.es == "La capa oculta 2 tiene kernel_regularizer ninguno; se esperaba L2(0.01)."
+    assert out.message.es == "La capa oculta 2 no tiene kernel_regularizer; se esperaba L2(0.01)."
+    l1 = RegularizerFacts(class_name="L1", l1=0.01)
+    lasso = model(dense(16, "relu", kernel_regularizer=l1), dense(16, "relu", kernel_regularizer=l1), dense(1))
+    out = run("layer", {"select": "hidden", "expect": {"l1": 0.0, "l2": 0.01}}, lasso)
+    assert out.message.es.startswith("La capa oculta 1 tiene kernel_regularizer L1(0.01); se esperaba L2(0.01).")
 
 
 def test_missing_and_unbuilt_models() -> None:

@@ -110,7 +110,8 @@ def join_problems(problems: list[Text], limit: int = 3) -> Text:
     shown = problems[:limit]
     es = ". ".join(_sentence(p.es) for p in shown) + "."
     en = ". ".join(_sentence(p.en) for p in shown) + "."
-    if len(problems) > limit:
-        es += f" (Y {len(problems) - limit} diferencias más.)"
-        en += f" (And {len(problems) - limit} more differences.)"
+    extra = len(problems) - limit
+    if extra > 0:
+        es += f" (Y {extra} diferencia{'s' if extra > 1 else ''} más.)"
+        en += f" (And {extra} more difference{'s' if extra > 1 else ''}.)"
     return t(es, en)

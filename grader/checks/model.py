@@ -85,6 +85,13 @@ class LayerExpect(Params):
         return describe_layer(layer)
 
 
+def _reg_text(l1: float, l2: float) -> str:
+    """How Keras spells a regularizer with these factors: L2(0.01), L1(0.01) or L1L2(l1=..., l2=...)."""
+    if l1 and l2:
+        return f"L1L2(l1={l1:g}, l2={l2:g})"
+    return f"L1({l1:g})" if l1 else f"L2({l2:g})"
+
+
 def _mismatches(layer: LayerFacts, expect: LayerExpect, label_es: str, label_en: str) -> list[Text]:
     """Every way `layer` differs from `expect`, as specific sentences."""
     out: list[Text] = []
@@ -108,18 +115,17 @@ def _mismatches(layer: LayerFacts, expect: LayerExpect, label_es: str, label_en:
         state_en = "trainable" if layer.trainable else "frozen (trainable=False)"
         out.append(t(f"{label_es} está {state_es}; se esperaba trainable={expect.trainable}",
                      f"{label_en} is {state_en}; expected trainable={expect.trainable}"))
-    reg = layer.kernel_regularizer
-    for factor in ("l1", "l2"):
-        want_f = getattr(expect, factor)
-        if want_f is None:
-            continue
-        have = getattr(reg, factor) if reg else 0.0
-        if not close(have, want_f):
-            have_es = f"{factor.upper()}({have:g})" if reg else "ninguno"
-            have_en = f"{factor.upper()}({have:g})" if reg else "none"
-            out.append(t(
-                f"{label_es} tiene kernel_regularizer {have_es}; se esperaba {factor.upper()}({want_f:g})",
-                f"{label_en} has kernel_regularizer {have_en}; expected {factor.upper()}({want_f:g})"))
+    if expect.l1 is not None or expect.l2 is not None:
+        reg = layer.kernel_regularizer
+        have = (reg.l1, reg.l2) if reg else (0.0, 0.0)
+        want = (expect.l1 if expect.l1 is not None else have[0], expect.l2 if expect.l2 is not None else have[1])
+        if not (close(have[0], want[0]) and close(have[1], want[1])):
+            if reg is None:
+                out.append(t(f"{label_es} no tiene kernel_regularizer; se esperaba {_reg_text(*want)}",
+                             f"{label_en} has no kernel_regularizer; expected {_reg_text(*want)}"))
+            else:
+                out.append(t(f"{label_es} tiene kernel_regularizer {_reg_text(*have)}; se esperaba {_reg_text(*want)}",
+                             f"{label_en} has kernel_regularizer {_reg_text(*have)}; expected {_reg_text(*want)}"))
     if expect.params is not None and layer.params != expect.params:
         out.append(t(f"{label_es} tiene {fmt_int(layer.params, 'es')} parámetros; se esperaban "
                      f"{fmt_int(expect.params, 'es')}",

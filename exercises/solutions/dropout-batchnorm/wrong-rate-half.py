@@ -1,0 +1,14 @@
+from tensorflow import keras
+from tensorflow.keras import layers
+
+# "usualmente es 50%"
+model = keras.Sequential([
+    layers.Dense(128, activation='relu', input_shape=[11]),
+    layers.Dropout(0.5),
+    layers.BatchNormalization(),
+    layers.Dense(128, activation='relu'),
+    layers.Dropout(0.5),
+    layers.BatchNormalization(),
+    layers.Dense(1),
+])
+model.compile(optimizer='adam', loss='mae')

@@ -1,0 +1,126 @@
+"""How processes are isolated: bubblewrap under an unprivileged uid, or (explicitly) not at all.
+
+bwrap gives every run its own user, PID, network, IPC, UTS and mount namespaces (no network at all; it
+cannot see or signal the grader), drops every capability, clears the environment, and shows it only:
+/usr read-only, the Python installation and virtualenv read-only, the paths the caller binds, and a
+size-capped tmpfs as the only writable place. As root, the run starts under a real unprivileged uid
+(one per concurrent slot) so rlimits such as RLIMIT_NPROC bite and slots cannot signal each other.
+Where bwrap cannot run, grading is refused unless the operator asked for `--unsafe-no-sandbox`.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SLOT_UID_BASE = 61000
+EVALUATOR_UID = 60999
+WRITABLE_MB = 256
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap cannot run here, and unsafe mode was not requested."""
+
+
+def _python_roots() -> list[Path]:
+    """Directories the interpreter and its packages live in (bound read-only into every sandbox)."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent.parent}
+    return sorted(p for p in roots if not str(p).startswith("/usr"))
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host path shown read-only inside the sandbox at `inside` (the same path by default)."""
+
+    host: Path
+    inside: Path | None = None
+
+
+@dataclass
+class Isolation:
+    """Builds the command line that runs a process isolated (or, in unsafe mode, as it is)."""
+
+    sandboxed: bool
+    _slots: queue.Queue[int] = field(default_factory=queue.Queue)
+
+    def __post_init__(self) -> None:
+        for i in range(64):
+            self._slots.put(SLOT_UID_BASE + i)
+
+    @contextmanager
+    def slot(self) -> Iterator[int]:
+        """Borrow a uid of its own for one run (only meaningful as root)."""
+        uid = self._slots.get()
+        try:
+            yield uid
+        finally:
+            self._slots.put(uid)
+
+    def command(self, argv: list[str], *, uid: int, mounts: list[Mount], env: dict[str, str], workdir: Path,
+                writable_mb: int = WRITABLE_MB) -> list[str]:
+        """The full command line for `argv`; `workdir` is a fresh size-capped tmpfs inside the sandbox."""
+        if not self.sandboxed:
+            return argv
+        cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL",
+               "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"]
+        for name in ("lib", "lib64", "bin", "sbin"):
+            target = os.readlink(f"/{name}") if os.path.islink(f"/{name}") else None
+            cmd += ["--symlink", target, f"/{name}"] if target else (
+                ["--ro-bind", f"/{name}", f"/{name}"] if os.path.isdir(f"/{name}") else [])
+        for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"):
+            if os.path.exists(etc):
+                cmd += ["--ro-bind", etc, etc]
+        cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(16 * 1024 * 1024), "--tmpfs", "/tmp"]
+        for root in _python_roots():
+            cmd += ["--ro-bind", str(root), str(root)]
+        for mount in mounts:
+            cmd += ["--ro-bind", str(mount.host), str(mount.inside or mount.host)]
+        cmd += ["--size", str(writable_mb * 1024 * 1024), "--tmpfs", str(workdir), "--chdir", str(workdir)]
+        for key, value in env.items():
+            cmd += ["--setenv", key, value]
+        cmd += ["--", *argv]
+        if os.geteuid() == 0:
+            cmd = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--", *cmd]
+        return cmd
+
+
+def probe_bwrap() -> str | None:
+    """None when a bwrap sandbox starts here, else the reason it does not."""
+    if shutil.which("bwrap") is None:
+        return "bwrap is not installed (Debian package 'bubblewrap')"
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        return "setpriv is not installed (Debian package 'util-linux')"
+    iso = Isolation(sandboxed=True)
+    cmd = iso.command(["/usr/bin/true"], uid=SLOT_UID_BASE, mounts=[], env={}, workdir=Path("/work"))
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap did not start: {exc}"
+    if done.returncode != 0:
+        return f"bwrap failed: {done.stderr.strip()[:300]}"
+    return None
+
+
+UNSAFE_WARNING = ("WARNING: --unsafe-no-sandbox: student code runs WITHOUT bubblewrap isolation; it can read "
+                  "this user's files and reach the network. Never use this for real submissions.")
+
+
+def make_isolation(*, unsafe: bool = False) -> Isolation:
+    """The sandbox to use: bwrap when it works; without it, only when `unsafe` was asked for explicitly."""
+    reason = probe_bwrap()
+    if reason is None:
+        return Isolation(sandboxed=True)
+    if not unsafe:
+        raise SandboxUnavailable(
+            f"Cannot sandbox student code: {reason}. Install bubblewrap (apt-get install bubblewrap) or, on a "
+            "trusted development machine only, pass --unsafe-no-sandbox.")
+    warnings.warn(UNSAFE_WARNING, stacklevel=2)
+    return Isolation(sandboxed=False)
