@@ -8,9 +8,19 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test venv services lint validate bench clean
+.PHONY: run test venv system-deps services lint validate clean
 
 venv: $(STAMP)
+
+# Student code runs under bubblewrap (setpriv drops to an unprivileged uid); install it when we are root.
+system-deps:
+	@if ! command -v bwrap >/dev/null || ! command -v setpriv >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux; \
+	  else \
+	    echo "bubblewrap is missing: install it (apt-get install bubblewrap) to grade in the sandbox" >&2; \
+	  fi; \
+	fi
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +28,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: venv
+run: venv system-deps
 	$(BIN)/grader db upgrade
 	$(BIN)/grader exercises list
 	$(BIN)/grader grade lab-add-hidden-16 exercises/samples/lab-add-hidden-16 --workers $(WORKERS) --format table
@@ -31,10 +41,10 @@ services:
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv services lint
+test: venv system-deps services lint
 	$(BIN)/python -m pytest -q
 
-validate: venv
+validate: venv system-deps
 	$(BIN)/grader exercises validate --workers $(WORKERS)
 
 clean:

@@ -13,11 +13,26 @@ import click
 from grader.db.session import default_database_url, upgrade
 from grader.discover import discover
 from grader.i18n import Lang
+from grader.sandbox.isolation import UNSAFE_WARNING, SandboxUnavailable
 from grader.service import GradedSubmission, Grader, default_workers
 from grader.specs.loader import Catalog, SpecError, load_catalog
 from grader.specs.models import ExerciseSpec
 
 FORMATS = click.Choice(["json", "csv", "table"])
+UNSAFE_OPTION = click.option(
+    "--unsafe-no-sandbox", is_flag=True,
+    help="Run student code WITHOUT bubblewrap (trusted development machines only; warns on every run).")
+
+
+def _grader(*, database_url: str | None, workers: int | None, catalog: Catalog, unsafe: bool) -> Grader:
+    """A Grader, or a clear refusal when student code cannot be sandboxed here."""
+    try:
+        grader = Grader(database_url=database_url, workers=workers, catalog=catalog, unsafe_no_sandbox=unsafe)
+    except SandboxUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    if unsafe:
+        click.echo(UNSAFE_WARNING, err=True)
+    return grader
 LANGS = click.Choice(["es", "en"])
 
 
@@ -80,8 +95,9 @@ def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
 @click.option("--force", is_flag=True, help="Grade again even if this source was graded for this spec version.")
 @click.option("--lang", type=LANGS, default="es", show_default=True, help="Language of messages.")
 @click.option("--exercises-dir", type=click.Path(path_type=Path, file_okay=False), default=None, hidden=True)
+@UNSAFE_OPTION
 def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | None, db_url: str | None,
-          force: bool, lang: Lang, exercises_dir: Path | None) -> None:
+          force: bool, lang: Lang, exercises_dir: Path | None, unsafe_no_sandbox: bool) -> None:
     """Grade EXERCISE_ID submissions in PATHS (files, folders of files, folders of student folders)."""
     catalog = _catalog(exercises_dir, quiet=True)
     _spec_or_exit(catalog, exercise_id)
@@ -102,8 +118,8 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
         if fmt == "json":  # one line per submission as soon as it is done: a crash later loses nothing
             click.echo(json.dumps(row.to_public(lang), ensure_ascii=False))
 
-    with Grader(database_url=db_url or default_database_url(), workers=workers or default_workers(),
-                catalog=catalog) as grader:
+    with _grader(database_url=db_url or default_database_url(), workers=workers or default_workers(),
+                 catalog=catalog, unsafe=unsafe_no_sandbox) as grader:
         rows = grader.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":
         _print(rows, fmt, lang)
@@ -155,7 +171,8 @@ def show(exercise_id: str, fmt: str, lang: Lang) -> None:
 @exercises.command("validate")
 @click.option("--only", multiple=True, help="Validate only these exercise ids.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None)
-def validate(only: tuple[str, ...], workers: int | None) -> None:
+@UNSAFE_OPTION
+def validate(only: tuple[str, ...], workers: int | None, unsafe_no_sandbox: bool) -> None:
     """Grade every reference solution (must be 100%) and known-wrong example (must fail the named checks)."""
     from grader.validate import validate_catalog
 
@@ -163,7 +180,7 @@ def validate(only: tuple[str, ...], workers: int | None) -> None:
     unknown = [i for i in only if i not in catalog.specs and i not in catalog.errors]
     if unknown:
         raise click.UsageError(f"unknown exercise ids: {', '.join(unknown)}")
-    with Grader(database_url=None, workers=workers, catalog=catalog) as grader:
+    with _grader(database_url=None, workers=workers, catalog=catalog, unsafe=unsafe_no_sandbox) as grader:
         verdicts = validate_catalog(grader=grader, only=list(only) or None)
     for v in verdicts:
         mark = "ok  " if v.ok else "FAIL"

@@ -19,12 +19,14 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from grader.facts import Evidence, ModelFacts
 from grader.i18n import Text, t
+from grader.sandbox.isolation import EVALUATOR_UID, Isolation, Mount
 from grader.specs.models import TrainingSpec
 
 EVALUATOR_MEMORY_MB = 12 * 1024
@@ -91,18 +93,25 @@ class EvaluatorError(Exception):
 class EvaluatorProcess:
     """Client side of one evaluator process, restarted after a crash, a time-out or `recycle_after` jobs."""
 
-    def __init__(self, *, recycle_after: int = 200) -> None:
+    def __init__(self, *, isolation: Isolation, recycle_after: int = 200) -> None:
+        self.isolation = isolation
         self.recycle_after = recycle_after
         self._proc: subprocess.Popen[bytes] | None = None
         self._jobs = 0
 
     def _start(self) -> subprocess.Popen[bytes]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADER_", "DATABASE", "PG"))}
-        env |= {"TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                "CUDA_VISIBLE_DEVICES": "", "PYTHONWARNINGS": "ignore", "TF_ENABLE_ONEDNN_OPTS": "0"}
+        # Nothing secret travels in the environment: the evaluator gets a fixed, minimal one.
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TF_CPP_MIN_LOG_LEVEL": "3",
+               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "",
+               "PYTHONWARNINGS": "ignore", "TF_ENABLE_ONEDNN_OPTS": "0"}
+        env |= {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
         self._jobs = 0
-        return subprocess.Popen([sys.executable, "-m", "grader.evaluator"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        package = Path(__file__).resolve().parent  # the grader package only: not exercises/, not the database
+        argv = [sys.executable, "-I", "-m", "grader.evaluator"]
+        command = self.isolation.command(argv, uid=EVALUATOR_UID, mounts=[Mount(package)], env=env,
+                                         workdir=Path("/evaluator"))
+        return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=env, start_new_session=True)
 
     def close(self) -> None:
         """Stop the process (it is restarted on the next request)."""
@@ -163,8 +172,8 @@ def _read_line(stream: Any, timeout_s: float) -> bytes | None:
 class EvaluatorPool:
     """A fixed set of evaluator processes shared by the grading threads."""
 
-    def __init__(self, size: int) -> None:
-        self._all = [EvaluatorProcess() for _ in range(max(1, size))]
+    def __init__(self, size: int, *, isolation: Isolation) -> None:
+        self._all = [EvaluatorProcess(isolation=isolation) for _ in range(max(1, size))]
         self._free: queue.Queue[EvaluatorProcess] = queue.Queue()
         for ev in self._all:
             self._free.put(ev)

@@ -203,10 +203,17 @@ def compile_facts(compile_config: dict[str, Any]) -> CompileFacts:
                         from_logits=from_logits, metrics=metrics)
 
 
-def model_facts(config: dict[str, Any], compile_config: dict[str, Any] | None) -> ModelFacts:
-    """Rebuild and describe a model; raises UnsafeConfig or Keras' own errors for the caller to report."""
+class InconsistentModel(ValueError):
+    """The reported config does not describe the weights the student's model really had."""
+
+
+def model_facts(config: dict[str, Any], compile_config: dict[str, Any] | None,
+                weight_shapes: list[list[int]] | None = None) -> ModelFacts:
+    """Rebuild and describe a model; raises UnsafeConfig, InconsistentModel or Keras' own errors."""
     model = rebuild_model(config)
     built = bool(model.built)
+    if built and weight_shapes is not None and [list(w.shape) for w in model.weights] != weight_shapes:
+        raise InconsistentModel("weight shapes differ from the config")
     layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
     return ModelFacts(
         class_name=type(model).__name__,
@@ -231,7 +238,14 @@ def variable_facts(raw: dict[str, Any]) -> VariableFacts:
         return ValueFacts(value=raw.get("value"))
     if kind == "model":
         try:
-            return model_facts(raw["config"], raw.get("compile_config"))
+            return model_facts(raw["config"], raw.get("compile_config"), raw.get("weight_shapes"))
+        except InconsistentModel:
+            return RefusedFacts(reason=t(
+                "La configuración de tu modelo no coincide con sus pesos reales (¿se modificaron las capas o "
+                "Keras después de construir el modelo?): no se puede calificar.",
+                "Your model's configuration does not match its actual weights (were layers or Keras modified "
+                "after building the model?): it cannot be graded.",
+            ))
         except UnsafeConfig as exc:
             return RefusedFacts(reason=t(
                 f"El modelo usa algo que no es una capa o clase estándar de Keras ({exc}): las capas Lambda "

@@ -13,6 +13,7 @@ from grader.evaluator import EvalRequest, EvaluatorError, EvaluatorPool
 from grader.facts import Evidence
 from grader.i18n import Text, t
 from grader.results import GradeResult
+from grader.sandbox.isolation import Isolation
 from grader.sandbox.runner import RunLimits, SandboxRun, run_student
 from grader.scoring import score
 from grader.sources import StudentSource, SubmissionError, load_source
@@ -63,7 +64,8 @@ def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | No
              f"{names} was not found after running your code: define {names} as the statement asks.")
 
 
-def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: EvaluatorPool) -> GradeResult:
+def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: EvaluatorPool,
+                 isolation: Isolation) -> GradeResult:
     """Grade the raw bytes of one submission against `spec`; never raises for bad student input."""
     started = time.monotonic()
     try:
@@ -80,7 +82,7 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     limits = RunLimits(timeout_s=spec.limits.timeout_s, cpu_s=spec.limits.cpu_s,
                        memory_mb=spec.limits.memory_mb, max_output_bytes=spec.limits.max_output_kb * 1024)
     run = run_student(code=source.code, starter_code=spec.starter.code, grade=list(spec.grade),
-                      data=arrays, limits=limits)
+                      data=arrays, limits=limits, isolation=isolation)
     logs = _logs(run)
     if not run.ok or run.payload is None:
         return _error(spec, run.error or t("Error desconocido.", "Unknown error."), started, notes=notes, logs=logs)

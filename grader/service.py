@@ -24,6 +24,7 @@ from grader.evaluator import EvaluatorPool
 from grader.i18n import Lang, t
 from grader.pipeline import grade_source
 from grader.results import GradeResult
+from grader.sandbox.isolation import UNSAFE_WARNING, make_isolation
 from grader.specs.loader import Catalog, load_catalog
 from grader.specs.models import ExerciseSpec
 
@@ -80,10 +81,11 @@ class Grader:
     """Long-lived grading resources. Use as a context manager so evaluator processes are stopped."""
 
     def __init__(self, *, database_url: str | None, workers: int | None = None,
-                 catalog: Catalog | None = None) -> None:
+                 catalog: Catalog | None = None, unsafe_no_sandbox: bool = False) -> None:
         self.catalog = catalog or load_catalog()
         self.workers = workers or default_workers()
-        self.evaluators = EvaluatorPool(self.workers)
+        self.isolation = make_isolation(unsafe=unsafe_no_sandbox)
+        self.evaluators = EvaluatorPool(self.workers, isolation=self.isolation)
         self.sessions = None
         if database_url is not None:
             upgrade(url=database_url)
@@ -98,7 +100,10 @@ class Grader:
     def grade_bytes(self, *, spec: ExerciseSpec, filename: str, data: bytes) -> GradeResult:
         """Grade without storing (validation, previews). Never raises for bad student input."""
         try:
-            return grade_source(spec=spec, filename=filename, data=data, evaluators=self.evaluators)
+            if not self.isolation.sandboxed:
+                log.warning(UNSAFE_WARNING)
+            return grade_source(spec=spec, filename=filename, data=data, evaluators=self.evaluators,
+                                isolation=self.isolation)
         except Exception:  # a grader bug must not stop a batch: record it as this submission's error
             log.exception("internal error grading %s", filename)
             return GradeResult(status="error", error=t(

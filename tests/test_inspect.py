@@ -150,3 +150,13 @@ def test_functional_model_rebuilds_twice_from_the_same_config() -> None:
     model = keras.Model(inp, keras.layers.Dense(2)(keras.layers.Flatten()(inp)))
     config = json.loads(model.to_json())
     assert rebuild_model(config).count_params() == rebuild_model(config).count_params() == 52
+
+
+def test_config_that_disagrees_with_the_weights_is_refused() -> None:
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(32), keras.layers.Dense(2)])
+    report = raw(model) | {"weight_shapes": [[int(d) for d in w.shape] for w in model.weights]}
+    assert isinstance(variable_facts(report), ModelFacts)
+    model.layers[-1].units = 1  # what a student could do to misreport the output layer
+    lying = raw(model) | {"weight_shapes": report["weight_shapes"]}
+    refused = variable_facts(lying)
+    assert isinstance(refused, RefusedFacts) and "no coincide con sus pesos" in refused.reason.es

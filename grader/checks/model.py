@@ -96,8 +96,11 @@ def _mismatches(layer: LayerFacts, expect: LayerExpect, label_es: str, label_en:
     """Every way `layer` differs from `expect`, as specific sentences."""
     out: list[Text] = []
     if expect.class_name and layer.class_name != expect.class_name:
-        out.append(t(f"{label_es} es {layer.class_name}; se esperaba {expect.class_name}",
-                     f"{label_en} is {layer.class_name}; expected {expect.class_name}"))
+        if f"({layer.class_name})" in label_es:  # the label already names the class it has
+            out.append(t(f"{label_es}: se esperaba {expect.class_name}", f"{label_en}: expected {expect.class_name}"))
+        else:
+            out.append(t(f"{label_es} es {layer.class_name}; se esperaba {expect.class_name}",
+                         f"{label_en} is {layer.class_name}; expected {expect.class_name}"))
         return out
     if expect.units is not None and layer.units != expect.units:
         out.append(t(f"{label_es} tiene {layer.units} neuronas; se esperaban {expect.units}",

@@ -7,6 +7,7 @@ and compile configs, callback attributes, fit arguments, plain values); the trus
 judges everything from that data, so nothing here decides a score.
 """
 
+import contextlib
 import json
 import os
 import resource
@@ -35,6 +36,8 @@ def set_limits(limits):
         resource.RLIMIT_FSIZE: limits.get("file_mb", 64) * mb,
         resource.RLIMIT_NOFILE: 256,
     }
+    if limits.get("nproc"):  # counts every process of this uid: only set when the sandbox gives us our own uid
+        pairs[resource.RLIMIT_NPROC] = limits["nproc"]
     for which, value in pairs.items():
         resource.setrlimit(which, (value, value))
 
@@ -132,6 +135,51 @@ def install_fit_recorder(keras, fit_calls, fit_cfg):
     keras.Model.fit = fit
 
 
+class Snapshot:
+    """What student code could patch to misreport its model: Keras classes, serialisation helpers,
+    json/numpy/builtins and this harness's own globals. Restored before anything is extracted."""
+
+    def __init__(self, keras, modules):
+        import keras.src.models.functional as functional
+
+        self.classes = {}
+        roots = [keras.Model, keras.Sequential, functional.Functional, keras.layers.Layer, keras.callbacks.Callback,
+                 keras.optimizers.Optimizer, keras.losses.Loss, keras.metrics.Metric, keras.Variable]
+        for module in (keras.layers, keras.callbacks, keras.optimizers, keras.losses, keras.metrics,
+                       keras.regularizers, keras.initializers):
+            roots += [obj for obj in vars(module).values() if isinstance(obj, type)]
+        for root in roots:
+            for cls in root.__mro__:
+                if cls is not object and cls not in self.classes:
+                    self.classes[cls] = dict(vars(cls))
+        self.modules = {module: dict(vars(module)) for module in modules}
+        self.sys_modules = dict(sys.modules)
+
+    def restore(self):
+        """Put every saved attribute back and drop attributes added since (best effort per attribute)."""
+        sys.settrace(None)
+        sys.setprofile(None)
+        for name, module in self.sys_modules.items():
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
+        for module, saved in self.modules.items():
+            current = vars(module)
+            for name in [n for n in current if n not in saved]:
+                del current[name]
+            for name, value in saved.items():
+                if current.get(name) is not value:
+                    current[name] = value
+        for cls, saved in self.classes.items():
+            current = vars(cls)
+            for name in [n for n in current if n not in saved]:
+                with contextlib.suppress(AttributeError, TypeError):
+                    delattr(cls, name)
+            for name, value in saved.items():
+                if current.get(name) is not value:
+                    with contextlib.suppress(AttributeError, TypeError):
+                        setattr(cls, name, value)
+
+
 def student_error(exc):
     """Type, message and the line in the student's own code where `exc` was raised."""
     line = None
@@ -145,7 +193,8 @@ def student_error(exc):
 def describe_variable(name, value, keras):
     """The JSON facts of one graded variable."""
     if isinstance(value, keras.Model):
-        out = {"kind": "model", "config": json.loads(value.to_json()), "built": bool(value.built)}
+        out = {"kind": "model", "config": json.loads(value.to_json()), "built": bool(value.built),
+               "weight_shapes": [[int(d) for d in w.shape] for w in value.weights] if value.built else []}
         if getattr(value, "compiled", False):
             out["compile_config"] = json.loads(_dumps(value.get_compile_config(), default=repr))
         return out
@@ -158,7 +207,7 @@ def describe_variable(name, value, keras):
 
 
 def main():
-    job_dir, result_fd = sys.argv[1], int(sys.argv[2])
+    job_dir, work_dir, result_fd = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as fh:
         job = json.load(fh)
     set_limits(job["limits"])
@@ -168,7 +217,7 @@ def main():
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from tensorflow import keras
+    import keras  # Keras 3 itself: tf.keras exposes the same classes but not every submodule
 
     keras.utils.set_random_seed(0)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -176,7 +225,11 @@ def main():
         namespace[name] = np.load(os.path.join(job_dir, rel), allow_pickle=False)
     fit_calls = []
     install_fit_recorder(keras, fit_calls, job["fit"])
-    os.chdir(os.path.join(job_dir, "work"))
+    os.chdir(work_dir)
+    import builtins
+    import threading
+
+    snapshot = Snapshot(keras, [builtins, json, np, keras.saving, sys.modules[__name__]])
 
     error = None
     try:
@@ -184,6 +237,12 @@ def main():
         exec(compile(job["code"], SUBMISSION, "exec", dont_inherit=True), namespace)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: grade what exists, fail closed later
         error = student_error(exc)
+    snapshot.restore()
+    if threading.active_count() > 1:
+        # A thread of the student's could keep patching while we read the model: refuse to read it.
+        error = {"type": "ThreadsLeftRunning", "line": None,
+                 "message": f"{threading.active_count() - 1} hilo(s) del estudiante seguían en ejecución"}
+        job["grade"] = []
 
     variables = {}
     for name in job["grade"]:

@@ -79,11 +79,13 @@ class Isolation:
             if os.path.exists(etc):
                 cmd += ["--ro-bind", etc, etc]
         cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(16 * 1024 * 1024), "--tmpfs", "/tmp"]
+        # The writable tmpfs first: read-only binds mounted after it stay visible even below its path.
+        cmd += ["--size", str(writable_mb * 1024 * 1024), "--tmpfs", str(workdir)]
         for root in _python_roots():
             cmd += ["--ro-bind", str(root), str(root)]
         for mount in mounts:
             cmd += ["--ro-bind", str(mount.host), str(mount.inside or mount.host)]
-        cmd += ["--size", str(writable_mb * 1024 * 1024), "--tmpfs", str(workdir), "--chdir", str(workdir)]
+        cmd += ["--chdir", str(workdir)]
         for key, value in env.items():
             cmd += ["--setenv", key, value]
         cmd += ["--", *argv]
@@ -99,7 +101,9 @@ def probe_bwrap() -> str | None:
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         return "setpriv is not installed (Debian package 'util-linux')"
     iso = Isolation(sandboxed=True)
-    cmd = iso.command(["/usr/bin/true"], uid=SLOT_UID_BASE, mounts=[], env={}, workdir=Path("/work"))
+    # The real interpreter importing numpy: proves the sandbox's uid can read the Python installation too.
+    cmd = iso.command([sys.executable, "-I", "-c", "import numpy"], uid=SLOT_UID_BASE, mounts=[], env={},
+                      workdir=Path("/sandbox-work"))
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -114,13 +118,13 @@ UNSAFE_WARNING = ("WARNING: --unsafe-no-sandbox: student code runs WITHOUT bubbl
 
 
 def make_isolation(*, unsafe: bool = False) -> Isolation:
-    """The sandbox to use: bwrap when it works; without it, only when `unsafe` was asked for explicitly."""
+    """bwrap, checked to work here; no isolation only when the operator asked for it with `unsafe`."""
+    if unsafe:
+        warnings.warn(UNSAFE_WARNING, stacklevel=2)
+        return Isolation(sandboxed=False)
     reason = probe_bwrap()
-    if reason is None:
-        return Isolation(sandboxed=True)
-    if not unsafe:
+    if reason is not None:
         raise SandboxUnavailable(
             f"Cannot sandbox student code: {reason}. Install bubblewrap (apt-get install bubblewrap) or, on a "
             "trusted development machine only, pass --unsafe-no-sandbox.")
-    warnings.warn(UNSAFE_WARNING, stacklevel=2)
-    return Isolation(sandboxed=False)
+    return Isolation(sandboxed=True)

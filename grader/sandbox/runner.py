@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from grader.i18n import Text, t
+from grader.sandbox.isolation import Isolation, Mount
 
 HARNESS = Path(__file__).with_name("harness.py")
 MAX_RESULT_BYTES = 32 * 1024 * 1024
@@ -40,6 +41,7 @@ class RunLimits:
     memory_mb: int = 6144
     max_output_bytes: int = 1024 * 1024
     file_mb: int = 64
+    nproc: int = 64
 
 
 @dataclass
@@ -89,6 +91,7 @@ class _CappedReader(threading.Thread):
 def _environment(work: Path) -> dict[str, str]:
     env = {
         "PATH": "/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+        "MPLCONFIGDIR": str(work / ".matplotlib"),
         "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "CUDA_VISIBLE_DEVICES": "",
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "KERAS_HOME": str(work / ".keras"),
@@ -99,8 +102,7 @@ def _environment(work: Path) -> dict[str, str]:
 
 
 def _write_job(job_dir: Path, *, code: str, starter_code: str, grade: list[str],
-               data: dict[str, np.ndarray], limits: RunLimits, fit_max_rows: int) -> None:
-    (job_dir / "work").mkdir()
+               data: dict[str, np.ndarray], limits: RunLimits, fit_max_rows: int, sandboxed: bool) -> None:
     (job_dir / "data").mkdir()
     files = {}
     for name, array in data.items():
@@ -110,7 +112,8 @@ def _write_job(job_dir: Path, *, code: str, starter_code: str, grade: list[str],
     job = {
         "code": code, "starter_code": starter_code, "grade": grade, "data": files,
         "fit": {"max_rows": fit_max_rows, "max_epochs": 1},
-        "limits": {"memory_mb": limits.memory_mb, "cpu_s": limits.cpu_s, "file_mb": limits.file_mb},
+        "limits": {"memory_mb": limits.memory_mb, "cpu_s": limits.cpu_s, "file_mb": limits.file_mb,
+                   "nproc": limits.nproc if sandboxed else None},
     }
     (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
 
@@ -139,21 +142,83 @@ def _abnormal_end(returncode: int, stderr: str, limits: RunLimits) -> Text:
              "(sys.exit/os._exit, or an import error?).")
 
 
+def _descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (read from /proc; the sandbox's PID namespace is nested in ours)."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _tree_rss_mb(pid: int) -> float:
+    total = 0
+    for child in _descendants(pid):
+        try:
+            with open(f"/proc/{child}/statm") as fh:
+                total += int(fh.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the run and everything it started, whichever session or namespace it moved to."""
+    for pid in reversed(_descendants(proc.pid)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _watch(proc: subprocess.Popen[bytes], limits: RunLimits) -> str | None:
+    """Wait for the run to end; 'timeout' or 'memory' when it had to be stopped."""
+    deadline = time.monotonic() + limits.timeout_s
+    while True:
+        try:
+            proc.wait(timeout=0.25)
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        if time.monotonic() > deadline:
+            return "timeout"
+        if _tree_rss_mb(proc.pid) > limits.memory_mb:
+            return "memory"
+
+
 def run_student(*, code: str, starter_code: str, grade: list[str], data: dict[str, np.ndarray],
-                limits: RunLimits, fit_max_rows: int = 256) -> SandboxRun:
-    """Run one submission's code in a fresh limited process and return its plain-JSON result."""
+                limits: RunLimits, isolation: Isolation, fit_max_rows: int = 256) -> SandboxRun:
+    """Run one submission's code in a fresh, isolated, limited process and return its plain-JSON result."""
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="grader-job-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="grader-job-") as tmp, isolation.slot() as uid:
         job_dir = Path(tmp)
         _write_job(job_dir, code=code, starter_code=starter_code, grade=grade, data=data,
-                   limits=limits, fit_max_rows=fit_max_rows)
+                   limits=limits, fit_max_rows=fit_max_rows, sandboxed=isolation.sandboxed)
+        if isolation.sandboxed:
+            inside_job, work = Path("/job"), Path("/student")
+            harness = Path("/sandbox/harness.py")
+            mounts = [Mount(job_dir, inside_job), Mount(HARNESS, harness)]
+            if os.geteuid() == 0:  # only this slot's uid may read the job (bwrap opens it as that uid)
+                for path in [job_dir, *job_dir.rglob("*")]:
+                    os.chown(path, uid, uid)
+        else:
+            inside_job, work, harness, mounts = job_dir, job_dir / "work", HARNESS, []
+            work.mkdir()
         read_fd, write_fd = os.pipe()
+        argv = [sys.executable, "-I", "-B", str(harness), str(inside_job), str(work), str(write_fd)]
+        env = _environment(work)
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", str(HARNESS), str(job_dir), str(write_fd)],
+                isolation.command(argv, uid=uid, mounts=mounts, env=env, workdir=work),
                 pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, cwd=job_dir / "work", env=_environment(job_dir / "work"),
-                start_new_session=True,
+                stderr=subprocess.PIPE, cwd=job_dir if isolation.sandboxed else work,
+                env=env if not isolation.sandboxed else {"PATH": "/usr/bin:/bin"}, start_new_session=True,
             )
         finally:
             os.close(write_fd)
@@ -162,25 +227,23 @@ def run_student(*, code: str, starter_code: str, grade: list[str], data: dict[st
                    _CappedReader(os.fdopen(read_fd, "rb"), MAX_RESULT_BYTES + 1)]
         for reader in readers:
             reader.start()
-        timed_out = False
-        try:
-            proc.wait(timeout=limits.timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        # Kill the whole group either way: nothing the student started may outlive the run.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        stopped = _watch(proc, limits)
+        _kill_tree(proc)  # either way: nothing the student started may outlive the run
         proc.wait()
         for reader in readers:
             reader.join(timeout=10)
     out, err, result = readers
     run = SandboxRun(payload=None, error=None, stdout=out.text(), stderr=err.text(),
                      returncode=proc.returncode, duration_s=time.monotonic() - started)
-    if timed_out:
+    if stopped == "timeout":
         run.error = t(f"Tu código superó el tiempo límite de {limits.timeout_s:g} s y fue detenido "
                       "(¿un bucle infinito o un entrenamiento demasiado largo?).",
                       f"Your code exceeded the {limits.timeout_s:g} s time limit and was stopped "
                       "(an infinite loop, or training that is too long?).")
+        return run
+    if stopped == "memory":
+        run.error = t(f"Tu código superó el límite de memoria ({limits.memory_mb} MB) y fue detenido.",
+                      f"Your code exceeded the memory limit ({limits.memory_mb} MB) and was stopped.")
         return run
     raw = b"".join(result.chunks)
     if result.dropped or len(raw) > MAX_RESULT_BYTES:
