@@ -1,0 +1,28 @@
+from tensorflow import keras
+from tensorflow.keras import layers, callbacks
+
+early_stopping = callbacks.EarlyStopping(
+    min_delta=0.001,  # cambio mínimo que cuenta como mejora
+    patience=20,  # épocas que se esperan antes de parar
+    restore_best_weights=True,
+)
+
+model = keras.Sequential([
+    layers.Dense(512, activation='relu', input_shape=[11]),
+    layers.Dense(512, activation='relu'),
+    layers.Dense(512, activation='relu'),
+    layers.Dense(1),
+])
+model.compile(
+    optimizer='adam',
+    loss='mae',
+)
+
+history = model.fit(
+    X_train, y_train,
+    validation_data=(X_valid, y_valid),
+    batch_size=256,
+    epochs=500,
+    callbacks=[early_stopping],
+    verbose=0,
+)

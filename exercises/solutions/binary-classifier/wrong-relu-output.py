@@ -1,0 +1,10 @@
+import keras
+from keras import layers
+
+model = keras.Sequential([
+    keras.Input(shape=(30,)),
+    layers.Dense(32, activation="relu"),
+    layers.Dense(16, activation="relu"),
+    layers.Dense(1, activation="relu"),
+])
+model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
