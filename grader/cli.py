@@ -110,6 +110,7 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
     total, done = len(found), 0
 
     def progress(row: GradedSubmission) -> None:
+        """One progress line on stderr per finished submission (and its JSON line, when asked)."""
         nonlocal done
         done += 1
         res = row.result

@@ -46,6 +46,7 @@ def _split(x: np.ndarray, y: np.ndarray, valid_share: float, seed: int) -> dict[
 
 def _linear(n_features: int) -> Callable[[], Dataset]:
     def make() -> Dataset:
+        """y = Xw + 0.5 + small noise, seeded by the number of features."""
         rng = np.random.default_rng(n_features)
         x = rng.normal(size=(600, n_features)).astype("float32")
         w = rng.normal(size=(n_features,)).astype("float32")

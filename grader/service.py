@@ -146,6 +146,7 @@ class Grader:
         items = list(found)
 
         def one(item: Found) -> GradedSubmission:
+            """Grade one found submission; a problem finding or reading it becomes its error."""
             started = time.monotonic()
             if item.problem is not None:
                 out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),

@@ -58,6 +58,7 @@ def validate_catalog(*, grader: Grader, only: list[str] | None = None) -> list[V
         jobs += [(spec, w.file, w) for w in spec.reference.wrong]
 
     def run(job: tuple[ExerciseSpec, str, WrongExample | None]) -> Verdict:
+        """Grade one reference file and judge it against what its spec says."""
         spec, rel, wrong = job
         path = grader.catalog.solutions_dir / rel
         result = grader.grade_bytes(spec=spec, filename=path.name, data=path.read_bytes())

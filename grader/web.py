@@ -11,6 +11,7 @@ def create_app() -> Flask:
 
     @app.get("/healthz")
     def healthz() -> object:
+        """Liveness probe."""
         return jsonify(status="ok", web="not yet implemented")
 
     return app

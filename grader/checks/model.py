@@ -137,6 +137,14 @@ def _mismatches(layer: LayerFacts, expect: LayerExpect, label_es: str, label_en:
     return out
 
 
+def _layer_stack(evidence: Evidence, variable: str, *, fold: bool) -> list[LayerFacts] | Outcome:
+    """The model's layers as graded (Activation layers folded into the layer before when `fold`)."""
+    model = _model_or_fail(evidence, variable, need_built=False)
+    if isinstance(model, Outcome):
+        return model
+    return fold_activations(model.layers) if fold else list(model.layers)
+
+
 class LayersParams(VariableParams):
     """The whole stack of layers, in order (InputLayer excluded; Activation layers folded when allowed)."""
 
@@ -147,10 +155,9 @@ class LayersParams(VariableParams):
 @check_kind("layers", LayersParams)
 def layers(params: LayersParams, evidence: Evidence) -> Outcome:
     """The model's layers match `expected` one by one; reports the count or the first differences."""
-    model = _model_or_fail(evidence, params.variable, need_built=False)
-    if isinstance(model, Outcome):
-        return model
-    stack = fold_activations(model.layers) if params.fold_activations else list(model.layers)
+    stack = _layer_stack(evidence, params.variable, fold=params.fold_activations)
+    if isinstance(stack, Outcome):
+        return stack
     have = ", ".join(describe_layer(layer) for layer in stack) or "ninguna"
     want = ", ".join(e.describe() for e in params.expected)
     if len(stack) != len(params.expected):
@@ -203,10 +210,9 @@ def _selection_name(select: int | str) -> tuple[str, str]:
 @check_kind("layer", LayerParams)
 def layer(params: LayerParams, evidence: Evidence) -> Outcome:
     """Selected layers match `expect` (e.g. every hidden layer has an L2 regularizer of 0.01)."""
-    model = _model_or_fail(evidence, params.variable, need_built=False)
-    if isinstance(model, Outcome):
-        return model
-    stack = fold_activations(model.layers) if params.fold_activations else list(model.layers)
+    stack = _layer_stack(evidence, params.variable, fold=params.fold_activations)
+    if isinstance(stack, Outcome):
+        return stack
     chosen = _select(stack, params.select)
     name_es, name_en = _selection_name(params.select)
     if len(chosen) < max(1, params.min_count):

@@ -58,6 +58,7 @@ def check_kind(name: str, params_model: type[P]) -> Callable[[Callable[[P, Evide
     """Register the decorated function as the kind `name` with parameters validated by `params_model`."""
 
     def register(fn: Callable[[P, Evidence], Outcome]) -> CheckFn:
+        """Record `fn` under `name`; a second kind with the same name is a programming error."""
         if name in _REGISTRY:
             raise ValueError(f"check kind {name!r} registered twice")
         _REGISTRY[name] = CheckKind(name=name, params_model=params_model, run=fn)

@@ -109,6 +109,7 @@ def install_fit_recorder(keras, fit_calls, fit_cfg):
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, **kwargs):
+        """Record this call, then train for at most `max_epochs` on at most `max_rows` rows."""
         cbs = list(callbacks or [])
         fit_calls.append({
             "model": self,
@@ -207,6 +208,7 @@ def describe_variable(name, value, keras):
 
 
 def main():
+    """Run the job in argv (JOB_DIR WORK_DIR RESULT_FD) and write its JSON report to RESULT_FD."""
     job_dir, work_dir, result_fd = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as fh:
         job = json.load(fh)

@@ -73,6 +73,7 @@ class _CappedReader(threading.Thread):
         self.dropped = 0
 
     def run(self) -> None:
+        """Read until EOF, keeping the first `cap` bytes."""
         while chunk := self.stream.read(65536):
             room = self.cap - self.kept
             if room > 0:
@@ -82,6 +83,7 @@ class _CappedReader(threading.Thread):
         self.stream.close()
 
     def text(self) -> str:
+        """What was kept, decoded, with a note when output was dropped."""
         out = b"".join(self.chunks).decode("utf-8", errors="replace")
         if self.dropped:
             out += f"\n[salida truncada: {self.dropped} bytes omitidos / output truncated]"
