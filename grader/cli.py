@@ -13,7 +13,10 @@ import click
 from grader.db.session import default_database_url, upgrade
 from grader.discover import discover
 from grader.i18n import Lang
+from grader.questions.models import ChoiceQuestion
+from grader.questions.variants import letter, option_order, render
 from grader.sandbox.isolation import UNSAFE_WARNING, SandboxUnavailable
+from grader.scoring import question_context
 from grader.service import GradedSubmission, Grader, default_workers
 from grader.specs.loader import Catalog, SpecError, load_catalog
 from grader.specs.models import ExerciseSpec
@@ -139,14 +142,31 @@ def list_exercises(lang: Lang) -> None:
         click.echo(f"{spec.id:<28} {spec.max_score:>4g} pts  {spec.title.get(lang)}")
 
 
-def public_view(spec: ExerciseSpec, lang: Lang) -> dict[str, Any]:
-    """What a student may see of an exercise: never check parameters or reference material."""
+def public_view(spec: ExerciseSpec, lang: Lang, student: str | None = None) -> dict[str, Any]:
+    """What a student may see of an exercise: never check parameters, answers or reference material.
+
+    With `student`, prompts show that student's variant and options their order and letters; without it,
+    variant placeholders stay as {names} and options keep the spec's order.
+    """
+    ctx = question_context(spec, student) if student is not None else None
+    questions = []
+    for q in spec.questions:
+        prompt = render(q.prompt, ctx.values) if ctx else q.prompt
+        item: dict[str, Any] = {"id": q.id, "variable": q.variable, "kind": q.kind, "points": q.points,
+                                "prompt": prompt.get(lang), "hint": q.hint.get(lang) if q.hint else None}
+        if isinstance(q, ChoiceQuestion):
+            order = option_order(q, exercise_id=spec.id, student=student) if student is not None else q.options
+            item["multiple"] = q.multiple
+            item["options"] = [{"label": letter(i), "text": o.text.get(lang)} for i, o in enumerate(order)]
+        questions.append(item)
     return {
         "id": spec.id, "title": spec.title.get(lang), "statement": spec.statement.get(lang), "source": spec.source,
         "starter_code": spec.starter.code, "data": spec.starter.data, "variables": spec.grade,
         "max_score": spec.max_score,
         "checks": [{"id": c.id, "points": c.points, "hint": c.hint.get(lang) if c.hint else None}
                    for c in spec.checks],
+        "questions": questions,
+        "student": student,
     }
 
 
@@ -154,10 +174,11 @@ def public_view(spec: ExerciseSpec, lang: Lang) -> dict[str, Any]:
 @click.argument("exercise_id")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--lang", type=LANGS, default="es", show_default=True)
-def show(exercise_id: str, fmt: str, lang: Lang) -> None:
-    """Show one exercise's statement, starter code and checks."""
+@click.option("--student", default=None, help="Show this student's variant (prompts and option order).")
+def show(exercise_id: str, fmt: str, lang: Lang, student: str | None) -> None:
+    """Show one exercise's statement, starter code, checks and questions (never the answers)."""
     spec = _spec_or_exit(_catalog(quiet=True), exercise_id)
-    view = public_view(spec, lang)
+    view = public_view(spec, lang, student)
     if fmt == "json":
         click.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return
@@ -167,6 +188,10 @@ def show(exercise_id: str, fmt: str, lang: Lang) -> None:
         click.echo("Starter:\n" + view["starter_code"])
     for check in view["checks"]:
         click.echo(f"  - {check['id']} ({check['points']:g} pts)")
+    for q in view["questions"]:
+        click.echo(f"\n[{q['id']}] ({q['points']:g} pts) {q['prompt']}")
+        for option in q.get("options", []):
+            click.echo(f"   {option['label']}) {option['text']}")
 
 
 @exercises.command("validate")

@@ -1,7 +1,8 @@
 """Finding submissions under the paths given to `grader grade`.
 
 A file is one submission (student id = file stem). A folder holds submission files (one student each,
-by stem) and/or per-student folders (student id = folder name) each holding ONE .py/.ipynb file.
+by stem) and/or per-student folders (student id = folder name) each holding ONE submission file:
+.py/.ipynb code, or .json/.yaml answers for quizzes.
 A student folder with no file, or with several, becomes an error entry: recorded, never dropped.
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from grader.i18n import Text, t
 
-EXTENSIONS = (".py", ".ipynb")
+EXTENSIONS = (".py", ".ipynb", ".json", ".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ def _student_folder(folder: Path) -> Found:
         return Found(student=folder.name, path=files[0])
     if not files:
         return Found(student=folder.name, path=folder, problem=t(
-            f"La carpeta {folder} no contiene ningún archivo .py o .ipynb.",
-            f"Folder {folder} contains no .py or .ipynb file."))
+            f"La carpeta {folder} no contiene ningún archivo de entrega (.py, .ipynb, .json, .yaml).",
+            f"Folder {folder} contains no submission file (.py, .ipynb, .json, .yaml)."))
     names = ", ".join(p.name for p in files)
     return Found(student=folder.name, path=folder, problem=t(
         f"La carpeta {folder} contiene varios archivos ({names}); deja solo la entrega a calificar.",

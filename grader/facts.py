@@ -147,3 +147,4 @@ class Evidence(_Facts):
     training: TrainingOutcome | None = None
     student_error: StudentError | None = None
     notes: list[Text] = Field(default_factory=list)
+    answers: dict[str, Any] = Field(default_factory=dict, description="Question id -> the student's answer.")

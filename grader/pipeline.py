@@ -10,8 +10,9 @@ import time
 
 from grader.datasets import load_dataset
 from grader.evaluator import EvalRequest, EvaluatorError, EvaluatorPool
-from grader.facts import Evidence
+from grader.facts import Evidence, MissingFacts
 from grader.i18n import Text, t
+from grader.questions.answers import answers_from_evidence, is_answer_file, load_answer_file
 from grader.results import GradeResult
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.runner import RunLimits, SandboxRun, run_student
@@ -54,8 +55,11 @@ def _describe_student_error(evidence: Evidence, source: StudentSource) -> Text |
 
 
 def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | None) -> Text | None:
-    """An error when none of the graded variables exists (the code failed or never defined them)."""
-    if any(v.kind != "missing" for v in evidence.variables.values()):
+    """An error when none of the code variables exists (the code failed or never defined them).
+
+    Quizzes are exempt: an unanswered question simply scores 0 with its own message.
+    """
+    if not spec.grade or any(evidence.variables.get(n, MissingFacts()).kind != "missing" for n in spec.grade):
         return None
     names = ", ".join(f"`{n}`" for n in spec.grade)
     if failure is not None:
@@ -65,9 +69,16 @@ def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | No
 
 
 def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: EvaluatorPool,
-                 isolation: Isolation) -> GradeResult:
-    """Grade the raw bytes of one submission against `spec`; never raises for bad student input."""
+                 isolation: Isolation, student: str) -> GradeResult:
+    """Grade the raw bytes of one submission by `student` against `spec`; never raises for bad input."""
     started = time.monotonic()
+    if is_answer_file(filename):
+        try:
+            answers, notes = load_answer_file(spec=spec, filename=filename, data=data)
+        except SubmissionError as exc:
+            return _error(spec, exc.message, started)
+        return score(spec, Evidence(answers=answers), student=student, notes=notes,
+                     duration_s=round(time.monotonic() - started, 3))
     try:
         cap = MAX_NOTEBOOK_BYTES if filename.lower().endswith(".ipynb") else MAX_CODE_BYTES
         source = load_source(filename=filename, data=data, max_bytes=cap)
@@ -81,12 +92,13 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     arrays = dict(load_dataset(spec.starter.data).arrays) if spec.starter.data else {}
     limits = RunLimits(timeout_s=spec.limits.timeout_s, cpu_s=spec.limits.cpu_s,
                        memory_mb=spec.limits.memory_mb, max_output_bytes=spec.limits.max_output_kb * 1024)
-    run = run_student(code=source.code, starter_code=spec.starter.code, grade=list(spec.grade),
+    variables = [*spec.grade, *spec.answer_variables]
+    run = run_student(code=source.code, starter_code=spec.starter.code, grade=variables,
                       data=arrays, limits=limits, isolation=isolation)
     logs = _logs(run)
     if not run.ok or run.payload is None:
         return _error(spec, run.error or t("Error desconocido.", "Unknown error."), started, notes=notes, logs=logs)
-    request = EvalRequest(grade=list(spec.grade), payload=run.payload, training=spec.training)
+    request = EvalRequest(grade=variables, payload=run.payload, training=spec.training)
     try:
         with evaluators.acquire() as evaluator:
             evidence = evaluator.evaluate(request, timeout_s=EVALUATOR_TIMEOUT_S)
@@ -99,4 +111,6 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     if failure is not None:
         notes.append(t(f"{failure.es}. Se calificó lo que existía en ese momento.",
                        f"{failure.en}. What existed at that point was graded."))
-    return score(spec, evidence, notes=notes, logs=logs, duration_s=round(time.monotonic() - started, 3))
+    evidence.answers = answers_from_evidence(spec, evidence)
+    return score(spec, evidence, student=student, notes=notes, logs=logs,
+                 duration_s=round(time.monotonic() - started, 3))

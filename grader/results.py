@@ -22,6 +22,7 @@ class CheckResult(BaseModel):
     max_points: float
     message: Text
     hint: Text | None = None
+    needs_review: bool = Field(default=False, description="Suggested points only: a teacher must decide.")
 
     def to_public(self, lang: Lang = "es") -> dict[str, object]:
         """The CLI/JSON-lines shape of this result in one language."""
@@ -56,6 +57,11 @@ class GradeResult(BaseModel):
     def is_full_marks(self) -> bool:
         """True when every point was earned (and there were points to earn)."""
         return self.status == "graded" and self.max_score > 0 and self.score >= self.max_score - 1e-9
+
+    @property
+    def needs_review(self) -> bool:
+        """True when some points are only suggested and wait for a teacher's decision."""
+        return any(c.needs_review for c in self.checks)
 
     def failed_check_ids(self) -> list[str]:
         """Ids of the checks that did not pass, in spec order."""

@@ -3,10 +3,39 @@
 from __future__ import annotations
 
 from grader.checks import get_kind
+from grader.checks.registry import Outcome
 from grader.facts import Evidence
 from grader.i18n import Text
+from grader.questions.grading import QuestionContext, grade_question
+from grader.questions.variants import variant_values
 from grader.results import CheckResult, GradeResult
 from grader.specs.models import ExerciseSpec
+
+
+def _result(id_: str, points: float, outcome: Outcome, hint: Text | None) -> CheckResult:
+    return CheckResult(id=id_, passed=outcome.passed, points=round(points * outcome.credit, 4), max_points=points,
+                       message=outcome.message, hint=None if outcome.passed else hint,
+                       needs_review=outcome.needs_review)
+
+
+def question_context(spec: ExerciseSpec, student: str) -> QuestionContext:
+    """The student's variant of `spec`."""
+    return QuestionContext(exercise_id=spec.id, student=student,
+                           values=variant_values(spec.variants, exercise_id=spec.id, student=student))
+
+
+def run_questions(spec: ExerciseSpec, evidence: Evidence, *, student: str) -> list[CheckResult]:
+    """One result per question (its id the question id), for this student's variant."""
+    ctx = question_context(spec, student)
+    results = []
+    for question in spec.questions:
+        outcome = grade_question(question, evidence.answers.get(question.id), ctx)
+        if not outcome.passed and question.explanation is not None and not outcome.needs_review:
+            outcome = Outcome(outcome.passed, Text(es=f"{outcome.message.es} {question.explanation.es}",
+                                                   en=f"{outcome.message.en} {question.explanation.en}"),
+                              outcome.fraction, outcome.needs_review)
+        results.append(_result(question.id, question.points, outcome, question.hint))
+    return results
 
 
 def run_checks(spec: ExerciseSpec, evidence: Evidence) -> list[CheckResult]:
@@ -20,21 +49,15 @@ def run_checks(spec: ExerciseSpec, evidence: Evidence) -> list[CheckResult]:
             # The spec's own wording leads; the kind's specific finding stays after it.
             message = Text(es=f"{check.feedback.es} {outcome.message.es}",
                            en=f"{check.feedback.en} {outcome.message.en}")
-        results.append(CheckResult(
-            id=check.id,
-            passed=outcome.passed,
-            points=round(check.points * outcome.credit, 4),
-            max_points=check.points,
-            message=message,
-            hint=None if outcome.passed else check.hint,
-        ))
+        results.append(_result(check.id, check.points, Outcome(outcome.passed, message, outcome.fraction,
+                                                               outcome.needs_review), check.hint))
     return results
 
 
-def score(spec: ExerciseSpec, evidence: Evidence, *, notes: list[Text] | None = None, logs: str = "",
-          duration_s: float = 0.0) -> GradeResult:
-    """A graded result: per-check results, total and maximum score."""
-    checks = run_checks(spec, evidence)
+def score(spec: ExerciseSpec, evidence: Evidence, *, student: str, notes: list[Text] | None = None,
+          logs: str = "", duration_s: float = 0.0) -> GradeResult:
+    """A graded result: per-check and per-question results, total and maximum score."""
+    checks = run_checks(spec, evidence) + run_questions(spec, evidence, student=student)
     return GradeResult(
         status="graded",
         score=round(sum(c.points for c in checks), 4),

@@ -97,13 +97,13 @@ class Grader:
     def __exit__(self, *exc: object) -> None:
         self.evaluators.close()
 
-    def grade_bytes(self, *, spec: ExerciseSpec, filename: str, data: bytes) -> GradeResult:
+    def grade_bytes(self, *, spec: ExerciseSpec, filename: str, data: bytes, student: str) -> GradeResult:
         """Grade without storing (validation, previews). Never raises for bad student input."""
         try:
             if not self.isolation.sandboxed:
                 log.warning(UNSAFE_WARNING)
             return grade_source(spec=spec, filename=filename, data=data, evaluators=self.evaluators,
-                                isolation=self.isolation)
+                                isolation=self.isolation, student=student)
         except Exception:  # a grader bug must not stop a batch: record it as this submission's error
             log.exception("internal error grading %s", filename)
             return GradeResult(status="error", error=t(
@@ -116,7 +116,7 @@ class Grader:
         unless `force`), store the result, and return it."""
         spec = self.catalog.get(exercise_id)
         if self.sessions is None:
-            result = self.grade_bytes(spec=spec, filename=filename, data=data)
+            result = self.grade_bytes(spec=spec, filename=filename, data=data, student=student)
             return GradedSubmission(student=student, exercise=exercise_id, path=filename, result=result)
         with self.sessions() as session:
             version = store.get_or_create_exercise_version(
@@ -133,7 +133,7 @@ class Grader:
             submission = previous.submission if previous is not None else store.record_submission(
                 session, student=person, exercise=version.exercise, filename=filename, source=data)
             session.commit()  # the submission is kept before grading starts: nothing is lost
-            result = self.grade_bytes(spec=spec, filename=filename, data=data)
+            result = self.grade_bytes(spec=spec, filename=filename, data=data, student=student)
             grading = store.save_grading(session, submission=submission, exercise_version=version, result=result)
             session.commit()
             return GradedSubmission(student=student, exercise=exercise_id, path=filename, result=result,

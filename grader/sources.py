@@ -70,7 +70,7 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
             else ("no incluyas datos dentro del código", "do not embed data in the code")
         raise _fail(f"`{filename}` ocupa {size.replace('.', ',')} KB y el máximo es {cap.replace('.', ',')} "
                     f"KB: {es}.", f"`{filename}` is {size} KB and the limit is {cap} KB: {en}.")
-    text = _decode(filename, data)
+    text = decode_utf8(filename, data)
     _reject_nul(filename, text, lambda n: t(f"línea {n}", f"line {n}") if kind == "py"
                 else t(f"línea {n} del archivo", f"line {n} of the file"))
     if kind == "py":  # never rewritten: a Colab `!pip` line in a .py is reported as the syntax error it is
@@ -101,7 +101,8 @@ def _snippet(line: str, limit: int = _SNIPPET_CHARS) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _decode(filename: str, data: bytes) -> str:
+def decode_utf8(filename: str, data: bytes) -> str:
+    """The text of an uploaded file (a UTF-8 BOM is dropped), or a SubmissionError naming the bad byte."""
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
         return data[bom:].decode("utf-8")

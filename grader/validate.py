@@ -61,7 +61,8 @@ def validate_catalog(*, grader: Grader, only: list[str] | None = None) -> list[V
         """Grade one reference file and judge it against what its spec says."""
         spec, rel, wrong = job
         path = grader.catalog.solutions_dir / rel
-        result = grader.grade_bytes(spec=spec, filename=path.name, data=path.read_bytes())
+        result = grader.grade_bytes(spec=spec, filename=path.name, data=path.read_bytes(),
+                                    student=spec.reference.student)
         ok, detail = _judge_solution(result) if wrong is None else _judge_wrong(result, wrong)
         return Verdict(exercise=spec.id, file=rel, ok=ok, detail=detail, score=result.score,
                        max_score=result.max_score)

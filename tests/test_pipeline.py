@@ -33,7 +33,7 @@ def spec(grader_nodb: Grader) -> ExerciseSpec:
 
 def grade(grader: Grader, spec: ExerciseSpec, code: str | bytes, filename: str = "s.py") -> GradeResult:
     data = code.encode() if isinstance(code, str) else code
-    return grader.grade_bytes(spec=spec, filename=filename, data=data)
+    return grader.grade_bytes(spec=spec, filename=filename, data=data, student="s")
 
 
 def test_syntax_error_names_line_and_text(grader_nodb: Grader, spec: ExerciseSpec) -> None:

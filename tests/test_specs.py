@@ -92,7 +92,7 @@ def test_duplicate_ids_and_unknown_failing_check(tmp_path: Path) -> None:
     raw["checks"].append(dict(raw["checks"][0]))
     raw["reference"]["wrong"][0]["fails"] = ["nope"]
     problems = _problems(_write(tmp_path, raw))
-    assert any("duplicate check ids: input" in p for p in problems)
+    assert any("duplicate check/question ids: input" in p for p in problems)
     raw = _valid()
     raw["reference"]["wrong"][0]["fails"] = ["nope"]
     assert any("names unknown checks: nope" in p for p in _problems(_write(tmp_path, raw)))

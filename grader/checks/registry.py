@@ -29,6 +29,7 @@ class Outcome:
     passed: bool
     message: Text
     fraction: float | None = None
+    needs_review: bool = False
 
     @property
     def credit(self) -> float:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from grader.i18n import Text
+from grader.questions.models import Question, VariantSpec
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -100,10 +101,14 @@ class WrongExample(_Spec):
 
 
 class ReferenceSpec(_Spec):
-    """Reference solution and known-wrong examples, relative to exercises/solutions/."""
+    """Reference solution and known-wrong examples, relative to exercises/solutions/.
+
+    For exercises with per-student variants, the examples answer the variant of `student`.
+    """
 
     solution: str
     wrong: list[WrongExample] = Field(min_length=3)
+    student: str = "reference"
 
 
 class ExerciseSpec(_Spec):
@@ -114,8 +119,10 @@ class ExerciseSpec(_Spec):
     statement: Text
     source: str = Field(description="Where in ../shared/course/ the exercise comes from.")
     starter: StarterSpec = StarterSpec()
-    grade: list[str] = Field(min_length=1, description="Variables extracted from the student's namespace.")
-    checks: list[CheckSpec] = Field(min_length=1)
+    grade: list[str] = Field(default_factory=list, description="Variables extracted from the student's namespace.")
+    checks: list[CheckSpec] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list)
+    variants: dict[str, VariantSpec] = Field(default_factory=dict)
     training: TrainingSpec | None = None
     limits: LimitsSpec = LimitsSpec()
     reference: ReferenceSpec
@@ -137,10 +144,14 @@ class ExerciseSpec(_Spec):
 
     @model_validator(mode="after")
     def _consistent(self) -> ExerciseSpec:
-        ids = [c.id for c in self.checks]
+        if not self.checks and not self.questions:
+            raise ValueError("an exercise needs checks, questions, or both")
+        if self.checks and not self.grade:
+            raise ValueError("code checks need the graded variables listed in grade")
+        ids = [c.id for c in self.checks] + [q.id for q in self.questions]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"duplicate check ids: {', '.join(dupes)}")
+            raise ValueError(f"duplicate check/question ids: {', '.join(dupes)}")
         if self.training and self.training.variable not in self.grade:
             raise ValueError(f"training.variable {self.training.variable!r} is not listed in grade")
         for wrong in self.reference.wrong:
@@ -151,8 +162,13 @@ class ExerciseSpec(_Spec):
 
     @property
     def max_score(self) -> float:
-        """Total points of the exercise."""
-        return sum(c.points for c in self.checks)
+        """Total points of the exercise (code checks and questions)."""
+        return sum(c.points for c in self.checks) + sum(q.points for q in self.questions)
+
+    @property
+    def answer_variables(self) -> list[str]:
+        """Variables a .py/.ipynb submission assigns to answer the questions (hyphens as underscores)."""
+        return [q.variable for q in self.questions]
 
     def spec_hash(self) -> str:
         """A stable hash of the spec's content: a new hash is a new version for storage and result reuse."""
