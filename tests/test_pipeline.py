@@ -113,3 +113,22 @@ def test_lambda_layer_is_refused_in_feedback(grader_nodb: Grader, spec: Exercise
     result = grade(grader_nodb, spec, code)
     assert result.status == "graded" and result.score == 0
     assert all("Lambda" in c.message.es for c in result.checks)
+
+
+def test_code_and_questions_in_one_exercise(grader_nodb: Grader, spec: ExerciseSpec) -> None:
+    from grader.i18n import Text
+    from grader.questions.models import NumericQuestion, ShapeQuestion
+
+    params = NumericQuestion(id="param-count", points=1, prompt=Text(es="¿Parámetros?", en="Parameters?"), answer=747)
+    shape = ShapeQuestion(id="flatten-output", points=1, prompt=Text(es="Salida de Flatten", en="Flatten output"),
+                          answer=[25])
+    mixed = spec.model_copy(update={"checks": [c for c in spec.checks if c.id != "param-count"],
+                                    "questions": [params, shape]})
+    code = SOLUTION + "param_count = model.count_params()\nflatten_output = '(25,)'\n"
+    result = grade(grader_nodb, mixed, code)
+    assert result.status == "graded" and result.is_full_marks, result
+    assert [c.id for c in result.checks][-2:] == ["param-count", "flatten-output"]
+    unanswered = grade(grader_nodb, mixed, SOLUTION)
+    by_id = {c.id: c for c in unanswered.checks}
+    assert by_id["layers"].passed and not by_id["param-count"].passed
+    assert by_id["flatten-output"].message.es == "No respondiste esta pregunta."
