@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from grader.cli_review import review
 from grader.db.session import default_database_url, upgrade
 from grader.discover import discover
 from grader.i18n import Lang
@@ -216,6 +217,9 @@ def validate(only: tuple[str, ...], workers: int | None, unsafe_no_sandbox: bool
     click.echo(f"{len(verdicts) - len(bad)} ok, {len(bad)} failed, {len(broken)} invalid specs", err=True)
     if bad or broken:
         sys.exit(1)
+
+
+main.add_command(review)
 
 
 @main.group()
