@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test venv system-deps services lint validate clean
+.PHONY: run test venv system-deps services lint validate bench clean
 
 venv: $(STAMP)
 
@@ -46,6 +46,9 @@ test: venv system-deps services lint
 
 validate: venv system-deps
 	$(BIN)/grader exercises validate --workers $(WORKERS)
+
+bench: venv system-deps
+	$(BIN)/python bench/grading_speed.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

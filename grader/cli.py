@@ -28,10 +28,16 @@ UNSAFE_OPTION = click.option(
     help="Run student code WITHOUT bubblewrap (trusted development machines only; warns on every run).")
 
 
-def _grader(*, database_url: str | None, workers: int | None, catalog: Catalog, unsafe: bool) -> Grader:
+COLD_OPTION = click.option(
+    "--cold", is_flag=True, help="Start a fresh sandboxed process per submission instead of warm workers.")
+
+
+def _grader(*, database_url: str | None, workers: int | None, catalog: Catalog, unsafe: bool,
+            cold: bool = False) -> Grader:
     """A Grader, or a clear refusal when student code cannot be sandboxed here."""
     try:
-        grader = Grader(database_url=database_url, workers=workers, catalog=catalog, unsafe_no_sandbox=unsafe)
+        grader = Grader(database_url=database_url, workers=workers, catalog=catalog, unsafe_no_sandbox=unsafe,
+                        warm=not cold)
     except SandboxUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     if unsafe:
@@ -100,8 +106,9 @@ def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
 @click.option("--lang", type=LANGS, default="es", show_default=True, help="Language of messages.")
 @click.option("--exercises-dir", type=click.Path(path_type=Path, file_okay=False), default=None, hidden=True)
 @UNSAFE_OPTION
+@COLD_OPTION
 def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | None, db_url: str | None,
-          force: bool, lang: Lang, exercises_dir: Path | None, unsafe_no_sandbox: bool) -> None:
+          force: bool, lang: Lang, exercises_dir: Path | None, unsafe_no_sandbox: bool, cold: bool) -> None:
     """Grade EXERCISE_ID submissions in PATHS (files, folders of files, folders of student folders)."""
     catalog = _catalog(exercises_dir, quiet=True)
     _spec_or_exit(catalog, exercise_id)
@@ -124,7 +131,7 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
             click.echo(json.dumps(row.to_public(lang), ensure_ascii=False))
 
     with _grader(database_url=db_url or default_database_url(), workers=workers or default_workers(),
-                 catalog=catalog, unsafe=unsafe_no_sandbox) as grader:
+                 catalog=catalog, unsafe=unsafe_no_sandbox, cold=cold) as grader:
         rows = grader.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":
         _print(rows, fmt, lang)
@@ -199,7 +206,8 @@ def show(exercise_id: str, fmt: str, lang: Lang, student: str | None) -> None:
 @click.option("--only", multiple=True, help="Validate only these exercise ids.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None)
 @UNSAFE_OPTION
-def validate(only: tuple[str, ...], workers: int | None, unsafe_no_sandbox: bool) -> None:
+@COLD_OPTION
+def validate(only: tuple[str, ...], workers: int | None, unsafe_no_sandbox: bool, cold: bool) -> None:
     """Grade every reference solution (must be 100%) and known-wrong example (must fail the named checks)."""
     from grader.validate import validate_catalog
 
@@ -207,7 +215,7 @@ def validate(only: tuple[str, ...], workers: int | None, unsafe_no_sandbox: bool
     unknown = [i for i in only if i not in catalog.specs and i not in catalog.errors]
     if unknown:
         raise click.UsageError(f"unknown exercise ids: {', '.join(unknown)}")
-    with _grader(database_url=None, workers=workers, catalog=catalog, unsafe=unsafe_no_sandbox) as grader:
+    with _grader(database_url=None, workers=workers, catalog=catalog, unsafe=unsafe_no_sandbox, cold=cold) as grader:
         verdicts = validate_catalog(grader=grader, only=list(only) or None)
     for v in verdicts:
         mark = "ok  " if v.ok else "FAIL"

@@ -113,6 +113,11 @@ class EvaluatorProcess:
         return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, env=env, start_new_session=True)
 
+    @property
+    def pid(self) -> int | None:
+        """Host pid of the evaluator's sandbox, when running."""
+        return self._proc.pid if self._proc is not None else None
+
     def close(self) -> None:
         """Stop the process (it is restarted on the next request)."""
         if self._proc is not None:

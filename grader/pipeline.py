@@ -15,7 +15,8 @@ from grader.i18n import Text, t
 from grader.questions.answers import answers_from_evidence, is_answer_file, load_answer_file
 from grader.results import GradeResult
 from grader.sandbox.isolation import Isolation
-from grader.sandbox.runner import RunLimits, SandboxRun, run_student
+from grader.sandbox.runner import Job, RunLimits, SandboxRun, run_student
+from grader.sandbox.warm import WarmRunner
 from grader.scoring import score
 from grader.sources import StudentSource, SubmissionError, load_source
 from grader.specs.models import ExerciseSpec
@@ -69,7 +70,7 @@ def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | No
 
 
 def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: EvaluatorPool,
-                 isolation: Isolation, student: str) -> GradeResult:
+                 isolation: Isolation, student: str, warm: WarmRunner | None = None) -> GradeResult:
     """Grade the raw bytes of one submission by `student` against `spec`; never raises for bad input."""
     started = time.monotonic()
     if is_answer_file(filename):
@@ -93,8 +94,8 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     limits = RunLimits(timeout_s=spec.limits.timeout_s, cpu_s=spec.limits.cpu_s,
                        memory_mb=spec.limits.memory_mb, max_output_bytes=spec.limits.max_output_kb * 1024)
     variables = [*spec.grade, *spec.answer_variables]
-    run = run_student(code=source.code, starter_code=spec.starter.code, grade=variables,
-                      data=arrays, limits=limits, isolation=isolation)
+    job = Job(code=source.code, starter_code=spec.starter.code, grade=variables, data=arrays, limits=limits)
+    run = run_student(job=job, isolation=isolation, warm=warm)
     logs = _logs(run)
     if not run.ok or run.payload is None:
         return _error(spec, run.error or t("Error desconocido.", "Unknown error."), started, notes=notes, logs=logs)

@@ -25,6 +25,7 @@ from grader.i18n import Lang, t
 from grader.pipeline import grade_source
 from grader.results import GradeResult
 from grader.sandbox.isolation import UNSAFE_WARNING, make_isolation
+from grader.sandbox.warm import WarmRunner
 from grader.specs.loader import Catalog, load_catalog
 from grader.specs.models import ExerciseSpec
 
@@ -81,11 +82,13 @@ class Grader:
     """Long-lived grading resources. Use as a context manager so evaluator processes are stopped."""
 
     def __init__(self, *, database_url: str | None, workers: int | None = None,
-                 catalog: Catalog | None = None, unsafe_no_sandbox: bool = False) -> None:
+                 catalog: Catalog | None = None, unsafe_no_sandbox: bool = False, warm: bool = True) -> None:
         self.catalog = catalog or load_catalog()
         self.workers = workers or default_workers()
         self.isolation = make_isolation(unsafe=unsafe_no_sandbox)
         self.evaluators = EvaluatorPool(self.workers, isolation=self.isolation)
+        # Warm workers need the sandbox (each job's private namespaces come from it); else fresh processes.
+        self.warm = WarmRunner(self.workers, isolation=self.isolation) if warm and self.isolation.sandboxed else None
         self.sessions = None
         if database_url is not None:
             upgrade(url=database_url)
@@ -96,6 +99,8 @@ class Grader:
 
     def __exit__(self, *exc: object) -> None:
         self.evaluators.close()
+        if self.warm is not None:
+            self.warm.close()
 
     def grade_bytes(self, *, spec: ExerciseSpec, filename: str, data: bytes, student: str) -> GradeResult:
         """Grade without storing (validation, previews). Never raises for bad student input."""
@@ -103,7 +108,7 @@ class Grader:
             if not self.isolation.sandboxed:
                 log.warning(UNSAFE_WARNING)
             return grade_source(spec=spec, filename=filename, data=data, evaluators=self.evaluators,
-                                isolation=self.isolation, student=student)
+                                isolation=self.isolation, student=student, warm=self.warm)
         except Exception:  # a grader bug must not stop a batch: record it as this submission's error
             log.exception("internal error grading %s", filename)
             return GradeResult(status="error", error=t(

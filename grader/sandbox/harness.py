@@ -207,20 +207,31 @@ def describe_variable(name, value, keras):
         return {"kind": "unsupported", "type": type(value).__name__, "reason": str(exc)}
 
 
-def main():
-    """Run the job in argv (JOB_DIR WORK_DIR RESULT_FD) and write its JSON report to RESULT_FD."""
-    job_dir, work_dir, result_fd = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as fh:
-        job = json.load(fh)
+_FRAMEWORKS = []
+
+
+def import_frameworks():
+    """numpy and Keras with single-threaded TensorFlow pools, imported once per process.
+
+    No TensorFlow op runs here, so a warm zygote may fork after calling it (TF hangs in a child forked
+    after any op ran in the parent).
+    """
+    if not _FRAMEWORKS:
+        import numpy as np
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        import keras  # Keras 3 itself: tf.keras exposes the same classes but not every submodule
+
+        _FRAMEWORKS.extend([np, keras])
+    return _FRAMEWORKS[0], _FRAMEWORKS[1]
+
+
+def run_job(job, job_dir, work_dir, result_fd):
+    """Run the student's code of `job` (data files under `job_dir`) in `work_dir`; report on `result_fd`."""
     set_limits(job["limits"])
-
-    import numpy as np
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-    import keras  # Keras 3 itself: tf.keras exposes the same classes but not every submodule
-
+    np, keras = import_frameworks()
     keras.utils.set_random_seed(0)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     for name, rel in job["data"].items():
@@ -267,6 +278,14 @@ def main():
     while view:
         view = view[_write(result_fd, view):]
     _close(result_fd)
+
+
+def main():
+    """Run the job in argv (JOB_DIR WORK_DIR RESULT_FD) and write its JSON report to RESULT_FD."""
+    job_dir, work_dir, result_fd = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    with open(os.path.join(job_dir, "job.json"), encoding="utf-8") as fh:
+        job = json.load(fh)
+    run_job(job, job_dir, work_dir, result_fd)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,10 @@ class Isolation:
         for i in range(64):
             self._slots.put(SLOT_UID_BASE + i)
 
+    def take_slot(self) -> int:
+        """Reserve a uid for good (a warm worker keeps one for its whole life)."""
+        return self._slots.get()
+
     @contextmanager
     def slot(self) -> Iterator[int]:
         """Borrow a uid of its own for one run (only meaningful as root)."""

@@ -20,12 +20,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from grader.i18n import Text, t
 from grader.sandbox.isolation import Isolation, Mount
+
+if TYPE_CHECKING:
+    from grader.sandbox.warm import WarmRunner
 
 HARNESS = Path(__file__).with_name("harness.py")
 MAX_RESULT_BYTES = 32 * 1024 * 1024
@@ -90,7 +93,8 @@ class _CappedReader(threading.Thread):
         return out
 
 
-def _environment(work: Path) -> dict[str, str]:
+def environment(work: Path) -> dict[str, str]:
+    """The whole environment of a student process: fixed values, nothing from the grader's own."""
     env = {
         "PATH": "/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
         "MPLCONFIGDIR": str(work / ".matplotlib"),
@@ -103,21 +107,37 @@ def _environment(work: Path) -> dict[str, str]:
     return env
 
 
-def _write_job(job_dir: Path, *, code: str, starter_code: str, grade: list[str],
-               data: dict[str, np.ndarray], limits: RunLimits, fit_max_rows: int, sandboxed: bool) -> None:
+@dataclass(frozen=True)
+class Job:
+    """One submission to run: what the harness needs, nothing secret (no checks, no reference)."""
+
+    code: str
+    starter_code: str
+    grade: list[str]
+    data: dict[str, np.ndarray]
+    limits: RunLimits
+    fit_max_rows: int = 256
+
+    def document(self, *, sandboxed: bool) -> dict[str, Any]:
+        """The JSON job the harness reads (data files are added by whoever delivers the arrays)."""
+        limits = self.limits
+        return {
+            "code": self.code, "starter_code": self.starter_code, "grade": self.grade,
+            "fit": {"max_rows": self.fit_max_rows, "max_epochs": 1},
+            "limits": {"memory_mb": limits.memory_mb, "cpu_s": limits.cpu_s, "file_mb": limits.file_mb,
+                       "nproc": limits.nproc if sandboxed else None},
+        }
+
+
+def _write_job(job_dir: Path, job: Job, *, sandboxed: bool) -> None:
     (job_dir / "data").mkdir()
     files = {}
-    for name, array in data.items():
+    for name, array in job.data.items():
         rel = f"data/{name}.npy"
         np.save(job_dir / rel, np.asarray(array), allow_pickle=False)
         files[name] = rel
-    job = {
-        "code": code, "starter_code": starter_code, "grade": grade, "data": files,
-        "fit": {"max_rows": fit_max_rows, "max_epochs": 1},
-        "limits": {"memory_mb": limits.memory_mb, "cpu_s": limits.cpu_s, "file_mb": limits.file_mb,
-                   "nproc": limits.nproc if sandboxed else None},
-    }
-    (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    document = job.document(sandboxed=sandboxed) | {"data": files}
+    (job_dir / "job.json").write_text(json.dumps(document), encoding="utf-8")
 
 
 def _abnormal_end(returncode: int, stderr: str, limits: RunLimits) -> Text:
@@ -159,7 +179,8 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def _tree_rss_mb(pid: int) -> float:
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and all its descendants, in MB (shared pages counted in each)."""
     total = 0
     for child in _descendants(pid):
         try:
@@ -170,7 +191,7 @@ def _tree_rss_mb(pid: int) -> float:
     return total * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
 
 
-def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+def kill_tree(proc: subprocess.Popen[bytes]) -> None:
     """Kill the run and everything it started, whichever session or namespace it moved to."""
     for pid in reversed(_descendants(proc.pid)):
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -190,18 +211,21 @@ def _watch(proc: subprocess.Popen[bytes], limits: RunLimits) -> str | None:
             pass
         if time.monotonic() > deadline:
             return "timeout"
-        if _tree_rss_mb(proc.pid) > limits.memory_mb:
+        if tree_rss_mb(proc.pid) > limits.memory_mb:
             return "memory"
 
 
-def run_student(*, code: str, starter_code: str, grade: list[str], data: dict[str, np.ndarray],
-                limits: RunLimits, isolation: Isolation, fit_max_rows: int = 256) -> SandboxRun:
-    """Run one submission's code in a fresh, isolated, limited process and return its plain-JSON result."""
+def run_student(*, job: Job, isolation: Isolation, warm: WarmRunner | None = None) -> SandboxRun:
+    """Run one submission's code isolated and limited, and return its plain-JSON result.
+
+    With `warm`, a warm sandboxed worker forks a child for it; otherwise a fresh process is started.
+    """
+    if warm is not None:
+        return warm.run(job)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grader-job-") as tmp, isolation.slot() as uid:
         job_dir = Path(tmp)
-        _write_job(job_dir, code=code, starter_code=starter_code, grade=grade, data=data,
-                   limits=limits, fit_max_rows=fit_max_rows, sandboxed=isolation.sandboxed)
+        _write_job(job_dir, job, sandboxed=isolation.sandboxed)
         if isolation.sandboxed:
             inside_job, work = Path("/job"), Path("/student")
             harness = Path("/sandbox/harness.py")
@@ -214,7 +238,7 @@ def run_student(*, code: str, starter_code: str, grade: list[str], data: dict[st
             work.mkdir()
         read_fd, write_fd = os.pipe()
         argv = [sys.executable, "-I", "-B", str(harness), str(inside_job), str(work), str(write_fd)]
-        env = _environment(work)
+        env = environment(work)
         try:
             proc = subprocess.Popen(
                 isolation.command(argv, uid=uid, mounts=mounts, env=env, workdir=work),
@@ -224,19 +248,42 @@ def run_student(*, code: str, starter_code: str, grade: list[str], data: dict[st
             )
         finally:
             os.close(write_fd)
-        readers = [_CappedReader(proc.stdout, limits.max_output_bytes),
-                   _CappedReader(proc.stderr, limits.max_output_bytes),
-                   _CappedReader(os.fdopen(read_fd, "rb"), MAX_RESULT_BYTES + 1)]
-        for reader in readers:
-            reader.start()
-        stopped = _watch(proc, limits)
-        _kill_tree(proc)  # either way: nothing the student started may outlive the run
+        readers = Readers.start(proc.stdout, proc.stderr, os.fdopen(read_fd, "rb"), job.limits)
+        stopped = _watch(proc, job.limits)
+        kill_tree(proc)  # either way: nothing the student started may outlive the run
         proc.wait()
-        for reader in readers:
+        readers.join()
+    return interpret(readers, stopped=stopped, returncode=proc.returncode, limits=job.limits, started=started)
+
+
+@dataclass
+class Readers:
+    """The three capped readers of one run: stdout, stderr and the private result pipe."""
+
+    out: _CappedReader
+    err: _CappedReader
+    result: _CappedReader
+
+    @classmethod
+    def start(cls, out: Any, err: Any, result: Any, limits: RunLimits) -> Readers:
+        """Start draining the three streams."""
+        readers = cls(_CappedReader(out, limits.max_output_bytes), _CappedReader(err, limits.max_output_bytes),
+                      _CappedReader(result, MAX_RESULT_BYTES + 1))
+        for reader in (readers.out, readers.err, readers.result):
+            reader.start()
+        return readers
+
+    def join(self) -> None:
+        """Wait (boundedly) for the streams to close."""
+        for reader in (self.out, self.err, self.result):
             reader.join(timeout=10)
-    out, err, result = readers
-    run = SandboxRun(payload=None, error=None, stdout=out.text(), stderr=err.text(),
-                     returncode=proc.returncode, duration_s=time.monotonic() - started)
+
+
+def interpret(readers: Readers, *, stopped: str | None, returncode: int | None, limits: RunLimits,
+              started: float) -> SandboxRun:
+    """Turn how a run ended into its payload or a specific, fail-closed error."""
+    run = SandboxRun(payload=None, error=None, stdout=readers.out.text(), stderr=readers.err.text(),
+                     returncode=returncode, duration_s=time.monotonic() - started)
     if stopped == "timeout":
         run.error = t(f"Tu código superó el tiempo límite de {limits.timeout_s:g} s y fue detenido "
                       "(¿un bucle infinito o un entrenamiento demasiado largo?).",
@@ -247,8 +294,8 @@ def run_student(*, code: str, starter_code: str, grade: list[str], data: dict[st
         run.error = t(f"Tu código superó el límite de memoria ({limits.memory_mb} MB) y fue detenido.",
                       f"Your code exceeded the memory limit ({limits.memory_mb} MB) and was stopped.")
         return run
-    raw = b"".join(result.chunks)
-    if result.dropped or len(raw) > MAX_RESULT_BYTES:
+    raw = b"".join(readers.result.chunks)
+    if readers.result.dropped or len(raw) > MAX_RESULT_BYTES:
         run.error = t("El resultado de tu código es demasiado grande.", "Your code's result is too large.")
         return run
     payload = None
@@ -257,8 +304,8 @@ def run_student(*, code: str, starter_code: str, grade: list[str], data: dict[st
             payload = json.loads(raw)
         except ValueError:
             payload = None
-    if proc.returncode != 0 or not isinstance(payload, dict) or payload.get("complete") is not True:
-        run.error = _abnormal_end(proc.returncode or 0, run.stderr, limits)
+    if returncode != 0 or not isinstance(payload, dict) or payload.get("complete") is not True:
+        run.error = _abnormal_end(returncode or 0, run.stderr, limits)
         return run
     run.payload = payload
     return run

@@ -1,0 +1,107 @@
+"""Grading speed: the fresh-process way against warm sandboxed workers, latency, and worker memory.
+
+Run from the repo root:  .venv/bin/python bench/grading_speed.py   (or: make bench)
+
+Prints, on the same 20 lab-add-hidden-16 submissions (exercises/samples/lab-add-hidden-16, right and
+wrong): (a) one fresh `python` per submission (import TF, run the code and the checks in-process, one
+after another), (b) `grader grade ... --workers 2` (sandboxed, warm workers), their ratio; then the warm
+single-submission latency p50/p95 for lab-add-hidden-16, dnn-linear-unit and wine-early-stopping; then
+the RSS of a warm worker and an evaluator after 50 and after N gradings (N = --memory-jobs, 500 by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SAMPLES = REPO / "exercises" / "samples" / "lab-add-hidden-16"
+SOLUTIONS = REPO / "exercises" / "solutions"
+
+
+def fresh_process_way(files: list[Path]) -> float:
+    """Seconds to grade `files` one fresh interpreter at a time."""
+    started = time.monotonic()
+    for path in files:
+        subprocess.run([sys.executable, str(REPO / "bench" / "fresh_process_grade.py"), "lab-add-hidden-16",
+                        str(path)], check=True, capture_output=True, cwd=REPO)
+    return time.monotonic() - started
+
+
+def warm_batch(workers: int) -> float:
+    """Seconds for `grader grade` on the sample folder, start-up included."""
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
+        subprocess.run([str(BIN / "grader"), "grade", "lab-add-hidden-16", str(SAMPLES), "--workers", str(workers),
+                        "--db", f"sqlite:///{tmp}/bench.sqlite3", "--format", "json"],
+                       check=True, capture_output=True, cwd=REPO)
+        return time.monotonic() - started
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def main() -> None:
+    """Run every measurement and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--memory-jobs", type=int, default=500)
+    args = parser.parse_args()
+    files = sorted(p for p in SAMPLES.iterdir() if p.suffix in {".py", ".ipynb"})
+    print(f"submissions: {len(files)} of lab-add-hidden-16 ({SAMPLES.relative_to(REPO)})")
+
+    fresh = fresh_process_way(files)
+    print(f"(a) fresh process per submission: {fresh:7.1f} s  ({fresh / len(files):.2f} s each)")
+    warm = warm_batch(2)
+    print(f"(b) grader grade --workers 2:     {warm:7.1f} s  ({warm / len(files):.2f} s each, start-up included)")
+    print(f"ratio (a)/(b): {fresh / warm:.1f}x")
+
+    from grader.sandbox.runner import tree_rss_mb
+    from grader.service import Grader
+
+    with Grader(database_url=None, workers=1) as grader:
+        for exercise, examples in (("lab-add-hidden-16", files),
+                                   ("dnn-linear-unit", [SOLUTIONS / "dnn-linear-unit" / "solution.py"] * 10),
+                                   ("wine-early-stopping", [SOLUTIONS / "wine-early-stopping" / "solution.py"] * 5)):
+            spec = grader.catalog.get(exercise)
+            grader.grade_bytes(spec=spec, filename=examples[0].name, data=examples[0].read_bytes(), student="w")
+            latencies = []
+            for path in examples:
+                started = time.monotonic()
+                grader.grade_bytes(spec=spec, filename=path.name, data=path.read_bytes(), student="s")
+                latencies.append(time.monotonic() - started)
+            print(f"warm latency {exercise:<20} p50 {percentile(latencies, 0.5):.2f} s  "
+                  f"p95 {percentile(latencies, 0.95):.2f} s  (n={len(latencies)})")
+
+        spec = grader.catalog.get("lab-add-hidden-16")
+        worker, evaluator = grader.warm.workers[0], grader.evaluators._all[0]
+        rss: dict[int, tuple[float, float]] = {}
+        peak_worker = peak_eval = 0.0
+        for i in range(1, args.memory_jobs + 1):
+            path = files[i % len(files)]
+            grader.grade_bytes(spec=spec, filename=path.name, data=path.read_bytes(), student=f"m{i}")
+            w = tree_rss_mb(worker.pid) if worker.pid else 0.0
+            e = tree_rss_mb(evaluator.pid) if evaluator.pid else 0.0
+            peak_worker, peak_eval = max(peak_worker, w), max(peak_eval, e)
+            if i in (50, args.memory_jobs):
+                rss[i] = (w, e)
+        first, last = rss.get(50, (0, 0)), rss.get(args.memory_jobs, (0, 0))
+        print(f"RSS after 50 gradings:  worker {first[0]:.0f} MB, evaluator {first[1]:.0f} MB")
+        print(f"RSS after {args.memory_jobs} gradings: worker {last[0]:.0f} MB, evaluator {last[1]:.0f} MB "
+              f"(change {100 * (last[0] / first[0] - 1) if first[0] else 0:+.0f}% / "
+              f"{100 * (last[1] / first[1] - 1) if first[1] else 0:+.0f}%)")
+        print(f"peak RSS per worker: sandboxed worker {peak_worker:.0f} MB, evaluator {peak_eval:.0f} MB "
+              f"(workers recycled every {worker.recycle_after} / {evaluator.recycle_after} jobs)")
+    print(json.dumps({"fresh_s": round(fresh, 1), "warm_s": round(warm, 1), "ratio": round(fresh / warm, 1)}))
+
+
+if __name__ == "__main__":
+    main()

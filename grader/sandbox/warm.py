@@ -1,0 +1,160 @@
+"""Warm sandboxed workers: each one a zygote (grader/sandbox/zygote.py) inside its own bwrap sandbox and
+uid, with TensorFlow already imported, forking a fresh isolated child per submission.
+
+The host hands each job its own pipes (job input, private result, stdout, stderr) over a Unix socket, so
+no job can read another's channel; a time-out, a memory overrun or a dead zygote kills the whole worker,
+which restarts on the next job. Workers are recycled after `recycle_after` jobs anyway.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import queue
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from grader.sandbox.isolation import Isolation, Mount
+from grader.sandbox.runner import HARNESS, Job, Readers, SandboxRun, environment, interpret, kill_tree, tree_rss_mb
+
+ZYGOTE = Path(__file__).with_name("zygote.py")
+WORK = Path("/student")
+START_TIMEOUT_S = 120.0
+
+
+def _npy(array: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+class WarmWorker:
+    """One zygote, one job at a time."""
+
+    def __init__(self, *, isolation: Isolation, uid: int, recycle_after: int = 100) -> None:
+        self.isolation, self.uid, self.recycle_after = isolation, uid, recycle_after
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+        self.jobs = 0
+        self.starts = 0
+
+    @property
+    def pid(self) -> int | None:
+        """Host pid of the worker's sandbox (its whole tree is the worker), when running."""
+        return self._proc.pid if self._proc is not None else None
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        argv = [sys.executable, "-I", "-B", "/sandbox/zygote.py", str(theirs.fileno())]
+        mounts = [Mount(ZYGOTE, Path("/sandbox/zygote.py")), Mount(HARNESS, Path("/sandbox/harness.py"))]
+        env = environment(WORK)
+        try:
+            self._proc = subprocess.Popen(
+                self.isolation.command(argv, uid=self.uid, mounts=mounts, env=env, workdir=WORK),
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
+        finally:
+            theirs.close()
+        ours.settimeout(START_TIMEOUT_S)
+        try:
+            ready = ours.recv(16)
+        except OSError:
+            ready = b""
+        if ready != b"ready":
+            ours.close()
+            self.close()
+            raise RuntimeError("the warm worker did not start")
+        ours.settimeout(None)
+        self._sock, self.jobs = ours, 0
+        self.starts += 1
+
+    def close(self) -> None:
+        """Stop the worker and everything below it."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            kill_tree(self._proc)
+            self._proc.wait()
+            self._proc = None
+
+    def run(self, job: Job) -> SandboxRun:
+        """Run one job in a fresh child of the zygote."""
+        started = time.monotonic()
+        if self._proc is None or self._proc.poll() is not None or self.jobs >= self.recycle_after:
+            self.close()
+            self._start()
+        assert self._sock is not None and self._proc is not None
+        self.jobs += 1
+        pipes = [os.pipe() for _ in range(4)]  # job input, result, stdout, stderr
+        theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
+        baseline = tree_rss_mb(self._proc.pid)
+        socket.send_fds(self._sock, [b"job"], theirs)
+        for fd in theirs:
+            os.close(fd)
+        document = job.document(sandboxed=True) | {"data_npy": {k: _npy(v) for k, v in job.data.items()}}
+        writer = threading.Thread(target=_write_all, args=(pipes[0][1], json.dumps(document).encode()), daemon=True)
+        writer.start()
+        readers = Readers.start(os.fdopen(pipes[2][0], "rb"), os.fdopen(pipes[3][0], "rb"),
+                                os.fdopen(pipes[1][0], "rb"), job.limits)
+        stopped, returncode = self._wait(job, baseline)
+        if stopped is not None or returncode is None:
+            self.close()  # a stuck or oversized child: the whole worker goes, and restarts next time
+        readers.join()
+        writer.join(timeout=5)
+        return interpret(readers, stopped=stopped, returncode=returncode if returncode is not None else -9,
+                         limits=job.limits, started=started)
+
+    def _wait(self, job: Job, baseline: float) -> tuple[str | None, int | None]:
+        assert self._sock is not None and self._proc is not None
+        deadline = time.monotonic() + job.limits.timeout_s
+        while True:
+            ready, _, _ = select.select([self._sock], [], [], 0.25)
+            if ready:
+                message = self._sock.recv(64).decode(errors="replace")
+                return (None, int(message.split()[1])) if message.startswith("exit ") else (None, None)
+            if time.monotonic() > deadline:
+                return "timeout", None
+            if tree_rss_mb(self._proc.pid) - baseline > job.limits.memory_mb:
+                return "memory", None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except OSError:
+        pass  # the child died before reading its job: its exit status tells the story
+
+
+class WarmRunner:
+    """A fixed set of warm workers shared by the grading threads, each with its own uid."""
+
+    def __init__(self, size: int, *, isolation: Isolation, recycle_after: int = 100) -> None:
+        self._uids = [isolation.take_slot() for _ in range(max(1, size))]
+        self.workers = [WarmWorker(isolation=isolation, uid=uid, recycle_after=recycle_after) for uid in self._uids]
+        self._free: queue.Queue[WarmWorker] = queue.Queue()
+        for worker in self.workers:
+            self._free.put(worker)
+
+    def run(self, job: Job) -> SandboxRun:
+        """Run `job` on the next free worker."""
+        worker = self._free.get()
+        try:
+            return worker.run(job)
+        finally:
+            self._free.put(worker)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for worker in self.workers:
+            worker.close()

@@ -1,0 +1,68 @@
+"""Warm workers: the same results as fresh processes, isolation per job, recovery from bad jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.results import GradeResult
+from grader.sandbox.isolation import make_isolation
+from grader.sandbox.runner import Job, RunLimits
+from grader.sandbox.warm import WarmRunner
+from grader.service import Grader
+
+SAMPLES = Path(__file__).resolve().parents[1] / "exercises" / "samples" / "lab-add-hidden-16"
+CHOSEN = ["ana.py", "bruno.py", "carla.ipynb", "diego.py", "fabian.py", "hector.py", "quique.py", "rosa.py"]
+
+
+def _comparable(result: GradeResult) -> tuple[object, ...]:
+    """Everything a student or teacher reads, nothing that depends on timing."""
+    return (result.status, result.score, result.max_score, result.error,
+            [(c.id, c.passed, c.points, c.message, c.hint) for c in result.checks], result.notes)
+
+
+def test_warm_results_are_identical_to_fresh_processes(grader_nodb: Grader) -> None:
+    assert grader_nodb.warm is not None, "the default grader uses warm workers"
+    spec = grader_nodb.catalog.get("lab-add-hidden-16")
+    with Grader(database_url=None, workers=2, warm=False, catalog=grader_nodb.catalog) as cold:
+        assert cold.warm is None
+        for name in CHOSEN:
+            data = (SAMPLES / name).read_bytes()
+            warm_result = grader_nodb.grade_bytes(spec=spec, filename=name, data=data, student="s")
+            cold_result = cold.grade_bytes(spec=spec, filename=name, data=data, student="s")
+            assert _comparable(warm_result) == _comparable(cold_result), name
+
+
+@pytest.fixture(scope="module")
+def runner() -> WarmRunner:
+    warm = WarmRunner(1, isolation=make_isolation())
+    yield warm
+    warm.close()
+
+
+def _job(code: str, *, timeout_s: float = 60) -> Job:
+    return Job(code=code, starter_code="", grade=["value"], data={}, limits=RunLimits(timeout_s=timeout_s))
+
+
+def test_jobs_cannot_see_each_others_files_and_share_one_zygote(runner: WarmRunner) -> None:
+    first = runner.run(_job("import os\nopen('secret.txt', 'w').write('ana')\nvalue = sorted(os.listdir('.'))"))
+    assert first.ok and first.payload["variables"]["value"]["value"] == [".job", "secret.txt"]
+    second = runner.run(_job("import os\nvalue = sorted(os.listdir('.'))"))
+    assert second.ok and second.payload["variables"]["value"]["value"] == [".job"]
+    assert runner.workers[0].starts == 1, "both jobs ran in children of the same warm zygote"
+
+
+def test_a_stuck_job_kills_only_its_worker_which_restarts(runner: WarmRunner) -> None:
+    stuck = runner.run(_job("while True:\n    pass\n", timeout_s=5))
+    assert not stuck.ok and "tiempo límite de 5 s" in stuck.error.es
+    starts = runner.workers[0].starts
+    after = runner.run(_job("value = 41 + 1"))
+    assert after.ok and after.payload["variables"]["value"]["value"] == 42
+    assert runner.workers[0].starts == starts + 1
+
+
+def test_killing_the_zygote_fails_that_job_only(runner: WarmRunner) -> None:
+    killer = runner.run(_job("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nvalue = 1"))
+    assert not killer.ok
+    assert runner.run(_job("value = 'ok'")).payload["variables"]["value"]["value"] == "ok"
