@@ -7,7 +7,7 @@ from grader.checks.registry import Outcome
 from grader.facts import Evidence
 from grader.i18n import Text
 from grader.questions.grading import QuestionContext, grade_question
-from grader.questions.variants import variant_values
+from grader.questions.variants import render, variant_values
 from grader.results import CheckResult, GradeResult
 from grader.specs.models import ExerciseSpec
 
@@ -31,10 +31,12 @@ def run_questions(spec: ExerciseSpec, evidence: Evidence, *, student: str) -> li
     for question in spec.questions:
         outcome = grade_question(question, evidence.answers.get(question.id), ctx)
         if not outcome.passed and question.explanation is not None and not outcome.needs_review:
-            outcome = Outcome(outcome.passed, Text(es=f"{outcome.message.es} {question.explanation.es}",
-                                                   en=f"{outcome.message.en} {question.explanation.en}"),
+            explanation = render(question.explanation, ctx.values)  # the student's own numbers
+            outcome = Outcome(outcome.passed, Text(es=f"{outcome.message.es} {explanation.es}",
+                                                   en=f"{outcome.message.en} {explanation.en}"),
                               outcome.fraction, outcome.needs_review)
-        results.append(_result(question.id, question.points, outcome, question.hint))
+        hint = render(question.hint, ctx.values) if question.hint is not None else None
+        results.append(_result(question.id, question.points, outcome, hint))
     return results
 
 

@@ -171,3 +171,20 @@ def test_json_answers_and_bad_files() -> None:
         load_answer_file(spec=spec, filename="d.yaml", data=b"- a\n- b\n")
     with pytest.raises(SubmissionError, match="UTF-8"):
         load_answer_file(spec=spec, filename="e.yaml", data=b"output: \xff\n")
+
+
+def test_option_text_with_separators_and_variant_explanations() -> None:
+    semi = ChoiceQuestion(id="flatten-role", points=1, prompt=T("Flatten"), options=[
+        Option(id="vector", text=T("Convierte la imagen en un vector; no tiene pesos"), correct=True),
+        Option(id="weights", text=T("Aprende pesos"))])
+    assert grade_question(semi, "convierte la imagen en un vector; no tiene pesos", CTX).passed
+    spec = quiz_spec().model_copy(update={
+        "questions": [STEP.model_copy(update={"explanation": T("paso = {gradient} x {learning_rate}")})],
+        "variants": {"gradient": VariantSpec(choices=[2.5]), "learning_rate": VariantSpec(choices=[0.01])}})
+    wrong = score(spec, Evidence(answers={"step": "1"}), student="ana").checks[0]
+    assert wrong.message.es.endswith("paso = 2.5 x 0.01")
+
+
+def test_percent_cannot_be_declared_as_a_unit() -> None:
+    with pytest.raises(ValueError, match="always understood"):
+        NumericQuestion(id="acc", points=1, prompt=T("acc"), answer=0.9, units=["%"])

@@ -13,7 +13,7 @@ from grader.checks.registry import Outcome
 from grader.i18n import Text, t
 from grader.questions.models import ChoiceQuestion, NumericQuestion, Option, ShapeQuestion, TextQuestion
 from grader.questions.parse import AnswerError, fold, parse_choices, parse_number, parse_shape
-from grader.questions.variants import evaluate, letter, option_order
+from grader.questions.variants import evaluate, letter, option_order, render
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,9 @@ def _resolve(pick: str, order: list[Option]) -> Option | None:
 def choice(question: ChoiceQuestion, answer: Any, ctx: QuestionContext) -> Outcome:
     """Options by the student's letter, id or text; partial credit as the spec says."""
     order = option_order(question, exercise_id=ctx.exercise_id, student=ctx.student)
-    picks = parse_choices(answer)
+    # An option's whole text first: it may itself contain the separators used between several picks.
+    whole = _resolve(fold(answer), order) if isinstance(answer, str) else None
+    picks = [fold(whole.id)] if whole is not None else parse_choices(answer)
     chosen: list[Option] = []
     for pick in picks:
         option = _resolve(pick, order)
@@ -87,7 +89,7 @@ def choice(question: ChoiceQuestion, answer: Any, ctx: QuestionContext) -> Outco
     full = right == len(correct) and wrong == 0
     shown = ", ".join(f"{letter(order.index(o))}) {o.text.es}" for o in chosen)
     shown_en = ", ".join(f"{letter(order.index(o))}) {o.text.en}" for o in chosen)
-    feedback = [o.feedback for o in chosen if o.feedback is not None and (o.id not in correct)]
+    feedback = [render(o.feedback, ctx.values) for o in chosen if o.feedback is not None and o.id not in correct]
     extra_es = "".join(f" {f.es}" for f in feedback)
     extra_en = "".join(f" {f.en}" for f in feedback)
     if full:

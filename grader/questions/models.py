@@ -66,7 +66,7 @@ class Option(_Q):
     id: str
     text: Text
     correct: bool = False
-    feedback: Text | None = None
+    feedback: Text | None = Field(default=None, description="Shown when this wrong option is picked.")
 
 
 class ChoiceQuestion(QuestionBase):
@@ -101,6 +101,13 @@ class NumericQuestion(QuestionBase):
     abs_tol: float = Field(default=0.0, ge=0)
     rel_tol: float = Field(default=1e-6, ge=0)
     units: list[str] = Field(default_factory=list)
+
+    @field_validator("units")
+    @classmethod
+    def _no_percent(cls, value: list[str]) -> list[str]:
+        if any(u.strip() == "%" for u in value):
+            raise ValueError("'%' is always understood (89,7 % is 0.897); listing it as a unit would turn that off")
+        return value
 
 
 class ShapeQuestion(QuestionBase):
