@@ -13,6 +13,8 @@ CATALOG_IDS = {
     "dnn-linear-unit", "dnn-two-hidden-regression", "dnn-binary-mlp", "sgd-compile-adam-mae",
     "lab-add-hidden-16", "pick-the-loss", "wine-early-stopping", "dropout-batchnorm", "l2-regularization",
     "training-callbacks", "binary-classifier", "digits-classifier", "exam-flatten-dense", "transfer-freeze",
+    "quiz-activations", "quiz-classification-vs-regression", "quiz-learning-rate", "quiz-metrics", "exam-serie1",
+    "exam-serie2", "lab-fashion-quiz",
 }
 
 
