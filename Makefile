@@ -34,6 +34,8 @@ run: venv system-deps
 	$(BIN)/grader grade lab-add-hidden-16 exercises/samples/lab-add-hidden-16 --workers $(WORKERS) --format table
 	$(BIN)/grader grade wine-early-stopping exercises/samples/wine-early-stopping --workers $(WORKERS) --format table
 	$(BIN)/grader grade binary-classifier exercises/samples/binary-classifier --workers $(WORKERS) --format table
+	$(BIN)/grader grade exam-serie2 exercises/samples/exam-serie2 --workers $(WORKERS) --format table
+	$(BIN)/grader review list
 
 services:
 	@bash .ci/services

@@ -64,7 +64,7 @@ def main() -> None:
     print(f"(b) grader grade --workers 2:     {warm:7.1f} s  ({warm / len(files):.2f} s each, start-up included)")
     print(f"ratio (a)/(b): {fresh / warm:.1f}x")
 
-    from grader.sandbox.runner import tree_rss_mb
+    from grader.sandbox.procs import tree_rss_mb
     from grader.service import Grader
 
     with Grader(database_url=None, workers=1) as grader:

@@ -125,12 +125,16 @@ class EvaluatorProcess:
             self._proc.wait()
             self._proc = None
 
-    def evaluate(self, request: EvalRequest, *, timeout_s: float) -> Evidence:
-        """Send one request and wait for its evidence, at most `timeout_s` seconds."""
+    def ensure_started(self) -> subprocess.Popen[bytes]:
+        """The running process, started (or restarted after a crash or `recycle_after` jobs) when needed."""
         if self._proc is None or self._proc.poll() is not None or self._jobs >= self.recycle_after:
             self.close()
             self._proc = self._start()
-        proc = self._proc
+        return self._proc
+
+    def evaluate(self, request: EvalRequest, *, timeout_s: float) -> Evidence:
+        """Send one request and wait for its evidence, at most `timeout_s` seconds."""
+        proc = self.ensure_started()
         assert proc.stdin is not None and proc.stdout is not None
         self._jobs += 1
         try:
@@ -178,9 +182,9 @@ class EvaluatorPool:
     """A fixed set of evaluator processes shared by the grading threads."""
 
     def __init__(self, size: int, *, isolation: Isolation) -> None:
-        self._all = [EvaluatorProcess(isolation=isolation) for _ in range(max(1, size))]
+        self.processes = [EvaluatorProcess(isolation=isolation) for _ in range(max(1, size))]
         self._free: queue.Queue[EvaluatorProcess] = queue.Queue()
-        for ev in self._all:
+        for ev in self.processes:
             self._free.put(ev)
 
     @contextmanager
@@ -194,7 +198,7 @@ class EvaluatorPool:
 
     def close(self) -> None:
         """Stop every evaluator process."""
-        for ev in self._all:
+        for ev in self.processes:
             ev.close()
 
 

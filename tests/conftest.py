@@ -83,4 +83,5 @@ def grader_nodb() -> Iterator[object]:
     from grader.service import Grader
 
     with Grader(database_url=None, workers=2) as grader:
+        grader.warm_up()
         yield grader

@@ -9,7 +9,6 @@ student prints is kept as logs only. Any abnormal end fails closed with a specif
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -26,6 +25,7 @@ import numpy as np
 
 from grader.i18n import Text, t
 from grader.sandbox.isolation import Isolation, Mount
+from grader.sandbox.procs import kill_tree, tree_rss_mb
 
 if TYPE_CHECKING:
     from grader.sandbox.warm import WarmRunner
@@ -162,42 +162,6 @@ def _abnormal_end(returncode: int, stderr: str, limits: RunLimits) -> Text:
              "(¿sys.exit/os._exit o un error al importar?).",
              f"Your code's process ended (exit code {returncode}) before delivering the model "
              "(sys.exit/os._exit, or an import error?).")
-
-
-def _descendants(pid: int) -> list[int]:
-    """`pid` and every process below it (read from /proc; the sandbox's PID namespace is nested in ours)."""
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as fh:
-                    todo += [int(c) for c in fh.read().split()]
-        except OSError:
-            continue
-    return out
-
-
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of `pid` and all its descendants, in MB (shared pages counted in each)."""
-    total = 0
-    for child in _descendants(pid):
-        try:
-            with open(f"/proc/{child}/statm") as fh:
-                total += int(fh.read().split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    return total * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
-
-
-def kill_tree(proc: subprocess.Popen[bytes]) -> None:
-    """Kill the run and everything it started, whichever session or namespace it moved to."""
-    for pid in reversed(_descendants(proc.pid)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _watch(proc: subprocess.Popen[bytes], limits: RunLimits) -> str | None:

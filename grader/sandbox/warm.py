@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from grader.sandbox.isolation import Isolation, Mount
-from grader.sandbox.runner import HARNESS, Job, Readers, SandboxRun, environment, interpret, kill_tree, tree_rss_mb
+from grader.sandbox.procs import kill_tree, tree_rss_mb
+from grader.sandbox.runner import HARNESS, Job, Readers, SandboxRun, environment, interpret
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 WORK = Path("/student")
@@ -87,12 +88,16 @@ class WarmWorker:
             self._proc.wait()
             self._proc = None
 
-    def run(self, job: Job) -> SandboxRun:
-        """Run one job in a fresh child of the zygote."""
-        started = time.monotonic()
+    def ensure_started(self) -> None:
+        """Start the zygote (or restart it after a failure or `recycle_after` jobs) when needed."""
         if self._proc is None or self._proc.poll() is not None or self.jobs >= self.recycle_after:
             self.close()
             self._start()
+
+    def run(self, job: Job) -> SandboxRun:
+        """Run one job in a fresh child of the zygote."""
+        started = time.monotonic()
+        self.ensure_started()
         assert self._sock is not None and self._proc is not None
         self.jobs += 1
         pipes = [os.pipe() for _ in range(4)]  # job input, result, stdout, stderr
