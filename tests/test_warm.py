@@ -66,3 +66,27 @@ def test_killing_the_zygote_fails_that_job_only(runner: WarmRunner) -> None:
     killer = runner.run(_job("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nvalue = 1"))
     assert not killer.ok
     assert runner.run(_job("value = 'ok'")).payload["variables"]["value"]["value"] == "ok"
+
+
+def test_a_process_left_behind_cannot_harm_the_next_job(runner: WarmRunner) -> None:
+    lingering = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(1.0)  # until its own job is over, then: every newer process (the next jobs)\n"
+        "        deadline = time.time() + 60\n"
+        "        while time.time() < deadline:\n"
+        "            for pid in os.listdir('/proc'):\n"
+        "                if pid.isdigit() and int(pid) > os.getpid():\n"
+        "                    try:\n"
+        "                        os.kill(int(pid), 9)\n"
+        "                    except OSError:\n"
+        "                        pass\n"
+        "            time.sleep(0.05)\n"
+        "    os._exit(0)\n"
+        "value = 'left a killer behind'\n"
+    )
+    assert runner.run(_job(lingering)).ok
+    for i in range(3):
+        after = runner.run(_job(f"import time\ntime.sleep(0.5)\nvalue = {i}"))
+        assert after.ok and after.payload["variables"]["value"]["value"] == i

@@ -9,11 +9,13 @@ which restarts on the next job. Workers are recycled after `recycle_after` jobs 
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
 import queue
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -24,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.sandbox.isolation import Isolation, Mount
-from grader.sandbox.procs import kill_tree, tree_rss_mb
+from grader.sandbox.procs import descendants, kill_tree, tree_rss_mb
 from grader.sandbox.runner import HARNESS, Job, Readers, SandboxRun, environment, interpret
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
@@ -45,6 +47,7 @@ class WarmWorker:
         self.isolation, self.uid, self.recycle_after = isolation, uid, recycle_after
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
+        self._resident: set[int] = set()
         self.jobs = 0
         self.starts = 0
 
@@ -76,6 +79,7 @@ class WarmWorker:
             raise RuntimeError("the warm worker did not start")
         ours.settimeout(None)
         self._sock, self.jobs = ours, 0
+        self._resident = set(descendants(self._proc.pid))  # the sandbox and the zygote, nothing else
         self.starts += 1
 
     def close(self) -> None:
@@ -114,10 +118,20 @@ class WarmWorker:
         stopped, returncode = self._wait(job, baseline)
         if stopped is not None or returncode is None:
             self.close()  # a stuck or oversized child: the whole worker goes, and restarts next time
+        else:
+            self._kill_leftovers()
         readers.join()
         writer.join(timeout=5)
         return interpret(readers, stopped=stopped, returncode=returncode if returncode is not None else -9,
                          limits=job.limits, started=started)
+
+    def _kill_leftovers(self) -> None:
+        """Kill whatever a job left running (e.g. a double-forked process): it shares the worker's uid and
+        could otherwise signal the next student's child."""
+        assert self._proc is not None
+        for pid in set(descendants(self._proc.pid)) - self._resident:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
 
     def _wait(self, job: Job, baseline: float) -> tuple[str | None, int | None]:
         assert self._sock is not None and self._proc is not None
