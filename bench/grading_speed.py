@@ -82,7 +82,7 @@ def main() -> None:
                   f"p95 {percentile(latencies, 0.95):.2f} s  (n={len(latencies)})")
 
         spec = grader.catalog.get("lab-add-hidden-16")
-        worker, evaluator = grader.warm.workers[0], grader.evaluators._all[0]
+        worker, evaluator = grader.warm.workers[0], grader.evaluators.processes[0]
         rss: dict[int, tuple[float, float]] = {}
         peak_worker = peak_eval = 0.0
         for i in range(1, args.memory_jobs + 1):

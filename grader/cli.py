@@ -132,8 +132,6 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
 
     with _grader(database_url=db_url or default_database_url(), workers=workers or default_workers(),
                  catalog=catalog, unsafe=unsafe_no_sandbox, cold=cold) as grader:
-        if any(f.path.suffix.lower() in {".py", ".ipynb"} for f in found):
-            grader.warm_up()  # all workers import TensorFlow at once, not one after another on first use
         rows = grader.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":
         _print(rows, fmt, lang)
@@ -218,7 +216,6 @@ def validate(only: tuple[str, ...], workers: int | None, unsafe_no_sandbox: bool
     if unknown:
         raise click.UsageError(f"unknown exercise ids: {', '.join(unknown)}")
     with _grader(database_url=None, workers=workers, catalog=catalog, unsafe=unsafe_no_sandbox, cold=cold) as grader:
-        grader.warm_up()
         verdicts = validate_catalog(grader=grader, only=list(only) or None)
     for v in verdicts:
         mark = "ok  " if v.ok else "FAIL"

@@ -97,20 +97,6 @@ class Grader:
     def __enter__(self) -> Grader:
         return self
 
-    def warm_up(self) -> None:
-        """Start every worker and evaluator in parallel (each imports TensorFlow: seconds, once)."""
-        starters = [ev.ensure_started for ev in self.evaluators.processes]
-        if self.warm is not None:
-            starters += [w.ensure_started for w in self.warm.workers]
-        with ThreadPoolExecutor(max_workers=len(starters)) as pool:
-            for done in [pool.submit(start) for start in starters]:
-                done.result()
-
-    def __exit__(self, *exc: object) -> None:
-        self.evaluators.close()
-        if self.warm is not None:
-            self.warm.close()
-
     def grade_bytes(self, *, spec: ExerciseSpec, filename: str, data: bytes, student: str) -> GradeResult:
         """Grade without storing (validation, previews). Never raises for bad student input."""
         try:

@@ -83,5 +83,4 @@ def grader_nodb() -> Iterator[object]:
     from grader.service import Grader
 
     with Grader(database_url=None, workers=2) as grader:
-        grader.warm_up()
         yield grader
