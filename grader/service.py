@@ -97,6 +97,11 @@ class Grader:
     def __enter__(self) -> Grader:
         return self
 
+    def __exit__(self, *exc: object) -> None:
+        self.evaluators.close()
+        if self.warm is not None:
+            self.warm.close()
+
     def grade_bytes(self, *, spec: ExerciseSpec, filename: str, data: bytes, student: str) -> GradeResult:
         """Grade without storing (validation, previews). Never raises for bad student input."""
         try:
