@@ -45,3 +45,14 @@ def test_command_isolates_everything_and_binds_only_what_is_given() -> None:
 def test_unsafe_isolation_runs_the_command_as_it_is() -> None:
     cmd = Isolation(sandboxed=False).command(["python", "x.py"], uid=1, mounts=[], env={}, workdir=Path("/w"))
     assert cmd == ["python", "x.py"]
+
+
+def test_slot_uids_are_unique_across_graders_on_the_machine() -> None:
+    first, second = Isolation(sandboxed=True), Isolation(sandboxed=True)  # as two grader processes would be
+    a = first.take_slot()
+    b = second.take_slot()
+    assert a != b
+    with first.slot() as c:
+        assert c not in (a, b)
+    first.give_back(a)
+    assert second.take_slot() != b

@@ -10,11 +10,13 @@ Where bwrap cannot run, grading is refused unless the operator asked for `--unsa
 
 from __future__ import annotations
 
+import fcntl
 import os
-import queue
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SLOT_UID_BASE = 61000
+SLOT_COUNT = 256
 EVALUATOR_UID = 60999
 WRITABLE_MB = 256
+# Slot uids are claimed machine-wide (one lock file each), not per process: two graders on one machine
+# must never run students under the same uid (shared RLIMIT_NPROC, signals between their children).
+LOCK_DIR = Path(tempfile.gettempdir()) / "grader-uid-locks"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -44,29 +50,51 @@ class Mount:
     inside: Path | None = None
 
 
+def claim_uid() -> tuple[int, int]:
+    """A slot uid no other run on this machine holds, and the locked descriptor that holds it."""
+    LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+    while True:
+        for uid in range(SLOT_UID_BASE, SLOT_UID_BASE + SLOT_COUNT):
+            fd = os.open(LOCK_DIR / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return uid, fd
+            except BlockingIOError:
+                os.close(fd)
+        time.sleep(0.1)  # every slot busy: wait for one
+
+
+def release_uid(fd: int) -> None:
+    """Give a claimed uid back."""
+    os.close(fd)  # closing the descriptor drops its lock
+
+
 @dataclass
 class Isolation:
     """Builds the command line that runs a process isolated (or, in unsafe mode, as it is)."""
 
     sandboxed: bool
-    _slots: queue.Queue[int] = field(default_factory=queue.Queue)
-
-    def __post_init__(self) -> None:
-        for i in range(64):
-            self._slots.put(SLOT_UID_BASE + i)
+    _held: dict[int, int] = field(default_factory=dict)
 
     def take_slot(self) -> int:
-        """Reserve a uid for good (a warm worker keeps one for its whole life)."""
-        return self._slots.get()
+        """Claim a uid until `give_back` (a warm worker keeps one for its whole life)."""
+        uid, fd = claim_uid()
+        self._held[uid] = fd
+        return uid
+
+    def give_back(self, uid: int) -> None:
+        """Release a uid claimed with `take_slot`."""
+        if uid in self._held:
+            release_uid(self._held.pop(uid))
 
     @contextmanager
     def slot(self) -> Iterator[int]:
-        """Borrow a uid of its own for one run (only meaningful as root)."""
-        uid = self._slots.get()
+        """Claim a uid of its own for one run (only meaningful as root)."""
+        uid = self.take_slot()
         try:
             yield uid
         finally:
-            self._slots.put(uid)
+            self.give_back(uid)
 
     def command(self, argv: list[str], *, uid: int, mounts: list[Mount], env: dict[str, str], workdir: Path,
                 writable_mb: int = WRITABLE_MB) -> list[str]:
@@ -106,12 +134,13 @@ def probe_bwrap() -> str | None:
         return "setpriv is not installed (Debian package 'util-linux')"
     iso = Isolation(sandboxed=True)
     # The real interpreter importing numpy: proves the sandbox's uid can read the Python installation too.
-    cmd = iso.command([sys.executable, "-I", "-c", "import numpy"], uid=SLOT_UID_BASE, mounts=[], env={},
-                      workdir=Path("/sandbox-work"))
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bwrap did not start: {exc}"
+    with iso.slot() as uid:
+        cmd = iso.command([sys.executable, "-I", "-c", "import numpy"], uid=uid, mounts=[], env={},
+                          workdir=Path("/sandbox-work"))
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bwrap did not start: {exc}"
     if done.returncode != 0:
         return f"bwrap failed: {done.stderr.strip()[:300]}"
     return None

@@ -159,6 +159,7 @@ class WarmRunner:
     """A fixed set of warm workers shared by the grading threads, each with its own uid."""
 
     def __init__(self, size: int, *, isolation: Isolation, recycle_after: int = 100) -> None:
+        self._isolation = isolation
         self._uids = [isolation.take_slot() for _ in range(max(1, size))]
         self.workers = [WarmWorker(isolation=isolation, uid=uid, recycle_after=recycle_after) for uid in self._uids]
         self._free: queue.Queue[WarmWorker] = queue.Queue()
@@ -174,6 +175,8 @@ class WarmRunner:
             self._free.put(worker)
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop every worker and give their uids back."""
         for worker in self.workers:
             worker.close()
+        for uid in self._uids:
+            self._isolation.give_back(uid)
