@@ -10,6 +10,7 @@ student prints is kept as logs only. Any abnormal end fails closed with a specif
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -30,6 +31,7 @@ from grader.sandbox.procs import kill_tree, tree_rss_mb
 if TYPE_CHECKING:
     from grader.sandbox.warm import WarmRunner
 
+log = logging.getLogger(__name__)
 HARNESS = Path(__file__).with_name("harness.py")
 MAX_RESULT_BYTES = 32 * 1024 * 1024
 _PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -185,7 +187,12 @@ def run_student(*, job: Job, isolation: Isolation, warm: WarmRunner | None = Non
     With `warm`, a warm sandboxed worker forks a child for it; otherwise a fresh process is started.
     """
     if warm is not None:
-        return warm.run(job)
+        run = warm.run(job)
+        if run.returncode != -9 or run.error is None or "fue terminado" not in run.error.es:
+            return run
+        # A warm child died by SIGKILL without reaching our own limits. The cause is still open (see the
+        # README's known limits); one fresh sandboxed run decides instead, and hostile code fails again.
+        log.warning("warm worker child was killed unexpectedly; running the job once in a fresh process")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grader-job-") as tmp, isolation.slot() as uid:
         job_dir = Path(tmp)
