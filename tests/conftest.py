@@ -84,3 +84,35 @@ def grader_nodb() -> Iterator[object]:
 
     with Grader(database_url=None, workers=2) as grader:
         yield grader
+
+
+# --- Web service fixtures (Flask's tutorial layout: app, client, runner) -------------------------------------
+
+@pytest.fixture
+def app(sqlite_url: str, tmp_path: Path) -> Iterator[object]:
+    """The web app on a private SQLite file, CSRF on, no grading threads (tests drain the queue themselves)."""
+    from grader.web import create_app
+
+    flask_app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "test-secret"})
+    yield flask_app
+    flask_app.extensions["grader"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: object) -> object:
+    """A test client of `app`."""
+    return app.test_client()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def runner(app: object) -> object:
+    """A CLI runner bound to `app`."""
+    return app.test_cli_runner()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def accounts(app: object) -> dict[str, tuple[str, str]]:
+    """A teacher and two students (ana, beto) in `app`'s database: name -> (username, password)."""
+    from tests.web_helpers import make_accounts
+
+    return make_accounts(app)

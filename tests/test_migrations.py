@@ -9,7 +9,8 @@ from sqlalchemy import inspect
 from grader.db.models import Base
 from grader.db.session import downgrade, make_engine, upgrade
 
-APP_TABLES = {"students", "exercises", "exercise_versions", "submissions", "gradings"}
+APP_TABLES = {"students", "exercises", "exercise_versions", "submissions", "gradings", "overrides", "users",
+              "login_attempts", "regrades"}
 
 
 def _tables(url: str) -> set[str]:

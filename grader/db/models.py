@@ -89,6 +89,8 @@ class Student(Base):
     external_id: Mapped[str] = mapped_column(String(255), unique=True)
     name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
+    # Roster section (group), exported in the Canvas "Section" column.
+    section: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     submissions: Mapped[list[Submission]] = relationship(back_populates="student")
@@ -174,7 +176,11 @@ class Grading(Base):
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
     logs: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a worker claimed it (status running); a stale claim is how a crashed worker is detected.
+    started_at: Mapped[datetime | None] = mapped_column()
     graded_at: Mapped[datetime | None] = mapped_column()
+    # Set when the grading belongs to a teacher's "regrade everyone" job, whose progress counts these rows.
+    regrade_id: Mapped[int | None] = mapped_column(ForeignKey("regrades.id"), index=True)
 
     submission: Mapped[Submission] = relationship(back_populates="gradings")
     exercise_version: Mapped[ExerciseVersion] = relationship(back_populates="gradings")
@@ -207,3 +213,61 @@ class Override(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     grading: Mapped[Grading] = relationship()
+
+
+Role = Literal["student", "teacher"]
+
+
+class User(Base):
+    """A login of the web service. A student's account points at the `Student` whose work it submits."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('student', 'teacher')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    # SHA-256 of the API token: a leaked database does not leak usable tokens.
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    student: Mapped[Student | None] = relationship()
+
+    # The interface Flask-Login expects, written out so the ORM layer does not import the web framework.
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session."""
+        return str(self.id)
+
+
+class LoginAttempt(Base):
+    """One login try, kept for throttling: several processes (gunicorn workers) see the same counts."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index(None, "username", "created_at"), Index(None, "remote_addr", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(255))
+    remote_addr: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Regrade(Base):
+    """A teacher's request to grade every student's latest submission of an exercise again."""
+
+    __tablename__ = "regrades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(255))
+    total: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    exercise: Mapped[Exercise] = relationship()

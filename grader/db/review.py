@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Override, Student, Submission, utcnow
@@ -230,3 +230,43 @@ def _review_checks(raw_checks: Any) -> list[CheckResult]:
         return []
     # Most checks are automatic; peeking at the flag first avoids validating every one of them.
     return [CheckResult.model_validate(raw) for raw in raw_checks if raw.get("needs_review")]
+
+
+@dataclass(frozen=True)
+class BulkFinal:
+    """A grading's final score as `final_scores` computes it in bulk."""
+
+    final: float
+    overridden: bool
+    total_override: bool
+
+
+def final_scores(session: Session, *, gradings: Select[tuple[int, float]]) -> dict[int, BulkFinal]:
+    """Final scores of many gradings at once: `gradings` selects (grading id, automatic score).
+
+    Gives the same numbers as `final_score` with two queries in all, whatever the number of gradings, by
+    reading the automatic points of an overridden check from its first override's `points_before` (which
+    `add_override` sets to the automatic points) instead of parsing every result's JSON.
+    """
+    scores = dict(session.execute(gradings).tuples().all())
+    ids = gradings.subquery()
+    history = session.scalars(
+        select(Override).where(Override.grading_id.in_(select(ids.c[0])))
+        .order_by(Override.grading_id, Override.created_at, Override.id)
+    ).all()
+    by_grading: dict[int, list[Override]] = {}
+    for override in history:
+        by_grading.setdefault(override.grading_id, []).append(override)
+    out = {grading_id: BulkFinal(score, False, False) for grading_id, score in scores.items()}
+    for grading_id, rows in by_grading.items():
+        in_force = _in_force(rows)
+        total = in_force.pop(None, None)
+        if total is not None:
+            out[grading_id] = BulkFinal(total.points, True, True)
+            continue
+        first_before: dict[str | None, float] = {}
+        for row in rows:
+            first_before.setdefault(row.check_id, row.points_before)
+        delta = sum(o.points - first_before[cid] for cid, o in in_force.items())
+        out[grading_id] = BulkFinal(round(scores[grading_id] + delta, 4), True, False)
+    return out

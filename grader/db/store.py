@@ -172,31 +172,49 @@ def find_reusable_grading(
     return session.scalars(query).first()
 
 
-def save_grading(
-    session: Session, *, submission: Submission, exercise_version: ExerciseVersion, result: GradeResult
-) -> Grading:
-    """Store a finished grading: queryable columns copied from `result`, the full result as JSON.
+def _fill_grading(grading: Grading, result: GradeResult) -> None:
+    """Copy a finished `result` into `grading`: queryable columns plus the full result as JSON.
 
     Logs are capped (see `cap_logs`) both in the column and inside `result_json`, so the JSON cannot
     smuggle the uncapped text back in.
     """
     logs = cap_logs(result.logs)
     stored = result if logs == result.logs else result.model_copy(update={"logs": logs})
-    now = utcnow()
-    grading = Grading(
-        submission=submission,
-        exercise_version=exercise_version,
-        status=stored.status,
-        score=stored.score,
-        max_score=stored.max_score,
-        result_json=stored.model_dump(mode="json"),
-        error=stored.error.es if stored.error is not None else None,
-        duration_s=stored.duration_s,
-        logs=logs,
-        created_at=now,
-        graded_at=now,
-    )
+    grading.status = stored.status
+    grading.score = stored.score
+    grading.max_score = stored.max_score
+    grading.result_json = stored.model_dump(mode="json")
+    grading.error = stored.error.es if stored.error is not None else None
+    grading.duration_s = stored.duration_s
+    grading.logs = logs
+    grading.graded_at = utcnow()
+
+
+def save_grading(
+    session: Session, *, submission: Submission, exercise_version: ExerciseVersion, result: GradeResult
+) -> Grading:
+    """Store a finished grading of `submission` as a new row."""
+    grading = Grading(submission=submission, exercise_version=exercise_version, created_at=utcnow())
+    _fill_grading(grading, result)
     session.add(grading)
+    session.flush()
+    return grading
+
+
+def queue_grading(
+    session: Session, *, submission: Submission, exercise_version: ExerciseVersion, regrade_id: int | None = None
+) -> Grading:
+    """Add a `queued` grading of `submission` for a worker to claim; it has no result yet."""
+    grading = Grading(submission=submission, exercise_version=exercise_version, status="queued",
+                      result_json=None, created_at=utcnow(), regrade_id=regrade_id)
+    session.add(grading)
+    session.flush()
+    return grading
+
+
+def finish_grading(session: Session, *, grading: Grading, result: GradeResult) -> Grading:
+    """Record `result` in a claimed (running) grading."""
+    _fill_grading(grading, result)
     session.flush()
     return grading
 

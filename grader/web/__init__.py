@@ -1,0 +1,119 @@
+"""The web service: students submit and read feedback, teachers review, override, regrade, analyse, export.
+
+`create_app` is the only entry point (tests, `grader serve`, `wsgi.py` all use it). Grading never runs in a
+request: submissions are stored with a queued grading, and grading workers (threads over the warm sandbox
+pool in `grader serve`, or separate processes) pick them up.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import text
+
+from grader.course import DEFAULT_COURSE_FILE, load_course
+from grader.db.models import User
+from grader.db.session import default_database_url, make_engine, make_session_factory, upgrade
+from grader.specs.loader import Catalog, load_catalog
+from grader.submissions import MAX_UPLOAD_BYTES
+from grader.web.i18n import current_lang, gettext, tr
+from grader.web.state import WebState, close_db, db, state
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def _secret_key(instance: Path) -> str:
+    """`GRADER_SECRET_KEY`, else a random key kept in the instance folder so sessions survive restarts."""
+    if os.environ.get("GRADER_SECRET_KEY"):
+        return os.environ["GRADER_SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None = None) -> Flask:
+    """Build the app. `config` may set DATABASE_URL, SECRET_KEY, COURSE_FILE, RATE_LIMIT and Flask keys."""
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    app.config.update(
+        DATABASE_URL=default_database_url(),
+        COURSE_FILE=str(DEFAULT_COURSE_FILE),
+        # Uploads beyond this are cut off by Werkzeug before they reach a view (413).
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES + 64 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Behind HTTPS set GRADER_SECURE_COOKIES=1; plain http://127.0.0.1 needs it off to log in at all.
+        SESSION_COOKIE_SECURE=os.environ.get("GRADER_SECURE_COOKIES") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update(config or {})
+    if "SECRET_KEY" not in (config or {}):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+    upgrade(url=app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"])
+    catalog = catalog or load_catalog()
+    web_state = WebState(engine=engine, sessions=make_session_factory(engine), catalog=catalog,
+                         course=load_course(Path(app.config["COURSE_FILE"]), catalog=catalog))
+    if "RATE_LIMIT" in app.config:
+        web_state.rate_limit = app.config["RATE_LIMIT"]
+    app.extensions["grader"] = web_state
+    app.teardown_appcontext(close_db)
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang)
+    app.jinja_env.filters["tr"] = tr
+    _register(app)
+    return app
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    """The logged-in user of this request."""
+    return db().get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _register(app: Flask) -> None:
+    """Blueprints, error pages and the health probe."""
+    from grader.web import api, auth, student, teacher
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(student.bp)
+    app.register_blueprint(teacher.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF cannot apply
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        """200 when the database answers and the grading workers (if this process runs them) are alive."""
+        checks: dict[str, str] = {}
+        try:
+            db().execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # any driver error means "down"; the probe must answer, not raise
+            checks["database"] = f"down: {type(exc).__name__}"
+        workers = state().workers
+        checks["workers"] = "external" if workers is None else ("ok" if workers.alive() else "down")
+        healthy = checks["database"] == "ok" and checks["workers"] != "down"
+        return jsonify(status="ok" if healthy else "unavailable", **checks), 200 if healthy else 503
+
+    for code in (403, 404, 413, 429):
+        app.register_error_handler(code, lambda exc, code=code: (render_template("error.html", code=code,
+                                                                                 error=exc), code))

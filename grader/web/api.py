@@ -1,0 +1,7 @@
+"""Token-authenticated JSON API: submit, and read a submission's status and result."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -1,0 +1,109 @@
+"""The interface's language: Spanish by default, English on request, kept in the session.
+
+Templates write Spanish (the course language) inside `_()`; English comes from `EN`. A test checks that
+every `_()` string in the templates and blueprints has its English entry, so none is left half-translated.
+"""
+
+from __future__ import annotations
+
+from flask import request, session
+
+from grader.i18n import Lang, Text
+
+LANGS: tuple[Lang, ...] = ("es", "en")
+
+EN: dict[str, str] = {
+    "Calificador": "Grader",
+    "Entrar": "Log in",
+    "Salir": "Log out",
+    "Usuario": "Username",
+    "Contraseña": "Password",
+    "Usuario o contraseña incorrectos.": "Wrong username or password.",
+    "Demasiados intentos fallidos: espera 15 minutos antes de volver a intentarlo.":
+        "Too many failed attempts: wait 15 minutes before trying again.",
+    "Inicia sesión para continuar.": "Log in to continue.",
+    "No tienes permiso para ver esta página.": "You are not allowed to see this page.",
+    "Página no encontrada.": "Page not found.",
+    "El archivo es demasiado grande.": "The file is too large.",
+    "Demasiadas peticiones: espera un momento.": "Too many requests: wait a moment.",
+    "Volver al inicio": "Back to the start",
+    "Tareas": "Assignments",
+    "Ejercicio": "Exercise",
+    "Estado": "Status",
+    "Plazo": "Deadline",
+    "Intentos": "Attempts",
+    "Nota": "Score",
+    "Sin empezar": "Not started",
+    "En cola": "Queued",
+    "Calificando": "Grading",
+    "Calificado": "Graded",
+    "Error": "Error",
+    "Pendiente": "Pending",
+    "Enunciado": "Statement",
+    "Código inicial": "Starter code",
+    "Tu código": "Your code",
+    "o sube un archivo .py / .ipynb": "or upload a .py / .ipynb file",
+    "Enviar": "Submit",
+    "Intentos restantes": "Attempts left",
+    "ilimitados": "unlimited",
+    "Entregas tardías hasta": "Late submissions until",
+    "con una penalización de": "with a penalty of",
+    "Historial de intentos": "Attempt history",
+    "Todavía no has enviado nada.": "You have not submitted anything yet.",
+    "Entrega": "Submission",
+    "Recibida": "Received",
+    "Resultado": "Result",
+    "Comprobación": "Check",
+    "Puntos": "Points",
+    "Pista": "Hint",
+    "Tu entrega está guardada y en cola; esta página se actualiza sola.":
+        "Your submission is saved and queued; this page updates itself.",
+    "Entrega recibida y en cola.": "Submission received and queued.",
+    "Escribe código o elige un archivo.": "Write code or choose a file.",
+    "Tarde": "Late",
+    "Abre el": "Opens on",
+    "Cerrado": "Closed",
+    "Ir al contenido": "Skip to content",
+    "Idioma": "Language",
+    "Libro de notas": "Gradebook",
+    "Analítica": "Analytics",
+    "Estudiantes": "Students",
+    "Exportar": "Export",
+    "Volver": "Back",
+    "Notas y observaciones": "Notes",
+    "Pendiente de revisión por el profesor": "Waiting for the teacher's review",
+    "Nota final": "Final score",
+    "automática": "automatic",
+    "Ver entrega": "View submission",
+    "Error de la entrega": "Submission error",
+    "Variables del cuestionario: responde en tu código o sube un archivo de respuestas.":
+        "Quiz variables: answer in your code or upload an answers file.",
+}
+
+
+def add_translations(entries: dict[str, str]) -> None:
+    """Register English for a blueprint's own Spanish strings (each blueprint keeps its texts beside it)."""
+    EN.update(entries)
+
+
+def current_lang() -> Lang:
+    """The language of this request: `?lang=` switches and is remembered, else the session's, else Spanish."""
+    asked = request.args.get("lang")
+    if asked in LANGS:
+        session["lang"] = asked
+    lang = session.get("lang", "es")
+    return lang if lang in LANGS else "es"
+
+
+def gettext(spanish: str) -> str:
+    """`spanish` in the current language."""
+    return EN.get(spanish, spanish) if current_lang() == "en" else spanish
+
+
+def tr(text: Text | dict[str, str] | None) -> str:
+    """A bilingual `Text` (or its stored JSON form) in the current language."""
+    if text is None:
+        return ""
+    if isinstance(text, dict):
+        text = Text.model_validate(text)
+    return text.get(current_lang())

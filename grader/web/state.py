@@ -1,0 +1,48 @@
+"""What the web app holds for its whole life: the database, the catalog and course, and the grading workers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from grader.course import Course
+from grader.queue import EmbeddedWorkers
+from grader.specs.loader import Catalog
+from grader.submissions import RateLimit
+
+
+@dataclass
+class WebState:
+    """Long-lived parts of one web process, kept in `app.extensions["grader"]`."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    catalog: Catalog
+    course: Course
+    rate_limit: RateLimit = field(default_factory=RateLimit)
+    workers: EmbeddedWorkers | None = None
+    # Called after a submission is committed so idle workers start at once (a no-op without workers).
+    notify: Callable[[], None] = lambda: None
+
+
+def state() -> WebState:
+    """The current app's WebState."""
+    return current_app.extensions["grader"]
+
+
+def db() -> Session:
+    """The request's database session, opened on first use and closed when the request ends."""
+    if "db" not in g:
+        g.db = state().sessions()
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Close the request's session (rolling back anything uncommitted)."""
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
