@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from grader.cli_accounts import roster, users
 from grader.cli_review import review
+from grader.cli_serve import serve
 from grader.db.session import default_database_url, upgrade
 from grader.discover import discover
 from grader.i18n import Lang
@@ -197,6 +199,9 @@ def validate(only: tuple[str, ...], workers: int | None, unsafe_no_sandbox: bool
 
 
 main.add_command(review)
+main.add_command(users)
+main.add_command(roster)
+main.add_command(serve)
 
 
 @main.group()
