@@ -1,4 +1,4 @@
-# The two fresh-machine commands: `make run` (grade the shipped samples on SQLite) and `make test`.
+# The two fresh-machine commands: `make run` (the web service on SQLite, demo logins printed) and `make test`.
 # Both create or refresh .venv/ from pyproject.toml first.
 
 SHELL := /bin/bash
@@ -8,17 +8,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test venv system-deps services lint validate bench clean
+.PHONY: run demo-cli test venv system-deps services lint validate bench clean
 
 venv: $(STAMP)
 
-# Student code runs under bubblewrap (setpriv drops to an unprivileged uid); install it when we are root.
+# Student code runs under bubblewrap (setpriv drops to an unprivileged uid); browser tests drive Debian's
+# Chromium. Install what is missing when we are root.
 system-deps:
-	@if ! command -v bwrap >/dev/null || ! command -v setpriv >/dev/null; then \
+	@missing=""; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	command -v setpriv >/dev/null || missing="$$missing util-linux"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
-	    echo "bubblewrap is missing: install it (apt-get install bubblewrap) to grade in the sandbox" >&2; \
+	    echo "missing system packages:$$missing (apt-get install$$missing)" >&2; \
 	  fi; \
 	fi
 
@@ -28,9 +33,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The web service on SQLite with the course loaded; prints the demo teacher and student logins.
 run: venv system-deps
-	$(BIN)/grader db upgrade
-	$(BIN)/grader exercises list
+	$(BIN)/grader serve --workers $(WORKERS)
+
+# The command-line way: grade the shipped sample folders and list what waits for a teacher.
+demo-cli: venv system-deps
 	$(BIN)/grader grade lab-add-hidden-16 exercises/samples/lab-add-hidden-16 --workers $(WORKERS) --format table
 	$(BIN)/grader grade wine-early-stopping exercises/samples/wine-early-stopping --workers $(WORKERS) --format table
 	$(BIN)/grader grade binary-classifier exercises/samples/binary-classifier --workers $(WORKERS) --format table

@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 
 from grader.cli_accounts import roster, users
+from grader.cli_common import open_grader
 from grader.cli_review import review
 from grader.cli_serve import serve
 from grader.db.session import default_database_url, upgrade
 from grader.discover import discover
 from grader.i18n import Lang
 from grader.public import public_view
-from grader.sandbox.isolation import UNSAFE_WARNING, SandboxUnavailable
-from grader.service import GradedSubmission, Grader, default_workers
+from grader.service import GradedSubmission, default_workers
 from grader.specs.loader import Catalog, SpecError, load_catalog
 from grader.specs.models import ExerciseSpec
 
@@ -31,17 +31,6 @@ COLD_OPTION = click.option(
     "--cold", is_flag=True, help="Start a fresh sandboxed process per submission instead of warm workers.")
 
 
-def _grader(*, database_url: str | None, workers: int | None, catalog: Catalog, unsafe: bool,
-            cold: bool = False) -> Grader:
-    """A Grader, or a clear refusal when student code cannot be sandboxed here."""
-    try:
-        grader = Grader(database_url=database_url, workers=workers, catalog=catalog, unsafe_no_sandbox=unsafe,
-                        warm=not cold)
-    except SandboxUnavailable as exc:
-        raise click.ClickException(str(exc)) from None
-    if unsafe:
-        click.echo(UNSAFE_WARNING, err=True)
-    return grader
 LANGS = click.Choice(["es", "en"])
 
 
@@ -129,7 +118,7 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
         if fmt == "json":  # one line per submission as soon as it is done: a crash later loses nothing
             click.echo(json.dumps(row.to_public(lang), ensure_ascii=False))
 
-    with _grader(database_url=db_url or default_database_url(), workers=workers or default_workers(),
+    with open_grader(database_url=db_url or default_database_url(), workers=workers or default_workers(),
                  catalog=catalog, unsafe=unsafe_no_sandbox, cold=cold) as grader:
         rows = grader.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":
@@ -186,7 +175,8 @@ def validate(only: tuple[str, ...], workers: int | None, unsafe_no_sandbox: bool
     unknown = [i for i in only if i not in catalog.specs and i not in catalog.errors]
     if unknown:
         raise click.UsageError(f"unknown exercise ids: {', '.join(unknown)}")
-    with _grader(database_url=None, workers=workers, catalog=catalog, unsafe=unsafe_no_sandbox, cold=cold) as grader:
+    with open_grader(database_url=None, workers=workers, catalog=catalog, unsafe=unsafe_no_sandbox,
+                     cold=cold) as grader:
         verdicts = validate_catalog(grader=grader, only=list(only) or None)
     for v in verdicts:
         mark = "ok  " if v.ok else "FAIL"

@@ -1,10 +1,54 @@
-"""`grader serve`: the web service with its grading workers, on one machine."""
+"""`grader serve`: the web service with its grading workers on one machine (SQLite by default)."""
 
 from __future__ import annotations
 
+import logging
+import os
+
 import click
+
+from grader.cli_common import open_grader
+from grader.db.session import default_database_url
+from grader.service import default_workers
 
 
 @click.command()
-def serve() -> None:
-    """Run the web service."""
+@click.option("--host", default=lambda: os.environ.get("GRADER_HOST", "127.0.0.1"), show_default="127.0.0.1",
+              help="Address to listen on (env GRADER_HOST).")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("GRADER_PORT", "5000")), show_default="5000",
+              help="Port to listen on (env GRADER_PORT).")
+@click.option("--workers", type=click.IntRange(min=1), default=default_workers, show_default="cores",
+              help="Sandboxed grading workers in this process.")
+@click.option("--database-url", default=default_database_url, show_default="instance/grader.sqlite3",
+              help="SQLAlchemy URL (env GRADER_DATABASE_URL).")
+@click.option("--demo/--no-demo", default=True, show_default=True,
+              help="Create the demo teacher and students and print their new passwords.")
+@click.option("--unsafe-no-sandbox", is_flag=True,
+              help="Run student code WITHOUT bubblewrap (trusted development machines only).")
+def serve(host: str, port: int, workers: int, database_url: str, demo: bool, unsafe_no_sandbox: bool) -> None:
+    """Run the web service; student submissions are graded by warm sandboxed workers in this process."""
+    import waitress
+
+    from grader.demo import ensure_demo_accounts
+    from grader.web import create_app
+    from grader.web.workers import attach_workers
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app({"DATABASE_URL": database_url})
+    web = app.extensions["grader"]
+    with open_grader(database_url=None, workers=workers, catalog=web.catalog, unsafe=unsafe_no_sandbox) as grader:
+        pool = attach_workers(app, grade=grader.grade_bytes, threads=workers)
+        click.echo(f"Curso cargado: {len(web.course.assignments)} tareas, {len(web.catalog.specs)} ejercicios "
+                   f"({web.course.title.es}). Base de datos: {database_url}")
+        if demo:
+            with web.sessions() as session:
+                logins = ensure_demo_accounts(session)
+                session.commit()
+            for login in logins:
+                role = "profesor/teacher" if login.role == "teacher" else "estudiante/student"
+                click.echo(f"  {role:<20} usuario: {login.username:<10} contraseña: {login.password}")
+        click.echo(f"Sirviendo en http://{host}:{port}/  (Ctrl+C para parar)")
+        try:
+            waitress.serve(app, host=host, port=port, threads=8, ident="grader")
+        finally:
+            pool.stop()

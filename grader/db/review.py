@@ -248,7 +248,7 @@ def final_scores(session: Session, *, gradings: Select[tuple[int, float]]) -> di
     reading the automatic points of an overridden check from its first override's `points_before` (which
     `add_override` sets to the automatic points) instead of parsing every result's JSON.
     """
-    scores = dict(session.execute(gradings).tuples().all())
+    scores = {grading_id: score for grading_id, score in session.execute(gradings)}
     ids = gradings.subquery()
     history = session.scalars(
         select(Override).where(Override.grading_id.in_(select(ids.c[0])))

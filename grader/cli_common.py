@@ -1,0 +1,22 @@
+"""Helpers shared by the CLI's command modules."""
+
+from __future__ import annotations
+
+import click
+
+from grader.sandbox.isolation import UNSAFE_WARNING, SandboxUnavailable
+from grader.service import Grader
+from grader.specs.loader import Catalog
+
+
+def open_grader(*, database_url: str | None, workers: int | None, catalog: Catalog, unsafe: bool,
+            cold: bool = False) -> Grader:
+    """A Grader, or a clear refusal when student code cannot be sandboxed here."""
+    try:
+        grader = Grader(database_url=database_url, workers=workers, catalog=catalog, unsafe_no_sandbox=unsafe,
+                        warm=not cold)
+    except SandboxUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    if unsafe:
+        click.echo(UNSAFE_WARNING, err=True)
+    return grader

@@ -1,0 +1,107 @@
+"""Real-browser journeys: Debian's Chromium (headless), driven by Playwright, against a live server that
+grades with the real sandboxed workers. The test command installs Chromium when it is missing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.web_helpers import PASSWORD, make_accounts
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+SOLUTIONS = Path(__file__).resolve().parent.parent / "exercises" / "solutions" / "lab-add-hidden-16"
+# Without the networking switches Chromium keeps dialling Google's hosts, which this closed network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+GRADING_TIMEOUT_MS = 180_000
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any) -> Iterator[str]:
+    """The web app on a free loopback port with grading threads over the session's real sandbox pool."""
+    from grader.web import create_app
+    from grader.web.workers import attach_workers
+
+    folder = tmp_path_factory.mktemp("live")
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'grader.sqlite3'}", "SECRET_KEY": "browser-tests"})
+    make_accounts(app)
+    workers = attach_workers(app, grade=grader_nodb.grade_bytes, threads=2, poll_s=0.5)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        workers.stop()
+        app.extensions["grader"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium; a missing binary fails loudly (the test command installs it)."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (its own cookies) and page."""
+    context = browser.new_context(accept_downloads=True)
+    yield context.new_page()
+    context.close()
+
+
+def _login(page: Any, base: str, username: str) -> None:
+    """Log in through the form."""
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def _submit_code(page: Any, base: str, code: str) -> None:
+    """Type code into the exercise's editor, submit, and wait until the live feedback replaces the status."""
+    page.goto(f"{base}/exercises/lab-add-hidden-16")
+    page.fill("#code", code)
+    page.click("#submit-form button[type=submit]")
+    page.wait_for_url("**/submissions/*")
+    # The page polls; the feedback table appears without a reload once the grading is stored.
+    page.wait_for_selector("#feedback .total", timeout=GRADING_TIMEOUT_MS)
+
+
+def test_student_submits_right_and_wrong_answers_and_reads_feedback(live_server: str, page: Any) -> None:
+    """A student logs in, submits the reference and a wrong answer, and reads each one's feedback."""
+    _login(page, live_server, "ana")
+    page.wait_for_url("**/assignments")
+    assert page.locator("tr[data-exercise=lab-add-hidden-16] .status").inner_text().strip() == "Sin empezar"
+
+    _submit_code(page, live_server, (SOLUTIONS / "solution.py").read_text())
+    total = page.locator("#feedback .total").inner_text()
+    assert total.replace("Nota: ", "").split(" / ")[0] == total.split(" / ")[1], total
+    assert page.locator("#feedback tr.fail").count() == 0
+
+    _submit_code(page, live_server, (SOLUTIONS / "wrong-32-units.py").read_text())
+    failed = page.locator("#feedback tr.fail").evaluate_all("rows => rows.map(r => r.dataset.check)")
+    assert set(failed) == {"layers", "param-count"}
+    assert "se esperaban 16" in page.locator("#feedback tr[data-check=layers]").inner_text()
+
+    page.goto(f"{live_server}/exercises/lab-add-hidden-16?lang=en")
+    assert page.locator("#history tbody tr").count() == 2
+    assert page.locator("#attempts-left").inner_text() == "8"
+    page.goto(f"{live_server}/assignments")
+    assert "Graded" in page.locator("tr[data-exercise=lab-add-hidden-16] .status").inner_text()
