@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.db import store
@@ -23,33 +25,47 @@ from grader.specs.loader import Catalog
 
 log = logging.getLogger(__name__)
 
-# Longer than any exercise's sandbox time-out (600 s at most) plus the trusted training.
-STALE_AFTER = timedelta(minutes=15)
+# A worker renews its claim's heartbeat this often while it grades...
+HEARTBEAT_EVERY = timedelta(seconds=10)
+# ...and a claim whose heartbeat is older than this belongs to a dead worker.
+STALE_AFTER = timedelta(seconds=60)
 
 
-def claim_next(session: Session, *, now: datetime | None = None) -> int | None:
-    """Mark the oldest queued grading as running and return its id, or None when the queue is empty."""
+@dataclass(frozen=True)
+class Claim:
+    """A worker's hold on one grading: its id and the claim number its result must be stored under."""
+
+    grading_id: int
+    number: int
+
+
+def claim_next(session: Session, *, now: datetime | None = None) -> Claim | None:
+    """Mark the oldest queued grading as running and return the claim, or None when the queue is empty."""
     for _ in range(10):  # another worker may win the race for the same row; try the next one
-        grading_id = session.scalar(
-            select(Grading.id).where(Grading.status == "queued").order_by(Grading.id).limit(1))
-        if grading_id is None:
+        row = session.execute(
+            select(Grading.id, Grading.claims).where(Grading.status == "queued").order_by(Grading.id).limit(1)
+        ).first()
+        if row is None:
             session.rollback()
             return None
+        grading_id, claims = row
+        at = now or utcnow()
         claimed = session.execute(
-            update(Grading).where(Grading.id == grading_id, Grading.status == "queued")
-            .values(status="running", started_at=now or utcnow()))
+            update(Grading).where(Grading.id == grading_id, Grading.status == "queued", Grading.claims == claims)
+            .values(status="running", started_at=at, heartbeat_at=at, claims=claims + 1))
         session.commit()
         if claimed.rowcount == 1:
-            return grading_id
+            return Claim(grading_id=grading_id, number=claims + 1)
     return None
 
 
 def requeue_stale(session: Session, *, older_than: timedelta = STALE_AFTER, now: datetime | None = None) -> int:
-    """Put gradings left running for longer than `older_than` back in the queue; returns how many."""
+    """Put back in the queue gradings whose worker stopped renewing its claim `older_than` ago; returns how many."""
     cutoff = (now or utcnow()) - older_than
     moved = session.execute(
-        update(Grading).where(Grading.status == "running", Grading.started_at <= cutoff)
-        .values(status="queued", started_at=None))
+        update(Grading).where(Grading.status == "running",
+                              func.coalesce(Grading.heartbeat_at, Grading.started_at) <= cutoff)
+        .values(status="queued", started_at=None, heartbeat_at=None))
     session.commit()
     if moved.rowcount:
         log.warning("re-queued %d grading(s) left running since before %s", moved.rowcount, cutoff)
@@ -59,35 +75,69 @@ def requeue_stale(session: Session, *, older_than: timedelta = STALE_AFTER, now:
 GradeFn = Callable[..., GradeResult]
 
 
-def run_claimed(sessions: sessionmaker[Session], *, catalog: Catalog, grading_id: int, grade: GradeFn) -> None:
+def _holds(claim: Claim) -> object:
+    """SQL condition: the grading is still running under `claim`."""
+    return (Grading.id == claim.grading_id) & (Grading.status == "running") & (Grading.claims == claim.number)
+
+
+@contextmanager
+def _heartbeat(sessions: sessionmaker[Session], claim: Claim, every: timedelta) -> Iterator[None]:
+    """Renew the claim's heartbeat in a background thread while the body runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every.total_seconds()):
+            try:
+                with sessions() as session:
+                    session.execute(update(Grading).where(_holds(claim)).values(heartbeat_at=utcnow()))
+                    session.commit()
+            except Exception:  # a missed beat only risks a duplicate run, which the claim number discards
+                log.warning("heartbeat failed for grading=%d", claim.grading_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{claim.grading_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def run_claimed(sessions: sessionmaker[Session], *, catalog: Catalog, claim: Claim, grade: GradeFn,
+                heartbeat: timedelta = HEARTBEAT_EVERY) -> bool:
     """Grade a claimed grading with `grade(spec=, filename=, data=, student=)` and store its result.
 
     The database is not held open while the sandbox runs: the inputs are read, the session closed, and a
-    new one records the result.
+    new one records the result, only if the claim still holds. Returns True when this call stored it.
     """
     with sessions() as session:
-        grading = session.get(Grading, grading_id)
-        if grading is None or grading.status != "running":
-            return
+        grading = session.scalar(select(Grading).where(_holds(claim)))
+        if grading is None:
+            return False
         submission = grading.submission
         slug, filename, data = submission.exercise.slug, submission.filename, submission.source
-        student = submission.student.external_id
+        student, submission_id = submission.student.external_id, submission.id
     spec = catalog.specs.get(slug)
     if spec is None:
         result = GradeResult(status="error", error=t(
             f"El ejercicio `{slug}` ya no existe en el catálogo; avisa a tu profesor.",
             f"Exercise `{slug}` no longer exists in the catalog; tell your teacher."))
     else:
-        result = grade(spec=spec, filename=filename, data=data, student=student)
+        with _heartbeat(sessions, claim, heartbeat):
+            result = grade(spec=spec, filename=filename, data=data, student=student)
         result.max_score = result.max_score or spec.max_score
     with sessions() as session:
-        grading = session.get(Grading, grading_id)
-        if grading is None or grading.status != "running":
-            return  # requeued and finished by someone else meanwhile: theirs stands
+        # Locks the row on PostgreSQL so the check and the write are one step against a concurrent sweeper.
+        grading = session.scalar(select(Grading).where(_holds(claim)).with_for_update())
+        if grading is None:
+            session.rollback()
+            log.warning("grading=%d claim %d was taken over; result discarded", claim.grading_id, claim.number)
+            return False
         store.finish_grading(session, grading=grading, result=result)
         session.commit()
-    log.info("graded grading=%d exercise=%s student=%s status=%s score=%s", grading_id, slug, student,
-             result.status, result.score)
+    log.info("graded grading=%d submission=%d exercise=%s student=%s status=%s score=%s", claim.grading_id,
+             submission_id, slug, student, result.status, result.score)
+    return True
 
 
 def drain(sessions: sessionmaker[Session], *, catalog: Catalog, grade: GradeFn) -> int:
@@ -95,10 +145,10 @@ def drain(sessions: sessionmaker[Session], *, catalog: Catalog, grade: GradeFn) 
     done = 0
     while True:
         with sessions() as session:
-            grading_id = claim_next(session)
-        if grading_id is None:
+            claim = claim_next(session)
+        if claim is None:
             return done
-        run_claimed(sessions, catalog=catalog, grading_id=grading_id, grade=grade)
+        run_claimed(sessions, catalog=catalog, claim=claim, grade=grade)
         done += 1
 
 
@@ -122,9 +172,7 @@ class EmbeddedWorkers:
                          for i in range(threads)]
 
     def start(self) -> None:
-        """Re-queue gradings a previous process left running, then start the threads."""
-        with self.sessions() as session:
-            requeue_stale(session, older_than=timedelta(0))
+        """Start the threads (gradings a dead process left running come back once their heartbeat is stale)."""
         for thread in self._threads:
             thread.start()
 
@@ -149,12 +197,12 @@ class EmbeddedWorkers:
             try:
                 with self.sessions() as session:
                     requeue_stale(session)
-                    grading_id = claim_next(session)
-                if grading_id is None:
+                    claim = claim_next(session)
+                if claim is None:
                     self._wake.wait(self.poll_s)
                     self._wake.clear()
                     continue
-                run_claimed(self.sessions, catalog=self.catalog, grading_id=grading_id, grade=self.grade)
+                run_claimed(self.sessions, catalog=self.catalog, claim=claim, grade=self.grade)
             except Exception:  # a database hiccup must not kill the worker thread
                 log.exception("grading worker error")
                 self._stop.wait(self.poll_s)

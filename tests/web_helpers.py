@@ -49,8 +49,9 @@ def finish_queued(app: Any, *, score: float, checks: list[tuple[str, bool, float
     """
     web = app.extensions["grader"]
     with web.sessions() as session:
-        grading_id = claim_next(session)
-        assert grading_id is not None, "nothing queued"
+        claim = claim_next(session)
+        assert claim is not None, "nothing queued"
+        grading_id = claim.grading_id
         grading = session.get(Grading, grading_id)
         result = GradeResult(
             status="error" if error else "graded", score=score,

@@ -176,8 +176,13 @@ class Grading(Base):
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
     logs: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # When a worker claimed it (status running); a stale claim is how a crashed worker is detected.
+    # When a worker claimed it (status running).
     started_at: Mapped[datetime | None] = mapped_column()
+    # Renewed by the worker while it grades: a claim whose heartbeat stops is a dead worker's, and is re-queued.
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    # Bumped at every claim; a result is stored only under the claim that produced it, so a worker that was
+    # presumed dead and comes back cannot overwrite (or duplicate) the result of the claim that replaced it.
+    claims: Mapped[int] = mapped_column(default=0, server_default="0")
     graded_at: Mapped[datetime | None] = mapped_column()
     # Set when the grading belongs to a teacher's "regrade everyone" job, whose progress counts these rows.
     regrade_id: Mapped[int | None] = mapped_column(ForeignKey("regrades.id"), index=True)
