@@ -9,17 +9,20 @@ from pathlib import Path
 
 import click
 
+from grader.broker_grading import BrokerGrader
 from grader.cli_accounts import roster, users
 from grader.cli_common import open_grader
 from grader.cli_review import review
 from grader.cli_serve import serve
+from grader.cli_worker import worker
 from grader.db.session import default_database_url, upgrade
 from grader.discover import discover
 from grader.i18n import Lang
 from grader.public import public_view
-from grader.service import GradedSubmission, default_workers
+from grader.service import BatchGrading, GradedSubmission, default_workers
 from grader.specs.loader import Catalog, SpecError, load_catalog
 from grader.specs.models import ExerciseSpec
+from grader.tasks import broker_url_from_env
 
 FORMATS = click.Choice(["json", "csv", "table"])
 UNSAFE_OPTION = click.option(
@@ -95,8 +98,11 @@ def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
 @click.option("--exercises-dir", type=click.Path(path_type=Path, file_okay=False), default=None, hidden=True)
 @UNSAFE_OPTION
 @COLD_OPTION
+@click.option("--broker-url", default=broker_url_from_env, show_default="GRADER_BROKER_URL",
+              help="Enqueue to Celery workers (`grader worker`) through this broker instead of grading here.")
 def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | None, db_url: str | None,
-          force: bool, lang: Lang, exercises_dir: Path | None, unsafe_no_sandbox: bool, cold: bool) -> None:
+          force: bool, lang: Lang, exercises_dir: Path | None, unsafe_no_sandbox: bool, cold: bool,
+          broker_url: str | None) -> None:
     """Grade EXERCISE_ID submissions in PATHS (files, folders of files, folders of student folders)."""
     catalog = _catalog(exercises_dir, quiet=True)
     _spec_or_exit(catalog, exercise_id)
@@ -118,9 +124,15 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
         if fmt == "json":  # one line per submission as soon as it is done: a crash later loses nothing
             click.echo(json.dumps(row.to_public(lang), ensure_ascii=False))
 
-    with open_grader(database_url=db_url or default_database_url(), workers=workers or default_workers(),
-                 catalog=catalog, unsafe=unsafe_no_sandbox, cold=cold) as grader:
-        rows = grader.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
+    database_url = db_url or default_database_url()
+    grading: BatchGrading
+    if broker_url:
+        grading = BrokerGrader(database_url=database_url, broker_url=broker_url, catalog=catalog)
+    else:
+        grading = open_grader(database_url=database_url, workers=workers or default_workers(), catalog=catalog,
+                              unsafe=unsafe_no_sandbox, cold=cold)
+    with grading:  # type: ignore[attr-defined]
+        rows = grading.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":
         _print(rows, fmt, lang)
 
@@ -192,6 +204,7 @@ main.add_command(review)
 main.add_command(users)
 main.add_command(roster)
 main.add_command(serve)
+main.add_command(worker)
 
 
 @main.group()

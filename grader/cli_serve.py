@@ -6,10 +6,13 @@ import logging
 import os
 
 import click
+from flask import Flask
 
 from grader.cli_common import open_grader
 from grader.db.session import default_database_url
+from grader.demo import ensure_demo_accounts
 from grader.service import default_workers
+from grader.web.state import WebState
 
 
 @click.command()
@@ -27,28 +30,42 @@ from grader.service import default_workers
               help="Run student code WITHOUT bubblewrap (trusted development machines only).")
 def serve(host: str, port: int, workers: int, database_url: str, demo: bool, unsafe_no_sandbox: bool) -> None:
     """Run the web service; student submissions are graded by warm sandboxed workers in this process."""
-    import waitress
-
-    from grader.demo import ensure_demo_accounts
     from grader.web import create_app
     from grader.web.workers import attach_workers
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app({"DATABASE_URL": database_url})
     web = app.extensions["grader"]
+    _announce(web, database_url, demo)
+    if web.dispatcher is not None:
+        # Several machines: Celery workers (`grader worker`) grade; this process only serves pages.
+        click.echo("Calificación: workers de Celery (`grader worker`) / grading: Celery workers")
+        _run(app, host, port)
+        return
     with open_grader(database_url=None, workers=workers, catalog=web.catalog, unsafe=unsafe_no_sandbox) as grader:
         pool = attach_workers(app, grade=grader.grade_bytes, threads=workers)
-        click.echo(f"Curso cargado: {len(web.course.assignments)} tareas, {len(web.catalog.specs)} ejercicios "
-                   f"({web.course.title.es}). Base de datos: {database_url}")
-        if demo:
-            with web.sessions() as session:
-                logins = ensure_demo_accounts(session)
-                session.commit()
-            for login in logins:
-                role = "profesor/teacher" if login.role == "teacher" else "estudiante/student"
-                click.echo(f"  {role:<20} usuario: {login.username:<10} contraseña: {login.password}")
-        click.echo(f"Sirviendo en http://{host}:{port}/  (Ctrl+C para parar)")
         try:
-            waitress.serve(app, host=host, port=port, threads=8, ident="grader")
+            _run(app, host, port)
         finally:
             pool.stop()
+
+
+def _run(app: Flask, host: str, port: int) -> None:
+    """Serve `app` with waitress until interrupted."""
+    import waitress
+
+    click.echo(f"Sirviendo en http://{host}:{port}/  (Ctrl+C para parar)")
+    waitress.serve(app, host=host, port=port, threads=8, ident="grader")
+
+
+def _announce(web: WebState, database_url: str, demo: bool) -> None:
+    """Print the course loaded and, with `demo`, the demo accounts' new passwords."""
+    click.echo(f"Curso cargado: {len(web.course.assignments)} tareas, {len(web.catalog.specs)} ejercicios "
+               f"({web.course.title.es}). Base de datos: {database_url}")
+    if demo:
+        with web.sessions() as session:
+            logins = ensure_demo_accounts(session)
+            session.commit()
+        for login in logins:
+            role = "profesor/teacher" if login.role == "teacher" else "estudiante/student"
+            click.echo(f"  {role:<20} usuario: {login.username:<10} contraseña: {login.password}")

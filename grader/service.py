@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from grader.db import store
+from grader.db.models import ExerciseVersion, Submission
 from grader.db.session import make_engine, make_session_factory, upgrade
 from grader.discover import Found
 from grader.evaluator import EvaluatorPool
@@ -73,12 +76,77 @@ def version_hash(spec: ExerciseSpec) -> str:
     return hashlib.sha256(f"{spec.spec_hash()}:{grading_fingerprint()}".encode()).hexdigest()
 
 
+def stored_submission(session: Session, *, spec: ExerciseSpec, student: str, filename: str, data: bytes,
+                      force: bool) -> GradedSubmission | tuple[ExerciseVersion, Submission]:
+    """The stored result to reuse for these bytes and this spec version (unless `force`), else the version
+    and the (new or existing) stored submission to grade; the caller commits."""
+    version = store.get_or_create_exercise_version(
+        session, slug=spec.id, title=spec.title.es, spec_hash=version_hash(spec),
+        spec_json=spec.model_dump(mode="json"))
+    person = store.get_or_create_student(session, external_id=student)
+    previous = store.find_reusable_grading(
+        session, student=person, exercise_version=version, source_hash=store.source_hash(data))
+    if previous is not None and not force:
+        return GradedSubmission(student=student, exercise=spec.id, path=filename,
+                                result=store.grading_result(previous), reused=True, grading_id=previous.id)
+    submission = previous.submission if previous is not None else store.record_submission(
+        session, student=person, exercise=version.exercise, filename=filename, source=data)
+    return version, submission
+
+
 def default_workers() -> int:
     """One worker per core."""
     return max(1, os.cpu_count() or 1)
 
 
-class Grader:
+class BatchGrading:
+    """`grade_batch` over a `grade_submission` that subclasses provide (in this process, or via Celery)."""
+
+    catalog: Catalog
+    workers: int
+
+    def grade_submission(self, *, exercise_id: str, student: str, filename: str, data: bytes,
+                         force: bool = False) -> GradedSubmission:
+        """Grade and store one submission (see the subclasses)."""
+        raise NotImplementedError
+
+    def grade_batch(self, *, exercise_id: str, found: Iterable[Found], force: bool = False,
+                    on_done: Callable[[GradedSubmission], None] | None = None) -> list[GradedSubmission]:
+        """Grade every found submission with `workers` in parallel; results come back in input order."""
+        spec = self.catalog.get(exercise_id)  # unknown exercise: fail before touching any submission
+        items = list(found)
+
+        def one(item: Found) -> GradedSubmission:
+            """Grade one found submission; a problem finding or reading it becomes its error."""
+            started = time.monotonic()
+            if item.problem is not None:
+                out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
+                                       result=GradeResult(status="error", error=item.problem,
+                                                          max_score=spec.max_score))
+            else:
+                try:
+                    data = item.path.read_bytes()
+                except OSError as exc:
+                    out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
+                                           result=GradeResult(status="error", max_score=spec.max_score, error=t(
+                                               f"No se pudo leer {item.path}: {exc.strerror}.",
+                                               f"Could not read {item.path}: {exc.strerror}.")))
+                else:
+                    out = self.grade_submission(exercise_id=exercise_id, student=item.student,
+                                                filename=item.path.name, data=data, force=force)
+                    out = GradedSubmission(student=out.student, exercise=out.exercise, path=str(item.path),
+                                           result=out.result, reused=out.reused, grading_id=out.grading_id)
+            if out.result.duration_s == 0.0 and not out.reused:
+                out.result.duration_s = round(time.monotonic() - started, 3)
+            if on_done is not None:
+                on_done(out)
+            return out
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            return list(pool.map(one, items))
+
+
+class Grader(BatchGrading):
     """Long-lived grading resources. Use as a context manager so evaluator processes are stopped."""
 
     def __init__(self, *, database_url: str | None, workers: int | None = None,
@@ -124,57 +192,14 @@ class Grader:
             result = self.grade_bytes(spec=spec, filename=filename, data=data, student=student)
             return GradedSubmission(student=student, exercise=exercise_id, path=filename, result=result)
         with self.sessions() as session:
-            version = store.get_or_create_exercise_version(
-                session, slug=spec.id, title=spec.title.es, spec_hash=version_hash(spec),
-                spec_json=spec.model_dump(mode="json"))
-            person = store.get_or_create_student(session, external_id=student)
-            previous = store.find_reusable_grading(
-                session, student=person, exercise_version=version, source_hash=store.source_hash(data))
-            if previous is not None and not force:
-                session.commit()
-                return GradedSubmission(student=student, exercise=exercise_id, path=filename,
-                                        result=store.grading_result(previous), reused=True,
-                                        grading_id=previous.id)
-            submission = previous.submission if previous is not None else store.record_submission(
-                session, student=person, exercise=version.exercise, filename=filename, source=data)
+            stored = stored_submission(session, spec=spec, student=student, filename=filename, data=data,
+                                       force=force)
+            if isinstance(stored, GradedSubmission):
+                return stored
+            version, submission = stored
             session.commit()  # the submission is kept before grading starts: nothing is lost
             result = self.grade_bytes(spec=spec, filename=filename, data=data, student=student)
             grading = store.save_grading(session, submission=submission, exercise_version=version, result=result)
             session.commit()
             return GradedSubmission(student=student, exercise=exercise_id, path=filename, result=result,
                                     grading_id=grading.id)
-
-    def grade_batch(self, *, exercise_id: str, found: Iterable[Found], force: bool = False,
-                    on_done: Callable[[GradedSubmission], None] | None = None) -> list[GradedSubmission]:
-        """Grade every found submission with `workers` in parallel; results come back in input order."""
-        spec = self.catalog.get(exercise_id)  # unknown exercise: fail before touching any submission
-        items = list(found)
-
-        def one(item: Found) -> GradedSubmission:
-            """Grade one found submission; a problem finding or reading it becomes its error."""
-            started = time.monotonic()
-            if item.problem is not None:
-                out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
-                                       result=GradeResult(status="error", error=item.problem,
-                                                          max_score=spec.max_score))
-            else:
-                try:
-                    data = item.path.read_bytes()
-                except OSError as exc:
-                    out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
-                                           result=GradeResult(status="error", max_score=spec.max_score, error=t(
-                                               f"No se pudo leer {item.path}: {exc.strerror}.",
-                                               f"Could not read {item.path}: {exc.strerror}.")))
-                else:
-                    out = self.grade_submission(exercise_id=exercise_id, student=item.student,
-                                                filename=item.path.name, data=data, force=force)
-                    out = GradedSubmission(student=out.student, exercise=out.exercise, path=str(item.path),
-                                           result=out.result, reused=out.reused, grading_id=out.grading_id)
-            if out.result.duration_s == 0.0 and not out.reused:
-                out.result.duration_s = round(time.monotonic() - started, 3)
-            if on_done is not None:
-                on_done(out)
-            return out
-
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            return list(pool.map(one, items))

@@ -22,6 +22,7 @@ from grader.db.models import User
 from grader.db.session import default_database_url, make_engine, make_session_factory, upgrade
 from grader.specs.loader import Catalog, load_catalog
 from grader.submissions import MAX_UPLOAD_BYTES
+from grader.tasks import CeleryDispatcher, broker_url_from_env, make_celery
 from grader.web.i18n import current_lang, gettext, tr
 from grader.web.state import WebState, close_db, db, state
 
@@ -69,6 +70,10 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
                          course=load_course(Path(app.config["COURSE_FILE"]), catalog=catalog))
     if "RATE_LIMIT" in app.config:
         web_state.rate_limit = app.config["RATE_LIMIT"]
+    broker_url = app.config.get("BROKER_URL", broker_url_from_env())
+    if broker_url:
+        web_state.dispatcher = CeleryDispatcher(make_celery(broker_url))
+        web_state.notify = web_state.dispatcher.notify
     app.extensions["grader"] = web_state
     app.teardown_appcontext(close_db)
 
@@ -109,9 +114,16 @@ def _register(app: Flask) -> None:
             checks["database"] = "ok"
         except Exception as exc:  # any driver error means "down"; the probe must answer, not raise
             checks["database"] = f"down: {type(exc).__name__}"
-        workers = state().workers
-        checks["workers"] = "external" if workers is None else ("ok" if workers.alive() else "down")
-        healthy = checks["database"] == "ok" and checks["workers"] != "down"
+        web = state()
+        if web.dispatcher is not None:
+            checks["broker"] = "ok" if web.dispatcher.broker_ok() else "down"
+            answering = web.dispatcher.workers() if checks["broker"] == "ok" else 0
+            checks["workers"] = f"ok ({answering})" if answering else "down"
+        elif web.workers is not None:
+            checks["workers"] = "ok" if web.workers.alive() else "down"
+        else:
+            checks["workers"] = "external"
+        healthy = all(v == "ok" or v.startswith("ok (") or v == "external" for v in checks.values())
         return jsonify(status="ok" if healthy else "unavailable", **checks), 200 if healthy else 503
 
     for code in (403, 404, 413, 429):

@@ -13,6 +13,7 @@ from grader.course import Course
 from grader.queue import EmbeddedWorkers
 from grader.specs.loader import Catalog
 from grader.submissions import RateLimit
+from grader.tasks import CeleryDispatcher
 
 
 @dataclass
@@ -25,6 +26,8 @@ class WebState:
     course: Course
     rate_limit: RateLimit = field(default_factory=RateLimit)
     workers: EmbeddedWorkers | None = None
+    # Set when GRADER_BROKER_URL is configured: gradings go to Celery workers on any machine.
+    dispatcher: CeleryDispatcher | None = None
     # Called after a submission is committed so idle workers start at once (a no-op without workers).
     notify: Callable[[], None] = lambda: None
 
