@@ -46,7 +46,8 @@ def worker(broker_url: str, database_url: str, concurrency: int, sweep_every: fl
     catalog = load_catalog()
     app = make_celery(broker_url)
     with open_grader(database_url=None, workers=concurrency, catalog=catalog, unsafe=unsafe_no_sandbox) as grader:
-        set_worker_context(WorkerContext(sessions=sessions, catalog=catalog, grade=grader.grade_bytes))
+        set_worker_context(WorkerContext(sessions=sessions, catalog=catalog, grade=grader.grade_bytes,
+                                         heartbeat=timedelta(seconds=stale_after / 5)))
         stop = start_sweeper(sessions, CeleryDispatcher(app), every_s=sweep_every, limit=concurrency,
                              stale_after=timedelta(seconds=stale_after))
         try:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.db.models import Grading, utcnow
-from grader.queue import STALE_AFTER, GradeFn, claim_next, requeue_stale, run_claimed
+from grader.queue import HEARTBEAT_EVERY, STALE_AFTER, GradeFn, claim_next, requeue_stale, run_claimed
 from grader.specs.loader import Catalog
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,8 @@ class WorkerContext:
     sessions: sessionmaker[Session]
     catalog: Catalog
     grade: GradeFn
+    # Well under the sweeper's stale timeout, so a live worker's claim is never taken from it.
+    heartbeat: timedelta = HEARTBEAT_EVERY
 
 
 _context: WorkerContext | None = None
@@ -80,7 +82,8 @@ def _grade_next() -> bool:
         claim = claim_next(session)
     if claim is None:
         return False
-    return run_claimed(_context.sessions, catalog=_context.catalog, claim=claim, grade=_context.grade)
+    return run_claimed(_context.sessions, catalog=_context.catalog, claim=claim, grade=_context.grade,
+                       heartbeat=_context.heartbeat)
 
 
 class CeleryDispatcher:
@@ -113,7 +116,8 @@ class CeleryDispatcher:
     def pending_messages(self) -> int:
         """Tasks waiting in the broker's grading queue."""
         with self.app.connection_for_read() as connection:
-            declared = Queue(QUEUE).bind(connection.default_channel).queue_declare(passive=True)
+            # Declaring (not passively) also answers 0 for a queue the broker has not seen yet.
+            declared = Queue(QUEUE).bind(connection.default_channel).queue_declare()
             return int(declared.message_count)
 
     def workers(self) -> int:
@@ -141,6 +145,7 @@ def sweep(sessions: sessionmaker[Session], dispatcher: CeleryDispatcher, *, limi
     try:
         shortfall = queued - dispatcher.pending_messages()
     except Exception:  # broker down: nothing can be sent now anyway
+        log.warning("sweep: broker unreachable, %d grading(s) wait", overdue, exc_info=True)
         return 0
     count = min(max(shortfall, 0), limit)
     if count and dispatcher.notify(count):

@@ -3,8 +3,6 @@ grades with the real sandboxed workers. The test command installs Chromium when 
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from collections.abc import Iterator
 from pathlib import Path

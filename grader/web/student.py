@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -12,17 +10,22 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 
-from grader.course import Assignment
-from grader.db.models import Grading, Submission, utcnow
-from grader.gradebook import Attempt, attempts, pick
+from grader.db.models import Submission, utcnow
 from grader.i18n import t
 from grader.public import public_view
-from grader.results import GradeResult
-from grader.specs.models import ExerciseSpec
-from grader.submissions import SubmissionRefused, submit
+from grader.submissions import SubmissionRefused
 from grader.web.auth import student_required
 from grader.web.i18n import current_lang, gettext, tr
-from grader.web.state import db, state
+from grader.web.services import (
+    EDITOR_FILENAME,
+    AssignmentRow,
+    accept_submission,
+    assignment_rows,
+    editor_bytes,
+    feedback,
+    visible_submission,
+)
+from grader.web.state import state
 
 bp = Blueprint("student", __name__)
 
@@ -34,41 +37,9 @@ class SubmitForm(FlaskForm):
     upload = FileField()
 
 
-@dataclass(frozen=True)
-class AssignmentRow:
-    """One line of the student's assignments list."""
-
-    spec: ExerciseSpec
-    assignment: Assignment
-    tries: list[Attempt]
-    counted: Attempt | None
-
-    @property
-    def pending(self) -> bool:
-        """True while an attempt waits for or is in grading."""
-        return any(not a.finished for a in self.tries)
-
-    def attempts_left(self) -> int | None:
-        """Attempts still allowed; None when unlimited."""
-        if self.assignment.max_attempts is None:
-            return None
-        return max(self.assignment.max_attempts - len(self.tries), 0)
-
-    def is_open(self, now: datetime) -> bool:
-        """True while submissions are accepted by date."""
-        return self.assignment.opens_at <= now <= self.assignment.closes_at()
-
-
 def _rows() -> list[AssignmentRow]:
-    """Every assignment of the course with this student's attempts (one query for all of them)."""
-    web = state()
-    mine = attempts(db(), course=web.course, student_ids=[current_user.student_id])
-    rows = []
-    for assignment in web.course.assignments:
-        tries = [a for a in mine if a.exercise == assignment.exercise]
-        rows.append(AssignmentRow(spec=web.catalog.get(assignment.exercise), assignment=assignment, tries=tries,
-                                  counted=pick(tries, web.course.grading_policy)))  # type: ignore[arg-type]
-    return rows
+    """Every assignment of the course with the current student's attempts."""
+    return assignment_rows(current_user.student_id)
 
 
 def _row(exercise_id: str) -> AssignmentRow:
@@ -97,7 +68,7 @@ def exercise(exercise_id: str) -> Any:
         if upload is not None and upload.filename:
             filename, data = upload.filename, upload.read()
         elif (form.code.data or "").strip():
-            filename, data = "entrega.py", (form.code.data or "").replace("\r\n", "\n").encode("utf-8")
+            filename, data = EDITOR_FILENAME, editor_bytes(form.code.data or "")
         else:
             filename, data = "", b""
         if not filename:
@@ -120,37 +91,21 @@ def exercise(exercise_id: str) -> Any:
 
 def _submit(exercise_id: str, filename: str, data: bytes) -> int:
     """Store and queue one submission of the current student; returns the submission id."""
-    web, session = state(), db()
-    accepted = submit(session, catalog=web.catalog, course=web.course, student=current_user.student,
-                      exercise_id=exercise_id, filename=filename, data=data, now=utcnow(),
-                      rate_limit=web.rate_limit)
-    session.commit()
-    web.notify()
-    return accepted.submission_id
+    return accept_submission(current_user.student, exercise_id=exercise_id, filename=filename,
+                             data=data).submission_id
 
 
 def own_submission(submission_id: int) -> Submission:
     """The current student's submission `submission_id`; 404 for anyone else's (ids reveal nothing)."""
-    submission = db().get(Submission, submission_id)
-    if submission is None or submission.student_id != current_user.student_id:
+    submission = visible_submission(current_user, submission_id)
+    if submission is None:
         abort(404)
     return submission
 
 
-def newest_grading(submission: Submission) -> Grading | None:
-    """The submission's newest grading (regrades add rows)."""
-    return max(submission.gradings, key=lambda g: g.id, default=None)
-
-
 def feedback_context(submission: Submission) -> dict[str, Any]:
     """What the feedback partial shows: status, the result, and the attempt's final score."""
-    grading = newest_grading(submission)
-    result = GradeResult.model_validate(grading.result_json) if grading and grading.result_json else None
-    attempt = next((a for a in attempts(db(), course=state().course, student_ids=[submission.student_id],
-                                        exercises=[submission.exercise.slug])
-                    if a.submission_id == submission.id), None)
-    return {"submission": submission, "grading": grading, "result": result, "attempt": attempt,
-            "status": grading.status if grading else "queued"}
+    return feedback(submission).context()
 
 
 @bp.get("/submissions/<int:submission_id>")
@@ -166,9 +121,8 @@ def submission(submission_id: int) -> Any:
 @student_required
 def submission_status(submission_id: int) -> Any:
     """JSON for the page's polling: the status and, once finished, the feedback as HTML."""
-    context = feedback_context(own_submission(submission_id))
-    finished = context["status"] in ("graded", "error")
+    result = feedback(own_submission(submission_id))
     labels = {"queued": t("En cola", "Queued"), "running": t("Calificando", "Grading"),
               "graded": t("Calificado", "Graded"), "error": t("Error", "Error")}
-    return jsonify(status=context["status"], label=tr(labels[context["status"]]), finished=finished,
-                   html=render_template("student/_feedback.html", **context) if finished else None)
+    return jsonify(status=result.status, label=tr(labels[result.status]), finished=result.finished,
+                   html=render_template("student/_feedback.html", **result.context()) if result.finished else None)
