@@ -3,6 +3,8 @@ grades with the real sandboxed workers. The test command installs Chromium when 
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,3 +105,46 @@ def test_student_submits_right_and_wrong_answers_and_reads_feedback(live_server:
     assert page.locator("#attempts-left").inner_text() == "8"
     page.goto(f"{live_server}/assignments")
     assert "Graded" in page.locator("tr[data-exercise=lab-add-hidden-16] .status").inner_text()
+
+
+def test_teacher_overrides_a_score_with_a_reason_and_exports_canvas_csv(live_server: str, browser: Any) -> None:
+    """A teacher opens the gradebook, overrides a graded submission's total with a reason, sees the final
+    score change (automatic score kept), and downloads a Canvas CSV carrying the overridden score."""
+    student = browser.new_context()
+    student_page = student.new_page()
+    _login(student_page, live_server, "beto")
+    _submit_code(student_page, live_server, (SOLUTIONS / "wrong-one-layer.py").read_text())
+    automatic = student_page.locator("#feedback .total").inner_text().replace("Nota: ", "").split(" / ")[0]
+    student.close()
+
+    teacher = browser.new_context(accept_downloads=True)
+    page = teacher.new_page()
+    _login(page, live_server, "profe")
+    page.wait_for_url("**/teacher/gradebook")
+    cell = page.locator("tr[data-student=beto] td[data-exercise=lab-add-hidden-16] a").first
+    assert cell.inner_text() == automatic
+    cell.click()
+    page.wait_for_url("**/teacher/submissions/*")
+
+    total_form = page.locator("section:has(#total-h) form")
+    total_form.locator("input[name=points]").fill("7.5")
+    total_form.locator("input[name=reason]").fill("La arquitectura es casi correcta: revisión manual")
+    total_form.locator("button[type=submit]").click()
+    page.wait_for_selector("#audit")
+    assert page.locator("#final").inner_text().startswith("7.5 / ")
+    assert page.locator("#automatic").inner_text().startswith(f"{automatic} / ")
+    assert "revisión manual" in page.locator("#audit").inner_text()
+    assert "profe" in page.locator("#audit").inner_text()
+
+    page.goto(f"{live_server}/teacher/gradebook")
+    assert page.locator("tr[data-student=beto] td[data-exercise=lab-add-hidden-16] a").first.inner_text() == "7.5"
+    with page.expect_download() as download_info:
+        page.click("a[href*='/export/canvas']")
+    download = download_info.value
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    header = rows[0]
+    assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    beto = next(r for r in rows if len(r) > 2 and r[2] == "beto")
+    lab_title = next(h for h in header if h.startswith("Laboratorio 2"))
+    assert beto[header.index(lab_title)] == "7.50"
+    teacher.close()
