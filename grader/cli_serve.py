@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 import click
@@ -11,6 +10,7 @@ from flask import Flask
 from grader.cli_common import open_grader
 from grader.db.session import default_database_url
 from grader.demo import ensure_demo_accounts
+from grader.logs import configure_logging
 from grader.service import default_workers
 from grader.web.state import WebState
 
@@ -33,7 +33,7 @@ def serve(host: str, port: int, workers: int, database_url: str, demo: bool, uns
     from grader.web import create_app
     from grader.web.workers import attach_workers
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     app = create_app({"DATABASE_URL": database_url})
     web = app.extensions["grader"]
     _announce(web, database_url, demo)

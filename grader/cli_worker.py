@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 from datetime import timedelta
@@ -11,6 +10,7 @@ import click
 
 from grader.cli_common import open_grader
 from grader.db.session import default_database_url, make_engine, make_session_factory, upgrade
+from grader.logs import configure_logging
 from grader.queue import STALE_AFTER
 from grader.service import default_workers
 from grader.specs.loader import load_catalog
@@ -40,7 +40,7 @@ from grader.tasks import (
 def worker(broker_url: str, database_url: str, concurrency: int, sweep_every: float, stale_after: float,
            unsafe_no_sandbox: bool) -> None:
     """Grade queued submissions from the broker until stopped (SIGTERM finishes the current gradings)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     upgrade(url=database_url)
     sessions = make_session_factory(make_engine(database_url))
     catalog = load_catalog()

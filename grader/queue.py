@@ -131,12 +131,15 @@ def run_claimed(sessions: sessionmaker[Session], *, catalog: Catalog, claim: Cla
         grading = session.scalar(select(Grading).where(_holds(claim)).with_for_update())
         if grading is None:
             session.rollback()
-            log.warning("grading=%d claim %d was taken over; result discarded", claim.grading_id, claim.number)
+            log.warning("grading=%d claim %d was taken over; result discarded", claim.grading_id, claim.number,
+                        extra={"grading_id": claim.grading_id, "submission_id": submission_id, "claim": claim.number})
             return False
         store.finish_grading(session, grading=grading, result=result)
         session.commit()
     log.info("graded grading=%d submission=%d exercise=%s student=%s status=%s score=%s", claim.grading_id,
-             submission_id, slug, student, result.status, result.score)
+             submission_id, slug, student, result.status, result.score,
+             extra={"grading_id": claim.grading_id, "submission_id": submission_id, "exercise": slug,
+                    "student": student, "status": result.status, "score": result.score, "claim": claim.number})
     return True
 
 
@@ -176,8 +179,8 @@ class EmbeddedWorkers:
         for thread in self._threads:
             thread.start()
 
-    def wake(self) -> None:
-        """Tell idle threads that new work is queued."""
+    def wake(self, count: int = 1) -> None:
+        """Tell idle threads that `count` new gradings are queued (they drain the queue, whatever the count)."""
         self._wake.set()
 
     def alive(self) -> bool:

@@ -173,6 +173,8 @@ def test_celery_workers_give_the_same_results_as_the_embedded_pool(web: Any, wor
     right, wrong = (SOLUTIONS / "solution.py").read_text(), (SOLUTIONS / "wrong-32-units.py").read_text()
     ids = [_submit(web, "ana", right), _submit(web, "beto", wrong)]
     _wait(pg_url, ids)
+    health = web.test_client().get("/healthz").get_json()
+    assert (health["status"], health["broker"], health["workers"]) == ("ok", "ok", "ok (1)")
     spec = web.extensions["grader"].catalog.get("lab-add-hidden-16")
     for sid, code, student in zip(ids, (right, wrong), ("ana", "beto"), strict=True):
         (grading,) = _gradings(pg_url, sid)

@@ -202,3 +202,14 @@ def test_openapi_document_is_valid_openapi(client: Any) -> None:
     from openapi_spec_validator import validate
 
     validate(client.get(f"{API_PREFIX}/openapi.json").get_json())
+
+
+def test_routing_errors_under_the_api_answer_json(client: Any, tokens: dict[str, dict[str, str]]) -> None:
+    """An unknown API URL (404) or a wrong method (405) answers JSON with both languages, not an HTML page."""
+    for method, url, status in (("get", f"{API_PREFIX}/no-such-thing", 404),
+                                ("delete", f"{API_PREFIX}/exercises", 405)):
+        response = getattr(client, method)(url)
+        assert response.status_code == status
+        assert response.is_json and set(response.get_json()["error"]) == {"es", "en"}
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"

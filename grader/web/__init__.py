@@ -12,10 +12,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
 
 from grader.course import DEFAULT_COURSE_FILE, load_course
 from grader.db.models import User
@@ -24,7 +24,7 @@ from grader.specs.loader import Catalog, load_catalog
 from grader.submissions import MAX_UPLOAD_BYTES
 from grader.tasks import CeleryDispatcher, broker_url_from_env, make_celery
 from grader.web.i18n import current_lang, gettext, tr
-from grader.web.state import WebState, close_db, db, state
+from grader.web.state import WebState, close_db, db
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -97,35 +97,22 @@ def _load_user(user_id: str) -> User | None:
 
 def _register(app: Flask) -> None:
     """Blueprints, error pages and the health probe."""
-    from grader.web import api, auth, student, teacher
+    from grader.web import api, auth, ops, student, teacher
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(student.bp)
     app.register_blueprint(teacher.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ops.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF cannot apply
 
-    @app.get("/healthz")
-    def healthz() -> Any:
-        """200 when the database answers and the grading workers (if this process runs them) are alive."""
-        checks: dict[str, str] = {}
-        try:
-            db().execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:  # any driver error means "down"; the probe must answer, not raise
-            checks["database"] = f"down: {type(exc).__name__}"
-        web = state()
-        if web.dispatcher is not None:
-            checks["broker"] = "ok" if web.dispatcher.broker_ok() else "down"
-            answering = web.dispatcher.workers() if checks["broker"] == "ok" else 0
-            checks["workers"] = f"ok ({answering})" if answering else "down"
-        elif web.workers is not None:
-            checks["workers"] = "ok" if web.workers.alive() else "down"
-        else:
-            checks["workers"] = "external"
-        healthy = all(v == "ok" or v.startswith("ok (") or v == "external" for v in checks.values())
-        return jsonify(status="ok" if healthy else "unavailable", **checks), 200 if healthy else 503
+    def error_page(exc: HTTPException) -> Any:
+        """HTML error pages, except under the API prefix: routing errors (unknown URL, wrong method) never
+        reach the API blueprint's own handlers, and an API client must get JSON whatever went wrong."""
+        code = exc.code or 500
+        if request.path.startswith(api.bp.url_prefix or "/api/"):
+            return api.error_response(code)
+        return render_template("error.html", code=code, error=exc), code
 
-    for code in (403, 404, 413, 429):
-        app.register_error_handler(code, lambda exc, code=code: (render_template("error.html", code=code,
-                                                                                 error=exc), code))
+    for code in (403, 404, 405, 413, 429):
+        app.register_error_handler(code, error_page)

@@ -25,6 +25,7 @@ EN: dict[str, str] = {
     "No tienes permiso para ver esta página.": "You are not allowed to see this page.",
     "Página no encontrada.": "Page not found.",
     "El archivo es demasiado grande.": "The file is too large.",
+    "Esa acción no se puede hacer así en esta página.": "That action cannot be done this way on this page.",
     "Demasiadas peticiones: espera un momento.": "Too many requests: wait a moment.",
     "Volver al inicio": "Back to the start",
     "Tareas": "Assignments",

@@ -7,6 +7,7 @@ Flask-Login's `current_user`, the API the holder of the bearer token.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,8 @@ from grader.submissions import Accepted, submit
 from grader.web.state import db, state
 
 # The name given to code typed in the editor or sent as JSON text: a .py so the pipeline reads it as code.
+log = logging.getLogger(__name__)
+
 EDITOR_FILENAME = "entrega.py"
 
 
@@ -84,7 +87,10 @@ def accept_submission(student: Student, *, exercise_id: str, filename: str, data
                       filename=filename, data=data, now=utcnow(), rate_limit=web.rate_limit)
     # Committed before the workers are woken, so the one that wakes finds the grading in the queue.
     session.commit()
-    web.notify()
+    log.info("accepted submission=%d exercise=%s student=%s", accepted.submission_id, exercise_id,
+             student.external_id, extra={"submission_id": accepted.submission_id, "grading_id": accepted.grading_id,
+                                         "exercise": exercise_id, "student": student.external_id})
+    web.notify(1)
     return accepted
 
 

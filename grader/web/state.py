@@ -28,8 +28,9 @@ class WebState:
     workers: EmbeddedWorkers | None = None
     # Set when GRADER_BROKER_URL is configured: gradings go to Celery workers on any machine.
     dispatcher: CeleryDispatcher | None = None
-    # Called after a submission is committed so idle workers start at once (a no-op without workers).
-    notify: Callable[[], None] = lambda: None
+    # Called with the number of gradings just committed, so workers start at once: one Celery task per
+    # grading, or a wake-up of the embedded threads (which drain the whole queue). A no-op without workers.
+    notify: Callable[[int], object] = lambda count=1: None
 
 
 def state() -> WebState:

@@ -1,0 +1,87 @@
+"""Operations: /healthz tells which part is down, /metrics counts the queue, logs carry submission ids."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from sqlalchemy.orm import sessionmaker
+
+from grader.db.session import make_engine
+from grader.logs import JsonFormatter
+from grader.results import GradeResult
+from grader.web import create_app
+from grader.web.workers import attach_workers
+from tests.web_helpers import csrf_token, finish_queued, login
+
+
+def _nothing(**_: Any) -> GradeResult:
+    """A grading function for tests that only need the threads to exist."""
+    return GradeResult(status="graded")
+
+
+def test_healthz_without_workers_in_this_process(client: Any) -> None:
+    """A web-only process (workers elsewhere) is healthy when its database answers."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "workers": "external"}
+
+
+def test_healthz_reports_embedded_workers_and_their_death(app: Any) -> None:
+    """Alive grading threads: 200; once stopped: 503 with workers 'down'."""
+    workers = attach_workers(app, grade=_nothing, threads=2, poll_s=0.05)
+    client = app.test_client()
+    assert client.get("/healthz").get_json()["workers"] == "ok"
+    workers.stop()
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["workers"] == "down"
+
+
+def test_healthz_reports_an_unreachable_database(app: Any) -> None:
+    """A database that refuses connections gives 503 and says so."""
+    app.extensions["grader"].sessions = sessionmaker(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"].startswith("down: ")
+
+
+def test_healthz_reports_a_broker_that_is_down(sqlite_url: str) -> None:
+    """With Celery configured and no broker listening: 503, broker and workers down."""
+    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "t",
+                      "BROKER_URL": "redis://127.0.0.1:1/0"})
+    body = app.test_client().get("/healthz")
+    assert body.status_code == 503
+    assert body.get_json() | {"database": "ok"} == {"status": "unavailable", "database": "ok", "broker": "down",
+                                                    "workers": "down"}
+
+
+def test_healthz_with_a_broker_but_no_worker_is_unavailable(sqlite_url: str) -> None:
+    """A reachable broker (the machine's Redis) with no Celery worker answering is not healthy either."""
+    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "t",
+                      "BROKER_URL": "redis://127.0.0.1:6379/15"})
+    body = app.test_client().get("/healthz").get_json()
+    assert (body["broker"], body["workers"]) == ("ok", "down")
+
+
+def test_metrics_count_the_queue_and_the_latency(app: Any, accounts: Any) -> None:
+    """Two submissions, one graded: one queued, one graded, one latency sample."""
+    client = app.test_client()
+    login(client, "ana")
+    page = "/exercises/lab-add-hidden-16"
+    for code in ("print(1)\n", "print(2)\n"):
+        assert client.post(page, data={"csrf_token": csrf_token(client, page), "code": code}).status_code == 302
+    finish_queued(app, score=5, checks=[("layers", True, 5, 10)])
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    assert 'grader_gradings{status="queued"} 1' in text
+    assert 'grader_gradings{status="graded"} 1' in text
+    assert "grader_latency_seconds_count 1" in text
+
+
+def test_json_logs_carry_the_submission_context() -> None:
+    """A grading log line rendered as JSON keeps its submission and grading ids as fields."""
+    record = logging.LogRecord("grader.queue", logging.INFO, __file__, 1, "graded grading=%d", (7,), None)
+    record.submission_id, record.grading_id = 3, 7
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["message"], line["submission_id"], line["grading_id"], line["level"]) == (
+        "graded grading=7", 3, 7, "INFO")
