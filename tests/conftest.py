@@ -88,12 +88,18 @@ def grader_nodb() -> Iterator[object]:
 
 # --- Web service fixtures (Flask's tutorial layout: app, client, runner) -------------------------------------
 
-@pytest.fixture
-def app(sqlite_url: str, tmp_path: Path) -> Iterator[object]:
-    """The web app on a private SQLite file, CSRF on, no grading threads (tests drain the queue themselves)."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request: pytest.FixtureRequest) -> Iterator[object]:
+    """The web app, once on a private SQLite file and once on PostgreSQL; CSRF on; no grading threads
+    (tests drain the queue themselves)."""
     from grader.web import create_app
 
-    flask_app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "test-secret"})
+    if request.param == "sqlite":
+        url = request.getfixturevalue("sqlite_url")
+    else:
+        url = request.getfixturevalue("postgres_url")
+        _reset_postgres(url)
+    flask_app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
     yield flask_app
     flask_app.extensions["grader"].engine.dispose()
 
