@@ -34,6 +34,18 @@ class RateLimit:
     window: timedelta = timedelta(minutes=1)
 
 
+def parse_rate_limit(text: str) -> RateLimit:
+    """`"COUNT/SECONDS"` (e.g. GRADER_RATE_LIMIT=5/60) as a RateLimit; a clear ValueError otherwise."""
+    count, _, seconds = text.partition("/")
+    try:
+        limit = RateLimit(count=int(count), window=timedelta(seconds=float(seconds)))
+    except ValueError:
+        raise ValueError(f"rate limit {text!r}: write COUNT/SECONDS, e.g. 5/60") from None
+    if limit.count < 1 or limit.window.total_seconds() <= 0:
+        raise ValueError(f"rate limit {text!r}: COUNT and SECONDS must be positive")
+    return limit
+
+
 class SubmissionRefused(Exception):
     """The submission was not accepted; `message` says why and what to do, in both languages."""
 

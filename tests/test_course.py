@@ -63,3 +63,14 @@ def test_naive_times_are_read_as_utc() -> None:
     """A date written without a zone in YAML means UTC, never the server's local time."""
     assignment = Assignment(exercise="x", opens_at=datetime(2026, 9, 1), due_at=datetime(2026, 10, 1))
     assert assignment.opens_at.tzinfo is UTC
+
+
+def test_rate_limit_from_the_environment_syntax() -> None:
+    """GRADER_RATE_LIMIT=COUNT/SECONDS; anything else is refused with the expected form."""
+    from grader.submissions import parse_rate_limit
+
+    limit = parse_rate_limit("30/120")
+    assert (limit.count, limit.window) == (30, timedelta(seconds=120))
+    for bad in ("5", "five/60", "0/60", "5/0"):
+        with pytest.raises(ValueError, match="COUNT"):
+            parse_rate_limit(bad)

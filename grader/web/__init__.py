@@ -21,7 +21,7 @@ from grader.course import DEFAULT_COURSE_FILE, load_course
 from grader.db.models import User
 from grader.db.session import default_database_url, make_engine, make_session_factory, upgrade
 from grader.specs.loader import Catalog, load_catalog
-from grader.submissions import MAX_UPLOAD_BYTES
+from grader.submissions import MAX_UPLOAD_BYTES, parse_rate_limit
 from grader.tasks import CeleryDispatcher, broker_url_from_env, make_celery
 from grader.web.i18n import current_lang, gettext, tr
 from grader.web.state import WebState, close_db, db
@@ -70,6 +70,8 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
                          course=load_course(Path(app.config["COURSE_FILE"]), catalog=catalog))
     if "RATE_LIMIT" in app.config:
         web_state.rate_limit = app.config["RATE_LIMIT"]
+    elif os.environ.get("GRADER_RATE_LIMIT"):
+        web_state.rate_limit = parse_rate_limit(os.environ["GRADER_RATE_LIMIT"])
     broker_url = app.config.get("BROKER_URL", broker_url_from_env())
     if broker_url:
         web_state.dispatcher = CeleryDispatcher(make_celery(broker_url))
