@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 from flask import Flask
@@ -36,26 +37,33 @@ def serve(host: str, port: int, workers: int, database_url: str, demo: bool, uns
     configure_logging()
     app = create_app({"DATABASE_URL": database_url})
     web = app.extensions["grader"]
+    server = _listen(app, host, port)  # before the workers start: a busy port fails in a second, not ten
     _announce(web, database_url, demo)
     if web.dispatcher is not None:
         # Several machines: Celery workers (`grader worker`) grade; this process only serves pages.
         click.echo("Calificación: workers de Celery (`grader worker`) / grading: Celery workers")
-        _run(app, host, port)
+        click.echo(f"Sirviendo en http://{host}:{port}/  (Ctrl+C para parar)")
+        server.run()
         return
     with open_grader(database_url=None, workers=workers, catalog=web.catalog, unsafe=unsafe_no_sandbox) as grader:
         pool = attach_workers(app, grade=grader.grade_bytes, threads=workers)
+        click.echo(f"Sirviendo en http://{host}:{port}/  (Ctrl+C para parar)")
         try:
-            _run(app, host, port)
+            server.run()
         finally:
             pool.stop()
 
 
-def _run(app: Flask, host: str, port: int) -> None:
-    """Serve `app` with waitress until interrupted."""
+def _listen(app: Flask, host: str, port: int) -> Any:
+    """A waitress server bound to host:port, or a clear error when the address is taken."""
     import waitress
 
-    click.echo(f"Sirviendo en http://{host}:{port}/  (Ctrl+C para parar)")
-    waitress.serve(app, host=host, port=port, threads=8, ident="grader")
+    try:
+        return waitress.create_server(app, host=host, port=port, threads=8, ident="grader")
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({exc.strerror}): another program uses it? Choose another port "
+            "with --port or GRADER_PORT.") from None
 
 
 def _announce(web: WebState, database_url: str, demo: bool) -> None:

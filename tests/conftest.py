@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -75,6 +76,26 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     url: str = request.getfixturevalue("postgres_url")
     _reset_postgres(url)
     yield url
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[object]:
+    """A session factory on a freshly migrated database, once on SQLite and once on PostgreSQL."""
+    from grader.db.session import make_engine, make_session_factory, upgrade
+
+    upgrade(url=db_url)
+    engine = make_engine(db_url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def session(sessions: Any) -> Iterator[object]:
+    """One session from `sessions`, closed at the end."""
+    with sessions() as opened:
+        yield opened
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -23,21 +22,10 @@ from grader.accounts import (
     user_for_token,
 )
 from grader.db.models import LoginAttempt, Student, User, utcnow
-from grader.db.session import make_engine, make_session_factory, upgrade
 
 PASSWORD = "correct-horse-1"
 
 
-@pytest.fixture
-def session(db_url: str) -> Iterator[Session]:
-    """A session on a freshly migrated database."""
-    upgrade(url=db_url)
-    engine = make_engine(db_url)
-    try:
-        with make_session_factory(engine)() as s:
-            yield s
-    finally:
-        engine.dispose()
 
 
 def _login(session: Session, username: str, password: str, *, addr: str = "10.0.0.1",

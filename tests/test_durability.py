@@ -4,17 +4,14 @@ student all kept, and the best score derived from every finished attempt."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.course import Assignment, Course, LatePolicy
 from grader.db import store
 from grader.db.models import Student
-from grader.db.session import make_engine, make_session_factory, upgrade
 from grader.gradebook import attempts, pick
 from grader.i18n import t
 from grader.queue import claim_next, run_claimed
@@ -29,13 +26,6 @@ COURSE = Course(title=t("c", "c"), assignments=[Assignment(
     late=LatePolicy(until=DUE + timedelta(days=2), penalty=0.5))])
 
 
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    """A migrated database on SQLite and on PostgreSQL."""
-    upgrade(url=db_url)
-    engine = make_engine(db_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def _submit(sessions: sessionmaker[Session], *, at: datetime, code: str = "x = 1\n") -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from grader.db import store
 from grader.db.models import Grading, utcnow
-from grader.db.session import make_engine, make_session_factory, upgrade
 from grader.i18n import t
 from grader.queue import Claim, EmbeddedWorkers, claim_next, drain, requeue_stale, run_claimed
 from grader.results import CheckResult, GradeResult
@@ -33,13 +31,6 @@ def catalog() -> Catalog:
     return load_catalog()
 
 
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    """A session factory on a freshly migrated database, on SQLite and on PostgreSQL."""
-    upgrade(url=db_url)
-    engine = make_engine(db_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def queue(sessions: sessionmaker[Session], count: int, *, exercise: str = LAB) -> list[int]:

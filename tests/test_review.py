@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
@@ -11,7 +9,6 @@ from sqlalchemy.orm import Session
 from grader.cli_review import review
 from grader.db.models import Grading
 from grader.db.review import PendingReview, add_override, final_score, override_history, pending_reviews
-from grader.db.session import make_engine, make_session_factory, upgrade
 from grader.db.store import (
     get_or_create_exercise_version,
     get_or_create_student,
@@ -27,16 +24,6 @@ QUESTION = "explica-relu"
 QUESTION_MESSAGE = "Respuesta libre: puntos sugeridos, pendiente de revisión."
 
 
-@pytest.fixture
-def session(db_url: str) -> Iterator[Session]:
-    """A session on a freshly migrated database."""
-    upgrade(url=db_url)
-    engine = make_engine(db_url)
-    try:
-        with make_session_factory(engine)() as s:
-            yield s
-    finally:
-        engine.dispose()
 
 
 def _result(*, review: bool = True) -> GradeResult:

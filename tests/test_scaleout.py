@@ -3,6 +3,7 @@ and the broker restarted, and every submission is still graded exactly once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -213,3 +214,29 @@ def test_a_broker_restart_loses_nothing(web: Any, workers: Workers, pg_url: str,
     redis_server.start()
     _wait(pg_url, ids)
     assert [len(_gradings(pg_url, sid)) for sid in ids] == [1, 1]
+
+
+def test_the_cli_enqueues_to_celery_when_a_broker_is_configured(workers: Workers, pg_url: str,
+                                                                 redis_server: PrivateRedis, tmp_path: Path) -> None:
+    """`grader grade` with a broker stores and queues each file, a worker grades them, and the CLI prints
+    the same JSON lines as when it grades in-process."""
+    folder = tmp_path / "entregas"
+    folder.mkdir()
+    (folder / "ana.py").write_text((SOLUTIONS / "solution.py").read_text())
+    (folder / "beto.py").write_text((SOLUTIONS / "wrong-32-units.py").read_text())
+    workers.start()
+    via_broker = subprocess.run([str(GRADER), "grade", "lab-add-hidden-16", str(folder), "--format", "json",
+                                 "--db", pg_url, "--broker-url", redis_server.url],
+                                capture_output=True, text=True, timeout=WAIT_S)
+    assert via_broker.returncode == 0, via_broker.stderr
+    local = subprocess.run([str(GRADER), "grade", "lab-add-hidden-16", str(folder), "--format", "json",
+                            "--db", f"sqlite:///{tmp_path / 'local.sqlite3'}", "--workers", "1"],
+                           capture_output=True, text=True, timeout=WAIT_S, env={**os.environ, "GRADER_BROKER_URL": ""})
+    assert local.returncode == 0, local.stderr
+
+    def rows(out: str) -> dict[str, tuple[Any, ...]]:
+        return {r["student"]: (r["status"], r["score"], r["max_score"], r["checks"])
+                for r in map(json.loads, out.splitlines())}
+
+    assert rows(via_broker.stdout) == rows(local.stdout)
+    assert rows(via_broker.stdout)["ana"][1] == 10

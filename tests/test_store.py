@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.db.models import Exercise, ExerciseVersion, Student, Submission
-from grader.db.session import make_engine, make_session_factory, upgrade
 from grader.db.store import (
     find_reusable_grading,
     get_or_create_exercise_version,
@@ -24,19 +22,6 @@ from grader.i18n import Text
 from grader.results import CheckResult, GradeResult
 
 SPEC = {"slug": "dnn-linear-unit", "checks": [{"id": "units", "points": 2}]}
-
-
-@pytest.fixture
-def session(db_url: str) -> Iterator[Session]:
-    """A session on a freshly migrated database; it is committed only when a test asks."""
-    upgrade(url=db_url)
-    engine = make_engine(db_url)
-    factory = make_session_factory(engine)
-    try:
-        with factory() as s:
-            yield s
-    finally:
-        engine.dispose()
 
 
 def _version(session: Session, spec_hash: str = "a" * 64) -> ExerciseVersion:
