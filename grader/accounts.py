@@ -12,6 +12,7 @@ import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,8 +26,15 @@ MIN_PASSWORD_LENGTH = 8
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_ADDR = 20
 THROTTLE_WINDOW = timedelta(minutes=15)
-# Checked against when the username does not exist, so both cases cost one hash (no user enumeration).
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the username does not exist, so both cases cost one hash (no user enumeration).
+
+    Made on first use: hashing at import would slow every CLI command down by a scrypt round.
+    """
+    return generate_password_hash("not-a-real-password")
 
 
 class AccountError(ValueError):
@@ -85,7 +93,7 @@ def authenticate(session: Session, *, username: str, password: str, remote_addr:
             or _recent_failures(session, LoginAttempt.remote_addr, remote_addr, now) >= MAX_FAILURES_PER_ADDR):
         raise LoginThrottled(username)
     user = session.scalar(select(User).where(User.username == username))
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    ok = check_password_hash(user.password_hash if user else _dummy_hash(), password) and user is not None
     session.add(LoginAttempt(username=username, remote_addr=remote_addr[:64], succeeded=ok, created_at=now))
     session.flush()
     return user if ok else None

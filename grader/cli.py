@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from grader.broker_grading import BrokerGrader
 from grader.cli_accounts import roster, users
 from grader.cli_common import open_grader
 from grader.cli_review import review
@@ -127,6 +126,8 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
     database_url = db_url or default_database_url()
     grading: BatchGrading
     if broker_url:
+        from grader.broker_grading import BrokerGrader  # Celery is imported only when it is used
+
         grading = BrokerGrader(database_url=database_url, broker_url=broker_url, catalog=catalog)
     else:
         grading = open_grader(database_url=database_url, workers=workers or default_workers(), catalog=catalog,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
@@ -13,7 +13,9 @@ from grader.db.session import default_database_url
 from grader.demo import ensure_demo_accounts
 from grader.logs import configure_logging
 from grader.service import default_workers
-from grader.web.state import WebState
+
+if TYPE_CHECKING:
+    from grader.web.state import WebState
 
 
 @click.command()

@@ -13,15 +13,17 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from celery import Celery
-from kombu import Queue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.db.models import Grading, utcnow
 from grader.queue import HEARTBEAT_EVERY, STALE_AFTER, GradeFn, claim_next, requeue_stale, run_claimed
 from grader.specs.loader import Catalog
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,8 @@ def broker_url_from_env() -> str | None:
 
 def make_celery(broker_url: str) -> Celery:
     """The Celery app: late acknowledgement, one task prefetched per thread, results kept in the database."""
+    from celery import Celery  # imported on use: the embedded mode and most CLI commands never need it
+
     app = Celery("grader", broker=broker_url)
     app.conf.update(
         task_acks_late=True,
@@ -115,6 +119,8 @@ class CeleryDispatcher:
 
     def pending_messages(self) -> int:
         """Tasks waiting in the broker's grading queue."""
+        from kombu import Queue
+
         with self.app.connection_for_read() as connection:
             # Declaring (not passively) also answers 0 for a queue the broker has not seen yet.
             declared = Queue(QUEUE).bind(connection.default_channel).queue_declare()
