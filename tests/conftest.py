@@ -114,6 +114,7 @@ def app(request: pytest.FixtureRequest) -> Iterator[object]:
     """The web app, once on a private SQLite file and once on PostgreSQL; CSRF on; no grading threads
     (tests drain the queue themselves)."""
     from grader.web import create_app
+    from tests.web_helpers import course_open_now
 
     if request.param == "sqlite":
         url = request.getfixturevalue("sqlite_url")
@@ -121,6 +122,7 @@ def app(request: pytest.FixtureRequest) -> Iterator[object]:
         url = request.getfixturevalue("postgres_url")
         _reset_postgres(url)
     flask_app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
+    course_open_now(flask_app)
     yield flask_app
     flask_app.extensions["grader"].engine.dispose()
 

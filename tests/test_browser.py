@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from tests.web_helpers import PASSWORD, make_accounts
+from tests.web_helpers import PASSWORD, course_open_now, make_accounts
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +34,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any) -> I
     folder = tmp_path_factory.mktemp("live")
     app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'grader.sqlite3'}", "SECRET_KEY": "browser-tests"})
     make_accounts(app)
+    course_open_now(app)
     workers = attach_workers(app, grade=grader_nodb.grade_bytes, threads=2, poll_s=0.5)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from grader.db.models import Grading, Submission
 from grader.db.session import make_engine, make_session_factory
 from tests.conftest import _reset_postgres
-from tests.web_helpers import csrf_token, login, make_accounts
+from tests.web_helpers import course_open_now, csrf_token, login, make_accounts
 
 pytestmark = pytest.mark.slow
 
@@ -133,6 +133,7 @@ def web(redis_server: PrivateRedis, pg_url: str) -> Iterator[Any]:
 
     app = create_app({"TESTING": True, "DATABASE_URL": pg_url, "SECRET_KEY": "t", "BROKER_URL": redis_server.url})
     make_accounts(app)
+    course_open_now(app)
     yield app
     app.extensions["grader"].engine.dispose()
 

@@ -69,3 +69,21 @@ def student_id(app: Any, external_id: str) -> int:
     web = app.extensions["grader"]
     with web.sessions() as session:
         return session.query(Student.id).filter(Student.external_id == external_id).scalar()
+
+
+def course_open_now(app: Any) -> None:
+    """Move every assignment's dates around today (opened yesterday, due in 30 days, late week kept where
+    the course has one), so that web tests never depend on the day they run."""
+    from datetime import timedelta
+
+    from grader.db.models import utcnow
+
+    web = app.extensions["grader"]
+    now = utcnow()
+    due = now + timedelta(days=30)
+    moved = []
+    for assignment in web.course.assignments:
+        late = assignment.late.model_copy(update={"until": due + timedelta(days=7)}) if assignment.late else None
+        moved.append(assignment.model_copy(update={"opens_at": now - timedelta(days=1), "due_at": due,
+                                                   "late": late}))
+    web.course = web.course.model_copy(update={"assignments": moved})
