@@ -4,7 +4,8 @@ Run from the repo root:  .venv/bin/python bench/grading_speed.py   (or: make ben
 
 Prints, on the same 20 lab-add-hidden-16 submissions (exercises/samples/lab-add-hidden-16, right and
 wrong): (a) one fresh `python` per submission (import TF, run the code and the checks in-process, one
-after another), (b) `grader grade ... --workers 2` (sandboxed, warm workers), their ratio; then the warm
+after another), (b) `grader grade ... --workers 2` (sandboxed, warm workers, start-up included), their
+ratio, and (c) the same folder through two `grader worker`s that are already running; then the warm
 single-submission latency p50/p95 for lab-add-hidden-16, dnn-linear-unit and wine-early-stopping; then
 the RSS of a warm worker and an evaluator after 50 and after N gradings (N = --memory-jobs, 500 by default).
 """
@@ -44,6 +45,40 @@ def warm_batch(workers: int) -> float:
         return time.monotonic() - started
 
 
+def running_pool_batch(workers: int) -> float | None:
+    """Seconds for `grader grade --broker-url` on the sample folder while `workers` warm `grader worker`
+    processes are already up (the service's steady state); None when Redis is not reachable."""
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return None
+    broker = "redis://127.0.0.1:6379/12"
+    with tempfile.TemporaryDirectory() as tmp:
+        db = f"sqlite:///{tmp}/pool.sqlite3"
+        subprocess.run([str(BIN / "celery"), "-b", broker, "purge", "-f"], capture_output=True, check=False)
+        procs = [subprocess.Popen([str(BIN / "grader"), "worker", "--broker-url", broker, "--database-url", db,
+                                   "--concurrency", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for _ in range(workers)]
+        try:
+            warm_up = Path(tmp) / "warm-up"
+            warm_up.mkdir()
+            for i in range(workers):  # one grading per worker so every process has imported and traced once
+                (warm_up / f"w{i}.py").write_bytes((SOLUTIONS / "lab-add-hidden-16" / "solution.py").read_bytes())
+            subprocess.run([str(BIN / "grader"), "grade", "lab-add-hidden-16", str(warm_up), "--db", db,
+                            "--broker-url", broker, "--format", "json"], check=True, capture_output=True, cwd=REPO)
+            started = time.monotonic()
+            subprocess.run([str(BIN / "grader"), "grade", "lab-add-hidden-16", str(SAMPLES), "--db", db,
+                            "--broker-url", broker, "--format", "json"], check=True, capture_output=True, cwd=REPO)
+            return time.monotonic() - started
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=60)
+
+
 def percentile(values: list[float], share: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
@@ -63,6 +98,12 @@ def main() -> None:
     warm = warm_batch(2)
     print(f"(b) grader grade --workers 2:     {warm:7.1f} s  ({warm / len(files):.2f} s each, start-up included)")
     print(f"ratio (a)/(b): {fresh / warm:.1f}x")
+    pool = running_pool_batch(2)
+    if pool is None:
+        print("(c) skipped: no Redis on 127.0.0.1:6379 for the running-pool measurement")
+    else:
+        print(f"(c) grader grade via 2 running `grader worker`s (warm pool already up): {pool:7.1f} s  "
+              f"({pool / len(files):.2f} s each); ratio (a)/(c): {fresh / pool:.1f}x")
 
     from grader.sandbox.procs import tree_rss_mb
     from grader.service import Grader
@@ -100,7 +141,8 @@ def main() -> None:
               f"{100 * (last[1] / first[1] - 1) if first[1] else 0:+.0f}%)")
         print(f"peak RSS per worker: sandboxed worker {peak_worker:.0f} MB, evaluator {peak_eval:.0f} MB "
               f"(workers recycled every {worker.recycle_after} / {evaluator.recycle_after} jobs)")
-    print(json.dumps({"fresh_s": round(fresh, 1), "warm_s": round(warm, 1), "ratio": round(fresh / warm, 1)}))
+    print(json.dumps({"fresh_s": round(fresh, 1), "warm_s": round(warm, 1), "ratio": round(fresh / warm, 1),
+                      "running_pool_s": round(pool, 1) if pool else None}))
 
 
 if __name__ == "__main__":

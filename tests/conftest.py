@@ -145,3 +145,14 @@ def accounts(app: object) -> dict[str, tuple[str, str]]:
     from tests.web_helpers import make_accounts
 
     return make_accounts(app)
+
+
+@pytest.fixture
+def teacher(app: Any, client: Any, accounts: dict[str, tuple[str, str]]) -> Any:
+    """The test client logged in as teacher `profe`, course dates fixed."""
+    from tests.test_gradebook import fixed_course
+    from tests.web_helpers import login
+
+    fixed_course(app)
+    assert login(client, "profe").status_code == 302
+    return client

@@ -4,92 +4,29 @@ regrade progress, analytics and exports. Results are stored directly (no TensorF
 from __future__ import annotations
 
 import io
-import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from grader.db.models import Grading, Override, Regrade, Submission
-from grader.i18n import t
-from grader.results import GradeResult
 from grader.web.i18n import EN
+from tests.teacher_helpers import cells, count_rows
 from tests.test_gradebook import (
     LAB,
     LATE,
     PENALTY,
     counting_statements,
-    finish_with,
     fixed_course,
     graded,
     override_total,
     people,
-    result,
     seed,
-    submit_as,
 )
 from tests.web_helpers import PASSWORD, csrf_token, login
 
 WEB = Path(__file__).resolve().parent.parent / "grader" / "web"
-
-
-@pytest.fixture
-def teacher(app: Any, client: Any, accounts: dict[str, tuple[str, str]]) -> Any:
-    """The test client logged in as teacher `profe`, course dates fixed."""
-    fixed_course(app)
-    assert login(client, "profe").status_code == 302
-    return client
-
-
-class _Cells(HTMLParser):
-    """The gradebook table: student id -> {exercise id or "total": cell text}, in page order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: dict[str, dict[str, str]] = {}
-        self._student: str | None = None
-        self._key: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Enter a student row, or a score/total cell of one."""
-        found = dict(attrs)
-        if tag == "tr" and found.get("data-student"):
-            self._student = found["data-student"]
-            self.rows[self._student] = {}
-        elif tag == "td" and self._student is not None:
-            self._key = found.get("data-exercise") or ("total" if found.get("class") == "total" else None)
-            if self._key:
-                self.rows[self._student][self._key] = ""
-
-    def handle_endtag(self, tag: str) -> None:
-        """Leave the cell or row."""
-        if tag == "td":
-            self._key = None
-        elif tag == "tr":
-            self._student = None
-
-    def handle_data(self, data: str) -> None:
-        """Text inside a tracked cell."""
-        if self._student is not None and self._key is not None:
-            self.rows[self._student][self._key] += data
-
-
-def cells(client: Any, url: str = "/teacher/gradebook") -> dict[str, dict[str, str]]:
-    """The gradebook page's cells, whitespace collapsed."""
-    page = client.get(url)
-    assert page.status_code == 200
-    parser = _Cells()
-    parser.feed(page.get_data(as_text=True))
-    return {s: {k: " ".join(v.split()) for k, v in row.items()} for s, row in parser.rows.items()}
-
-
-def _count(app: Any, model: Any) -> int:
-    """Rows of `model` stored."""
-    with app.extensions["grader"].sessions() as session:
-        return session.scalar(select(func.count()).select_from(model)) or 0
 
 
 # --- permissions ----------------------------------------------------------------------------------------------
@@ -127,7 +64,7 @@ def test_anonymous_users_are_sent_to_log_in(client: Any, ids: dict[str, int]) ->
     for route in POST_ROUTES:
         response = _post(client, route.format(**ids), "/login")
         assert response.status_code == 302 and "/login" in response.headers["Location"], route
-    assert (_count(client.application, Override), _count(client.application, Regrade)) == (0, 1)
+    assert (count_rows(client.application, Override), count_rows(client.application, Regrade)) == (0, 1)
 
 
 def test_students_are_refused(client: Any, ids: dict[str, int]) -> None:
@@ -136,7 +73,7 @@ def test_students_are_refused(client: Any, ids: dict[str, int]) -> None:
         assert client.get(route.format(**ids)).status_code == 403, route
     for route in POST_ROUTES:
         assert _post(client, route.format(**ids), "/assignments").status_code == 403, route
-    assert (_count(client.application, Override), _count(client.application, Regrade)) == (0, 1)
+    assert (count_rows(client.application, Override), count_rows(client.application, Regrade)) == (0, 1)
 
 
 def test_teachers_see_every_page(client: Any, ids: dict[str, int]) -> None:
@@ -156,7 +93,7 @@ def test_forms_without_a_csrf_token_are_refused(teacher: Any, app: Any) -> None:
     grading = graded(app, "ana", 6)
     response = teacher.post("/teacher/submissions/1/override",
                             data={"grading_id": grading, "check_id": "", "points": "1", "reason": "x"})
-    assert response.status_code == 400 and _count(app, Override) == 0
+    assert response.status_code == 400 and count_rows(app, Override) == 0
 
 
 # --- gradebook ------------------------------------------------------------------------------------------------
@@ -218,80 +155,6 @@ def test_gradebook_page_runs_the_same_queries_for_5_and_60_students(teacher: Any
     assert len(cells(teacher, f"/teacher/gradebook{query}")) == (30 if "section" in query else 50)
 
 
-# --- drill-down and overrides ---------------------------------------------------------------------------------
-
-HOSTILE = "# <script>alert(1)</script>\nfrom tensorflow import keras\nmodel = keras.Sequential()\n"
-
-
-def test_drilldown_shows_escaped_source_checks_logs_and_timing(teacher: Any, app: Any) -> None:
-    sub = submit_as(app, "ana", code=HOSTILE)
-    finish_with(app, result(6, [("capas", True, 6, 6), ("activacion", False, 0, 4)]).model_copy(
-        update={"duration_s": 12.5}), logs="--- stdout ---\n<b>época 1</b>\n")
-    page = teacher.get(f"/teacher/submissions/{sub}").get_data(as_text=True)
-    assert "<script>alert(1)</script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert 'class="highlight"' in page  # highlighted by Pygments
-    assert "<b>época 1</b>" not in page and "&lt;b&gt;época 1&lt;/b&gt;" in page
-    assert 'data-check="capas"' in page and 'data-check="activacion"' in page
-    assert "12.5 s" in page
-    assert re.search(r'id="automatic">6 / 10<', page) and re.search(r'id="final">6 / 10<', page)
-
-
-def test_drilldown_shows_the_code_cells_of_a_notebook(teacher: Any, app: Any) -> None:
-    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "markdown", "metadata": {}, "source": "# Título <i>x</i>"},
-        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-         "source": ["import numpy as np\n", "x = np.ones(3)  # <script>"]}]}
-    sub = submit_as(app, "ana", filename="lab.ipynb", data=json.dumps(notebook).encode())
-    page = teacher.get(f"/teacher/submissions/{sub}").get_data(as_text=True)
-    assert re.search(r'<h3 class="cell">Celda 2</h3>', page)  # numbered like the grading messages
-    assert "Título" not in page and "# &lt;script&gt;" in page
-    assert "Todavía no hay resultado" in page  # still queued: no override form
-    assert 'name="reason"' not in page
-
-
-def _override(client: Any, sub: int, **form: Any) -> Any:
-    """POST the override form of submission `sub`."""
-    url = f"/teacher/submissions/{sub}"
-    return client.post(f"{url}/override", data={"csrf_token": csrf_token(client, url), **form})
-
-
-def test_override_needs_a_reason_and_valid_points(teacher: Any, app: Any) -> None:
-    grading = graded(app, "ana", 6)
-    missing = _override(teacher, 1, grading_id=grading, check_id="b", points="4", reason="  ")
-    assert missing.status_code == 400 and "Indica el motivo del cambio." in missing.get_data(as_text=True)
-    too_many = _override(teacher, 1, grading_id=grading, check_id="b", points="60", reason="bien")
-    body = too_many.get_data(as_text=True)
-    assert too_many.status_code == 400 and "No se pudo guardar el cambio" in body and "between 0 and 6" in body
-    assert 'value="60"' in body  # the teacher's input is kept
-    unknown = _override(teacher, 1, grading_id=grading, check_id="nope", points="1", reason="bien")
-    assert unknown.status_code == 400
-    assert _override(teacher, 1, grading_id=grading, check_id="", points="abc", reason="x").status_code == 400
-    assert _count(app, Override) == 0
-
-
-def test_override_of_a_check_and_the_total_is_audited(teacher: Any, app: Any) -> None:
-    grading = graded(app, "ana", 6)
-    saved = _override(teacher, 1, grading_id=grading, check_id="b", points="4,5", reason="Respuesta <b>válida</b>")
-    assert saved.status_code == 302 and saved.headers["Location"].endswith("/teacher/submissions/1#checks")
-    page = teacher.get("/teacher/submissions/1").get_data(as_text=True)
-    assert re.search(r'id="automatic">6 / 10<', page) and re.search(r'id="final">8.5 / 10<', page)
-    audit = re.search(r'<table id="audit">(.*?)</table>', page, re.S).group(1)
-    assert "profe" in audit and ">b<" in audit and ">2<" in audit and ">4.5<" in audit
-    assert "Respuesta &lt;b&gt;válida&lt;/b&gt;" in audit
-    assert _override(teacher, 1, grading_id=grading, check_id="", points="9", reason="examen oral").status_code == 302
-    page = teacher.get("/teacher/submissions/1").get_data(as_text=True)
-    assert re.search(r'id="final">9 / 10<', page) and page.count("<tr><td>") == 2
-    assert cells(teacher)["ana"][LAB] == "9 R"
-
-
-def test_override_refuses_a_grading_of_another_submission(teacher: Any, app: Any) -> None:
-    graded(app, "ana", 6)
-    other = graded(app, "beto", 3)
-    assert _override(teacher, 1, grading_id=other, check_id="", points="1", reason="x").status_code == 404
-    assert _count(app, Override) == 0
-
-
 # --- roster ---------------------------------------------------------------------------------------------------
 
 ROSTER = ("student_id,name,email,section\n"
@@ -333,75 +196,6 @@ def test_roster_refuses_an_empty_form_non_utf8_files_and_text_that_is_not_csv(te
     assert latin1.status_code == 400 and "CSV UTF-8" in latin1.get_data(as_text=True)
     prose = _upload(teacher, b"hola", "text")
     assert prose.status_code == 400 and "No se reconoce como CSV" in prose.get_data(as_text=True)
-
-
-# --- regrade --------------------------------------------------------------------------------------------------
-
-def test_regrade_queues_everyones_newest_submission_and_reports_progress(teacher: Any, app: Any) -> None:
-    graded(app, "ana", 3)
-    graded(app, "ana", 4)
-    graded(app, "beto", 5)
-    graded(app, "beto", 6, exercise="dnn-linear-unit")
-    url = f"/teacher/analytics/{LAB}"
-    started = teacher.post(f"{url}/regrade", data={"csrf_token": csrf_token(teacher, url)})
-    assert started.status_code == 302
-    page_url = started.headers["Location"]
-    status_url = f"{page_url}/status"
-    assert teacher.get(status_url).get_json() == {"total": 2, "done": 0, "failed": 0, "queued": 2, "running": 0,
-                                                 "percent": 0, "finished": False}
-    with app.extensions["grader"].sessions() as session:
-        regraded = sorted(session.scalars(select(Grading.submission_id).where(Grading.regrade_id.is_not(None))))
-    assert regraded == [2, 3]  # ana's second submission and beto's only one of the lab
-    page = teacher.get(page_url).get_data(as_text=True)
-    assert "data-progress=" in page and '<progress id="bar" max="2" value="0">' in page
-
-    finish_with(app, result(9, [("a", True, 4, 4), ("b", True, 5, 6)]))
-    finish_with(app, GradeResult(status="error", error=t("Sin modelo.", "No model."), max_score=10))
-    progress = teacher.get(status_url).get_json()
-    assert (progress["done"], progress["failed"], progress["finished"], progress["percent"]) == (1, 1, True, 100)
-    assert "data-progress=" not in teacher.get(page_url).get_data(as_text=True)
-    assert cells(teacher, "/teacher/gradebook?policy=last")["ana"][LAB] == "9"
-    assert "100%" in teacher.get(url).get_data(as_text=True)  # listed among recent regrades
-
-
-def test_regrade_of_an_exercise_outside_the_course_is_404(teacher: Any) -> None:
-    url = f"/teacher/analytics/{LAB}"
-    token = csrf_token(teacher, url)
-    assert teacher.post("/teacher/analytics/nope/regrade", data={"csrf_token": token}).status_code == 404
-    assert teacher.get("/teacher/regrades/999").status_code == 404
-    assert teacher.get("/teacher/regrades/999/status").status_code == 404
-
-
-# --- analytics ------------------------------------------------------------------------------------------------
-
-def test_analytics_pages_show_counts_histogram_failures_and_reviews(teacher: Any, app: Any) -> None:
-    graded(app, "ana", 10)
-    graded(app, "ana", 2)
-    graded(app, "beto", 4)
-    graded(app, "dora", 5)
-    submit_as(app, "carla")
-    finish_with(app, result(1.5, [("a", False, 1, 4), ("libre", False, 0.5, 6)], review="libre"))
-    index = teacher.get("/teacher/analytics").get_data(as_text=True)
-    row = re.search(rf'<tr data-exercise="{LAB}">(.*?)</tr>', index, re.S).group(1)
-    assert re.search(r'class="submissions">5<', row) and re.search(r'class="students">4<', row)
-    assert re.search(r'class="pending"><span class="badge queued">1<', row)
-
-    def histogram(policy: str) -> tuple[str, list[int]]:
-        """The analytics page under `policy` and its histogram's bar counts."""
-        page = teacher.get(f"/teacher/analytics/{LAB}?policy={policy}").get_data(as_text=True)
-        svg = re.search(r"<svg class=\"histogram\".*?</svg>", page, re.S).group(0)
-        return page, [int(n) for n in re.findall(r'data-count="(\d+)"', svg)]
-
-    page, best = histogram("best")
-    assert best == [0, 1, 0, 0, 1, 1, 0, 0, 0, 1]
-    assert histogram("last")[1] == [0, 1, 1, 0, 1, 1, 0, 0, 0, 0]  # ana's last attempt counts: 2
-    svg = re.search(r"<svg class=\"histogram\".*?</svg>", page, re.S).group(0)
-    assert 'role="img"' in svg and "<title" in svg and "9–10: 1" in svg  # the text alternative names every bin
-    failed = re.findall(r'<tr data-check="([^"]+)" data-failed="(\d+)" data-graded="(\d+)"', page)
-    assert failed == [("b", "2", "3"), ("a", "1", "4"), ("libre", "1", "1")]
-    assert re.search(r'id="mean-attempts">1.25<', page) and re.search(r'id="students">4<', page)
-    pending = re.search(r'<table id="pending">(.*?)</table>', page, re.S).group(1)
-    assert "carla" in pending and "libre" in pending and "/teacher/gradings/" in pending
 
 
 # --- language -------------------------------------------------------------------------------------------------
