@@ -21,12 +21,13 @@ A003,Carla Soto,carla@example.edu
 
 
 @pytest.fixture
-def grader_cli(app: Any, sqlite_url: str) -> Any:
-    """Run `grader ARGS...` on the app's database; returns click's result."""
+def grader_cli(app: Any) -> Any:
+    """Run `grader ARGS...` on the app's database (SQLite or PostgreSQL); returns click's result."""
+    url = app.config["DATABASE_URL"]
 
     def run(*args: str, input: str | None = None) -> Result:
         """Run `grader ARGS... --database-url URL`."""
-        return CliRunner().invoke(main, [*args, "--database-url", sqlite_url], input=input)
+        return CliRunner().invoke(main, [*args, "--database-url", url], input=input)
 
     return run
 
