@@ -210,3 +210,11 @@ def test_every_teacher_string_has_english_and_pages_switch(teacher: Any) -> None
     assert sorted(s for s in strings if s not in EN) == []
     english = teacher.get("/teacher/gradebook?lang=en").get_data(as_text=True)
     assert "Attempt that counts" in english and "Intento que cuenta" not in english
+
+
+def test_gradebook_markers_follow_the_language(teacher: Any, app: Any) -> None:
+    """The late/overridden letters are translated with their legend (T/R in Spanish, L/O in English)."""
+    spanish = teacher.get("/teacher/gradebook").get_data(as_text=True)
+    english = teacher.get("/teacher/gradebook?lang=en").get_data(as_text=True)
+    assert "T = entrega tardía" in spanish and "R = nota modificada" in spanish
+    assert "L = late submission" in english and "O = score overridden by the teacher" in english

@@ -34,6 +34,9 @@ from grader.web.state import db, state
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
 
 add_translations({
+    # Gradebook cell markers: T(ardía) / R(evisada) read L(ate) / O(verridden) in English.
+    "T": "L",
+    "R": "O",
     "Buscar (nombre, id o correo)": "Search (name, id or email)",
     "Sección": "Section",
     "Todas": "All",
