@@ -50,7 +50,7 @@ class Attempt:
     @property
     def finished(self) -> bool:
         """True once the grading has a result (graded or error)."""
-        return self.status in ("graded", "error")
+        return self.status in FINISHED_STATUSES
 
 
 def _filtered(query: Select[Any], student_ids: list[int] | None, exercises: list[str] | None) -> Select[Any]:
@@ -66,7 +66,7 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
              exercises: Iterable[str] | None = None) -> list[Attempt]:
     """Every submission (filtered by students and exercises) with its newest grading, oldest first.
 
-    Three queries in all: submissions with their newest grading, then the finished ones with their overrides.
+    Two queries in all: submissions with their newest grading, then the overrides of the finished ones.
     """
     ids = list(student_ids) if student_ids is not None else None
     slugs = list(exercises) if exercises is not None else None
@@ -81,15 +81,13 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
              .join(Grading, Grading.id == newest.c.gid, isouter=True)
              .order_by(Submission.received_at, Submission.id))
     rows = session.execute(_filtered(query, ids, slugs)).all()
-    # The finished gradings are selected again rather than listed by id: a whole-course gradebook has tens of
-    # thousands of them, more than a statement may carry as parameters (SQLite allows 32766).
-    finished = _filtered(select(Grading.id, Grading.score)
-                         .join(newest, (newest.c.gid == Grading.id) & (newest.c.rank == 1))
-                         .join(Submission, Submission.id == Grading.submission_id)
-                         .join(Submission.exercise)
-                         .where(Grading.status.in_(FINISHED_STATUSES)), ids, slugs)
-    has_finished = any(r[6] in FINISHED_STATUSES for r in rows)
-    finals = final_scores(session, gradings=finished) if has_finished else {}
+    scores = {r[1]: r[7] for r in rows if r[6] in FINISHED_STATUSES}
+    finished_ids = _filtered(select(Grading.id)
+                             .join(newest, (newest.c.gid == Grading.id) & (newest.c.rank == 1))
+                             .join(Submission, Submission.id == Grading.submission_id)
+                             .join(Submission.exercise)
+                             .where(Grading.status.in_(FINISHED_STATUSES)), ids, slugs)
+    finals = final_scores(session, scores=scores, grading_ids=finished_ids) if scores else {}
     out = []
     for sid, gid, student_id, slug, filename, received_at, status, score, max_score in rows:
         assignment = course.get(slug)

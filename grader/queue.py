@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -171,6 +172,8 @@ class EmbeddedWorkers:
         self.poll_s = poll_s
         self._wake = threading.Event()
         self._stop = threading.Event()
+        # Sweeping is a write: done once per poll interval for the whole process, not before every claim.
+        self._next_sweep = 0.0
         self._threads = [threading.Thread(target=self._loop, name=f"grading-{i}", daemon=True)
                          for i in range(threads)]
 
@@ -199,7 +202,9 @@ class EmbeddedWorkers:
         while not self._stop.is_set():
             try:
                 with self.sessions() as session:
-                    requeue_stale(session)
+                    if time.monotonic() >= self._next_sweep:
+                        self._next_sweep = time.monotonic() + self.poll_s
+                        requeue_stale(session)
                     claim = claim_next(session)
                 if claim is None:
                     self._wake.wait(self.poll_s)

@@ -143,9 +143,10 @@ def sweep(sessions: sessionmaker[Session], dispatcher: CeleryDispatcher, *, limi
     """
     with sessions() as session:
         requeue_stale(session, older_than=stale_after)
-        queued = session.scalar(select(func.count(Grading.id)).where(Grading.status == "queued")) or 0
-        overdue = session.scalar(select(func.count(Grading.id)).where(
-            Grading.status == "queued", Grading.created_at <= utcnow() - REDISPATCH_AFTER)) or 0
+        queued, overdue = session.execute(
+            select(func.count(Grading.id),
+                   func.count(Grading.id).filter(Grading.created_at <= utcnow() - REDISPATCH_AFTER))
+            .where(Grading.status == "queued")).one()
     if not overdue:
         return 0
     try:

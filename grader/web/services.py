@@ -13,16 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from grader.course import Assignment
-from grader.db.models import Grading, Student, Submission, User, utcnow
+from grader.db.models import FINISHED_STATUSES, Grading, Student, Submission, User, utcnow
 from grader.gradebook import Attempt, attempts, pick
 from grader.results import GradeResult
 from grader.specs.models import ExerciseSpec
 from grader.submissions import Accepted, submit
 from grader.web.state import db, state
 
-# The name given to code typed in the editor or sent as JSON text: a .py so the pipeline reads it as code.
 log = logging.getLogger(__name__)
 
+# The name given to code typed in the editor or sent as JSON text: a .py so the pipeline reads it as code.
 EDITOR_FILENAME = "entrega.py"
 
 
@@ -129,7 +129,7 @@ class Feedback:
     @property
     def finished(self) -> bool:
         """True once there is a result (graded or error)."""
-        return self.status in ("graded", "error")
+        return self.status in FINISHED_STATUSES
 
     def context(self) -> dict[str, Any]:
         """The names the feedback templates use."""
