@@ -18,6 +18,7 @@ from grader.db.session import default_database_url, upgrade
 from grader.discover import discover
 from grader.i18n import Lang
 from grader.public import public_view
+from grader.questions.answers import is_answer_file
 from grader.service import BatchGrading, GradedSubmission, default_workers
 from grader.specs.loader import Catalog, SpecError, load_catalog
 from grader.specs.models import ExerciseSpec
@@ -130,8 +131,11 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
 
         grading = BrokerGrader(database_url=database_url, broker_url=broker_url, catalog=catalog)
     else:
-        grading = open_grader(database_url=database_url, workers=workers or default_workers(), catalog=catalog,
-                              unsafe=unsafe_no_sandbox, cold=cold)
+        workers = workers or default_workers()
+        # Answer files (quizzes) and unreadable finds need no sandbox worker.
+        code_files = sum(1 for item in found if item.problem is None and not is_answer_file(item.path.name))
+        grading = open_grader(database_url=database_url, workers=workers, catalog=catalog,
+                              unsafe=unsafe_no_sandbox, cold=cold, start=min(workers, code_files))
     with grading:  # type: ignore[attr-defined]
         rows = grading.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":

@@ -47,7 +47,8 @@ def serve(host: str, port: int, workers: int, database_url: str, demo: bool, uns
         click.echo(f"Sirviendo en http://{host}:{port}/  (Ctrl+C para parar)")
         server.run()
         return
-    with open_grader(database_url=None, workers=workers, catalog=web.catalog, unsafe=unsafe_no_sandbox) as grader:
+    with open_grader(database_url=None, workers=workers, catalog=web.catalog, unsafe=unsafe_no_sandbox,
+                     start=workers) as grader:
         pool = attach_workers(app, grade=grader.grade_bytes, threads=workers)
         click.echo(f"Sirviendo en http://{host}:{port}/  (Ctrl+C para parar)")
         try:

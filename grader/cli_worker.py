@@ -45,7 +45,8 @@ def worker(broker_url: str, database_url: str, concurrency: int, sweep_every: fl
     sessions = make_session_factory(make_engine(database_url))
     catalog = load_catalog()
     app = make_celery(broker_url)
-    with open_grader(database_url=None, workers=concurrency, catalog=catalog, unsafe=unsafe_no_sandbox) as grader:
+    with open_grader(database_url=None, workers=concurrency, catalog=catalog, unsafe=unsafe_no_sandbox,
+                     start=concurrency) as grader:
         set_worker_context(WorkerContext(sessions=sessions, catalog=catalog, grade=grader.grade_bytes,
                                          heartbeat=timedelta(seconds=stale_after / 5)))
         stop = start_sweeper(sessions, CeleryDispatcher(app), every_s=sweep_every, limit=concurrency,

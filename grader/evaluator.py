@@ -9,6 +9,7 @@ restarts it and the submission gets a specific error.
 
 from __future__ import annotations
 
+import importlib.abc
 import json
 import os
 import queue
@@ -17,7 +18,7 @@ import selectors
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,10 @@ from grader.sandbox.isolation import EVALUATOR_UID, Isolation, Mount
 from grader.specs.models import TrainingSpec
 
 EVALUATOR_MEMORY_MB = 12 * 1024
+# Keras imports these when they are installed, for wrappers and plotting the evaluator never uses: hiding
+# them while TensorFlow and Keras load halves the evaluator's start-up. The sklearn-backed data sets still
+# import scikit-learn later, on first use.
+OPTIONAL_IMPORTS = ("sklearn", "scipy", "matplotlib", "pandas")
 
 
 class EvalRequest(BaseModel):
@@ -61,6 +66,29 @@ def evaluate(request: EvalRequest) -> Evidence:
     return evidence
 
 
+class _Hidden(importlib.abc.MetaPathFinder):
+    """Makes the named top-level packages look absent to `import`."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = frozenset(names)
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        """Refuse the hidden packages; leave every other import to the normal finders."""
+        if fullname.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+
+
+@contextmanager
+def hidden_modules(names: Sequence[str]) -> Iterator[None]:
+    """Within the block, importing any of `names` (or their submodules) raises ModuleNotFoundError."""
+    finder = _Hidden(names)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def serve() -> None:
     """Main loop of the evaluator process: one JSON request per stdin line, one reply per line."""
     limit = EVALUATOR_MEMORY_MB * 1024 * 1024
@@ -68,7 +96,9 @@ def serve() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # TensorFlow's chatter goes to stderr; only replies travel on the private copy of stdout
-    import tensorflow as tf
+    with hidden_modules(OPTIONAL_IMPORTS):
+        import keras  # noqa: F401  (loaded now, without its optional extras)
+        import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
@@ -186,6 +216,11 @@ class EvaluatorPool:
         self._free: queue.Queue[EvaluatorProcess] = queue.Queue()
         for ev in self.processes:
             self._free.put(ev)
+
+    def start(self, count: int) -> None:
+        """Launch the first `count` evaluators now; they import TensorFlow in the background."""
+        for ev in self.processes[:count]:
+            ev.ensure_started()
 
     @contextmanager
     def acquire(self) -> Iterator[EvaluatorProcess]:

@@ -150,22 +150,36 @@ class Grader(BatchGrading):
     """Long-lived grading resources. Use as a context manager so evaluator processes are stopped."""
 
     def __init__(self, *, database_url: str | None, workers: int | None = None,
-                 catalog: Catalog | None = None, unsafe_no_sandbox: bool = False, warm: bool = True) -> None:
+                 catalog: Catalog | None = None, unsafe_no_sandbox: bool = False, warm: bool = True,
+                 start: int = 0) -> None:
+        """`start`: how many workers and evaluators to launch right away (their TensorFlow imports then overlap
+        the database migration and the caller's own set-up); the others start on their first job."""
         self.catalog = catalog or load_catalog()
         self.workers = workers or default_workers()
         self.isolation = make_isolation(unsafe=unsafe_no_sandbox)
         self.evaluators = EvaluatorPool(self.workers, isolation=self.isolation)
         # Warm workers need the sandbox (each job's private namespaces come from it); else fresh processes.
         self.warm = WarmRunner(self.workers, isolation=self.isolation) if warm and self.isolation.sandboxed else None
+        if self.warm is not None:
+            self.warm.start(start)
+        self.evaluators.start(start)
         self.sessions = None
         if database_url is not None:
-            upgrade(url=database_url)
+            try:
+                upgrade(url=database_url)
+            except BaseException:
+                self.close()  # the processes started above must not outlive a failed start
+                raise
             self.sessions = make_session_factory(make_engine(database_url))
 
     def __enter__(self) -> Grader:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every evaluator and warm worker."""
         self.evaluators.close()
         if self.warm is not None:
             self.warm.close()

@@ -20,8 +20,6 @@ from grader.inspect import check_plain_keras, function_name, rebuild_model
 from grader.specs.models import TrainingSpec
 
 MAX_TRAIN_PARAMS = 3_000_000
-# Many small batches per graph call: the same updates in the same order, far less Python per step.
-STEPS_PER_EXECUTION = 64
 FULL_GC_EVERY = 20
 _resets = 0
 
@@ -90,13 +88,46 @@ def _reset_keras() -> None:
         gc.collect()
 
 
-def _epochs_as_one(x: np.ndarray, y: np.ndarray, spec: TrainingSpec) -> Any:
-    """All epochs as one seeded stream (reshuffled every pass), so Keras pays its per-epoch cost once."""
+def batch_plan(rows: int, spec: TrainingSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Row order and batch bounds for all epochs: a fresh seeded permutation of the rows every epoch, cut
+    into batches of `spec.batch_size` (the last one of an epoch may be short), as Keras' shuffled fit does.
+
+    Returns (order, bounds): batch k is rows `order[bounds[k]:bounds[k + 1]]`.
+    """
+    rng = np.random.default_rng(spec.seed)
+    order = np.concatenate([rng.permutation(rows) for _ in range(spec.epochs)]).astype("int32")
+    cuts = [*range(0, rows, spec.batch_size), rows]
+    bounds = np.array([epoch * rows + cut for epoch in range(spec.epochs) for cut in cuts[:-1]]
+                      + [spec.epochs * rows], dtype="int32")
+    return order, bounds
+
+
+def train_steps(model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec) -> None:
+    """Run Keras' own `train_step` (forward, compiled loss with regularization, gradients, optimizer) on
+    every batch of `batch_plan`, all inside ONE traced graph.
+
+    `fit()` would trace its step function twice (a while loop with a conditional around it), build a
+    tf.data pipeline and run callbacks; for the few hundred tiny steps of a brief training that set-up
+    was most of the time. The updates and their order are the same as a shuffled `fit`.
+    """
     import tensorflow as tf
 
-    data = tf.data.Dataset.from_tensor_slices((x, y))
-    shuffled = data.shuffle(len(x), seed=spec.seed, reshuffle_each_iteration=True)
-    return shuffled.batch(spec.batch_size).repeat(spec.epochs)
+    order, bounds = batch_plan(len(x), spec)
+    xs, ys = tf.constant(x), tf.constant(y)
+    order_t, bounds_t = tf.constant(order), tf.constant(bounds)
+    steps = len(bounds) - 1
+    model.optimizer.build(model.trainable_variables)  # slots created eagerly, not lifted out of the trace
+
+    def step(k: Any) -> tuple[Any]:
+        rows = order_t[bounds_t[k]:bounds_t[k + 1]]
+        model.train_step((tf.gather(xs, rows), tf.gather(ys, rows)))
+        return (k + 1,)
+
+    @tf.function(autograph=False)  # Keras' train_step has no Python control flow on tensors
+    def run() -> Any:
+        return tf.while_loop(lambda k: k < steps, step, (tf.constant(0),))
+
+    run()
 
 
 def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | None,
@@ -124,14 +155,14 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
     if spec.max_rows:
         x_train, y_train = x_train[: spec.max_rows], y_train[: spec.max_rows]
     try:
-        model.compile(optimizer=optimizer, loss=loss, steps_per_execution=STEPS_PER_EXECUTION)
+        model.compile(optimizer=optimizer, loss=loss)
         if not model.built:
             model.build((None, *x_train.shape[1:]))
         if model.count_params() > MAX_TRAIN_PARAMS:
             return outcome.model_copy(update={"error": t(
                 f"El modelo tiene {model.count_params():,} parámetros: demasiados para entrenarlo aquí.",
                 f"The model has {model.count_params():,} parameters: too many to train here.")})
-        model.fit(_epochs_as_one(x_train, y_train, spec), epochs=1, verbose=0)
+        train_steps(model, x_train, y_train, spec)
         # A plain forward pass: predict() would trace yet another function for a few hundred rows.
         outputs = np.concatenate([np.asarray(model(x_valid[i:i + 1024], training=False))
                                   for i in range(0, len(x_valid), 1024)])

@@ -90,3 +90,16 @@ def test_a_process_left_behind_cannot_harm_the_next_job(runner: WarmRunner) -> N
     for i in range(3):
         after = runner.run(_job(f"import time\ntime.sleep(0.5)\nvalue = {i}"))
         assert after.ok and after.payload["variables"]["value"]["value"] == i
+
+
+def test_started_workers_launch_at_once_and_serve_the_first_job(grader_nodb: Grader) -> None:
+    spec = grader_nodb.catalog.get("lab-add-hidden-16")
+    solution = SAMPLES.parents[1] / "solutions" / "lab-add-hidden-16" / "solution.py"
+    with Grader(database_url=None, workers=2, start=1, catalog=grader_nodb.catalog) as grader:
+        assert grader.warm is not None
+        # Launched before any job (importing TensorFlow in the background); the second waits for its first job.
+        assert grader.warm.workers[0].pid is not None and grader.warm.workers[1].pid is None
+        assert grader.evaluators.processes[0].pid is not None and grader.evaluators.processes[1].pid is None
+        result = grader.grade_bytes(spec=spec, filename="solution.py", data=solution.read_bytes(), student="s")
+        assert (result.status, result.score) == ("graded", spec.max_score)
+        assert grader.warm.workers[0].starts == 1 and grader.warm.workers[0].jobs == 1  # the same zygote

@@ -47,6 +47,7 @@ class WarmWorker:
         self.isolation, self.uid, self.recycle_after = isolation, uid, recycle_after
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
+        self._pending: socket.socket | None = None  # a spawned zygote's socket, before it said ready
         self._resident: set[int] = set()
         self.jobs = 0
         self.starts = 0
@@ -56,7 +57,8 @@ class WarmWorker:
         """Host pid of the worker's sandbox (its whole tree is the worker), when running."""
         return self._proc.pid if self._proc is not None else None
 
-    def _start(self) -> None:
+    def _spawn(self) -> None:
+        """Launch the zygote; it imports TensorFlow in the background until `_await_ready`."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [sys.executable, "-I", "-B", "/sandbox/zygote.py", str(theirs.fileno())]
         mounts = [Mount(ZYGOTE, Path("/sandbox/zygote.py")), Mount(HARNESS, Path("/sandbox/harness.py"))]
@@ -66,8 +68,17 @@ class WarmWorker:
                 self.isolation.command(argv, uid=self.uid, mounts=mounts, env=env, workdir=WORK),
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
+        self._pending = ours
+
+    def _await_ready(self) -> None:
+        """Wait for the spawned zygote to say it is ready to fork jobs."""
+        ours, self._pending = self._pending, None
+        assert ours is not None and self._proc is not None
         ours.settimeout(START_TIMEOUT_S)
         try:
             ready = ours.recv(16)
@@ -84,19 +95,28 @@ class WarmWorker:
 
     def close(self) -> None:
         """Stop the worker and everything below it."""
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+        for sock in (self._sock, self._pending):
+            if sock is not None:
+                sock.close()
+        self._sock = self._pending = None
         if self._proc is not None:
             kill_tree(self._proc)
             self._proc.wait()
             self._proc = None
 
-    def ensure_started(self) -> None:
-        """Start the zygote (or restart it after a failure or `recycle_after` jobs) when needed."""
-        if self._proc is None or self._proc.poll() is not None or self.jobs >= self.recycle_after:
+    def spawn(self) -> None:
+        """Start the zygote now (or restart it after a failure or `recycle_after` jobs) without waiting for
+        it: its TensorFlow import overlaps whatever the caller does next."""
+        if self._pending is None and (self._proc is None or self._proc.poll() is not None
+                                      or self.jobs >= self.recycle_after):
             self.close()
-            self._start()
+            self._spawn()
+
+    def ensure_started(self) -> None:
+        """A ready zygote: started (or restarted) when needed, and waited for."""
+        self.spawn()
+        if self._pending is not None:
+            self._await_ready()
 
     def run(self, job: Job) -> SandboxRun:
         """Run one job in a fresh child of the zygote."""
@@ -165,6 +185,11 @@ class WarmRunner:
         self._free: queue.Queue[WarmWorker] = queue.Queue()
         for worker in self.workers:
             self._free.put(worker)
+
+    def start(self, count: int) -> None:
+        """Spawn the first `count` workers now, in the background (see `WarmWorker.spawn`)."""
+        for worker in self.workers[:count]:
+            worker.spawn()
 
     def run(self, job: Job) -> SandboxRun:
         """Run `job` on the next free worker."""
