@@ -64,8 +64,11 @@ def test_a_stuck_job_kills_only_its_worker_which_restarts(runner: WarmRunner) ->
 
 def test_killing_the_zygote_fails_that_job_only(runner: WarmRunner) -> None:
     killer = runner.run(_job("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nvalue = 1"))
-    assert not killer.ok
-    assert runner.run(_job("value = 'ok'")).payload["variables"]["value"]["value"] == "ok"
+    assert not killer.ok and killer.worker_lost  # the pipeline then retries it in a fresh process
+    again = runner.run(_job("value = 'ok'"))
+    assert again.payload["variables"]["value"]["value"] == "ok" and not again.worker_lost
+    limited = runner.run(_job("while True:\n    pass\n", timeout_s=3))
+    assert not limited.ok and not limited.worker_lost  # our own limits are not losses: never retried
 
 
 def test_a_process_left_behind_cannot_harm_the_next_job(runner: WarmRunner) -> None:

@@ -60,6 +60,9 @@ class SandboxRun:
     returncode: int | None = None
     duration_s: float = 0.0
     notes: list[Text] = field(default_factory=list)
+    # The warm worker failed the job, not one of our limits: no exit status came back from its zygote, or the
+    # child died by a SIGKILL that neither the time-out nor the memory watchdog sent.
+    worker_lost: bool = False
 
     @property
     def ok(self) -> bool:
@@ -188,11 +191,11 @@ def run_student(*, job: Job, isolation: Isolation, warm: WarmRunner | None = Non
     """
     if warm is not None:
         run = warm.run(job)
-        if run.returncode != -9 or run.error is None or "fue terminado" not in run.error.es:
+        if not run.worker_lost:
             return run
-        # A warm child died by SIGKILL without reaching our own limits. The cause is still open (see the
-        # README's known limits); one fresh sandboxed run decides instead, and hostile code fails again.
-        log.warning("warm worker child was killed unexpectedly; running the job once in a fresh process")
+        # The cause of these rare losses is still open (the warm worker logs what it saw; see the README's
+        # known limits): one fresh sandboxed run decides instead, and hostile code fails again.
+        log.warning("running the job once more in a fresh sandboxed process")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grader-job-") as tmp, isolation.slot() as uid:
         job_dir = Path(tmp)

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import io
 import json
+import logging
 import os
 import queue
 import select
@@ -26,12 +27,13 @@ from pathlib import Path
 import numpy as np
 
 from grader.sandbox.isolation import Isolation, Mount
-from grader.sandbox.procs import descendants, kill_tree, tree_rss_mb
+from grader.sandbox.procs import descendants, kill_tree, tree_rss_mb, uid_tasks
 from grader.sandbox.runner import HARNESS, Job, Readers, SandboxRun, environment, interpret
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 WORK = Path("/student")
 START_TIMEOUT_S = 120.0
+log = logging.getLogger(__name__)
 
 
 def _npy(array: np.ndarray) -> str:
@@ -136,14 +138,28 @@ class WarmWorker:
         readers = Readers.start(os.fdopen(pipes[2][0], "rb"), os.fdopen(pipes[3][0], "rb"),
                                 os.fdopen(pipes[1][0], "rb"), job.limits)
         stopped, returncode = self._wait(job, baseline)
+        lost = stopped is None and returncode in (None, -signal.SIGKILL)
+        context = self._describe() if lost else ""  # before closing: is the zygote alive, how many threads
         if stopped is not None or returncode is None:
             self.close()  # a stuck or oversized child: the whole worker goes, and restarts next time
         else:
             self._kill_leftovers()
         readers.join()
         writer.join(timeout=5)
-        return interpret(readers, stopped=stopped, returncode=returncode if returncode is not None else -9,
-                         limits=job.limits, started=started)
+        run = interpret(readers, stopped=stopped, returncode=returncode if returncode is not None else -9,
+                        limits=job.limits, started=started)
+        if lost:
+            run.worker_lost = True
+            log.warning("warm worker (uid %d) lost job %d: %s; %s; child stderr ends: %r", self.uid, self.jobs,
+                        "no exit status from the zygote" if returncode is None else "the child was SIGKILLed",
+                        context, run.stderr[-600:])
+        return run
+
+    def _describe(self) -> str:
+        """The worker's state, for the log of a lost job."""
+        alive = self._proc is not None and self._proc.poll() is None
+        return (f"zygote {'alive' if alive else 'gone'}, {uid_tasks(self.uid)} threads under this uid, "
+                f"tree RSS {tree_rss_mb(self._proc.pid) if alive and self._proc else 0:.0f} MB")
 
     def _kill_leftovers(self) -> None:
         """Kill whatever a job left running (e.g. a double-forked process): it shares the worker's uid and
