@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,11 +28,14 @@ SOLUTIONS = REPO / "exercises" / "solutions"
 
 
 def fresh_process_way(files: list[Path]) -> float:
-    """Seconds to grade `files` one fresh interpreter at a time."""
+    """Seconds to grade `files` one fresh interpreter at a time (each in its own scratch directory, as a
+    notebook runner would: what the student's code writes, such as a saved plot, stays out of the repo)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.monotonic()
     for path in files:
-        subprocess.run([sys.executable, str(REPO / "bench" / "fresh_process_grade.py"), "lab-add-hidden-16",
-                        str(path)], check=True, capture_output=True, cwd=REPO)
+        with tempfile.TemporaryDirectory() as scratch:
+            subprocess.run([sys.executable, str(REPO / "bench" / "fresh_process_grade.py"), "lab-add-hidden-16",
+                            str(path)], check=True, capture_output=True, cwd=scratch, env=env)
     return time.monotonic() - started
 
 
