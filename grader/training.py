@@ -15,9 +15,12 @@ import numpy as np
 
 from grader.datasets import Dataset, load_dataset
 from grader.facts import TrainingOutcome
-from grader.i18n import t
+from grader.i18n import Text, t
 from grader.inspect import check_plain_keras, function_name, rebuild_model
 from grader.specs.models import TrainingSpec
+from grader.training_loop import LoopCache, PreparedTraining, cache_key
+
+_LOOPS = LoopCache()
 
 MAX_TRAIN_PARAMS = 3_000_000
 FULL_GC_EVERY = 20
@@ -59,10 +62,15 @@ def metric_value(predictions: np.ndarray, y_true: np.ndarray, metric: str, *, fr
     return float(np.mean(np.abs(errors)) if metric == "mae" else np.mean(errors**2))
 
 
-def _compile_args(compile_config: dict[str, Any] | None, spec: TrainingSpec) -> tuple[Any, Any, bool]:
+def _compile_source(compile_config: dict[str, Any] | None, spec: TrainingSpec) -> dict[str, Any]:
+    """The student's compile settings when they chose a loss, else the exercise's."""
+    source = compile_config if compile_config and compile_config.get("loss") is not None else spec.compile
+    return source or {}
+
+
+def _compile_args(source: dict[str, Any]) -> tuple[Any, Any, bool]:
     import keras
 
-    source = compile_config if compile_config and compile_config.get("loss") is not None else spec.compile
     if not source:
         raise ValueError("no compile settings")
     check_plain_keras({k: source.get(k) for k in ("optimizer", "loss")})
@@ -88,90 +96,63 @@ def _reset_keras() -> None:
         gc.collect()
 
 
-def batch_plan(rows: int, spec: TrainingSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Row order and batch bounds for all epochs: a fresh seeded permutation of the rows every epoch, cut
-    into batches of `spec.batch_size` (the last one of an epoch may be short), as Keras' shuffled fit does.
-
-    Returns (order, bounds): batch k is rows `order[bounds[k]:bounds[k + 1]]`.
-    """
-    rng = np.random.default_rng(spec.seed)
-    order = np.concatenate([rng.permutation(rows) for _ in range(spec.epochs)]).astype("int32")
-    cuts = [*range(0, rows, spec.batch_size), rows]
-    bounds = np.array([epoch * rows + cut for epoch in range(spec.epochs) for cut in cuts[:-1]]
-                      + [spec.epochs * rows], dtype="int32")
-    return order, bounds
-
-
-def train_steps(model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec) -> None:
-    """Run Keras' own `train_step` (forward, compiled loss with regularization, gradients, optimizer) on
-    every batch of `batch_plan`, all inside ONE traced graph.
-
-    `fit()` would trace its step function twice (a while loop with a conditional around it), build a
-    tf.data pipeline and run callbacks; for the few hundred tiny steps of a brief training that set-up
-    was most of the time. The updates and their order are the same as a shuffled `fit`.
-    """
-    import tensorflow as tf
-
-    order, bounds = batch_plan(len(x), spec)
-    xs, ys = tf.constant(x), tf.constant(y)
-    order_t, bounds_t = tf.constant(order), tf.constant(bounds)
-    steps = len(bounds) - 1
-    model.optimizer.build(model.trainable_variables)  # slots created eagerly, not lifted out of the trace
-
-    def step(k: Any) -> tuple[Any]:
-        rows = order_t[bounds_t[k]:bounds_t[k + 1]]
-        model.train_step((tf.gather(xs, rows), tf.gather(ys, rows)))
-        return (k + 1,)
-
-    @tf.function(autograph=False)  # Keras' train_step has no Python control flow on tensors
-    def run() -> Any:
-        return tf.while_loop(lambda k: k < steps, step, (tf.constant(0),))
-
-    run()
-
-
 def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | None,
                    spec: TrainingSpec) -> TrainingOutcome:
-    """Train a fresh rebuild of the model briefly and judge it against the data set's baseline."""
-    import keras
-
+    """Train a fresh rebuild of the model briefly and judge it against the data set's baseline (reusing the
+    traced loop of an identical earlier request, reset to the same starting state: see training_loop)."""
     dataset = load_dataset(spec.dataset)
     baseline = baseline_score(dataset, spec.metric)
     higher = spec.metric == "accuracy"
     threshold = min(0.99, baseline + spec.margin) if higher else baseline * spec.ratio
     outcome = TrainingOutcome(variable=spec.variable, metric=spec.metric, baseline=baseline,
                               threshold=threshold, higher_is_better=higher, passed=False, epochs=spec.epochs)
-    _reset_keras()
-    keras.utils.set_random_seed(spec.seed)
-    try:
-        model = rebuild_model(config)
-        optimizer, loss, from_logits = _compile_args(compile_config, spec)
-    except Exception as exc:
-        return outcome.model_copy(update={"error": t(
-            f"No se pudo preparar el entrenamiento: {_short(exc)}",
-            f"Training could not be set up: {_short(exc)}")})
     x_train, y_train = dataset.train
     x_valid, y_valid = dataset.valid
     if spec.max_rows:
         x_train, y_train = x_train[: spec.max_rows], y_train[: spec.max_rows]
+    source = _compile_source(compile_config, spec)
+    key = cache_key(config, source, spec)
+    prepared = _LOOPS.take(key)
     try:
-        model.compile(optimizer=optimizer, loss=loss)
-        if not model.built:
-            model.build((None, *x_train.shape[1:]))
-        if model.count_params() > MAX_TRAIN_PARAMS:
-            return outcome.model_copy(update={"error": t(
-                f"El modelo tiene {model.count_params():,} parámetros: demasiados para entrenarlo aquí.",
-                f"The model has {model.count_params():,} parameters: too many to train here.")})
-        train_steps(model, x_train, y_train, spec)
+        if prepared is None:
+            prepared = _prepare(config, source, x_train, y_train, spec)
+            if not isinstance(prepared, PreparedTraining):
+                return outcome.model_copy(update={"error": prepared})
+        prepared.run()
+        model = prepared.model
         # A plain forward pass: predict() would trace yet another function for a few hundred rows.
         outputs = np.concatenate([np.asarray(model(x_valid[i:i + 1024], training=False))
                                   for i in range(0, len(x_valid), 1024)])
-        value = metric_value(outputs, y_valid, spec.metric, from_logits=from_logits)
+        value = metric_value(outputs, y_valid, spec.metric, from_logits=prepared.from_logits)
     except Exception as exc:
         return outcome.model_copy(update={"error": t(
             f"El entrenamiento con tu configuración falló: {_short(exc)}",
             f"Training with your settings failed: {_short(exc)}")})
     finally:
         _reset_keras()
+    _LOOPS.keep(key, prepared)  # only a training that ran to the end is reused
     passed = math.isfinite(value) and (value >= threshold if higher else value <= threshold)
     return outcome.model_copy(update={"value": value if math.isfinite(value) else None, "passed": passed})
+
+
+def _prepare(config: dict[str, Any], source: dict[str, Any], x_train: np.ndarray, y_train: np.ndarray,
+             spec: TrainingSpec) -> PreparedTraining | Text:
+    """Rebuild and compile the model afresh (seeded) and trace its loop, or say why it cannot be set up.
+    Errors inside Keras while compiling or tracing propagate to the caller."""
+    import keras
+
+    _reset_keras()
+    keras.utils.set_random_seed(spec.seed)
+    try:
+        model = rebuild_model(config)
+        optimizer, loss, from_logits = _compile_args(source)
+    except Exception as exc:
+        return t(f"No se pudo preparar el entrenamiento: {_short(exc)}",
+                 f"Training could not be set up: {_short(exc)}")
+    model.compile(optimizer=optimizer, loss=loss)
+    if not model.built:
+        model.build((None, *x_train.shape[1:]))
+    if model.count_params() > MAX_TRAIN_PARAMS:
+        return t(f"El modelo tiene {model.count_params():,} parámetros: demasiados para entrenarlo aquí.",
+                 f"The model has {model.count_params():,} parameters: too many to train here.")
+    return PreparedTraining.prepare(model, x_train, y_train, spec, from_logits=from_logits)

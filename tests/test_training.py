@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")  # a hard dependency: importorskip only gives a clear error if broken
 
 from grader.specs.models import TrainingSpec  # noqa: E402
-from grader.training import batch_plan, train_steps  # noqa: E402
+from grader.training import brief_training  # noqa: E402
+from grader.training_loop import batch_plan, train_steps  # noqa: E402
 
 
 def spec(**overrides: object) -> TrainingSpec:
@@ -69,3 +72,29 @@ def test_regularization_reaches_the_updates() -> None:
     train_steps(plain, x, y, spec())
     train_steps(regularized, x, y, spec())
     assert np.abs(regularized.get_weights()[0]).sum() < np.abs(plain.get_weights()[0]).sum()
+
+
+def wine_model() -> dict[str, object]:
+    """A config with everything a reused training must reset: dropout seeds, BN statistics, L2, Adagrad slots."""
+    model = keras.Sequential([keras.Input((11,)), keras.layers.Dense(16, activation="relu",
+                                                                      kernel_regularizer=keras.regularizers.L2(1e-3)),
+                              keras.layers.Dropout(0.3), keras.layers.BatchNormalization(), keras.layers.Dense(1)])
+    return json.loads(model.to_json())
+
+
+def test_a_reused_training_gives_exactly_the_fresh_result() -> None:
+    from grader import training
+
+    wine = spec(dataset="wine", epochs=2, batch_size=64, compile={"optimizer": "adagrad", "loss": "mse"})
+    other = spec(dataset="wine", epochs=1, batch_size=32, compile={"optimizer": "sgd", "loss": "mae"})
+    config = wine_model()
+    training._LOOPS.clear()
+    fresh = brief_training(config=config, compile_config=None, spec=wine)
+    hits = training._LOOPS.hits
+    brief_training(config=config, compile_config=None, spec=other)  # another training in between
+    reused = brief_training(config=config, compile_config=None, spec=wine)
+    assert training._LOOPS.hits == hits + 1  # the second `wine` training reused the first one's traced loop
+    assert fresh.error is None and fresh.value is not None
+    assert reused.value == fresh.value  # bit for bit: every variable was reset to its fresh starting value
+    changed = brief_training(config=config, compile_config={"optimizer": "adam", "loss": "mse"}, spec=wine)
+    assert changed.value != fresh.value  # other compile settings: another key, another result
