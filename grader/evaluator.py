@@ -1,33 +1,31 @@
-"""The trusted evaluator: a long-lived process that imports TensorFlow once and turns sandbox payloads
-into Evidence (rebuilt-model facts and the brief training).
+"""The trusted evaluator, inside its sandbox: turns sandbox payloads into Evidence (rebuilt-model facts and
+the brief training).
 
 It never runs student code and holds no database handle, no checks and no reference solutions: it gets
-the graded variable names and the training settings only. It runs in its own process so that a config
-that exhausts memory or hangs Keras kills an evaluator, not the CLI or the web server; the client
-restarts it and the submission gets a specific error.
+the graded variable names and the training settings only. One template process per pool imports
+TensorFlow once and forks an evaluator per client (`python -m grader.evaluator --template FD`): a config
+that exhausts memory or hangs Keras kills one evaluator, not the CLI or the web server, and a new one is
+a fork away. The host side is grader/evaluator_pool.py.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import importlib.abc
-import json
 import os
-import queue
 import resource
-import selectors
-import subprocess
+import select
+import signal
+import socket
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from grader.facts import Evidence, ModelFacts
-from grader.i18n import Text, t
-from grader.sandbox.isolation import EVALUATOR_UID, Isolation, Mount
 from grader.specs.models import TrainingSpec
 
 EVALUATOR_MEMORY_MB = 12 * 1024
@@ -45,6 +43,14 @@ class EvalRequest(BaseModel):
     grade: list[str]
     payload: dict[str, Any]
     training: TrainingSpec | None = None
+
+
+class EvalReply(BaseModel):
+    """The evaluator's answer to one request: the evidence, or why there is none."""
+
+    ok: bool
+    evidence: Evidence | None = None
+    error: str | None = None
 
 
 def evaluate(request: EvalRequest) -> Evidence:
@@ -89,153 +95,90 @@ def hidden_modules(names: Sequence[str]) -> Iterator[None]:
         sys.meta_path.remove(finder)
 
 
-def serve() -> None:
-    """Main loop of the evaluator process: one JSON request per stdin line, one reply per line."""
+def load_frameworks() -> None:
+    """Limits, then TensorFlow and Keras (single-threaded pools) and the trusted modules. No TensorFlow op
+    runs here, so the template may fork evaluators afterwards (TF hangs in a child forked after one)."""
     limit = EVALUATOR_MEMORY_MB * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # TensorFlow's chatter goes to stderr; only replies travel on the private copy of stdout
     with hidden_modules(OPTIONAL_IMPORTS):
         import keras  # noqa: F401  (loaded now, without its optional extras)
         import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    for line in sys.stdin:
+    for module in ("grader.inspect", "grader.training"):  # pure Python, shared by every forked evaluator
+        importlib.import_module(module)
+
+
+def serve(requests_fd: int, replies_fd: int) -> None:
+    """One evaluator: a JSON request per line on `requests_fd`, a JSON reply per line on `replies_fd`, until
+    the client closes its end."""
+    replies = os.fdopen(replies_fd, "w", encoding="utf-8")
+    with os.fdopen(requests_fd, encoding="utf-8") as requests:
+        for line in requests:
+            try:
+                reply = EvalReply(ok=True, evidence=evaluate(EvalRequest.model_validate_json(line)))
+            except Exception as exc:
+                reply = EvalReply(ok=False, error=f"{type(exc).__name__}: {str(exc)[:500]}")
+            replies.write(reply.model_dump_json() + "\n")
+            replies.flush()
+
+
+def template(control: socket.socket) -> None:
+    """The template process: load once, say ready, then per message on `control`:
+    `spawn` with two descriptors (requests, replies): fork an evaluator serving them, answer `pid N`;
+    `kill N`: kill that evaluator (through its pidfd, never a recycled pid), answer `ok`.
+    Ends when the host closes the socket."""
+    load_frameworks()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # evaluators are reaped by the kernel
+    children: dict[int, int] = {}  # pid -> pidfd
+    control.sendall(b"ready")
+    while True:
         try:
-            evidence = evaluate(EvalRequest.model_validate_json(line))
-            reply: dict[str, Any] = {"ok": True, "evidence": evidence.model_dump(mode="json")}
-        except Exception as exc:
-            reply = {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:500]}"}
-        replies.write(json.dumps(reply) + "\n")
-        replies.flush()
-
-
-class EvaluatorError(Exception):
-    """The evaluator could not produce evidence for a submission; `message` explains it to the student."""
-
-    def __init__(self, message: Text) -> None:
-        super().__init__(message.es)
-        self.message = message
-
-
-class EvaluatorProcess:
-    """Client side of one evaluator process, restarted after a crash, a time-out or `recycle_after` jobs."""
-
-    def __init__(self, *, isolation: Isolation, recycle_after: int = 200) -> None:
-        self.isolation = isolation
-        self.recycle_after = recycle_after
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._jobs = 0
-
-    def _start(self) -> subprocess.Popen[bytes]:
-        # Nothing secret travels in the environment: the evaluator gets a fixed, minimal one.
-        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TF_CPP_MIN_LOG_LEVEL": "3",
-               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "",
-               "PYTHONWARNINGS": "ignore", "TF_ENABLE_ONEDNN_OPTS": "0"}
-        env |= {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
-        self._jobs = 0
-        package = Path(__file__).resolve().parent  # the grader package only: not exercises/, not the database
-        argv = [sys.executable, "-I", "-m", "grader.evaluator"]
-        command = self.isolation.command(argv, uid=EVALUATOR_UID, mounts=[Mount(package)], env=env,
-                                         workdir=Path("/evaluator"))
-        return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=env, start_new_session=True)
-
-    @property
-    def pid(self) -> int | None:
-        """Host pid of the evaluator's sandbox, when running."""
-        return self._proc.pid if self._proc is not None else None
-
-    def close(self) -> None:
-        """Stop the process (it is restarted on the next request)."""
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
-            self._proc = None
-
-    def ensure_started(self) -> subprocess.Popen[bytes]:
-        """The running process, started (or restarted after a crash or `recycle_after` jobs) when needed."""
-        if self._proc is None or self._proc.poll() is not None or self._jobs >= self.recycle_after:
-            self.close()
-            self._proc = self._start()
-        return self._proc
-
-    def evaluate(self, request: EvalRequest, *, timeout_s: float) -> Evidence:
-        """Send one request and wait for its evidence, at most `timeout_s` seconds."""
-        proc = self.ensure_started()
-        assert proc.stdin is not None and proc.stdout is not None
-        self._jobs += 1
-        try:
-            proc.stdin.write(request.model_dump_json().encode() + b"\n")
-            proc.stdin.flush()
-        except BrokenPipeError:
-            self.close()
-            raise EvaluatorError(_crashed()) from None
-        line = _read_line(proc.stdout, timeout_s)
-        if line is None:
-            timed_out = proc.poll() is None
-            self.close()
-            raise EvaluatorError(t(
-                f"La inspección del modelo superó el tiempo límite ({timeout_s:g} s).",
-                f"Inspecting the model exceeded the time limit ({timeout_s:g} s).") if timed_out else _crashed())
-        reply = json.loads(line)
-        if not reply.get("ok"):
-            raise EvaluatorError(t(f"El modelo no se pudo inspeccionar: {reply.get('error')}",
-                                   f"The model could not be inspected: {reply.get('error')}"))
-        return Evidence.model_validate(reply["evidence"])
-
-
-def _crashed() -> Text:
-    return t("El evaluador se detuvo al reconstruir o entrenar el modelo (¿demasiado grande para la memoria?).",
-             "The evaluator stopped while rebuilding or training the model (too large for memory?).")
-
-
-def _read_line(stream: Any, timeout_s: float) -> bytes | None:
-    deadline = time.monotonic() + timeout_s
-    buf = b""
-    with selectors.DefaultSelector() as sel:
-        sel.register(stream, selectors.EVENT_READ)
-        while not buf.endswith(b"\n"):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not sel.select(remaining):
-                return None
-            chunk = os.read(stream.fileno(), 1 << 20)
-            if not chunk:
-                return None
-            buf += chunk
-    return buf
-
-
-class EvaluatorPool:
-    """A fixed set of evaluator processes shared by the grading threads."""
-
-    def __init__(self, size: int, *, isolation: Isolation) -> None:
-        self.processes = [EvaluatorProcess(isolation=isolation) for _ in range(max(1, size))]
-        self._free: queue.Queue[EvaluatorProcess] = queue.Queue()
-        for ev in self.processes:
-            self._free.put(ev)
-
-    def start(self, count: int) -> None:
-        """Launch the first `count` evaluators now; they import TensorFlow in the background."""
-        for ev in self.processes[:count]:
-            ev.ensure_started()
-
-    @contextmanager
-    def acquire(self) -> Iterator[EvaluatorProcess]:
-        """Borrow one evaluator for the duration of a `with` block."""
-        ev = self._free.get()
-        try:
-            yield ev
-        finally:
-            self._free.put(ev)
-
-    def close(self) -> None:
-        """Stop every evaluator process."""
-        for ev in self.processes:
-            ev.close()
+            message, fds, _, _ = socket.recv_fds(control, 64, 2)
+        except OSError:
+            return
+        if not message:
+            return
+        for pid, pidfd in list(children.items()):  # forget the evaluators that ended
+            if select.select([pidfd], [], [], 0)[0]:
+                os.close(pidfd)
+                del children[pid]
+        if message == b"spawn" and len(fds) == 2:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    control.close()
+                    for pidfd in children.values():
+                        os.close(pidfd)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    serve(*fds)
+                except BaseException:
+                    code = 70
+                finally:
+                    os._exit(code)
+            for fd in fds:
+                os.close(fd)
+            children[pid] = os.pidfd_open(pid)
+            control.sendall(f"pid {pid}".encode())
+        elif message.startswith(b"kill ") and not fds:
+            pidfd = children.pop(int(message.split()[1]), None)
+            if pidfd is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                os.close(pidfd)
+            control.sendall(b"ok")
+        else:
+            for fd in fds:
+                os.close(fd)
+            control.sendall(b"?")
 
 
 if __name__ == "__main__":
-    serve()
+    if sys.argv[1:2] != ["--template"] or len(sys.argv) != 3:
+        sys.exit("usage: python -m grader.evaluator --template CONTROL_FD")
+    template(socket.socket(fileno=int(sys.argv[2])))

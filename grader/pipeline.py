@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 
 from grader.datasets import load_dataset
-from grader.evaluator import EvalRequest, EvaluatorError, EvaluatorPool
+from grader.evaluator import EvalRequest
+from grader.evaluator_pool import EvaluatorError, EvaluatorPool
 from grader.facts import Evidence, MissingFacts
 from grader.i18n import Text, t
 from grader.questions.answers import answers_from_evidence, is_answer_file, load_answer_file

@@ -23,7 +23,7 @@ from grader.db import store
 from grader.db.models import ExerciseVersion, Submission
 from grader.db.session import make_engine, make_session_factory, upgrade
 from grader.discover import Found
-from grader.evaluator import EvaluatorPool
+from grader.evaluator_pool import EvaluatorPool
 from grader.i18n import Lang, t
 from grader.pipeline import grade_source
 from grader.results import GradeResult

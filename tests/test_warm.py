@@ -102,7 +102,8 @@ def test_started_workers_launch_at_once_and_serve_the_first_job(grader_nodb: Gra
         assert grader.warm is not None
         # Launched before any job (importing TensorFlow in the background); the second waits for its first job.
         assert grader.warm.workers[0].pid is not None and grader.warm.workers[1].pid is None
-        assert grader.evaluators.processes[0].pid is not None and grader.evaluators.processes[1].pid is None
+        assert grader.evaluators.template.pid is not None  # the evaluators' template, forked from later
         result = grader.grade_bytes(spec=spec, filename="solution.py", data=solution.read_bytes(), student="s")
         assert (result.status, result.score) == ("graded", spec.max_score)
         assert grader.warm.workers[0].starts == 1 and grader.warm.workers[0].jobs == 1  # the same zygote
+        assert grader.evaluators.template.launches == 1
