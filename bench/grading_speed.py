@@ -5,7 +5,8 @@ Run from the repo root:  .venv/bin/python bench/grading_speed.py   (or: make ben
 Prints, on the same 20 lab-add-hidden-16 submissions (exercises/samples/lab-add-hidden-16, right and
 wrong): (a) one fresh `python` per submission (import TF, run the code and the checks in-process, one
 after another), (b) `grader grade ... --workers 2` (sandboxed, warm workers, start-up included), their
-ratio, and (c) the same folder through two `grader worker`s that are already running; then the warm
+ratio, (d) the same command on an exam-sized folder (the 20 samples x10 under distinct names) against (a)'s
+per-submission cost, and (c) the same folder through two `grader worker`s that are already running; then the warm
 single-submission latency p50/p95 for lab-add-hidden-16, dnn-linear-unit and wine-early-stopping; then
 the RSS of a warm worker and an evaluator after 50 and after N gradings (N = --memory-jobs, 500 by default).
 """
@@ -25,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SAMPLES = REPO / "exercises" / "samples" / "lab-add-hidden-16"
 SOLUTIONS = REPO / "exercises" / "solutions"
+EXAM_COPIES = 10  # teachers grade exams of about 200 students at once
 
 
 def fresh_process_way(files: list[Path]) -> float:
@@ -39,14 +41,26 @@ def fresh_process_way(files: list[Path]) -> float:
     return time.monotonic() - started
 
 
-def warm_batch(workers: int) -> float:
-    """Seconds for `grader grade` on the sample folder, start-up included."""
+def warm_batch(workers: int, folder: Path = SAMPLES) -> float:
+    """Seconds for `grader grade` on `folder` with a fresh database, start-up included."""
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
-        subprocess.run([str(BIN / "grader"), "grade", "lab-add-hidden-16", str(SAMPLES), "--workers", str(workers),
+        subprocess.run([str(BIN / "grader"), "grade", "lab-add-hidden-16", str(folder), "--workers", str(workers),
                         "--db", f"sqlite:///{tmp}/bench.sqlite3", "--format", "json"],
                        check=True, capture_output=True, cwd=REPO)
         return time.monotonic() - started
+
+
+def exam_batch(files: list[Path], copies: int, workers: int) -> float:
+    """Seconds for `grader grade` on an exam-sized folder: every sample `copies` times, each copy under its
+    own student name (so nothing is reused), repeating architectures in the samples' proportions."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "exam"
+        folder.mkdir()
+        for i in range(copies):
+            for path in files:
+                (folder / f"{path.stem}-{i:02d}{path.suffix}").write_bytes(path.read_bytes())
+        return warm_batch(workers, folder)
 
 
 def running_pool_batch(workers: int) -> float | None:
@@ -102,6 +116,12 @@ def main() -> None:
     warm = warm_batch(2)
     print(f"(b) grader grade --workers 2:     {warm:7.1f} s  ({warm / len(files):.2f} s each, start-up included)")
     print(f"ratio (a)/(b): {fresh / warm:.1f}x")
+    exam = exam_batch(files, EXAM_COPIES, 2)
+    count = EXAM_COPIES * len(files)
+    print(f"(d) grader grade --workers 2 on an exam of {count} (the {len(files)} x{EXAM_COPIES}, one name each): "
+          f"{exam:.1f} s ({exam / count:.2f} s each); (a) at its measured {fresh / len(files):.2f} s each would take "
+          f"{fresh / len(files) * count:.0f} s: ratio {fresh / len(files) * count / exam:.1f}x "
+          f"((a) extrapolated: its runs are independent fresh processes)")
     pool = running_pool_batch(2)
     if pool is None:
         print("(c) skipped: no Redis on 127.0.0.1:6379 for the running-pool measurement")
@@ -146,6 +166,7 @@ def main() -> None:
         print(f"peak RSS per worker: sandboxed worker {peak_worker:.0f} MB, evaluator {peak_eval:.0f} MB "
               f"(workers recycled every {worker.recycle_after} / {evaluator.recycle_after} jobs)")
     print(json.dumps({"fresh_s": round(fresh, 1), "warm_s": round(warm, 1), "ratio": round(fresh / warm, 1),
+                      "exam_s": round(exam, 1),
                       "running_pool_s": round(pool, 1) if pool else None}))
 
 
