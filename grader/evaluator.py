@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from grader.facts import Evidence, ModelFacts
+from grader.sandbox.forking import fork_child
 from grader.specs.models import TrainingSpec
 
 EVALUATOR_MEMORY_MB = 12 * 1024
@@ -125,6 +126,15 @@ def serve(requests_fd: int, replies_fd: int) -> None:
             replies.flush()
 
 
+def _evaluator(control: socket.socket, siblings: dict[int, int], fds: list[int]) -> None:
+    """In a forked child: drop the template's descriptors, then serve the client's two pipes."""
+    control.close()
+    for pidfd in siblings.values():
+        os.close(pidfd)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    serve(*fds)
+
+
 def template(control: socket.socket) -> None:
     """The template process: load once, say ready, then per message on `control`:
     `spawn` with two descriptors (requests, replies): fork an evaluator serving them, answer `pid N`;
@@ -146,21 +156,7 @@ def template(control: socket.socket) -> None:
                 os.close(pidfd)
                 del children[pid]
         if message == b"spawn" and len(fds) == 2:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                code = 0
-                try:
-                    control.close()
-                    for pidfd in children.values():
-                        os.close(pidfd)
-                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                    serve(*fds)
-                except BaseException:
-                    code = 70
-                finally:
-                    os._exit(code)
+            pid = fork_child(lambda fds=fds: _evaluator(control, children, fds))
             for fd in fds:
                 os.close(fd)
             children[pid] = os.pidfd_open(pid)

@@ -31,6 +31,7 @@ from grader.sandbox.procs import descendants, kill_tree, tree_rss_mb, uid_tasks
 from grader.sandbox.runner import HARNESS, Job, Readers, SandboxRun, environment, interpret
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
+FORKING = Path(__file__).with_name("forking.py")
 WORK = Path("/student")
 START_TIMEOUT_S = 120.0
 log = logging.getLogger(__name__)
@@ -63,7 +64,8 @@ class WarmWorker:
         """Launch the zygote; it imports TensorFlow in the background until `_await_ready`."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [sys.executable, "-I", "-B", "/sandbox/zygote.py", str(theirs.fileno())]
-        mounts = [Mount(ZYGOTE, Path("/sandbox/zygote.py")), Mount(HARNESS, Path("/sandbox/harness.py"))]
+        mounts = [Mount(ZYGOTE, Path("/sandbox/zygote.py")), Mount(HARNESS, Path("/sandbox/harness.py")),
+                  Mount(FORKING, Path("/sandbox/forking.py"))]
         env = environment(WORK)
         try:
             self._proc = subprocess.Popen(

@@ -10,7 +10,6 @@ never runs a TensorFlow op (a child forked after one hangs). It reports each chi
 """
 
 import base64
-import contextlib
 import ctypes
 import json
 import os
@@ -19,6 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness
+from forking import fork_child
 
 CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
@@ -95,21 +95,7 @@ def main():
             for fd in fds:
                 os.close(fd)
             break
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            code = 70
-            try:
-                child(fds, control)
-                code = 0
-            except BaseException as exc:  # an internal failure of the child: say what, exit non-zero
-                os.write(2, f"zygote child failed: {type(exc).__name__}: {exc}\n".encode())
-            finally:
-                for stream in (sys.stdout, sys.stderr):
-                    with contextlib.suppress(Exception):
-                        stream.flush()
-                os._exit(code)
+        pid = fork_child(lambda fds=fds: child(fds, control))
         for fd in fds:
             os.close(fd)
         _, status = os.waitpid(pid, 0)
