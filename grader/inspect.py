@@ -7,6 +7,8 @@ always with `safe_mode=True`, no custom objects, never from `.h5`. Nothing the s
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -227,6 +229,14 @@ def model_facts(config: dict[str, Any], compile_config: dict[str, Any] | None,
     )
 
 
+@lru_cache(maxsize=64)
+def _remembered_model_facts(key: str) -> ModelFacts:
+    """`model_facts` of a JSON-encoded (config, compile config, weight shapes): a pure function of them, and
+    students of one class mostly hand in the same model, so a rebuild is saved for every repeat."""
+    config, compile_config, weight_shapes = json.loads(key)
+    return model_facts(config, compile_config, weight_shapes)
+
+
 def variable_facts(raw: dict[str, Any]) -> VariableFacts:
     """Turn one raw variable report from the sandbox into facts, refusing what cannot be graded safely."""
     kind = raw.get("kind")
@@ -238,7 +248,9 @@ def variable_facts(raw: dict[str, Any]) -> VariableFacts:
         return ValueFacts(value=raw.get("value"))
     if kind == "model":
         try:
-            return model_facts(raw["config"], raw.get("compile_config"), raw.get("weight_shapes"))
+            key = json.dumps([raw["config"], raw.get("compile_config"), raw.get("weight_shapes")], sort_keys=True,
+                             default=repr)
+            return _remembered_model_facts(key).model_copy(deep=True)
         except InconsistentModel:
             return RefusedFacts(reason=t(
                 "La configuración de tu modelo no coincide con sus pesos reales (¿se modificaron las capas o "

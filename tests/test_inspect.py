@@ -160,3 +160,22 @@ def test_config_that_disagrees_with_the_weights_is_refused() -> None:
     lying = raw(model) | {"weight_shapes": report["weight_shapes"]}
     refused = variable_facts(lying)
     assert isinstance(refused, RefusedFacts) and "no coincide con sus pesos" in refused.reason.es
+
+
+def test_a_repeated_model_is_described_once_and_each_caller_gets_its_own_copy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import grader.inspect as inspect_module
+
+    rebuilds: list[int] = []
+    real = inspect_module.rebuild_model
+    monkeypatch.setattr(inspect_module, "rebuild_model", lambda config: rebuilds.append(1) or real(config))
+    report = raw(small(optimizer="adam", loss="mse"))
+    report["config"]["config"]["name"] = "seen-once-only"  # not described by another test already
+    first = variable_facts(report)
+    first.layers[0].units = 999  # a caller changing its facts must not change anyone else's
+    second = variable_facts(json.loads(json.dumps(report)))
+    assert rebuilds == [1]
+    assert isinstance(second, ModelFacts) and second.layers[0].units == 4 and second.params == 17
+    other = raw(small(optimizer="sgd", loss="mse"))
+    other["config"]["config"]["name"] = "seen-once-only"
+    assert variable_facts(other).compile.optimizer == "SGD" and rebuilds == [1, 1]
