@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -45,3 +49,18 @@ def test_schema_after_upgrade_matches_models(db_url: str) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+def test_processes_starting_together_on_a_fresh_database_all_migrate_it(db_url: str) -> None:
+    """The CLI, `grader serve` and `grader worker`s often start at once on one database: every one of them
+    must come up (one migrates, the others wait and find the schema current)."""
+    start_at = time.time() + 3  # after every interpreter has imported alembic: the migrations really race
+    script = ("import sys, time\n"
+              "from grader.db.session import upgrade\n"
+              "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+              "upgrade(url=sys.argv[1])\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, db_url, str(start_at)], stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    outcomes = [(proc.returncode, err[-400:]) for proc in procs for err in [proc.communicate(timeout=120)[1]]]
+    assert [code for code, _ in outcomes] == [0, 0, 0, 0], outcomes
+    assert _tables(db_url) >= APP_TABLES

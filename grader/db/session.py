@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 import grader
 
@@ -19,6 +23,7 @@ MIGRATIONS_DIR = Path(grader.__file__).resolve().parent.parent / "migrations"
 
 # Several worker threads may wait on SQLite's single writer lock; a grading burst should not fail fast.
 SQLITE_BUSY_TIMEOUT_S = 30.0
+MIGRATION_LOCK_KEY = 0x6772616465720001  # PostgreSQL advisory lock id: "grader" + 1
 
 
 def default_database_url() -> str:
@@ -83,12 +88,44 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """Hold the database's migration lock: the CLI, `grader serve` and several `grader worker`s often start
+    together on one database, and two processes running the same migration at once fail ("table users
+    already exists"). A SQLite file is locked with flock on a file beside it, PostgreSQL with an advisory
+    lock; whoever waits then finds the schema up to date."""
+    parsed = make_url(url)
+    backend, database = parsed.get_backend_name(), parsed.database
+    if backend == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+        with open(f"{database}.migrations.lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    elif backend == "postgresql":
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        finally:
+            engine.dispose()
+    else:
+        yield
+
+
 def upgrade(*, url: str, revision: str = "head") -> None:
-    """Migrate the database at `url` up to `revision` (default: the newest)."""
+    """Migrate the database at `url` up to `revision` (default: the newest), one process at a time."""
     _ensure_sqlite_parent(url)
-    command.upgrade(alembic_config(url), revision)
+    with migration_lock(url):
+        command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(*, url: str, revision: str) -> None:
-    """Migrate the database at `url` down to `revision` (`"base"` drops every table)."""
-    command.downgrade(alembic_config(url), revision)
+    """Migrate the database at `url` down to `revision` (`"base"` drops every table), one process at a time."""
+    with migration_lock(url):
+        command.downgrade(alembic_config(url), revision)
