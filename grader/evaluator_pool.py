@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -35,6 +36,17 @@ class EvaluatorError(Exception):
     def __init__(self, message: Text) -> None:
         super().__init__(message.es)
         self.message = message
+
+
+@dataclass
+class Forked:
+    """One evaluator forked by the template's `launch`-th incarnation: its pid inside the sandbox (numbers that
+    a relaunched template hands out again) and the client's ends of its two pipes."""
+
+    launch: int
+    pid: int
+    requests: IO[bytes]
+    replies: IO[bytes]
 
 
 class EvaluatorTemplate:
@@ -98,8 +110,8 @@ class EvaluatorTemplate:
         except OSError:
             return b""
 
-    def spawn(self) -> tuple[int, IO[bytes], IO[bytes]]:
-        """A new evaluator: (its pid inside the sandbox, its request stream, its reply stream)."""
+    def spawn(self) -> Forked:
+        """A new evaluator, forked from the running template."""
         with self._lock:
             for _ in range(2):  # a dead template is relaunched once
                 self._launch()
@@ -108,22 +120,26 @@ class EvaluatorTemplate:
                 os.close(requests[0])
                 os.close(replies[1])
                 if answer.startswith(b"pid "):
-                    return int(answer.split()[1]), os.fdopen(requests[1], "wb"), os.fdopen(replies[0], "rb")
+                    return Forked(launch=self.launches, pid=int(answer.split()[1]),
+                                  requests=os.fdopen(requests[1], "wb"), replies=os.fdopen(replies[0], "rb"))
                 os.close(requests[1])
                 os.close(replies[0])
                 self._close()
         raise EvaluatorError(_crashed())
 
-    def kill(self, pid: int) -> None:
-        """Kill one evaluator (a stuck one, or one being replaced)."""
+    def kill(self, forked: Forked) -> None:
+        """Kill one evaluator (a stuck one, or one being replaced). One forked by an earlier launch died with
+        it, and its pid may now name a sibling of the current launch: that one is left alone."""
         with self._lock:
-            if self._sock is not None and self._proc is not None and self._proc.poll() is None:
-                self._ask(f"kill {pid}".encode(), [], REPLY_TIMEOUT_S)
+            if (forked.launch == self.launches and self._sock is not None and self._proc is not None
+                    and self._proc.poll() is None):
+                self._ask(f"kill {forked.pid}".encode(), [], REPLY_TIMEOUT_S)
 
-    def host_pid(self, pid: int) -> int | None:
-        """The host pid of the evaluator whose pid inside the sandbox is `pid` (for memory readings)."""
-        if self._proc is None:
+    def host_pid(self, forked: Forked) -> int | None:
+        """The host pid of a forked evaluator (for memory readings), while its launch runs."""
+        if self._proc is None or forked.launch != self.launches:
             return None
+        pid = forked.pid
         for candidate in descendants(self._proc.pid):
             with contextlib.suppress(OSError, ValueError, IndexError):
                 with open(f"/proc/{candidate}/status") as fh:
@@ -153,21 +169,20 @@ class EvaluatorProcess:
     def __init__(self, *, template: EvaluatorTemplate, recycle_after: int = 200) -> None:
         self.template = template
         self.recycle_after = recycle_after
-        self._child: tuple[int, IO[bytes], IO[bytes]] | None = None
+        self._child: Forked | None = None
         self._jobs = 0
 
     @property
     def pid(self) -> int | None:
         """Host pid of this evaluator, when running."""
-        return self.template.host_pid(self._child[0]) if self._child is not None else None
+        return self.template.host_pid(self._child) if self._child is not None else None
 
     def close(self) -> None:
         """Stop this evaluator (another is forked on the next request)."""
         if self._child is not None:
-            pid, requests, replies = self._child
-            self._child = None
-            self.template.kill(pid)
-            for stream in (requests, replies):
+            child, self._child = self._child, None
+            self.template.kill(child)
+            for stream in (child.requests, child.replies):
                 with contextlib.suppress(OSError):
                     stream.close()
 
@@ -177,7 +192,7 @@ class EvaluatorProcess:
             if self._child is None or self._jobs >= self.recycle_after:
                 self.close()
                 self._child, self._jobs = self.template.spawn(), 0
-            _, requests, replies = self._child
+            requests, replies = self._child.requests, self._child.replies
             try:
                 requests.write(request.model_dump_json().encode() + b"\n")
                 requests.flush()

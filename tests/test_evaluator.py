@@ -99,3 +99,22 @@ def test_a_dead_template_is_launched_again(pool: EvaluatorPool) -> None:
     for evaluator in pool.processes:  # their evaluators died with it: each slot gets a fork of the new one
         assert ask(evaluator).variables["model"].kind == "missing"
     assert pool.template.launches == launches + 1
+
+
+def test_a_stale_evaluator_never_kills_the_new_one_that_reuses_its_pid() -> None:
+    own = EvaluatorPool(1, isolation=make_isolation())  # a fresh template: its first fork gets the first pid
+    template = own.template
+    stale = template.spawn()
+    tree = descendants(template.pid)
+    os.killpg(template.pid, signal.SIGKILL)
+    gone(*tree)
+    fresh = template.spawn()  # relaunched: the new sandbox numbers its processes from the start again
+    assert fresh.launch == stale.launch + 1 and fresh.pid == stale.pid
+    template.kill(stale)  # what a slot does when it finds its evaluator died with the old template
+    fresh.requests.write(request().model_dump_json().encode() + b"\n")
+    fresh.requests.flush()
+    assert b'"ok":true' in fresh.replies.readline()  # still alive, and answering
+    template.kill(fresh)
+    for stream in (stale.requests, stale.replies, fresh.requests, fresh.replies):
+        stream.close()
+    own.close()
