@@ -24,9 +24,8 @@ from grader.evaluator import EvalReply, EvalRequest
 from grader.facts import Evidence
 from grader.i18n import Text, t
 from grader.sandbox.isolation import EVALUATOR_UID, Isolation, Mount
-from grader.sandbox.procs import descendants, kill_tree
+from grader.sandbox.procs import START_TIMEOUT_S, host_pid, kill_tree, launch_with_control, said_ready
 
-START_TIMEOUT_S = 120.0
 REPLY_TIMEOUT_S = 10.0
 
 
@@ -74,37 +73,31 @@ class EvaluatorTemplate:
         if self._proc is not None and self._proc.poll() is None:
             return
         self._close()
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # Nothing secret travels in the environment: the evaluator gets a fixed, minimal one.
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TF_CPP_MIN_LOG_LEVEL": "3",
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "",
                "PYTHONWARNINGS": "ignore", "TF_ENABLE_ONEDNN_OPTS": "0"}
         env |= {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
         package = Path(__file__).resolve().parent  # the grader package only: not exercises/, not the database
-        argv = [sys.executable, "-I", "-m", "grader.evaluator", "--template", str(theirs.fileno())]
-        command = self.isolation.command(argv, uid=EVALUATOR_UID, mounts=[Mount(package)], env=env,
-                                         workdir=Path("/evaluator"))
-        try:
-            self._proc = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                                          start_new_session=True)
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        self._sock, self._ready = ours, False
+
+        def command(fd: int) -> list[str]:
+            argv = [sys.executable, "-I", "-m", "grader.evaluator", "--template", str(fd)]
+            return self.isolation.command(argv, uid=EVALUATOR_UID, mounts=[Mount(package)], env=env,
+                                          workdir=Path("/evaluator"))
+
+        self._proc, self._sock = launch_with_control(command, env=env)
+        self._ready = False
         self.launches += 1
 
     def _ask(self, message: bytes, fds: list[int], timeout_s: float) -> bytes:
         """Send one message (with descriptors) and return the template's answer; b"" if it is gone."""
         assert self._sock is not None
+        if not self._ready:
+            self._ready = said_ready(self._sock, timeout_s)
+            if not self._ready:
+                return b""
         self._sock.settimeout(timeout_s)
         try:
-            if not self._ready:
-                self._ready = self._sock.recv(16) == b"ready"
-                if not self._ready:
-                    return b""
             socket.send_fds(self._sock, [message], fds)
             return self._sock.recv(64)
         except OSError:
@@ -139,14 +132,7 @@ class EvaluatorTemplate:
         """The host pid of a forked evaluator (for memory readings), while its launch runs."""
         if self._proc is None or forked.launch != self.launches:
             return None
-        pid = forked.pid
-        for candidate in descendants(self._proc.pid):
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                with open(f"/proc/{candidate}/status") as fh:
-                    line = next(line for line in fh if line.startswith("NSpid:"))
-                if int(line.split()[-1]) == pid and candidate != self._proc.pid:
-                    return candidate
-        return None
+        return host_pid(self._proc.pid, forked.pid)
 
     def close(self) -> None:
         """Stop the template and every evaluator it forked."""

@@ -1,4 +1,5 @@
-"""The process tree of a run, read from /proc: its memory, and killing all of it.
+"""Sandboxed processes seen from the host: launching one with a control socket, and its process tree read
+from /proc (its memory, its threads, killing all of it).
 
 A sandboxed run lives in its own PID namespace and session, so neither its pid nor its process group
 reaches everything it started; its descendants in /proc do.
@@ -9,7 +10,44 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
+from collections.abc import Callable
+
+START_TIMEOUT_S = 120.0  # importing TensorFlow on a loaded machine
+
+
+def launch_with_control(command_for: Callable[[int], list[str]], *,
+                        env: dict[str, str]) -> tuple[subprocess.Popen[bytes], socket.socket]:
+    """Start a process in its own session whose only channel is one end of a SOCK_SEQPACKET pair:
+    `command_for(fd)` builds its command line from the descriptor it inherits. Its output is discarded.
+    Returns the process and our end of the pair."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        proc = subprocess.Popen(command_for(theirs.fileno()), pass_fds=(theirs.fileno(),),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=env, start_new_session=True)
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()
+    return proc, ours
+
+
+def said_ready(control: socket.socket, timeout_s: float = START_TIMEOUT_S) -> bool:
+    """True when the launched process sends `ready` on its control socket within `timeout_s`."""
+    control.settimeout(timeout_s)
+    try:
+        return control.recv(16) == b"ready"
+    except OSError:
+        return False
+
+
+def _status(pid: int) -> dict[str, str]:
+    """The fields of /proc/PID/status (raises OSError when the process is gone)."""
+    with open(f"/proc/{pid}/status") as fh:
+        return {key: value.strip() for key, _, value in (line.partition(":") for line in fh)}
 
 
 def descendants(pid: int) -> list[int]:
@@ -55,10 +93,20 @@ def uid_tasks(uid: int) -> int:
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/status") as fh:
-                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+            fields = _status(int(entry))
             if int(fields["Uid"].split()[0]) == uid:
                 total += int(fields["Threads"])
         except (OSError, KeyError, ValueError, IndexError):
             continue
     return total
+
+
+def host_pid(root: int, inner_pid: int) -> int | None:
+    """The host pid of the process below `root` that its own (innermost) PID namespace calls `inner_pid`."""
+    for candidate in descendants(root):
+        if candidate == root:
+            continue
+        with contextlib.suppress(OSError, KeyError, ValueError, IndexError):
+            if int(_status(candidate)["NSpid"].split()[-1]) == inner_pid:
+                return candidate
+    return None

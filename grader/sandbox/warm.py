@@ -27,13 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from grader.sandbox.isolation import Isolation, Mount
-from grader.sandbox.procs import descendants, kill_tree, tree_rss_mb, uid_tasks
+from grader.sandbox.procs import descendants, kill_tree, launch_with_control, said_ready, tree_rss_mb, uid_tasks
 from grader.sandbox.runner import HARNESS, Job, Readers, SandboxRun, environment, interpret
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 FORKING = Path(__file__).with_name("forking.py")
 WORK = Path("/student")
-START_TIMEOUT_S = 120.0
 log = logging.getLogger(__name__)
 
 
@@ -62,33 +61,21 @@ class WarmWorker:
 
     def _spawn(self) -> None:
         """Launch the zygote; it imports TensorFlow in the background until `_await_ready`."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv = [sys.executable, "-I", "-B", "/sandbox/zygote.py", str(theirs.fileno())]
         mounts = [Mount(ZYGOTE, Path("/sandbox/zygote.py")), Mount(HARNESS, Path("/sandbox/harness.py")),
                   Mount(FORKING, Path("/sandbox/forking.py"))]
         env = environment(WORK)
-        try:
-            self._proc = subprocess.Popen(
-                self.isolation.command(argv, uid=self.uid, mounts=mounts, env=env, workdir=WORK),
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        self._pending = ours
+
+        def command(fd: int) -> list[str]:
+            argv = [sys.executable, "-I", "-B", "/sandbox/zygote.py", str(fd)]
+            return self.isolation.command(argv, uid=self.uid, mounts=mounts, env=env, workdir=WORK)
+
+        self._proc, self._pending = launch_with_control(command, env={"PATH": "/usr/bin:/bin"})
 
     def _await_ready(self) -> None:
         """Wait for the spawned zygote to say it is ready to fork jobs."""
         ours, self._pending = self._pending, None
         assert ours is not None and self._proc is not None
-        ours.settimeout(START_TIMEOUT_S)
-        try:
-            ready = ours.recv(16)
-        except OSError:
-            ready = b""
-        if ready != b"ready":
+        if not said_ready(ours):
             ours.close()
             self.close()
             raise RuntimeError("the warm worker did not start")
