@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from grader.i18n import Text, t
-from grader.specs.loader import DEFAULT_EXERCISES_DIR, Catalog
+from grader.specs.loader import DEFAULT_EXERCISES_DIR, Catalog, read_yaml
 
 DEFAULT_COURSE_FILE = DEFAULT_EXERCISES_DIR / "course" / "course.yaml"
 
@@ -105,7 +105,7 @@ class CourseError(ValueError):
 def load_course(path: Path = DEFAULT_COURSE_FILE, *, catalog: Catalog) -> Course:
     """Read and validate the course file; every assigned exercise must exist in `catalog`."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except OSError as exc:
         raise CourseError(f"{path}: cannot read the course file ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

@@ -13,6 +13,15 @@ from grader.checks import get_kind
 from grader.specs.models import ExerciseSpec
 
 DEFAULT_EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
+# libyaml's parser with PyYAML's safe constructor: the same values, about six times faster on the catalog,
+# which every CLI command and service start reads (about 0.5 s of CPU with the pure-Python parser).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> Any:
+    """The data in a teacher-written YAML file (safe loader only). Raises OSError, UnicodeDecodeError or
+    yaml.YAMLError for the caller to explain."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
 
 
 class SpecError(Exception):
@@ -72,7 +81,7 @@ def _references(spec: ExerciseSpec, solutions_dir: Path) -> list[str]:
 def load_spec(path: Path, *, solutions_dir: Path | None = None) -> ExerciseSpec:
     """Parse and validate one spec file; raise SpecError listing every problem found."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(path, [f"cannot read the file: {exc}"]) from exc
     except yaml.YAMLError as exc:
