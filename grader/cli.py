@@ -19,6 +19,7 @@ from grader.discover import discover
 from grader.i18n import Lang
 from grader.public import public_view
 from grader.questions.answers import is_answer_file
+from grader.sandbox.preload import batch_preload
 from grader.service import BatchGrading, GradedSubmission, default_workers
 from grader.specs.loader import Catalog, SpecError, load_catalog
 from grader.specs.models import ExerciseSpec
@@ -133,9 +134,11 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
     else:
         workers = workers or default_workers()
         # Answer files (quizzes) and unreadable finds need no sandbox worker.
-        code_files = sum(1 for item in found if item.problem is None and not is_answer_file(item.path.name))
+        code_files = [item.path for item in found if item.problem is None and not is_answer_file(item.path.name)]
+        start = min(workers, len(code_files))
         grading = open_grader(database_url=database_url, workers=workers, catalog=catalog,
-                              unsafe=unsafe_no_sandbox, cold=cold, start=min(workers, code_files))
+                              unsafe=unsafe_no_sandbox, cold=cold, start=start,
+                              preload=batch_preload(code_files, zygote_starts=start))
     with grading:  # type: ignore[attr-defined]
         rows = grading.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":

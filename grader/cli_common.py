@@ -10,12 +10,12 @@ from grader.specs.loader import Catalog
 
 
 def open_grader(*, database_url: str | None, workers: int | None, catalog: Catalog, unsafe: bool,
-                cold: bool = False, start: int = 0) -> Grader:
-    """A Grader (with `start` workers launched at once, see `Grader`), or a clear refusal when student code
-    cannot be sandboxed here."""
+                cold: bool = False, start: int = 0, preload: tuple[str, ...] | None = None) -> Grader:
+    """A Grader (with `start` workers launched at once and `preload`, see `Grader`), or a clear refusal when
+    student code cannot be sandboxed here."""
     try:
         grader = Grader(database_url=database_url, workers=workers, catalog=catalog, unsafe_no_sandbox=unsafe,
-                        warm=not cold, start=start)
+                        warm=not cold, start=start, preload=preload)
     except SandboxUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     if unsafe:

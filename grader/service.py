@@ -151,15 +151,18 @@ class Grader(BatchGrading):
 
     def __init__(self, *, database_url: str | None, workers: int | None = None,
                  catalog: Catalog | None = None, unsafe_no_sandbox: bool = False, warm: bool = True,
-                 start: int = 0) -> None:
+                 start: int = 0, preload: tuple[str, ...] | None = None) -> None:
         """`start`: how many workers and evaluators to launch right away (their TensorFlow imports then overlap
-        the database migration and the caller's own set-up); the others start on their first job."""
+        the database migration and the caller's own set-up); the others start on their first job.
+        `preload`: what the warm workers import ahead (None: Keras as a fresh process imports it; a batch
+        passes `batch_preload`'s choice, see grader/sandbox/preload.py)."""
         self.catalog = catalog or load_catalog()
         self.workers = workers or default_workers()
         self.isolation = make_isolation(unsafe=unsafe_no_sandbox)
         self.evaluators = EvaluatorPool(self.workers, isolation=self.isolation)
         # Warm workers need the sandbox (each job's private namespaces come from it); else fresh processes.
-        self.warm = WarmRunner(self.workers, isolation=self.isolation) if warm and self.isolation.sandboxed else None
+        self.warm = WarmRunner(self.workers, isolation=self.isolation, preload=preload) \
+            if warm and self.isolation.sandboxed else None
         if self.warm is not None:
             self.warm.start(start)
         self.evaluators.start(start)

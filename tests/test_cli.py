@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -90,6 +91,33 @@ def test_unknown_exercise_and_missing_path_exit_nonzero(tmp_path: Path) -> None:
     assert empty.exit_code == 2 and "no .py or .ipynb submissions" in empty.output
     bad_format = runner.invoke(main, ["grade", "lab-add-hidden-16", str(tmp_path), "--format", "xml"])
     assert bad_format.exit_code == 2
+
+
+def test_a_batch_starts_its_workers_with_what_most_of_it_imports(tmp_path: Path, sqlite_url: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two of three submissions plot, one worker: its zygote imports matplotlib ahead (and Keras' other
+    extras are deferred), and every submission is graded."""
+    import grader.cli
+
+    solution = (SOLUTIONS / "solution.py").read_text()
+    plots = solution + "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.savefig('curva.png')\n"
+    for name, code in (("ana", plots), ("bruno", plots), ("carla", solution)):
+        (tmp_path / f"{name}.py").write_text(code)
+    started = []
+    real_open_grader = grader.cli.open_grader
+
+    def recording(**kwargs: Any) -> Any:
+        opened = real_open_grader(**kwargs)
+        started.append(opened.warm.workers[0].preload)
+        return opened
+
+    monkeypatch.setattr(grader.cli, "open_grader", recording)
+    out = CliRunner().invoke(main, ["grade", "lab-add-hidden-16", str(tmp_path), "--workers", "1", "--db",
+                                    sqlite_url, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert started == [("matplotlib.pyplot",)]
+    scores = {row["student"]: row["score"] for row in map(json.loads, out.stdout.splitlines())}
+    assert scores == {"ana": 10, "bruno": 10, "carla": 10}
 
 
 def test_student_folder_with_several_files_is_an_error_not_a_crash(tmp_path: Path) -> None:

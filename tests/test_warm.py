@@ -23,15 +23,19 @@ def _comparable(result: GradeResult) -> tuple[object, ...]:
 
 
 def test_warm_results_are_identical_to_fresh_processes(grader_nodb: Grader) -> None:
+    """Both kinds of zygote: Keras imported as a fresh process does, and a batch's lean one (Keras' extras
+    deferred, nothing preloaded) where luis's plot loads matplotlib in his own child."""
     assert grader_nodb.warm is not None, "the default grader uses warm workers"
     spec = grader_nodb.catalog.get("lab-add-hidden-16")
-    with Grader(database_url=None, workers=2, warm=False, catalog=grader_nodb.catalog) as cold:
-        assert cold.warm is None
-        for name in CHOSEN:
+    with Grader(database_url=None, workers=2, warm=False, catalog=grader_nodb.catalog) as cold, \
+            Grader(database_url=None, workers=1, preload=(), catalog=grader_nodb.catalog) as lean:
+        assert cold.warm is None and lean.warm is not None and lean.warm.workers[0].preload == ()
+        for name in [*CHOSEN, "luis.py"]:
             data = (SAMPLES / name).read_bytes()
-            warm_result = grader_nodb.grade_bytes(spec=spec, filename=name, data=data, student="s")
-            cold_result = cold.grade_bytes(spec=spec, filename=name, data=data, student="s")
-            assert _comparable(warm_result) == _comparable(cold_result), name
+            cold_result = _comparable(cold.grade_bytes(spec=spec, filename=name, data=data, student="s"))
+            for warm in (grader_nodb, lean):
+                assert _comparable(warm.grade_bytes(spec=spec, filename=name, data=data, student="s")) \
+                    == cold_result, name
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +47,36 @@ def runner() -> WarmRunner:
 
 def _job(code: str, *, timeout_s: float = 60) -> Job:
     return Job(code=code, starter_code="", grade=["value"], data={}, limits=RunLimits(timeout_s=timeout_s))
+
+
+EXTRAS_JOB = """import sys
+loaded = sorted(name for name in ("sklearn", "matplotlib", "matplotlib.pyplot") if name in sys.modules)
+from tensorflow import keras
+import matplotlib.pyplot as plt
+import sklearn.base
+from keras.src.visualization import plot_image_gallery
+value = [loaded, issubclass(keras.wrappers.SKLearnClassifier, sklearn.base.BaseEstimator),
+         plot_image_gallery.plt is plt, keras.visualization.plot_image_gallery.__module__]
+"""
+
+
+@pytest.mark.parametrize(("preload", "loaded"), [
+    (None, ["matplotlib", "matplotlib.pyplot", "sklearn"]),
+    ((), []),
+    (("matplotlib.pyplot",), ["matplotlib", "matplotlib.pyplot"]),
+])
+def test_a_lean_zygote_defers_keras_extras_which_still_work_when_used(
+        preload: tuple[str, ...] | None, loaded: list[str]) -> None:
+    """What the zygote imported before the student's code, and Keras' scikit-learn wrappers and gallery
+    plots working in every case once the student imports those libraries (as in a fresh process)."""
+    warm = WarmRunner(1, isolation=make_isolation(), preload=preload)
+    try:
+        run = warm.run(_job(EXTRAS_JOB))
+    finally:
+        warm.close()
+    assert run.ok, run.error
+    assert run.payload["variables"]["value"]["value"] == [
+        loaded, True, True, "keras.src.visualization.plot_image_gallery"]
 
 
 def test_jobs_cannot_see_each_others_files_and_share_one_zygote(runner: WarmRunner) -> None:

@@ -45,8 +45,10 @@ def _npy(array: np.ndarray) -> str:
 class WarmWorker:
     """One zygote, one job at a time."""
 
-    def __init__(self, *, isolation: Isolation, uid: int, recycle_after: int = 100) -> None:
+    def __init__(self, *, isolation: Isolation, uid: int, recycle_after: int = 100,
+                 preload: tuple[str, ...] | None = None) -> None:
         self.isolation, self.uid, self.recycle_after = isolation, uid, recycle_after
+        self.preload = preload
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
         self._pending: socket.socket | None = None  # a spawned zygote's socket, before it said ready
@@ -67,6 +69,8 @@ class WarmWorker:
 
         def command(fd: int) -> list[str]:
             argv = [sys.executable, "-I", "-B", "/sandbox/zygote.py", str(fd)]
+            if self.preload is not None:
+                argv.append("--preload=" + ",".join(self.preload))
             return self.isolation.command(argv, uid=self.uid, mounts=mounts, env=env, workdir=WORK)
 
         self._proc, self._pending = launch_with_control(command, env={"PATH": "/usr/bin:/bin"})
@@ -183,10 +187,14 @@ def _write_all(fd: int, data: bytes) -> None:
 class WarmRunner:
     """A fixed set of warm workers shared by the grading threads, each with its own uid."""
 
-    def __init__(self, size: int, *, isolation: Isolation, recycle_after: int = 100) -> None:
+    def __init__(self, size: int, *, isolation: Isolation, recycle_after: int = 100,
+                 preload: tuple[str, ...] | None = None) -> None:
+        """`preload`: None imports Keras in each zygote as a fresh process does; a tuple defers Keras'
+        optional extras and imports only those modules ahead (see grader/sandbox/preload.py)."""
         self._isolation = isolation
         self._uids = [isolation.take_slot() for _ in range(max(1, size))]
-        self.workers = [WarmWorker(isolation=isolation, uid=uid, recycle_after=recycle_after) for uid in self._uids]
+        self.workers = [WarmWorker(isolation=isolation, uid=uid, recycle_after=recycle_after, preload=preload)
+                        for uid in self._uids]
         self._free: queue.Queue[WarmWorker] = queue.Queue()
         for worker in self.workers:
             self._free.put(worker)

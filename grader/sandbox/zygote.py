@@ -1,16 +1,25 @@
 """A warm worker inside the sandbox: imports TensorFlow once, then forks one isolated child per job.
 
-Run as `python -I zygote.py CONTROL_FD` inside bwrap (see grader/sandbox/warm.py). For each job the host
-sends, over the control socket, four descriptors: the job's input, its private result pipe, and its
-stdout/stderr pipes. The zygote forks; the child drops the control socket, enters a new user and mount
-namespace with its own size-capped tmpfs as working directory (so no job sees another's files), drops
-every capability, reads the job itself, and runs it with the same harness as a fresh process. The zygote
-never reads a job (it holds no student's code or data that a later child could find in its memory) and
-never runs a TensorFlow op (a child forked after one hangs). It reports each child's exit status.
+Run as `python -I zygote.py CONTROL_FD [--preload=NAMES]` inside bwrap (see grader/sandbox/warm.py). For
+each job the host sends, over the control socket, four descriptors: the job's input, its private result
+pipe, and its stdout/stderr pipes. The zygote forks; the child drops the control socket, enters a new user
+and mount namespace with its own size-capped tmpfs as working directory (so no job sees another's files),
+drops every capability, reads the job itself, and runs it with the same harness as a fresh process. The
+zygote never reads a job (it holds no student's code or data that a later child could find in its memory)
+and never runs a TensorFlow op (a child forked after one hangs). It reports each child's exit status.
+
+With `--preload=NAMES` (comma-separated, possibly none), Keras' optional extras load on first use instead
+of at import, and only NAMES are imported ahead; without it, Keras is imported exactly as a fresh process
+does.
 """
 
 import base64
+import contextlib
 import ctypes
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import json
 import os
 import socket
@@ -24,7 +33,44 @@ CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 WORK = "/student"
+# Public Keras modules that exist only for optional extras and pull in a whole library at import: the
+# scikit-learn wrappers (scikit-learn) and the image-gallery plots (matplotlib). About 1 s of CPU per zygote.
+KERAS_EXTRAS = ("keras.wrappers", "keras.visualization", "keras.src.visualization")
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+class _Deferred(importlib.abc.MetaPathFinder):
+    """Finds `names` on the path as usual, but runs each module only when first used (LazyLoader): the
+    module object is the same, so code that reaches it later sees what a plain import gives."""
+
+    def __init__(self, names):
+        self.names = frozenset(names)
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.names:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+def import_frameworks(preload):
+    """TensorFlow and Keras as `harness.import_frameworks` imports them; with `preload` (a list), Keras'
+    extras are deferred to first use and only the listed modules are imported now."""
+    if preload is None:
+        harness.import_frameworks()
+        return
+    finder = _Deferred(KERAS_EXTRAS)
+    sys.meta_path.insert(0, finder)
+    try:
+        harness.import_frameworks()
+    finally:
+        sys.meta_path.remove(finder)
+    for name in preload:
+        # Only a head start: a child that needs a module that failed here gets the real error itself.
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
 
 
 def _check(result, what):
@@ -81,10 +127,12 @@ def child(fds, control):
 def main():
     """Import the frameworks, say ready, then serve one job at a time until the host closes the socket."""
     control = socket.socket(fileno=int(sys.argv[1]))
+    options = [arg.removeprefix("--preload=") for arg in sys.argv[2:] if arg.startswith("--preload=")]
+    preload = [name for name in options[0].split(",") if name] if options else None
     # Children share our uid: without this, one could ptrace us (or read /proc/<pid>/mem) and tamper
     # with the next student's child. Non-dumpable, only CAP_SYS_PTRACE in our namespace could.
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "dumpable")
-    harness.import_frameworks()
+    import_frameworks(preload)
     control.sendall(b"ready")
     while True:
         try:
