@@ -83,6 +83,24 @@ def _compile_args(source: dict[str, Any]) -> tuple[Any, Any, bool]:
     return keras.optimizers.get(source.get("optimizer") or "rmsprop"), loss, from_logits
 
 
+def _training_settings(source: dict[str, Any]) -> dict[str, Any]:
+    """The compile settings as the training uses them, for its cache key: the resolved optimizer and loss,
+    serialized without their names. So `"adam"`, `Adam()` and Adam's full default config share one traced
+    loop, and what the training never reads (names, metrics and the like) does not split them. Unusable
+    settings stay as they are: `_prepare` reports them, and a failed training is never cached."""
+    import keras
+
+    try:
+        optimizer, loss, _ = _compile_args(source)
+    except Exception:
+        return source
+    settings = {"optimizer": keras.optimizers.serialize(optimizer), "loss": keras.losses.serialize(loss)}
+    for value in settings.values():
+        if isinstance(value, dict) and isinstance(value.get("config"), dict):
+            value["config"].pop("name", None)  # an automatic name counts the objects made before
+    return settings
+
+
 def _reset_keras() -> None:
     """Forget the previous model's global Keras state, with a full garbage collection only every
     FULL_GC_EVERY calls: `clear_session()`'s own collection costs ~0.2 s over TensorFlow's large heap, twice
@@ -111,7 +129,7 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
     if spec.max_rows:
         x_train, y_train = x_train[: spec.max_rows], y_train[: spec.max_rows]
     source = _compile_source(compile_config, spec)
-    key = cache_key(config, source, spec)
+    key = cache_key(config, _training_settings(source), spec)
     prepared = _LOOPS.take(key)
     try:
         if prepared is None:

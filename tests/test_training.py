@@ -98,3 +98,21 @@ def test_a_reused_training_gives_exactly_the_fresh_result() -> None:
     assert reused.value == fresh.value  # bit for bit: every variable was reset to its fresh starting value
     changed = brief_training(config=config, compile_config={"optimizer": "adam", "loss": "mse"}, spec=wine)
     assert changed.value != fresh.value  # other compile settings: another key, another result
+
+
+def test_compile_settings_spelled_differently_share_a_training_but_other_values_do_not() -> None:
+    from grader import training
+
+    plain = spec(dataset="wine", epochs=1, batch_size=64, compile={"optimizer": "adam", "loss": "mse"})
+    config = wine_model()
+    training._LOOPS.clear()
+    first = brief_training(config=config, compile_config=None, spec=plain)  # the spec's "adam"
+    keras.optimizers.Adam()  # so the student's own optimizer gets another automatic name
+    student = {"optimizer": keras.optimizers.serialize(keras.optimizers.Adam()), "loss": "mse",
+               "metrics": ["mae"], "jit_compile": False}
+    hits = training._LOOPS.hits
+    spelled = brief_training(config=config, compile_config=student, spec=plain)
+    assert training._LOOPS.hits == hits + 1 and spelled.value == first.value
+    faster = {**student, "optimizer": {"class_name": "Adam", "config": {"learning_rate": 0.05}}}
+    other = brief_training(config=config, compile_config=faster, spec=plain)
+    assert training._LOOPS.hits == hits + 1 and other.value != first.value
