@@ -29,8 +29,7 @@ EVALUATOR_TIMEOUT_S = 180.0
 
 def _error(spec: ExerciseSpec, message: Text, started: float, *, notes: list[Text] | None = None,
            logs: str = "") -> GradeResult:
-    return GradeResult(status="error", error=message, max_score=spec.max_score, notes=notes or [], logs=logs,
-                       duration_s=round(time.monotonic() - started, 3))
+    return GradeResult.failed(message, max_score=spec.max_score, notes=notes, logs=logs, started=started)
 
 
 def _logs(run: SandboxRun) -> str:

@@ -120,9 +120,9 @@ def run_claimed(sessions: sessionmaker[Session], *, catalog: Catalog, claim: Cla
         student, submission_id = submission.student.external_id, submission.id
     spec = catalog.specs.get(slug)
     if spec is None:
-        result = GradeResult(status="error", error=t(
+        result = GradeResult.failed(t(
             f"El ejercicio `{slug}` ya no existe en el catálogo; avisa a tu profesor.",
-            f"Exercise `{slug}` no longer exists in the catalog; tell your teacher."))
+            f"Exercise `{slug}` no longer exists in the catalog; tell your teacher."), max_score=0.0)
     else:
         with _heartbeat(sessions, claim, heartbeat):
             result = grade(spec=spec, filename=filename, data=data, student=student)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,6 +53,15 @@ class GradeResult(BaseModel):
     notes: list[Text] = Field(default_factory=list)
     logs: str = ""
     duration_s: float = 0.0
+
+    @classmethod
+    def failed(cls, error: Text, *, max_score: float, notes: list[Text] | None = None, logs: str = "",
+               started: float | None = None) -> GradeResult:
+        """An ungradeable submission's result: 0 of the exercise's `max_score`, with why (and, given the
+        `time.monotonic()` it `started` at, how long that took)."""
+        duration = round(time.monotonic() - started, 3) if started is not None else 0.0
+        return cls(status="error", error=error, max_score=max_score, notes=notes or [], logs=logs,
+                   duration_s=duration)
 
     @property
     def is_full_marks(self) -> bool:

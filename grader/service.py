@@ -121,16 +121,16 @@ class BatchGrading:
             started = time.monotonic()
             if item.problem is not None:
                 out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
-                                       result=GradeResult(status="error", error=item.problem,
-                                                          max_score=spec.max_score))
+                                       result=GradeResult.failed(item.problem, max_score=spec.max_score))
             else:
                 try:
                     data = item.path.read_bytes()
                 except OSError as exc:
                     out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
-                                           result=GradeResult(status="error", max_score=spec.max_score, error=t(
+                                           result=GradeResult.failed(t(
                                                f"No se pudo leer {item.path}: {exc.strerror}.",
-                                               f"Could not read {item.path}: {exc.strerror}.")))
+                                               f"Could not read {item.path}: {exc.strerror}."),
+                                               max_score=spec.max_score))
                 else:
                     out = self.grade_submission(exercise_id=exercise_id, student=item.student,
                                                 filename=item.path.name, data=data, force=force)
@@ -196,9 +196,10 @@ class Grader(BatchGrading):
                                 isolation=self.isolation, student=student, warm=self.warm)
         except Exception:  # a grader bug must not stop a batch: record it as this submission's error
             log.exception("internal error grading %s", filename)
-            return GradeResult(status="error", error=t(
+            return GradeResult.failed(t(
                 "Error interno del calificador; tu entrega quedó guardada y se volverá a calificar.",
-                "Internal grader error; your submission was kept and will be graded again."))
+                "Internal grader error; your submission was kept and will be graded again."),
+                max_score=spec.max_score)
 
     def grade_submission(self, *, exercise_id: str, student: str, filename: str, data: bytes,
                          force: bool = False) -> GradedSubmission:

@@ -132,3 +132,18 @@ def test_code_and_questions_in_one_exercise(grader_nodb: Grader, spec: ExerciseS
     by_id = {c.id: c for c in unanswered.checks}
     assert by_id["layers"].passed and not by_id["param-count"].passed
     assert by_id["flatten-output"].message.es == "No respondiste esta pregunta."
+
+
+def test_a_grader_bug_is_that_submission_s_error_out_of_the_exercise_points(
+        grader_nodb: Grader, spec: ExerciseSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug inside the grading code becomes this submission's error (so a batch goes on), scored 0 of the
+    exercise's points like every other ungradeable submission, not 0 of 0."""
+    import grader.service
+
+    def broken(**_: object) -> GradeResult:
+        raise RuntimeError("a bug in the grader")
+
+    monkeypatch.setattr(grader.service, "grade_source", broken)
+    result = grader_nodb.grade_bytes(spec=spec, filename="ana.py", data=SOLUTION.encode(), student="ana")
+    assert result.status == "error" and result.score == 0 and result.max_score == spec.max_score > 0
+    assert result.error is not None and "Error interno del calificador" in result.error.es
