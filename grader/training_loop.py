@@ -13,7 +13,6 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -37,18 +36,6 @@ def batch_plan(rows: int, spec: TrainingSpec) -> tuple[np.ndarray, np.ndarray]:
     return order, bounds
 
 
-@cache
-def _run_graphs_as_traced() -> None:
-    """Turn off Grappler, TensorFlow's graph rewriter, for this process. Rewriting (fusions, constant
-    folding, layout passes) runs whenever a loop's graph is instantiated and cost about 0.05 s per training
-    of the course's small models, more than the few hundred tiny steps it sped up (a reused loop got 1.5x
-    faster). Trained values agree up to float32 rounding (tests/test_training.py); every grading path (warm,
-    fresh process, the benchmark's baseline) trains this way, so they stay identical to each other."""
-    import tensorflow as tf
-
-    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
-
-
 def training_loop(model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec) -> Callable[[], Any]:
     """A traced function that runs Keras' own `train_step` (forward, compiled loss with regularization,
     gradients, optimizer) on every batch of `batch_plan`. The model must be compiled.
@@ -59,7 +46,6 @@ def training_loop(model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec) 
     """
     import tensorflow as tf
 
-    _run_graphs_as_traced()
     order, bounds = batch_plan(len(x), spec)
     xs, ys = tf.constant(x), tf.constant(y)
     order_t, bounds_t = tf.constant(order), tf.constant(bounds)

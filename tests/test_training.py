@@ -118,46 +118,6 @@ def test_compile_settings_spelled_differently_share_a_training_but_other_values_
     assert training._LOOPS.hits == hits + 1 and other.value != first.value
 
 
-def lab_model() -> dict[str, object]:
-    """The lab's architecture: Flatten, three ReLU layers, a softmax output."""
-    model = keras.Sequential([keras.Input((5, 5)), keras.layers.Flatten(), keras.layers.Dense(16, activation="relu"),
-                              keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3, activation="relu"),
-                              keras.layers.Dense(2, activation="softmax")])
-    return json.loads(model.to_json())
-
-
-def test_graphs_run_as_traced_give_the_values_grappler_would() -> None:
-    """The loop turns Grappler's graph rewriting off for speed; on the course's kinds of models (dense ReLU
-    and softmax, dropout, batch normalization, L2) the trained values stay the same up to float32 rounding
-    (a fused batch normalization rounds differently in the last bits)."""
-    import tensorflow as tf
-
-    from grader import training
-
-    cases = [
-        (lab_model(), spec(dataset="bars-5x5", epochs=3, batch_size=16, metric="accuracy", baseline="majority",
-                           compile={"optimizer": "adam", "loss": "sparse_categorical_crossentropy"})),
-        (wine_model(), spec(dataset="wine", epochs=2, batch_size=64,
-                            compile={"optimizer": "adagrad", "loss": "mse"})),
-        (wine_model(), spec(dataset="wine", epochs=2, batch_size=32, compile={
-            "optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.01, "momentum": 0.9}}, "loss": "mae"})),
-    ]
-
-    def trained() -> list[float | None]:
-        training._LOOPS.clear()
-        return [brief_training(config=config, compile_config=None, spec=plan).value for config, plan in cases]
-
-    as_traced = trained()
-    assert tf.config.optimizer.get_experimental_options().get("disable_meta_optimizer") is True
-    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": False})
-    try:
-        rewritten = trained()
-    finally:
-        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
-    assert None not in as_traced
-    assert as_traced == pytest.approx(rewritten, rel=1e-6)
-
-
 def test_each_training_starts_from_a_fresh_keras_state() -> None:
     """Between trainings Keras forgets its global state as `clear_session()` would (TensorFlow's compiled
     kernels are kept for speed): names are counted from scratch again."""
