@@ -197,8 +197,9 @@ class Grader(BatchGrading):
         except Exception:  # a grader bug must not stop a batch: record it as this submission's error
             log.exception("internal error grading %s", filename)
             return GradeResult.failed(t(
-                "Error interno del calificador; tu entrega quedó guardada y se volverá a calificar.",
-                "Internal grader error; your submission was kept and will be graded again."),
+                "Error interno del calificador; tu entrega quedó guardada y tu profesor puede volver a "
+                "calificarla.",
+                "Internal grader error; your submission was kept and your teacher can grade it again."),
                 max_score=spec.max_score)
 
     def grade_submission(self, *, exercise_id: str, student: str, filename: str, data: bytes,

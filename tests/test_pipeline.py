@@ -147,3 +147,4 @@ def test_a_grader_bug_is_that_submission_s_error_out_of_the_exercise_points(
     result = grader_nodb.grade_bytes(spec=spec, filename="ana.py", data=SOLUTION.encode(), student="ana")
     assert result.status == "error" and result.score == 0 and result.max_score == spec.max_score > 0
     assert result.error is not None and "Error interno del calificador" in result.error.es
+    assert "your teacher can grade it again" in result.error.en  # a resubmission of the same file reuses it
