@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from grader.facts import Evidence, ModelFacts
-from grader.sandbox.forking import fork_child
+from grader.sandbox.forking import fork_child, frozen_imports
 from grader.specs.models import TrainingSpec
 
 EVALUATOR_MEMORY_MB = 12 * 1024
@@ -102,14 +102,15 @@ def load_frameworks() -> None:
     limit = EVALUATOR_MEMORY_MB * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    with hidden_modules(OPTIONAL_IMPORTS):
-        import keras  # noqa: F401  (loaded now, without its optional extras)
-        import tensorflow as tf
+    with frozen_imports():
+        with hidden_modules(OPTIONAL_IMPORTS):
+            import keras  # noqa: F401  (loaded now, without its optional extras)
+            import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-    for module in ("grader.inspect", "grader.training"):  # pure Python, shared by every forked evaluator
-        importlib.import_module(module)
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        for module in ("grader.inspect", "grader.training"):  # pure Python, shared by every forked evaluator
+            importlib.import_module(module)
 
 
 def serve(requests_fd: int, replies_fd: int) -> None:

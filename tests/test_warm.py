@@ -87,6 +87,21 @@ def test_jobs_cannot_see_each_others_files_and_share_one_zygote(runner: WarmRunn
     assert runner.workers[0].starts == 1, "both jobs ran in children of the same warm zygote"
 
 
+def test_a_child_inherits_the_frameworks_frozen_and_collects_its_own_garbage(runner: WarmRunner) -> None:
+    """The zygote froze what its imports made (so a child's collections never traverse, and copy, those
+    pages), while the student's code still runs with a working garbage collector."""
+    code = ("import gc, keras\n"
+            "class Node:\n    pass\n"
+            "a, b = Node(), Node()\n"
+            "a.other, b.other = b, a\n"
+            "del a, b\n"
+            "value = [gc.isenabled(), gc.get_freeze_count() > 100_000, gc.collect() >= 2,\n"
+            "         any(o is keras.layers.Dense for o in gc.get_objects())]")
+    run = runner.run(_job(code))
+    assert run.ok, run.error
+    assert run.payload["variables"]["value"]["value"] == [True, True, True, False]
+
+
 def test_a_stuck_job_kills_only_its_worker_which_restarts(runner: WarmRunner) -> None:
     stuck = runner.run(_job("while True:\n    pass\n", timeout_s=5))
     assert not stuck.ok and "tiempo límite de 5 s" in stuck.error.es

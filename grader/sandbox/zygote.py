@@ -27,7 +27,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness
-from forking import fork_child
+from forking import fork_child, frozen_imports
 
 CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
@@ -132,7 +132,8 @@ def main():
     # Children share our uid: without this, one could ptrace us (or read /proc/<pid>/mem) and tamper
     # with the next student's child. Non-dumpable, only CAP_SYS_PTRACE in our namespace could.
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "dumpable")
-    import_frameworks(preload)
+    with frozen_imports():
+        import_frameworks(preload)
     control.sendall(b"ready")
     while True:
         try:
