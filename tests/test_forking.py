@@ -1,8 +1,9 @@
-"""Forking after a one-time import: the imported objects are frozen out of the garbage collector's reach,
-and the collector is left as it was found."""
+"""Imports made once and kept (before forking, or by the `grader` command): the imported objects are frozen
+out of the garbage collector's reach, and the collector is left as it was found."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 import textwrap
@@ -68,3 +69,24 @@ def test_the_evaluators_template_freezes_what_tensorflow_loaded() -> None:
               any(o is keras.layers.Dense for o in gc.get_objects()))
     """)
     assert out == "True True False"
+
+
+def test_the_grader_command_runs_the_cli_with_its_modules_frozen() -> None:
+    out = _run("""
+        import atexit, gc, sys
+        import click
+
+        def report():
+            from grader.cli import main
+            print(gc.get_freeze_count() > 50_000, gc.isenabled(), any(o is main for o in gc.get_objects()))
+
+        atexit.register(report)
+        sys.argv = ["grader", "exercises", "list"]
+        from grader.entry import main
+        main()
+    """)
+    listing, frozen = out.rsplit("\n", 1)
+    assert "lab-add-hidden-16" in listing  # the command itself ran
+    assert frozen == "True True False"
+    installed = importlib.metadata.entry_points(group="console_scripts", name="grader")
+    assert [script.value for script in installed] == ["grader.entry:main"]  # what `grader` really runs

@@ -1,5 +1,6 @@
 """Forking one served child from a process that imported TensorFlow once: the students' warm zygote
-(grader/sandbox/zygote.py) and the trusted evaluators' template (grader/evaluator.py).
+(grader/sandbox/zygote.py) and the trusted evaluators' template (grader/evaluator.py); and loading such
+once-only imports with the garbage collector out of the way (also used by the `grader` command).
 
 Imports nothing from the grader package: it is mounted next to zygote.py inside the students' sandbox.
 """
@@ -14,12 +15,13 @@ INTERNAL_FAILURE = 70
 
 @contextlib.contextmanager
 def frozen_imports():
-    """For the imports a process makes once before it forks: no garbage collection while they run, then
+    """For the imports a process makes once and keeps: no garbage collection while they run, then
     everything they created is moved to the collector's permanent generation (`gc.freeze`).
 
     Importing TensorFlow and Keras creates about a million tracked objects, and the automatic full
-    collections over them took a quarter of the import's CPU. Frozen, they are also never traversed by a
-    forked child's collections, which would otherwise write to (and so copy) every page holding them."""
+    collections over them took a quarter of the import's CPU. Frozen, they are also never traversed again:
+    not by a forked child's collections, which would otherwise write to (and so copy) every page holding
+    them, and not by the collections of the interpreter's shutdown (the `grader` command, grader/entry.py)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
