@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
+import numpy
 import pytest
 
 from grader.sandbox import isolation
@@ -15,6 +18,23 @@ def test_bwrap_works_on_this_machine() -> None:
     # CI always uses the real sandbox: if this fails, install bubblewrap (make test does it as root).
     assert probe_bwrap() is None
     assert make_isolation().sandboxed
+
+
+def test_the_probe_says_when_the_sandbox_cannot_read_the_python_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = Path(tempfile.mkdtemp(prefix="no-numpy-"))  # outside pytest's 0700 directory: the sandbox uid binds it
+    empty.chmod(0o755)
+    original = Isolation.command
+
+    def hiding_numpy(self: Isolation, argv: list[str], **kwargs: Any) -> list[str]:
+        kwargs["mounts"] = [*kwargs["mounts"], Mount(empty, Path(numpy.__file__).parent)]
+        return original(self, argv, **kwargs)
+
+    monkeypatch.setattr(Isolation, "command", hiding_numpy)
+    try:
+        reason = probe_bwrap()
+    finally:
+        empty.rmdir()
+    assert reason is not None and reason.startswith("bwrap failed") and "numpy is not readable here" in reason
 
 
 def test_refuses_without_bwrap_unless_unsafe(monkeypatch: pytest.MonkeyPatch) -> None:

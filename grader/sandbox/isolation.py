@@ -133,16 +133,19 @@ def probe_bwrap() -> str | None:
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         return "setpriv is not installed (Debian package 'util-linux')"
     iso = Isolation(sandboxed=True)
-    # The real interpreter importing numpy: proves the sandbox's uid can read the Python installation too.
+    # The real interpreter finding and reading numpy's package: proves the sandbox's uid can read the Python
+    # installation too (without importing numpy, which would add 0.05-0.08 s to every start).
+    readable = ("import importlib.util; spec = importlib.util.find_spec('numpy')\n"
+                "assert spec and spec.origin, 'numpy is not readable here'; open(spec.origin, 'rb').close()")
     with iso.slot() as uid:
-        cmd = iso.command([sys.executable, "-I", "-c", "import numpy"], uid=uid, mounts=[], env={},
+        cmd = iso.command([sys.executable, "-I", "-c", readable], uid=uid, mounts=[], env={},
                           workdir=Path("/sandbox-work"))
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"bwrap did not start: {exc}"
     if done.returncode != 0:
-        return f"bwrap failed: {done.stderr.strip()[:300]}"
+        return f"bwrap failed: {done.stderr.strip()[-300:]}"  # a traceback ends with its reason
     return None
 
 
