@@ -15,8 +15,9 @@ INTERNAL_FAILURE = 70
 
 @contextlib.contextmanager
 def frozen_imports():
-    """For the imports a process makes once and keeps: no garbage collection while they run, then
-    everything they created is moved to the collector's permanent generation (`gc.freeze`).
+    """For the imports a process makes once and keeps, at its start: no garbage collection while they run,
+    then every object tracked so far (theirs, and the little the process made before) is moved to the
+    collector's permanent generation (`gc.freeze`).
 
     Importing TensorFlow and Keras creates about a million tracked objects, and the automatic full
     collections over them took a quarter of the import's CPU. Frozen, they are also never traversed again:
