@@ -20,4 +20,5 @@ def open_grader(*, database_url: str | None, workers: int | None, catalog: Catal
         raise click.ClickException(str(exc)) from None
     if unsafe:
         click.echo(UNSAFE_WARNING, err=True)
+    click.echo(grader.isolation.describe(), err=True)
     return grader

@@ -23,10 +23,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.sandbox.cgroup import MemoryGroup, MemoryGroups
+
 SLOT_UID_BASE = 61000
 SLOT_COUNT = 256
 EVALUATOR_UID = 60999
 WRITABLE_MB = 256
+# The other writable places of a sandbox, each its own size-capped tmpfs (a job's memory budget counts them).
+TMP_MB = 64
+SHM_MB = 64
 # Slot uids are claimed machine-wide (one lock file each), not per process: two graders on one machine
 # must never run students under the same uid (shared RLIMIT_NPROC, signals between their children).
 LOCK_DIR = Path(tempfile.gettempdir()) / "grader-uid-locks"
@@ -74,7 +79,17 @@ class Isolation:
     """Builds the command line that runs a process isolated (or, in unsafe mode, as it is)."""
 
     sandboxed: bool
+    # Where each sandbox gets a kernel-enforced memory budget (none: size caps and the RSS watchdog only).
+    memory: MemoryGroups = field(default_factory=lambda: MemoryGroups(None, reason="not detected"))
     _held: dict[int, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line for start-up: how student code is isolated here and which memory budget is in force."""
+        if not self.sandboxed:
+            return "sandbox: NONE (--unsafe-no-sandbox); " + self.memory.describe()
+        return ("sandbox: bubblewrap, one uid per worker; per job its own user/mount/IPC/PID namespaces, read-only "
+                f"root, fresh tmpfs (/student {WRITABLE_MB} MB, /tmp {TMP_MB} MB, /dev/shm {SHM_MB} MB); "
+                + self.memory.describe())
 
     def take_slot(self) -> int:
         """Claim a uid until `give_back` (a warm worker keeps one for its whole life)."""
@@ -97,10 +112,11 @@ class Isolation:
             self.give_back(uid)
 
     def command(self, argv: list[str], *, uid: int, mounts: list[Mount], env: dict[str, str], workdir: Path,
-                writable_mb: int = WRITABLE_MB) -> list[str]:
-        """The full command line for `argv`; `workdir` is a fresh size-capped tmpfs inside the sandbox."""
+                writable_mb: int = WRITABLE_MB, group: MemoryGroup | None = None) -> list[str]:
+        """The full command line for `argv`; `workdir` is a fresh size-capped tmpfs inside the sandbox.
+        With `group`, the whole sandbox runs in that memory cgroup from its first instruction."""
         if not self.sandboxed:
-            return argv
+            return group.enter_command(argv) if group is not None else argv
         cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL",
                "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"]
         for name in ("lib", "lib64", "bin", "sbin"):
@@ -110,20 +126,24 @@ class Isolation:
         for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"):
             if os.path.exists(etc):
                 cmd += ["--ro-bind", etc, etc]
-        cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(16 * 1024 * 1024), "--tmpfs", "/tmp"]
+        # /dev and / are made read-only below: nothing but these size-capped tmpfs mounts can be written.
+        cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(SHM_MB * 1024 * 1024), "--tmpfs", "/dev/shm",
+                "--remount-ro", "/dev", "--size", str(TMP_MB * 1024 * 1024), "--tmpfs", "/tmp"]
         # The writable tmpfs first: read-only binds mounted after it stay visible even below its path.
         cmd += ["--size", str(writable_mb * 1024 * 1024), "--tmpfs", str(workdir)]
         for root in _python_roots():
             cmd += ["--ro-bind", str(root), str(root)]
         for mount in mounts:
             cmd += ["--ro-bind", str(mount.host), str(mount.inside or mount.host)]
-        cmd += ["--chdir", str(workdir)]
+        # The root is a tmpfs bwrap made (holding /sandbox, /etc, the mount points): read-only, so a job can
+        # plant nothing on sys.path or anywhere a later job of the same worker would look.
+        cmd += ["--remount-ro", "/", "--chdir", str(workdir)]
         for key, value in env.items():
             cmd += ["--setenv", key, value]
         cmd += ["--", *argv]
         if os.geteuid() == 0:
             cmd = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--", *cmd]
-        return cmd
+        return group.enter_command(cmd) if group is not None else cmd
 
 
 def probe_bwrap() -> str | None:
@@ -157,10 +177,10 @@ def make_isolation(*, unsafe: bool = False) -> Isolation:
     """bwrap, checked to work here; no isolation only when the operator asked for it with `unsafe`."""
     if unsafe:
         warnings.warn(UNSAFE_WARNING, stacklevel=2)
-        return Isolation(sandboxed=False)
+        return Isolation(sandboxed=False, memory=MemoryGroups.detect())
     reason = probe_bwrap()
     if reason is not None:
         raise SandboxUnavailable(
             f"Cannot sandbox student code: {reason}. Install bubblewrap (apt-get install bubblewrap) or, on a "
             "trusted development machine only, pass --unsafe-no-sandbox.")
-    return Isolation(sandboxed=True)
+    return Isolation(sandboxed=True, memory=MemoryGroups.detect())

@@ -77,6 +77,29 @@ def tree_rss_mb(pid: int) -> float:
     return total * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
 
 
+def private_mb(pids: list[int]) -> float:
+    """Memory that only these processes hold, in MB: their private pages (a forked child's RSS also counts
+    every page it still shares with its parent; these do not), including shared memory only they map, plus
+    the memfds they hold open, whose pages no RSS figure shows."""
+    kb = 0
+    memfds: dict[tuple[int, int], int] = {}  # one file open in several processes counts once
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                for line in fh:
+                    key, _, value = line.partition(":")
+                    if key in ("Private_Clean", "Private_Dirty", "Private_Hugetlb", "Swap"):
+                        kb += int(value.split()[0])
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("/memfd:"):
+                        info = os.stat(f"/proc/{pid}/fd/{fd}")
+                        memfds[(info.st_dev, info.st_ino)] = info.st_blocks * 512
+        except (OSError, ValueError, IndexError):
+            continue
+    return kb / 1024 + sum(memfds.values()) / (1024 * 1024)
+
+
 def kill_tree(proc: subprocess.Popen[bytes]) -> None:
     """Kill the run and everything it started, whichever session or namespace it moved to."""
     for pid in reversed(descendants(proc.pid)):

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from grader.i18n import Text, t
-from grader.sandbox.isolation import Isolation, Mount
+from grader.sandbox.cgroup import MemoryGroup
+from grader.sandbox.isolation import SHM_MB, TMP_MB, WRITABLE_MB, Isolation, Mount
 from grader.sandbox.procs import kill_tree, tree_rss_mb
 
 if TYPE_CHECKING:
@@ -34,7 +35,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 HARNESS = Path(__file__).with_name("harness.py")
 MAX_RESULT_BYTES = 32 * 1024 * 1024
+# Deeper reports are refused as the student's doing: pydantic (evaluator requests) stops near 200 levels.
+MAX_PAYLOAD_DEPTH = 100
 _PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# What a fresh process's own interpreter, TensorFlow and Keras take, on top of a job's budget (a warm job's
+# frameworks are the zygote's, already in memory).
+FRAMEWORK_MB = 1024
+# Every writable place of a job is a tmpfs of this many MB at most (memory, not disk).
+TMPFS_MB = WRITABLE_MB + TMP_MB + SHM_MB
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,10 @@ class RunLimits:
 
     timeout_s: float = 90.0
     cpu_s: int = 120
-    memory_mb: int = 6144
+    memory_mb: int = 6144  # address space (RLIMIT_AS): TensorFlow reserves far more than it uses
+    # Real memory the job may take beyond the frameworks: its processes' own pages plus whatever it writes to
+    # tmpfs or shared memory. The host loses at most this (and a fresh process's FRAMEWORK_MB) to one job.
+    ram_mb: int = 2048
     max_output_bytes: int = 1024 * 1024
     file_mb: int = 64
     nproc: int = 64
@@ -155,23 +166,37 @@ def _abnormal_end(returncode: int, stderr: str, limits: RunLimits) -> Text:
             return t("El proceso de tu código falló (segmentation fault) antes de entregar el modelo.",
                      "Your code's process crashed (segmentation fault) before delivering the model.")
         if sig == signal.SIGKILL:
-            return t(f"El proceso de tu código fue terminado (¿superó el límite de memoria de {limits.memory_mb} MB?).",
-                     f"Your code's process was killed (did it exceed the {limits.memory_mb} MB memory limit?).")
+            return t(f"El proceso de tu código fue terminado (¿superó el límite de memoria de {limits.ram_mb} MB?).",
+                     f"Your code's process was killed (did it exceed the {limits.ram_mb} MB memory limit?).")
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         return t(f"El proceso de tu código terminó por la señal {name} antes de entregar el modelo.",
                  f"Your code's process ended with signal {name} before delivering the model.")
     if any(marker in stderr for marker in ("MemoryError", "std::bad_alloc", "pthread_create", "Resource exhausted")):
-        return t(f"Tu código superó el límite de memoria ({limits.memory_mb} MB).",
-                 f"Your code exceeded the memory limit ({limits.memory_mb} MB).")
+        return t(f"Tu código superó el límite de memoria ({limits.ram_mb} MB).",
+                 f"Your code exceeded the memory limit ({limits.ram_mb} MB).")
     return t(f"El proceso de tu código terminó (código {returncode}) antes de entregar el modelo "
              "(¿sys.exit/os._exit o un error al importar?).",
              f"Your code's process ended (exit code {returncode}) before delivering the model "
              "(sys.exit/os._exit, or an import error?).")
 
 
-def _watch(proc: subprocess.Popen[bytes], limits: RunLimits) -> str | None:
+def watchdog_mb(limits: RunLimits, group: MemoryGroup | None) -> float:
+    """How far the watchdog lets a job's own resident memory grow. With a cgroup the kernel counts tmpfs and
+    shared memory in the same budget; without one, their size caps are set aside from it, so that the parts
+    still add up to `ram_mb`."""
+    return limits.ram_mb if group is not None else limits.ram_mb - TMPFS_MB
+
+
+def out_of_memory(group: MemoryGroup | None, kills_before: int, returncode: int | None) -> bool:
+    """True when a run that did not end cleanly had a process killed by the kernel for going over its
+    cgroup's budget (bwrap reports its child's SIGKILL as exit code 137, a warm worker as -9)."""
+    return group is not None and returncode != 0 and group.oom_kills() > kills_before
+
+
+def _watch(proc: subprocess.Popen[bytes], limits: RunLimits, group: MemoryGroup | None) -> str | None:
     """Wait for the run to end; 'timeout' or 'memory' when it had to be stopped."""
     deadline = time.monotonic() + limits.timeout_s
+    cap = FRAMEWORK_MB + watchdog_mb(limits, group)
     while True:
         try:
             proc.wait(timeout=0.25)
@@ -180,7 +205,7 @@ def _watch(proc: subprocess.Popen[bytes], limits: RunLimits) -> str | None:
             pass
         if time.monotonic() > deadline:
             return "timeout"
-        if tree_rss_mb(proc.pid) > limits.memory_mb:
+        if tree_rss_mb(proc.pid) > cap:
             return "memory"
 
 
@@ -197,6 +222,21 @@ def run_student(*, job: Job, isolation: Isolation, warm: WarmRunner | None = Non
         # known limits): one fresh sandboxed run decides instead, and hostile code fails again.
         log.warning("running the job once more in a fresh sandboxed process")
     started = time.monotonic()
+    group = isolation.memory.create("run")
+    if group is not None:
+        group.limit((job.limits.ram_mb + FRAMEWORK_MB) << 20)
+    try:
+        stopped, returncode, readers = _run_fresh(job, isolation, group)
+        if out_of_memory(group, 0, returncode):
+            stopped = "memory"
+    finally:
+        if group is not None:
+            group.remove()
+    return interpret(readers, stopped=stopped, returncode=returncode, limits=job.limits, started=started)
+
+
+def _run_fresh(job: Job, isolation: Isolation, group: MemoryGroup | None) -> tuple[str | None, int, Readers]:
+    """Run `job` in a new sandboxed process (in `group`, when given) until it ends or is stopped."""
     with tempfile.TemporaryDirectory(prefix="grader-job-") as tmp, isolation.slot() as uid:
         job_dir = Path(tmp)
         _write_job(job_dir, job, sandboxed=isolation.sandboxed)
@@ -215,7 +255,7 @@ def run_student(*, job: Job, isolation: Isolation, warm: WarmRunner | None = Non
         env = environment(work)
         try:
             proc = subprocess.Popen(
-                isolation.command(argv, uid=uid, mounts=mounts, env=env, workdir=work),
+                isolation.command(argv, uid=uid, mounts=mounts, env=env, workdir=work, group=group),
                 pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, cwd=job_dir if isolation.sandboxed else work,
                 env=env if not isolation.sandboxed else {"PATH": "/usr/bin:/bin"}, start_new_session=True,
@@ -223,11 +263,11 @@ def run_student(*, job: Job, isolation: Isolation, warm: WarmRunner | None = Non
         finally:
             os.close(write_fd)
         readers = Readers.start(proc.stdout, proc.stderr, os.fdopen(read_fd, "rb"), job.limits)
-        stopped = _watch(proc, job.limits)
+        stopped = _watch(proc, job.limits, group)
         kill_tree(proc)  # either way: nothing the student started may outlive the run
         proc.wait()
         readers.join()
-    return interpret(readers, stopped=stopped, returncode=proc.returncode, limits=job.limits, started=started)
+    return stopped, proc.returncode, readers
 
 
 @dataclass
@@ -253,6 +293,38 @@ class Readers:
             reader.join(timeout=10)
 
 
+def _decode_payload(raw: bytes) -> tuple[Any, Text | None]:
+    """The run's JSON report, or why it cannot be read. Only the student's code can make a complete report
+    unreadable (the harness writes plain, shallow JSON), e.g. with ctypes or by writing to the result pipe."""
+    too_deep = False
+    try:
+        payload = json.loads(raw)
+        stack = [(payload, 1)] if isinstance(payload, list | dict) else []  # containers only
+        while stack and not too_deep:
+            node, depth = stack.pop()
+            too_deep = depth > MAX_PAYLOAD_DEPTH
+            stack.extend((c, depth + 1) for c in (node.values() if isinstance(node, dict) else node)
+                         if isinstance(c, list | dict))
+    except RecursionError:
+        too_deep = True
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None, t("El resultado de tu código llegó dañado (no es JSON válido): tu código no debe escribir "
+                       "en descriptores de archivo que no abrió.", "Your code's result arrived damaged (it is not "
+                       "valid JSON): your code must not write to file descriptors it did not open.")
+    except ValueError:  # e.g. an integer of more than sys.get_int_max_str_digits() digits
+        digits = sys.get_int_max_str_digits()
+        return None, t(f"El resultado de tu código no se pudo leer: contiene un número de más de {digits} cifras. "
+                       "Asigna números con pocas cifras a las variables que se califican.", "Your code's result "
+                       f"could not be read: it contains a number of more than {digits} digits. Assign numbers "
+                       "with few digits to the graded variables.")
+    if too_deep:
+        return None, t("El resultado de tu código no se pudo leer: contiene listas o diccionarios anidados a más "
+                       f"de {MAX_PAYLOAD_DEPTH} niveles. Asigna valores simples a las variables que se califican.",
+                       "Your code's result could not be read: it contains lists or mappings nested more than "
+                       f"{MAX_PAYLOAD_DEPTH} levels deep. Assign simple values to the graded variables.")
+    return payload, None
+
+
 def interpret(readers: Readers, *, stopped: str | None, returncode: int | None, limits: RunLimits,
               started: float) -> SandboxRun:
     """Turn how a run ended into its payload or a specific, fail-closed error."""
@@ -265,19 +337,19 @@ def interpret(readers: Readers, *, stopped: str | None, returncode: int | None, 
                       "(an infinite loop, or training that is too long?).")
         return run
     if stopped == "memory":
-        run.error = t(f"Tu código superó el límite de memoria ({limits.memory_mb} MB) y fue detenido.",
-                      f"Your code exceeded the memory limit ({limits.memory_mb} MB) and was stopped.")
+        run.error = t(f"Tu código superó el límite de memoria ({limits.ram_mb} MB, contando los archivos que "
+                      "escribe y la memoria compartida) y fue detenido: usa menos datos o un modelo más pequeño.",
+                      f"Your code exceeded the memory limit ({limits.ram_mb} MB, counting the files it writes and "
+                      "shared memory) and was stopped: use less data or a smaller model.")
         return run
     raw = b"".join(readers.result.chunks)
     if readers.result.dropped or len(raw) > MAX_RESULT_BYTES:
         run.error = t("El resultado de tu código es demasiado grande.", "Your code's result is too large.")
         return run
-    payload = None
-    if raw:
-        try:
-            payload = json.loads(raw)
-        except ValueError:
-            payload = None
+    payload, unreadable = _decode_payload(raw) if raw else (None, None)
+    if returncode == 0 and unreadable is not None:  # a crash mid-write is reported as the crash, below
+        run.error = unreadable
+        return run
     if returncode != 0 or not isinstance(payload, dict) or payload.get("complete") is not True:
         run.error = _abnormal_end(returncode or 0, run.stderr, limits)
         return run

@@ -26,9 +26,27 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.sandbox.cgroup import MemoryGroup
 from grader.sandbox.isolation import Isolation, Mount
-from grader.sandbox.procs import descendants, kill_tree, launch_with_control, said_ready, tree_rss_mb, uid_tasks
-from grader.sandbox.runner import HARNESS, Job, Readers, SandboxRun, environment, interpret
+from grader.sandbox.procs import (
+    descendants,
+    kill_tree,
+    launch_with_control,
+    private_mb,
+    said_ready,
+    tree_rss_mb,
+    uid_tasks,
+)
+from grader.sandbox.runner import (
+    HARNESS,
+    Job,
+    Readers,
+    SandboxRun,
+    environment,
+    interpret,
+    out_of_memory,
+    watchdog_mb,
+)
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 FORKING = Path(__file__).with_name("forking.py")
@@ -53,6 +71,7 @@ class WarmWorker:
         self._sock: socket.socket | None = None
         self._pending: socket.socket | None = None  # a spawned zygote's socket, before it said ready
         self._resident: set[int] = set()
+        self._group: MemoryGroup | None = None  # the zygote's cgroup, when budgets are enforced here
         self.jobs = 0
         self.starts = 0
 
@@ -71,8 +90,10 @@ class WarmWorker:
             argv = [sys.executable, "-I", "-B", "/sandbox/zygote.py", str(fd)]
             if self.preload is not None:
                 argv.append("--preload=" + ",".join(self.preload))
-            return self.isolation.command(argv, uid=self.uid, mounts=mounts, env=env, workdir=WORK)
+            return self.isolation.command(argv, uid=self.uid, mounts=mounts, env=env, workdir=WORK,
+                                          group=self._group)
 
+        self._group = self.isolation.memory.create(f"warm{self.uid}")
         self._proc, self._pending = launch_with_control(command, env={"PATH": "/usr/bin:/bin"})
 
     def _await_ready(self) -> None:
@@ -98,6 +119,9 @@ class WarmWorker:
             kill_tree(self._proc)
             self._proc.wait()
             self._proc = None
+        if self._group is not None:
+            self._group.remove()
+            self._group = None
 
     def spawn(self) -> None:
         """Start the zygote now (or restart it after a failure or `recycle_after` jobs) without waiting for
@@ -121,7 +145,10 @@ class WarmWorker:
         self.jobs += 1
         pipes = [os.pipe() for _ in range(4)]  # job input, result, stdout, stderr
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
-        baseline = tree_rss_mb(self._proc.pid)
+        kills_before = 0
+        if self._group is not None:  # this job's budget, on top of what the zygote already holds
+            kills_before = self._group.oom_kills()
+            self._group.limit(self._group.usage_bytes() + (job.limits.ram_mb << 20))
         socket.send_fds(self._sock, [b"job"], theirs)
         for fd in theirs:
             os.close(fd)
@@ -130,13 +157,15 @@ class WarmWorker:
         writer.start()
         readers = Readers.start(os.fdopen(pipes[2][0], "rb"), os.fdopen(pipes[3][0], "rb"),
                                 os.fdopen(pipes[1][0], "rb"), job.limits)
-        stopped, returncode = self._wait(job, baseline)
-        lost = stopped is None and returncode in (None, -signal.SIGKILL)
+        stopped, returncode = self._wait(job)
+        killed_by_kernel = stopped is None and out_of_memory(self._group, kills_before, returncode)
+        lost = stopped is None and returncode in (None, -signal.SIGKILL) and not killed_by_kernel
         context = self._describe() if lost else ""  # before closing: is the zygote alive, how many threads
         if stopped is not None or returncode is None:
             self.close()  # a stuck or oversized child: the whole worker goes, and restarts next time
         else:
-            self._kill_leftovers()
+            self._kill_leftovers()  # the kernel's out-of-memory kill took the job only: the zygote stays
+        stopped = "memory" if killed_by_kernel else stopped
         readers.join()
         writer.join(timeout=5)
         run = interpret(readers, stopped=stopped, returncode=returncode if returncode is not None else -9,
@@ -155,16 +184,17 @@ class WarmWorker:
                 f"tree RSS {tree_rss_mb(self._proc.pid) if alive and self._proc else 0:.0f} MB")
 
     def _kill_leftovers(self) -> None:
-        """Kill whatever a job left running (e.g. a double-forked process): it shares the worker's uid and
-        could otherwise signal the next student's child."""
+        """Kill whatever a job left running. Its PID namespace already ends every process it started when its
+        first one ends; this is the host's own check that none is left to signal the next job."""
         assert self._proc is not None
         for pid in set(descendants(self._proc.pid)) - self._resident:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
 
-    def _wait(self, job: Job, baseline: float) -> tuple[str | None, int | None]:
+    def _wait(self, job: Job) -> tuple[str | None, int | None]:
         assert self._sock is not None and self._proc is not None
         deadline = time.monotonic() + job.limits.timeout_s
+        cap = watchdog_mb(job.limits, self._group)
         while True:
             ready, _, _ = select.select([self._sock], [], [], 0.25)
             if ready:
@@ -172,7 +202,8 @@ class WarmWorker:
                 return (None, int(message.split()[1])) if message.startswith("exit ") else (None, None)
             if time.monotonic() > deadline:
                 return "timeout", None
-            if tree_rss_mb(self._proc.pid) - baseline > job.limits.memory_mb:
+            # The job's own pages: a forked child's RSS also counts all it shares with the zygote.
+            if private_mb(list(set(descendants(self._proc.pid)) - self._resident)) > cap:
                 return "memory", None
 
 

@@ -2,11 +2,14 @@
 
 Run as `python -I zygote.py CONTROL_FD [--preload=NAMES]` inside bwrap (see grader/sandbox/warm.py). For
 each job the host sends, over the control socket, four descriptors: the job's input, its private result
-pipe, and its stdout/stderr pipes. The zygote forks; the child drops the control socket, enters a new user
-and mount namespace with its own size-capped tmpfs as working directory (so no job sees another's files),
-drops every capability, reads the job itself, and runs it with the same harness as a fresh process. The
-zygote never reads a job (it holds no student's code or data that a later child could find in its memory)
-and never runs a TensorFlow op (a child forked after one hangs). It reports each child's exit status.
+pipe, and its stdout/stderr pipes. The zygote forks; the child drops the control socket and enters new
+user, mount, IPC and PID namespaces with fresh size-capped tmpfs mounts as working directory, /tmp and
+/dev/shm (the sandbox's root and /dev are read-only), so nothing one job writes, starts or shares can reach
+the next. It then forks the job as process 1 of its PID namespace, which drops every capability, reads the
+job itself, and runs it with the same harness as a fresh process; when that process ends, the kernel ends
+everything the job started. The zygote never reads a job (it holds no student's code or data that a later
+child could find in its memory) and never runs a TensorFlow op (a child forked after one hangs). It reports
+each child's exit status.
 
 With `--preload=NAMES` (comma-separated, possibly none), Keras' optional extras load on first use instead
 of at import, and only NAMES are imported ahead; without it, Keras is imported exactly as a fresh process
@@ -22,6 +25,8 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import resource
+import signal
 import socket
 import sys
 
@@ -29,10 +34,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness
 from forking import fork_child, frozen_imports
 
-CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
-MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x10000000, 0x08000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 1 << 18
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 WORK = "/student"
+# Each job's writable places, in MB (grader/sandbox/isolation.py: WRITABLE_MB, TMP_MB, SHM_MB).
+WORK_MB, TMP_MB, SHM_MB = 256, 64, 64
 # Public Keras modules that exist only for optional extras and pull in a whole library at import: the
 # scikit-learn wrappers (scikit-learn) and the image-gallery plots (matplotlib). About 1 s of CPU per zygote.
 KERAS_EXTRAS = ("keras.wrappers", "keras.visualization", "keras.src.visualization")
@@ -79,19 +86,35 @@ def _check(result, what):
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-def isolate(size_mb):
-    """New user+mount namespace, a private tmpfs at WORK, then no capabilities and no new privileges."""
+def isolate(sizes):
+    """New user, mount, IPC and PID namespaces for one job: a fresh size-capped tmpfs over each writable place
+    (`sizes`: path -> MB), capped SysV shared memory, then no capabilities and no new privileges.
+
+    The PID namespace takes effect for the next process forked (see `child`); the IPC namespace and its
+    segments vanish with the job's last process."""
     uid, gid = os.getuid(), os.getgid()
     # The zygote is non-dumpable; the child must not be, or its own /proc/self files belong to root.
     _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare")
+    # Under a memory cgroup's limit the kernel kills the job, never the zygote it shares the group with.
+    with open("/proc/self/oom_score_adj", "w") as fh:
+        fh.write("1000")
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID), "unshare")
     for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
         with open(f"/proc/self/{name}", "w") as fh:
             fh.write(text)
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
-    options = f"size={size_mb}m,mode=0700".encode()
-    _check(_libc.mount(b"tmpfs", WORK.encode(), b"tmpfs", 0, options), "mount tmpfs")
+    for path, size_mb in sizes.items():
+        options = f"size={size_mb}m,mode={'0700' if path == WORK else '1777'}".encode()
+        _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mount {path}")
+    for name, value in (("shmmax", SHM_MB << 20), ("shmall", (SHM_MB << 20) // os.sysconf("SC_PAGE_SIZE")),
+                        ("shm_rmid_forced", 1)):
+        with open(f"/proc/sys/kernel/{name}", "w") as fh:  # this job's IPC namespace only
+            fh.write(str(value))
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def drop_capabilities():
+    """No capabilities left, in any set (the job's namespaces gave it a full set)."""
 
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
@@ -103,14 +126,12 @@ def isolate(size_mb):
     _check(_libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
 
 
-def child(fds, control):
-    """The forked child: isolate, read the job from fd 0, run it, exit."""
-    control.close()
-    job_fd, result_fd, out_fd, err_fd = fds
-    for fd, target in ((job_fd, 0), (out_fd, 1), (err_fd, 2)):
-        os.dup2(fd, target)
-        os.close(fd)
-    isolate(256)
+def run_as_init(result_fd):
+    """The job itself, as process 1 of its PID namespace: its own /proc, then the harness. When it ends, the
+    kernel kills every process the job started, however often they re-forked or whatever session they
+    moved to."""
+    _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+    drop_capabilities()
     with os.fdopen(0, "rb") as stdin:
         job = json.loads(stdin.read())
     job_dir = os.path.join(WORK, ".job")
@@ -122,6 +143,27 @@ def child(fds, control):
             fh.write(base64.b64decode(encoded))
     os.chdir(WORK)
     harness.run_job(job, job_dir, WORK, result_fd)
+
+
+def child(fds, control):
+    """The forked child: isolate, then fork the job as PID 1 of its namespace and end as it ended."""
+    control.close()
+    job_fd, result_fd, out_fd, err_fd = fds
+    for fd, target in ((job_fd, 0), (out_fd, 1), (err_fd, 2)):
+        os.dup2(fd, target)
+        os.close(fd)
+    isolate({WORK: WORK_MB, "/tmp": TMP_MB, "/dev/shm": SHM_MB})
+    init = fork_child(lambda: run_as_init(result_fd))
+    os.close(result_fd)
+    os.close(0)
+    _, status = os.waitpid(init, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:  # end the same way, so the zygote reports the job's signal
+        if -code not in (signal.SIGKILL, signal.SIGSTOP):  # the only two whose handling cannot be set
+            signal.signal(-code, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.kill(os.getpid(), -code)
+    os._exit(code)
 
 
 def main():

@@ -1,0 +1,149 @@
+"""One sandbox per job on a warm worker: a job can plant nothing for the next one, leave no process behind,
+and take no memory the budget does not see. Every attack (tests/attacks/) is followed by an honest
+submission on the SAME worker (same zygote), which must keep full marks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.results import GradeResult
+from grader.sandbox.cgroup import MemoryGroups
+from grader.sandbox.isolation import Isolation
+from grader.sandbox.procs import descendants
+from grader.sandbox.runner import Job, RunLimits
+from grader.sandbox.warm import WarmRunner, WarmWorker
+from grader.service import Grader
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+ATTACKS = Path(__file__).with_name("attacks")
+# The honest student imports what the planter plants (statistics, matplotlib) before building the model.
+HONEST = "import statistics\nimport matplotlib\n" + (
+    REPO / "exercises" / "solutions" / "lab-add-hidden-16" / "solution.py").read_text()
+# The attacker's next submission: whatever of the previous student's it can find.
+READER = """import glob
+value = sorted(glob.glob('/tmp/*') + glob.glob('/dev/shm/*') + glob.glob('/student/*') + glob.glob('/sandbox/*')
+               + glob.glob('/stolen*') + glob.glob('/etc/*.py'))
+"""
+
+
+@pytest.fixture(scope="module")
+def one_worker() -> Iterator[Grader]:
+    """A grader with ONE warm worker: every job below runs on the same zygote, one after the other."""
+    with Grader(database_url=None, workers=1, start=1) as grader:
+        yield grader
+
+
+def _worker(grader: Grader) -> WarmWorker:
+    assert grader.warm is not None
+    return grader.warm.workers[0]
+
+
+def _grade(grader: Grader, name: str, source: str) -> GradeResult:
+    return grader.grade_bytes(spec=grader.catalog.get("lab-add-hidden-16"), filename=name, data=source.encode(),
+                              student=name.removesuffix(".py"))
+
+
+def _attack(grader: Grader, name: str) -> GradeResult:
+    return _grade(grader, name, (ATTACKS / name).read_text())
+
+
+def _left_behind(worker: WarmWorker) -> set[int]:
+    """Processes under the worker's sandbox that are not the sandbox and its zygote."""
+    assert worker.pid is not None
+    return set(descendants(worker.pid)) - worker._resident
+
+
+def _assert_honest_full_marks(grader: Grader) -> None:
+    honest = _grade(grader, "honest.py", HONEST)
+    assert honest.status == "graded", honest.error
+    assert honest.score == honest.max_score == 10, [(c.id, c.message) for c in honest.checks]
+
+
+def test_code_planted_by_one_job_never_reaches_the_next(one_worker: Grader) -> None:
+    """The planter writes modules into every directory on sys.path, /sandbox, /, /etc, /tmp, /dev/shm: none of
+    it exists for the next student (whose Dense(16) stays 16), nor for the attacker's own next job."""
+    _assert_honest_full_marks(one_worker)
+    worker = _worker(one_worker)
+    starts = worker.starts
+    attack = _attack(one_worker, "planter.py")
+    assert attack.status == "graded" and attack.score < attack.max_score
+    _assert_honest_full_marks(one_worker)
+    assert one_worker.warm is not None
+    found = one_worker.warm.run(Job(code=READER, starter_code="", grade=["value"], data={}, limits=RunLimits()))
+    assert found.ok, found.error
+    assert found.payload is not None and found.payload["variables"]["value"]["value"] == [
+        "/sandbox/forking.py", "/sandbox/harness.py", "/sandbox/zygote.py"]
+    assert worker.starts == starts, "the attack and the honest jobs ran on one zygote, with no restart between"
+
+
+def test_no_process_of_a_job_outlives_it(one_worker: Grader) -> None:
+    """Processes that re-fork every few milliseconds and SIGSEGV whatever they see are gone the moment their
+    job ends (its PID namespace ends with it); the next job is not touched."""
+    worker = _worker(one_worker)
+    starts = worker.starts
+    attack = _attack(one_worker, "survivor.py")
+    assert attack.score < attack.max_score
+    assert _left_behind(worker) == set()
+    time.sleep(0.5)  # a survivor would have re-forked many times by now
+    assert _left_behind(worker) == set()
+    _assert_honest_full_marks(one_worker)
+    assert worker.starts == starts
+
+
+def test_memory_of_a_job_counts_files_and_shared_memory_and_is_given_back(one_worker: Grader) -> None:
+    """3 GB written to every writable place, 2 GB of SysV and POSIX shared memory, 3 GB of memfds: the job is
+    stopped within its budget (the host never loses 3 GB), and once it ends its memory is all back."""
+    worker = _worker(one_worker)
+    group = worker._group
+    assert one_worker.isolation.memory.enforced and group is not None, \
+        "these machines have a writable memory cgroup: " + one_worker.isolation.memory.describe()
+    before = group.usage_bytes()
+    group.reset_peak()
+    attack = _attack(one_worker, "memory_hog.py")
+    assert attack.status == "error" and attack.error is not None
+    assert "límite de memoria (2048 MB" in attack.error.es, attack.error.es
+    assert group.peak_bytes() - before < 3 * 1024**3
+    assert _left_behind(worker) == set()
+    assert group.usage_bytes() - before < 200 * 1024**2, "tmpfs, SysV and memfd pages were all freed"
+    _assert_honest_full_marks(one_worker)
+
+
+def _min_available_mb(stop: threading.Event, seen: list[float]) -> None:
+    while not stop.wait(0.05):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                seen.append(int(line.split()[1]) / 1024)
+
+
+def test_without_a_cgroup_size_caps_and_the_watchdog_still_bound_a_job() -> None:
+    """Where no memory cgroup can be made, every writable place is a capped tmpfs, SysV memory is capped per
+    job, and the watchdog counts private pages and memfds: the same hog is stopped and the host keeps its
+    memory; the next job on that worker is untouched."""
+    isolation = Isolation(sandboxed=True, memory=MemoryGroups(None, reason="test: no cgroup"))
+    warm = WarmRunner(1, isolation=isolation)
+    try:
+        warm.workers[0].ensure_started()
+        seen: list[float] = []
+        stop = threading.Event()
+        watcher = threading.Thread(target=_min_available_mb, args=(stop, seen), daemon=True)
+        before = float(Path("/proc/meminfo").read_text().split("MemAvailable:")[1].split()[0]) / 1024
+        watcher.start()
+        run = warm.run(Job(code=(ATTACKS / "memory_hog.py").read_text(), starter_code="", grade=["model"],
+                           data={}, limits=RunLimits(timeout_s=120)))
+        stop.set()
+        watcher.join()
+        assert run.error is not None and "límite de memoria" in run.error.es, (run.error, run.stderr[-500:])
+        assert before - min(seen) < 3 * 1024, f"the host lost {before - min(seen):.0f} MB"
+        honest = warm.run(Job(code=HONEST, starter_code="", grade=["model"], data={}, limits=RunLimits()))
+        assert honest.ok, honest.error
+        layers = honest.payload["variables"]["model"]["config"]["config"]["layers"]  # type: ignore[index]
+        assert [layer["config"].get("units") for layer in layers if layer["class_name"] == "Dense"] == [16, 16, 3, 2]
+    finally:
+        warm.close()
