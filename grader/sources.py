@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import nbformat
+from nbformat.reader import get_version
+from traitlets.log import get_logger
 
 from grader.i18n import Text, t
 
-MAX_SOURCE_BYTES = 256 * 1024
+MAX_SOURCE_BYTES = 256 * 1024  # a .py file; also the code cells of a notebook, added up
+MAX_NOTEBOOK_CELLS = 2000  # all cells, markdown included: far more than any exercise needs
 # Python's tokenizer only breaks lines on these; str.splitlines() would also split on \f, \x1c, \u2028...
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SNIPPET_CHARS = 80
@@ -126,12 +129,13 @@ def _reject_nul(filename: str, text: str, where: Callable[[int], Text]) -> None:
 
 def _from_notebook(filename: str, text: str) -> StudentSource:
     try:
-        # Parsed here first because nbformat's own error hides where the JSON breaks.
+        # Parsed once, here, because nbformat's own error hides where the JSON breaks.
         if not isinstance(raw := json.loads(text), dict) or "nbformat" not in raw:
             raise TypeError("the JSON is not an object with an 'nbformat' field")
+        _check_cell_count(filename, raw)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. missing cell ids: nbformat fixes them, the student can't
-            notebook = nbformat.reads(text, as_version=4)
+            notebook = _read_notebook(raw)
         cells: list[str | None] = []
         for cell in notebook.cells:
             source = cell.get("source", "")
@@ -142,15 +146,60 @@ def _from_notebook(filename: str, text: str) -> StudentSource:
     except json.JSONDecodeError as exc:
         es = f"no es JSON válido (línea {exc.lineno}, columna {exc.colno}: {exc.msg})"
         en = f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    except SubmissionError:
+        raise
+    except RecursionError:  # JSON nested thousands of levels deep: no notebook is
+        es, en = "no es un cuaderno válido (JSON anidado a demasiada profundidad)", "is not a valid notebook " \
+            "(JSON nested too deeply)"
     except Exception as exc:  # nbformat raises anything from ValidationError to AttributeError
         detail = str(getattr(exc, "message", None) or exc) or type(exc).__name__
         detail = _snippet(detail.splitlines()[0], 160)
         es, en = f"no es un cuaderno de Jupyter válido ({detail})", f"is not a valid notebook ({detail})"
     else:
+        _check_code_size(filename, cells)
         return _join_cells(filename, cells)
     raise _fail(f"`{filename}` {es}. Descarga de nuevo el cuaderno desde Colab (Archivo > Descargar > "
                 ".ipynb) sin editarlo a mano.", f"`{filename}` {en}. Download the notebook again from Colab "
                 "(File > Download > .ipynb) without editing it by hand.")
+
+
+def _read_notebook(raw: dict[str, object]) -> nbformat.NotebookNode:
+    """What `nbformat.reads(text, as_version=4)` returns, from the JSON already parsed (not parsed again)."""
+    major, minor = get_version(raw)
+    if major not in nbformat.versions:
+        raise nbformat.NBFormatError(f"Unsupported nbformat version {major}")
+    try:
+        notebook = nbformat.versions[major].to_notebook_json(raw, minor=minor)
+    except AttributeError as exc:
+        raise nbformat.ValidationError(f"The notebook is invalid and is missing an expected key: {exc}") from None
+    notebook = nbformat.convert(notebook, 4)
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as exc:  # logged, not fatal: as nbformat.reads does
+        get_logger().error("Notebook JSON is invalid: %s", exc)
+    return notebook
+
+
+def _check_cell_count(filename: str, raw: dict[str, object]) -> None:
+    """Refuse a notebook of more than MAX_NOTEBOOK_CELLS cells before nbformat converts and validates it."""
+    sheets = raw.get("worksheets")  # nbformat 3 keeps its cells in worksheets
+    groups = [w.get("cells") for w in sheets if isinstance(w, dict)] if isinstance(sheets, list) else []
+    count = sum(len(g) for g in [raw.get("cells"), *groups] if isinstance(g, list))
+    if count > MAX_NOTEBOOK_CELLS:
+        raise _fail(f"`{filename}` tiene {count} celdas y el máximo es {MAX_NOTEBOOK_CELLS}: deja solo las celdas "
+                    "de tu solución y vuelve a descargarlo.", f"`{filename}` has {count} cells and the limit is "
+                    f"{MAX_NOTEBOOK_CELLS}: keep only the cells of your solution and download it again.")
+
+
+def _check_code_size(filename: str, cells: list[str | None]) -> None:
+    """Refuse more than MAX_SOURCE_BYTES of code before scanning it for magics and compiling it."""
+    size = sum(len(cell.encode(errors="surrogatepass")) for cell in cells if cell is not None)
+    if size > MAX_SOURCE_BYTES:
+        shown, cap = _kb(size), _kb(MAX_SOURCE_BYTES)
+        raise _fail(f"Las celdas de código de `{filename}` suman {shown.replace('.', ',')} KB y el máximo es "
+                    f"{cap.replace('.', ',')} KB: deja solo el código de tu solución (sin datos pegados en "
+                    "él).", f"The code cells of `{filename}` add up to {shown} KB and the limit is {cap} KB: "
+                    "keep only the code of your solution (with no data pasted into it).")
 
 
 def _join_cells(filename: str, cells: list[str | None]) -> StudentSource:

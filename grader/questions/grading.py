@@ -12,7 +12,16 @@ from typing import Any
 from grader.checks.registry import Outcome
 from grader.i18n import Text, t
 from grader.questions.models import ChoiceQuestion, NumericQuestion, Option, ShapeQuestion, TextQuestion
-from grader.questions.parse import AnswerError, fold, parse_choices, parse_number, parse_shape
+from grader.questions.parse import (
+    AnswerError,
+    AnswerTooLarge,
+    check_answer_size,
+    fold,
+    parse_choices,
+    parse_number,
+    parse_shape,
+    shown,
+)
 from grader.questions.variants import evaluate, letter, option_order, render
 
 
@@ -46,13 +55,18 @@ def is_unanswered(answer: Any) -> bool:
 
 def grade_question(question: Any, answer: Any, ctx: QuestionContext) -> Outcome:
     """The outcome of `answer` (None when the student did not answer)."""
+    try:
+        check_answer_size(answer)  # first: even telling "unanswered" apart compares the whole value
+    except AnswerTooLarge as exc:
+        name = f"`{question.id}`" + (f" (variable `{question.variable}`)" if question.variable != question.id else "")
+        return Outcome(False, t(f"La respuesta a {name} {exc.message.es}", f"The answer to {name} {exc.message.en}"))
     if is_unanswered(answer):
         return Outcome(False, t("No respondiste esta pregunta.", "You did not answer this question."))
     try:
         return _KINDS[question.kind](question, answer, ctx)
     except AnswerError as exc:
-        return Outcome(False, t(f"No se pudo leer tu respuesta {answer!r}: {exc.message.es}.",
-                                f"Your answer {answer!r} could not be read: {exc.message.en}."))
+        return Outcome(False, t(f"No se pudo leer tu respuesta {shown(answer)}: {exc.message.es}.",
+                                f"Your answer {shown(answer)} could not be read: {exc.message.en}."))
 
 
 def _resolve(pick: str, order: list[Option]) -> Option | None:
@@ -76,8 +90,8 @@ def choice(question: ChoiceQuestion, answer: Any, ctx: QuestionContext) -> Outco
         option = _resolve(pick, order)
         if option is None:
             labels = ", ".join(letter(i) for i in range(len(order)))
-            raise AnswerError(t(f"'{pick}' no es una de las opciones ({labels})",
-                                f"'{pick}' is not one of the options ({labels})"))
+            raise AnswerError(t(f"{shown(pick)} no es una de las opciones ({labels})",
+                                f"{shown(pick)} is not one of the options ({labels})"))
         if option not in chosen:
             chosen.append(option)
     if not question.multiple and len(chosen) != 1:
@@ -87,21 +101,21 @@ def choice(question: ChoiceQuestion, answer: Any, ctx: QuestionContext) -> Outco
     right = sum(o.id in correct for o in chosen)
     wrong = len(chosen) - right
     full = right == len(correct) and wrong == 0
-    shown = ", ".join(f"{letter(order.index(o))}) {o.text.es}" for o in chosen)
-    shown_en = ", ".join(f"{letter(order.index(o))}) {o.text.en}" for o in chosen)
+    picked = ", ".join(f"{letter(order.index(o))}) {o.text.es}" for o in chosen)
+    picked_en = ", ".join(f"{letter(order.index(o))}) {o.text.en}" for o in chosen)
     feedback = [render(o.feedback, ctx.values) for o in chosen if o.feedback is not None and o.id not in correct]
     extra_es = "".join(f" {f.es}" for f in feedback)
     extra_en = "".join(f" {f.en}" for f in feedback)
     if full:
-        return Outcome(True, t(f"Correcto: {shown}.", f"Right: {shown_en}."))
+        return Outcome(True, t(f"Correcto: {picked}.", f"Right: {picked_en}."))
     fraction = max(0.0, (right - wrong) / len(correct)) if question.partial == "proportional" else 0.0
     if question.multiple:
-        return Outcome(False, t(f"Elegiste {shown}: {right} de {len(correct)} opciones correctas y {wrong} "
+        return Outcome(False, t(f"Elegiste {picked}: {right} de {len(correct)} opciones correctas y {wrong} "
                                 f"incorrecta(s).{extra_es}",
-                                f"You chose {shown_en}: {right} of {len(correct)} right options and {wrong} "
+                                f"You chose {picked_en}: {right} of {len(correct)} right options and {wrong} "
                                 f"wrong.{extra_en}"), fraction=fraction)
-    return Outcome(False, t(f"Elegiste {shown}, que no es la respuesta correcta.{extra_es}",
-                            f"You chose {shown_en}, which is not the right answer.{extra_en}"))
+    return Outcome(False, t(f"Elegiste {picked}, que no es la respuesta correcta.{extra_es}",
+                            f"You chose {picked_en}, which is not the right answer.{extra_en}"))
 
 
 def _fmt(value: float) -> str:
@@ -124,9 +138,9 @@ def shape(question: ShapeQuestion, answer: Any, ctx: QuestionContext) -> Outcome
     """A shape in any notation; a product of dimensions is called out as the flattened size."""
     expected = [int(evaluate(d, ctx.values)) for d in question.answer]
     dims, multiplied = parse_shape(answer)
-    shown = "(" + ", ".join("None" if d is None else str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+    written = shown(tuple(dims))
     if dims == expected:
-        return Outcome(True, t(f"Correcto: {shown}.", f"Right: {shown}."))
+        return Outcome(True, t(f"Correcto: {written}.", f"Right: {written}."))
     size = math.prod(expected)
     if len(expected) > 1 and (multiplied or dims == [size]):
         return Outcome(False, t(
@@ -135,9 +149,9 @@ def shape(question: ShapeQuestion, answer: Any, ctx: QuestionContext) -> Outcome
             f"{size} is the flattened size (the product of the dimensions, what Flatten produces), not the "
             "shape: write each dimension, e.g. (height, width, channels)."))
     if dims[:1] == [None] and dims[1:] == expected:
-        return Outcome(False, t(f"{shown} incluye la dimensión del lote (None); aquí no va.",
-                                f"{shown} includes the batch dimension (None); it does not belong here."))
-    return Outcome(False, t(f"La forma {shown} no es correcta.", f"The shape {shown} is not right."))
+        return Outcome(False, t(f"{written} incluye la dimensión del lote (None); aquí no va.",
+                                f"{written} includes the batch dimension (None); it does not belong here."))
+    return Outcome(False, t(f"La forma {written} no es correcta.", f"The shape {written} is not right."))
 
 
 def _mentions(answer: str, keyword: str) -> bool:
