@@ -15,12 +15,13 @@ from grader.cli_review import review
 from grader.cli_serve import serve
 from grader.cli_worker import worker
 from grader.db.session import default_database_url, upgrade
-from grader.discover import discover
+from grader.discover import Found, RefusedFile, discover, read_submission
 from grader.i18n import Lang
 from grader.public import public_view
 from grader.questions.answers import is_answer_file
-from grader.sandbox.preload import batch_preload
+from grader.sandbox.preload import choose_preload
 from grader.service import BatchGrading, GradedSubmission, default_workers
+from grader.sources import SubmissionError, load_source
 from grader.specs.loader import Catalog, SpecError, load_catalog
 from grader.specs.models import ExerciseSpec
 from grader.tasks import broker_url_from_env
@@ -88,6 +89,18 @@ def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
                              " ".join(res.failed_check_ids()), res.error.get(lang) if res.error else ""])
 
 
+def _batch_preload(items: list[Found], *, zygote_starts: int) -> tuple[str, ...]:
+    """`batch_preload`'s choice over the found code files, read as grading reads them (no link followed, no
+    FIFO opened); files that cannot be read or converted are left out here and reported when graded."""
+    codes = []
+    for item in items:
+        try:
+            codes.append(load_source(filename=item.path.name, data=read_submission(item)).code)
+        except (OSError, RefusedFile, SubmissionError):
+            continue
+    return choose_preload(codes, zygote_starts=zygote_starts)
+
+
 @main.command()
 @click.argument("exercise_id")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -134,11 +147,11 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
     else:
         workers = workers or default_workers()
         # Answer files (quizzes) and unreadable finds need no sandbox worker.
-        code_files = [item.path for item in found if item.problem is None and not is_answer_file(item.path.name)]
+        code_files = [item for item in found if item.problem is None and not is_answer_file(item.path.name)]
         start = min(workers, len(code_files))
         grading = open_grader(database_url=database_url, workers=workers, catalog=catalog,
                               unsafe=unsafe_no_sandbox, cold=cold, start=start,
-                              preload=batch_preload(code_files, zygote_starts=start))
+                              preload=_batch_preload(code_files, zygote_starts=start))
     with grading:  # type: ignore[attr-defined]
         rows = grading.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":

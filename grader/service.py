@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from grader.db import store
 from grader.db.models import ExerciseVersion, Submission
 from grader.db.session import make_engine, make_session_factory, upgrade
-from grader.discover import Found
+from grader.discover import Found, RefusedFile, read_submission
 from grader.evaluator_pool import EvaluatorPool
-from grader.i18n import Lang, t
+from grader.i18n import Lang, Text, t
 from grader.pipeline import grade_source
 from grader.results import GradeResult
 from grader.sandbox.isolation import UNSAFE_WARNING, make_isolation
@@ -99,6 +99,12 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+# A grader bug while grading one submission: not the student's fault, and the stored submission can be regraded.
+INTERNAL_ERROR = t(
+    "Error interno del calificador; tu entrega quedó guardada y tu profesor puede volver a calificarla.",
+    "Internal grader error; your submission was kept and your teacher can grade it again.")
+
+
 class BatchGrading:
     """`grade_batch` over a `grade_submission` that subclasses provide (in this process, or via Celery)."""
 
@@ -110,32 +116,47 @@ class BatchGrading:
         """Grade and store one submission (see the subclasses)."""
         raise NotImplementedError
 
+    def _grade_found(self, item: Found, *, exercise_id: str, data: bytes, force: bool) -> GradedSubmission | None:
+        """`grade_submission` for one found file, shown under its path; None (logged) when it raised."""
+        try:
+            out = self.grade_submission(exercise_id=exercise_id, student=item.student, filename=item.path.name,
+                                        data=data, force=force)
+        except Exception:  # one submission's internal failure must not stop (and lose) the whole batch
+            log.exception("internal error grading %s (student %s)", item.path, item.student)
+            return None
+        return GradedSubmission(student=out.student, exercise=out.exercise, path=str(item.path),
+                                result=out.result, reused=out.reused, grading_id=out.grading_id)
+
     def grade_batch(self, *, exercise_id: str, found: Iterable[Found], force: bool = False,
                     on_done: Callable[[GradedSubmission], None] | None = None) -> list[GradedSubmission]:
         """Grade every found submission with `workers` in parallel; results come back in input order."""
         spec = self.catalog.get(exercise_id)  # unknown exercise: fail before touching any submission
         items = list(found)
 
+        def failed(item: Found, error: Text) -> GradedSubmission:
+            """An error row for `item`: recorded in the batch's results like any other."""
+            return GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
+                                    result=GradeResult.failed(error, max_score=spec.max_score))
+
         def one(item: Found) -> GradedSubmission:
-            """Grade one found submission; a problem finding or reading it becomes its error."""
+            """Grade one found submission; a problem finding, reading or grading it becomes its error."""
             started = time.monotonic()
             if item.problem is not None:
-                out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
-                                       result=GradeResult.failed(item.problem, max_score=spec.max_score))
+                out = failed(item, item.problem)
             else:
                 try:
-                    data = item.path.read_bytes()
+                    data = read_submission(item)  # never follows a link, never opens a FIFO or a device
+                except RefusedFile as exc:
+                    out = failed(item, exc.problem)
                 except OSError as exc:
-                    out = GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
-                                           result=GradeResult.failed(t(
-                                               f"No se pudo leer {item.path}: {exc.strerror}.",
-                                               f"Could not read {item.path}: {exc.strerror}."),
-                                               max_score=spec.max_score))
+                    out = failed(item, t(f"No se pudo leer {item.path}: {exc.strerror}.",
+                                         f"Could not read {item.path}: {exc.strerror}."))
                 else:
-                    out = self.grade_submission(exercise_id=exercise_id, student=item.student,
-                                                filename=item.path.name, data=data, force=force)
-                    out = GradedSubmission(student=out.student, exercise=out.exercise, path=str(item.path),
-                                           result=out.result, reused=out.reused, grading_id=out.grading_id)
+                    out = self._grade_found(item, exercise_id=exercise_id, data=data, force=force) or failed(
+                        item, t(f"Error interno del calificador con {item.path} (no es culpa de la entrega; el "
+                                "detalle está en el registro). Vuelve a calificar este archivo.",
+                                f"Internal grader error with {item.path} (not the submission's fault; the "
+                                "details are in the log). Grade this file again."))
             if out.result.duration_s == 0.0 and not out.reused:
                 out.result.duration_s = round(time.monotonic() - started, 3)
             if on_done is not None:
@@ -196,11 +217,7 @@ class Grader(BatchGrading):
                                 isolation=self.isolation, student=student, warm=self.warm)
         except Exception:  # a grader bug must not stop a batch: record it as this submission's error
             log.exception("internal error grading %s", filename)
-            return GradeResult.failed(t(
-                "Error interno del calificador; tu entrega quedó guardada y tu profesor puede volver a "
-                "calificarla.",
-                "Internal grader error; your submission was kept and your teacher can grade it again."),
-                max_score=spec.max_score)
+            return GradeResult.failed(INTERNAL_ERROR, max_score=spec.max_score)
 
     def grade_submission(self, *, exercise_id: str, student: str, filename: str, data: bytes,
                          force: bool = False) -> GradedSubmission:

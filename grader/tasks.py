@@ -3,7 +3,9 @@
 A task carries no submission: `grader.grade_next` claims the oldest queued grading in the database and
 grades it. So a lost message (a broker restart) loses nothing, a duplicated one finds nothing to claim,
 and the sweeper in every worker re-sends tasks for gradings that wait too long and re-queues the claims
-of workers that died (their heartbeat stopped). Tasks are acknowledged late, after the result is stored.
+of workers that died (their heartbeat stopped), up to `grader.queue.MAX_CLAIMS` claims: a submission that
+kills its worker every time is then stored as failed, not re-sent forever. A grading function that raises
+stores a failed result too (`run_claimed`). Tasks are acknowledged late, after the result is stored.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +16,11 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 
 from grader.cli import main
-from grader.db.models import Grading, Submission
+from grader.db.models import Grading, Student, Submission
+from grader.discover import discover
+from grader.results import GradeResult
+from grader.service import BatchGrading, GradedSubmission, Grader
+from grader.specs.loader import load_catalog
 
 GRADER = str(Path(sys.executable).with_name("grader"))
 SOLUTIONS = Path(__file__).resolve().parents[1] / "exercises" / "solutions" / "lab-add-hidden-16"
@@ -141,3 +147,107 @@ def test_exercises_list_and_show_hide_answers() -> None:
     assert view["id"] == "lab-add-hidden-16" and view["max_score"] == 10
     assert "reference" not in view and all("params" not in c for c in view["checks"])
     assert "solution" not in shown.output
+
+
+QUIZ = "quiz-classification-vs-regression"
+QUIZ_SOLUTION = SOLUTIONS.parent / QUIZ / "solution.json"
+
+
+def test_links_and_fifos_in_a_batch_are_error_rows_and_nothing_outside_is_read(tmp_path: Path,
+                                                                              sqlite_url: str) -> None:
+    """A cloned folder of answer files (no sandbox needed): a link to a secret outside, a student folder
+    linked to another's, a link inside a student folder and a FIFO each give their own explained error row;
+    the honest students are graded and stored, and the secret is neither printed nor stored."""
+    secret = tmp_path / "shadow"
+    secret.write_text('{"dengue": "root:$6$SECRET-HASH"}\n')
+    folder = tmp_path / "entregas"
+    (folder / "beto").mkdir(parents=True)
+    shutil.copy(QUIZ_SOLUTION, folder / "ana.json")
+    shutil.copy(QUIZ_SOLUTION, folder / "beto" / "respuestas.json")
+    (folder / "carla.json").symlink_to(secret)
+    (folder / "dario").symlink_to(folder / "beto", target_is_directory=True)
+    (folder / "elena").mkdir()
+    (folder / "elena" / "respuestas.json").symlink_to(folder / "ana.json")
+    os.mkfifo(folder / "fede.json")
+    out = CliRunner().invoke(main, ["grade", QUIZ, str(folder), "--db", sqlite_url, "--format", "json",
+                                    "--workers", "1"])
+    assert out.exit_code == 0, out.output
+    rows = {r["student"]: r for r in map(json.loads, out.stdout.splitlines())}
+    assert set(rows) == {"ana", "beto", "carla", "dario", "elena", "fede"}
+    assert [(rows[s]["status"], rows[s]["score"]) for s in ("ana", "beto")] == [("graded", 5)] * 2
+    assert all(rows[s]["status"] == "error" and rows[s]["score"] == 0 for s in ("carla", "dario", "elena", "fede"))
+    assert f"{folder / 'carla.json'} es un enlace simbólico (a '{secret}')" in rows["carla"]["error"]
+    assert f"{folder / 'dario'} es un enlace simbólico (a '{folder / 'beto'}')" in rows["dario"]["error"]
+    assert f"La carpeta {folder / 'elena'} no se califica" in rows["elena"]["error"]
+    assert f"{folder / 'fede.json'} no es un archivo normal (es una FIFO" in rows["fede"]["error"]
+    assert "SECRET-HASH" not in out.output
+    engine = create_engine(sqlite_url)
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(Student.external_id, Submission.source).join(Submission.student)).all())
+    engine.dispose()
+    assert set(stored) == {"ana", "beto"} and stored["ana"] == QUIZ_SOLUTION.read_bytes()
+
+
+class _Flaky(BatchGrading):
+    """A BatchGrading whose grade_submission raises (a grader bug, a database failure) for bob only."""
+
+    def __init__(self) -> None:
+        self.catalog = load_catalog()
+        self.workers = 2
+
+    def grade_submission(self, *, exercise_id: str, student: str, filename: str, data: bytes,
+                         force: bool = False) -> GradedSubmission:
+        """Full marks, except bob's grading blows up."""
+        if student == "bob":
+            raise RuntimeError("database went away")
+        spec = self.catalog.get(exercise_id)
+        return GradedSubmission(student=student, exercise=exercise_id, path=filename,
+                                result=GradeResult(status="graded", score=spec.max_score, max_score=spec.max_score))
+
+
+def test_a_grading_that_raises_is_an_error_row_and_the_batch_goes_on(tmp_path: Path,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """An exception while grading one submission becomes that row's failed result (logged with its
+    traceback); every other row comes back and is reported."""
+    for name in ("alice", "bob", "carol"):
+        (tmp_path / f"{name}.py").write_text(f"{name} = 1\n")
+    done: list[str] = []
+    with caplog.at_level(logging.ERROR, logger="grader.service"):
+        rows = _Flaky().grade_batch(exercise_id="lab-add-hidden-16", found=discover([tmp_path]),
+                                    on_done=lambda row: done.append(row.student))
+    assert [(r.student, r.result.status, r.result.score) for r in rows] == [
+        ("alice", "graded", 10), ("bob", "error", 0), ("carol", "graded", 10)]
+    assert sorted(done) == ["alice", "bob", "carol"]
+    error = rows[1].result.error
+    assert error is not None and rows[1].result.max_score == 10 and rows[1].path == str(tmp_path / "bob.py")
+    assert error.es.startswith(f"Error interno del calificador con {tmp_path / 'bob.py'} (no es culpa de la entrega")
+    assert "Grade this file again" in error.en and "database went away" not in error.es
+    assert any(r.exc_info and "database went away" in str(r.exc_info[1]) for r in caplog.records)
+
+
+@pytest.mark.filterwarnings("ignore:.*--unsafe-no-sandbox")
+def test_a_pipeline_crash_is_stored_as_that_submissions_internal_error(tmp_path: Path, sqlite_url: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process Grader: grading code that raises for one student stores that grading as an internal
+    error (the submission is kept for a regrade) and grades the others."""
+    import grader.service
+
+    def grade_source(*, spec: Any, student: str, **_: Any) -> GradeResult:
+        """Crash for bob only."""
+        if student == "bob":
+            raise RuntimeError("evaluator bug")
+        return GradeResult(status="graded", score=spec.max_score, max_score=spec.max_score)
+
+    monkeypatch.setattr(grader.service, "grade_source", grade_source)
+    for name in ("alice", "bob"):
+        (tmp_path / f"{name}.py").write_text(f"{name} = 1\n")
+    with Grader(database_url=sqlite_url, workers=1, unsafe_no_sandbox=True, warm=False) as grading:
+        rows = grading.grade_batch(exercise_id="lab-add-hidden-16", found=discover([tmp_path]))
+    assert [(r.student, r.result.status) for r in rows] == [("alice", "graded"), ("bob", "error")]
+    engine = create_engine(sqlite_url)
+    with engine.connect() as conn:
+        stored = conn.execute(select(Student.external_id, Grading.status, Grading.error).join(Grading.submission)
+                              .join(Submission.student).order_by(Student.external_id)).all()
+    engine.dispose()
+    assert [(s, status) for s, status, _ in stored] == [("alice", "graded"), ("bob", "error")]
+    assert stored[1][2].startswith("Error interno del calificador; tu entrega quedó guardada")

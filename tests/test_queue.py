@@ -3,6 +3,7 @@ storing results, and the embedded workers grading real submissions end to end th
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -10,13 +11,13 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.db import store
-from grader.db.models import Grading, utcnow
+from grader.db.models import ExerciseVersion, Grading, utcnow
 from grader.i18n import t
-from grader.queue import Claim, EmbeddedWorkers, claim_next, drain, requeue_stale, run_claimed
+from grader.queue import MAX_CLAIMS, Claim, EmbeddedWorkers, claim_next, drain, requeue_stale, run_claimed
 from grader.results import CheckResult, GradeResult
 from grader.specs.loader import Catalog, load_catalog
 from tests.student_helpers import issue_token, open_course, submission_id, submit_file
@@ -207,6 +208,80 @@ def test_drain_grades_everything_queued(sessions: sessionmaker[Session], catalog
     assert drain(sessions, catalog=catalog, grade=lambda **_: graded(5)) == 3
     assert drain(sessions, catalog=catalog, grade=lambda **_: graded(5)) == 0
     assert statuses(sessions) == dict.fromkeys(ids, "graded")
+
+
+def test_a_grade_function_that_raises_stores_an_internal_error(sessions: sessionmaker[Session], catalog: Catalog,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """A crash of the trusted side while grading one submission is logged with its traceback and stored as that
+    grading's failed result (an internal error, not the student's fault); it is not claimed again, and the
+    next submission is graded."""
+    poison, fine = queue(sessions, 2)
+
+    def grade(*, data: bytes, **_: Any) -> GradeResult:
+        """Crash on the first submission only."""
+        if data == b"x = 0\n":
+            raise RuntimeError("evaluator exploded")
+        return graded(4)
+
+    with caplog.at_level(logging.ERROR, logger="grader.queue"):
+        assert drain(sessions, catalog=catalog, grade=grade) == 2
+    assert statuses(sessions) == {poison: "error", fine: "graded"}
+    with sessions() as session:
+        stored = session.get(Grading, poison)
+        result = store.grading_result(stored)
+        assert stored.claims == 1 and stored.score == 0 and stored.max_score == catalog.get(LAB).max_score
+    assert result.error is not None
+    assert result.error.es.startswith("Error interno del calificador (no de tu entrega)")
+    assert "your teacher can grade it again" in result.error.en
+    assert "evaluator exploded" not in result.error.es + result.error.en, "internals stay in the log"
+    [record] = [r for r in caplog.records if r.exc_info]
+    assert f"grading={poison}" in record.getMessage() and "evaluator exploded" in str(record.exc_info[1])
+
+
+def test_a_grading_whose_worker_dies_every_time_is_given_up_after_max_claims(sessions: sessionmaker[Session],
+                                                                             catalog: Catalog) -> None:
+    """Each claim's worker dies (its heartbeat stops, the sweeper puts the grading back): after MAX_CLAIMS claims
+    the sweeper stores it as failed instead of queueing it again, and the rest of the queue goes on."""
+    poison, fine = queue(sessions, 2)
+    claimed = []
+    for _ in range(MAX_CLAIMS):
+        with sessions() as session:
+            claim = claim_next(session)
+            assert claim is not None and claim.grading_id == poison
+            claimed.append(claim.number)
+            assert requeue_stale(session, older_than=timedelta(0)) == 1  # the worker died: heartbeat stale
+    assert claimed == list(range(1, MAX_CLAIMS + 1))
+    assert statuses(sessions) == {poison: "error", fine: "queued"}
+    with sessions() as session:
+        stored = session.get(Grading, poison)
+        result = store.grading_result(stored)
+        assert (stored.claims, stored.graded_at is not None) == (MAX_CLAIMS, True)
+        assert session.scalar(select(Grading.error).where(Grading.id == poison)) == result.error.es
+    assert f"se interrumpió {MAX_CLAIMS} veces" in result.error.es and "no de tu entrega" in result.error.es
+    assert "your teacher can grade it again" in result.error.en
+    assert drain(sessions, catalog=catalog, grade=lambda **_: graded(5)) == 1
+    assert statuses(sessions) == {poison: "error", fine: "graded"}
+
+
+def test_claim_next_gives_up_on_a_queued_grading_already_at_the_cap(sessions: sessionmaker[Session],
+                                                                   catalog: Catalog) -> None:
+    """A grading back in the queue with MAX_CLAIMS claims spent (put back by an older sweeper) is stored as
+    failed by the claimer, which takes the next one instead; the late result of its last worker is discarded."""
+    spent, fine = queue(sessions, 2)
+    spec = catalog.get(LAB)
+    with sessions() as session:
+        session.execute(update(Grading).where(Grading.id == spent).values(claims=MAX_CLAIMS))
+        session.execute(update(ExerciseVersion).values(spec_json=spec.model_dump(mode="json")))
+        session.commit()
+        assert claim_next(session) == Claim(grading_id=fine, number=1)
+        assert claim_next(session) is None
+    assert statuses(sessions) == {spent: "error", fine: "running"}
+    late = Claim(grading_id=spent, number=MAX_CLAIMS)
+    assert not run_claimed(sessions, catalog=catalog, claim=late, grade=lambda **_: graded(9))
+    with sessions() as session:
+        stored = session.get(Grading, spent)
+        assert (stored.status, stored.score, stored.max_score) == ("error", 0, spec.max_score)
+        assert f"se interrumpió {MAX_CLAIMS} veces" in (stored.error or "")
 
 
 def _wait_finished(client: Any, ids: list[int], *, limit_s: float = 600) -> None:

@@ -172,22 +172,30 @@ def find_reusable_grading(
     return session.scalars(query).first()
 
 
-def _fill_grading(grading: Grading, result: GradeResult) -> None:
-    """Copy a finished `result` into `grading`: queryable columns plus the full result as JSON.
+def result_columns(result: GradeResult) -> dict[str, Any]:
+    """The grading columns that record a finished `result`: queryable columns plus the full result as JSON.
 
     Logs are capped (see `cap_logs`) both in the column and inside `result_json`, so the JSON cannot
-    smuggle the uncapped text back in.
+    smuggle the uncapped text back in. Used as is by conditional UPDATEs (the queue giving up on a grading).
     """
     logs = cap_logs(result.logs)
     stored = result if logs == result.logs else result.model_copy(update={"logs": logs})
-    grading.status = stored.status
-    grading.score = stored.score
-    grading.max_score = stored.max_score
-    grading.result_json = stored.model_dump(mode="json")
-    grading.error = stored.error.es if stored.error is not None else None
-    grading.duration_s = stored.duration_s
-    grading.logs = logs
-    grading.graded_at = utcnow()
+    return {
+        "status": stored.status,
+        "score": stored.score,
+        "max_score": stored.max_score,
+        "result_json": stored.model_dump(mode="json"),
+        "error": stored.error.es if stored.error is not None else None,
+        "duration_s": stored.duration_s,
+        "logs": logs,
+        "graded_at": utcnow(),
+    }
+
+
+def _fill_grading(grading: Grading, result: GradeResult) -> None:
+    """Copy a finished `result` into `grading` (see `result_columns`)."""
+    for column, value in result_columns(result).items():
+        setattr(grading, column, value)
 
 
 def save_grading(
