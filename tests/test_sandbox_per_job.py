@@ -46,6 +46,7 @@ def _worker(grader: Grader) -> WarmWorker:
 
 
 def _grade(grader: Grader, name: str, source: str) -> GradeResult:
+    """Grade bytes directly (no database, so no stored result is ever reused)."""
     return grader.grade_bytes(spec=grader.catalog.get("lab-add-hidden-16"), filename=name, data=source.encode(),
                               student=name.removesuffix(".py"))
 
@@ -147,3 +148,68 @@ def test_without_a_cgroup_size_caps_and_the_watchdog_still_bound_a_job() -> None
         assert [layer["config"].get("units") for layer in layers if layer["class_name"] == "Dense"] == [16, 16, 3, 2]
     finally:
         warm.close()
+
+
+def test_through_the_services_queue_planting_and_survivors_never_reach_the_next_student(tmp_path: Path) -> None:
+    """`grader serve` with one worker, through the JSON API: the planter's and the survivor's submissions,
+    then an honest one on the same worker; the honest one keeps 10/10, /healthz stays ok, and the service
+    runs no more processes than it did before the attacks."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    grader_cmd = str(Path(sys.executable).parent / "grader")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
+    proc = subprocess.Popen([grader_cmd, "serve", "--port", str(port), "--workers", "1", "--database-url", db],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+                            env={**os.environ})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        lines: list[str] = []
+        while not any("Sirviendo en" in line for line in lines):
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            assert line, "grader serve exited:\n" + "".join(lines)
+            lines.append(line)
+        assert any("memory budget: cgroup" in line for line in lines), "".join(lines)
+        token = subprocess.run([grader_cmd, "users", "token", "alumna1", "--db", db], capture_output=True,
+                               text=True, check=True, cwd=tmp_path).stdout.strip()
+
+        def submit(name: str, source: str) -> dict[str, object]:
+            body = json.dumps({"exercise": "lab-add-hidden-16", "filename": name, "source": source}).encode()
+            request = urllib.request.Request(f"{base}/api/v1/submissions", data=body, method="POST", headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                location = response.headers["Location"]
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                poll = urllib.request.Request(location if location.startswith("http") else base + location,
+                                              headers={"Authorization": f"Bearer {token}"})
+                with urllib.request.urlopen(poll, timeout=30) as response:
+                    out = json.load(response)
+                if out["finished"]:
+                    return out
+                time.sleep(0.3)
+            raise AssertionError(f"{name} was not graded in time")
+
+        first = submit("honest.py", HONEST)
+        assert first["score"] == first["max_score"] == 10, first
+        resident = len(descendants(proc.pid))
+        for attack in ("planter.py", "survivor.py"):
+            result = submit(attack, (ATTACKS / attack).read_text())
+            assert result["status"] == "graded" and result["score"] < result["max_score"], result
+            # Not byte-identical to the first: a resubmission of the same bytes would reuse the stored result.
+            honest = submit("honest.py", HONEST + f"\n# after {attack}\n")
+            assert honest["score"] == honest["max_score"] == 10, (attack, honest)
+        time.sleep(0.5)
+        assert len(descendants(proc.pid)) == resident, "a process of an attack is still running"
+        with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
+            assert json.load(response)["workers"] == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
