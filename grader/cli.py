@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -15,13 +16,12 @@ from grader.cli_review import review
 from grader.cli_serve import serve
 from grader.cli_worker import worker
 from grader.db.session import default_database_url, upgrade
-from grader.discover import Found, RefusedFile, discover, read_submission
+from grader.discover import discover, read_submission
 from grader.i18n import Lang
 from grader.public import public_view
 from grader.questions.answers import is_answer_file
-from grader.sandbox.preload import choose_preload
+from grader.sandbox.preload import batch_preload
 from grader.service import BatchGrading, GradedSubmission, default_workers
-from grader.sources import SubmissionError, load_source
 from grader.specs.loader import Catalog, SpecError, load_catalog
 from grader.specs.models import ExerciseSpec
 from grader.tasks import broker_url_from_env
@@ -63,7 +63,12 @@ def main() -> None:
     """Califica ejercicios y exámenes de Keras / Grades Keras exercises and quizzes."""
 
 
+NOTE_LABEL = {"es": "nota", "en": "note"}
+
+
 def _table(rows: list[GradedSubmission], lang: Lang) -> str:
+    """One line per student, then one indented line per note of theirs ('  nota: Tu código lanzó ...'), its
+    line breaks folded so that every note stays on one line."""
     lines = [f"{'student':<20} {'status':<7} {'score':>11}  details"]
     for row in rows:
         res = row.result
@@ -74,6 +79,7 @@ def _table(rows: list[GradedSubmission], lang: Lang) -> str:
             if row.reused:
                 detail += " (reused)"
         lines.append(f"{row.student:<20} {res.status:<7} {res.score:>5g}/{res.max_score:<5g}  {detail}")
+        lines += [f"{'':<20} {NOTE_LABEL[lang]}: {' '.join(note.split())}" for note in res.note_texts(lang)]
     return "\n".join(lines)
 
 
@@ -82,23 +88,13 @@ def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
         click.echo(_table(rows, lang))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
-        writer.writerow(["student", "exercise", "path", "status", "score", "max_score", "failed_checks", "error"])
+        writer.writerow(["student", "exercise", "path", "status", "score", "max_score", "failed_checks", "error",
+                         "notes"])
         for row in rows:
             res = row.result
             writer.writerow([row.student, row.exercise, row.path, res.status, res.score, res.max_score,
-                             " ".join(res.failed_check_ids()), res.error.get(lang) if res.error else ""])
-
-
-def _batch_preload(items: list[Found], *, zygote_starts: int) -> tuple[str, ...]:
-    """`batch_preload`'s choice over the found code files, read as grading reads them (no link followed, no
-    FIFO opened); files that cannot be read or converted are left out here and reported when graded."""
-    codes = []
-    for item in items:
-        try:
-            codes.append(load_source(filename=item.path.name, data=read_submission(item)).code)
-        except (OSError, RefusedFile, SubmissionError):
-            continue
-    return choose_preload(codes, zygote_starts=zygote_starts)
+                             " ".join(res.failed_check_ids()), res.error.get(lang) if res.error else "",
+                             "\n".join(res.note_texts(lang))])
 
 
 @main.command()
@@ -149,9 +145,10 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
         # Answer files (quizzes) and unreadable finds need no sandbox worker.
         code_files = [item for item in found if item.problem is None and not is_answer_file(item.path.name)]
         start = min(workers, len(code_files))
+        readers = [(item.path.name, partial(read_submission, item)) for item in code_files]  # no link followed
         grading = open_grader(database_url=database_url, workers=workers, catalog=catalog,
                               unsafe=unsafe_no_sandbox, cold=cold, start=start,
-                              preload=_batch_preload(code_files, zygote_starts=start))
+                              preload=batch_preload(readers, zygote_starts=start))
     with grading:  # type: ignore[attr-defined]
         rows = grading.grade_batch(exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":

@@ -46,7 +46,7 @@ class Found:
     parts: tuple[str, ...] = ()
 
 
-class RefusedFile(Exception):
+class RefusedFile(OSError):
     """A found file that is no longer safe to read (it became a link or a special file); `problem` says so."""
 
     def __init__(self, problem: Text) -> None:

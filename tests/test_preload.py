@@ -45,6 +45,6 @@ def test_batch_files_are_read_like_gradings_and_bad_ones_are_left_out(tmp_path: 
     (tmp_path / "ana.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
     (tmp_path / "bruno.py").write_text(PLOTS, encoding="utf-8")
     (tmp_path / "carla.py").write_bytes(b"import matplotlib.pyplot\n\xff\xfe")  # not UTF-8
-    paths = [tmp_path / "ana.ipynb", tmp_path / "bruno.py", tmp_path / "carla.py", tmp_path / "gone.py"]
-    assert batch_preload(paths, zygote_starts=1) == ("matplotlib.pyplot",)
-    assert batch_preload(paths, zygote_starts=2) == (), "carla's and the missing file do not count"
+    files = [(name, (tmp_path / name).read_bytes) for name in ("ana.ipynb", "bruno.py", "carla.py", "gone.py")]
+    assert batch_preload(files, zygote_starts=1) == ("matplotlib.pyplot",)
+    assert batch_preload(files, zygote_starts=2) == (), "carla's and the missing file do not count"

@@ -12,8 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Callable, Iterable
 
 from grader.sources import SubmissionError, load_source
 
@@ -48,13 +47,14 @@ def choose_preload(codes: Iterable[str], *, zygote_starts: int) -> tuple[str, ..
     return tuple(sorted(name for name in chosen if not any(other.startswith(name + ".") for other in chosen)))
 
 
-def batch_preload(paths: Iterable[Path], *, zygote_starts: int) -> tuple[str, ...]:
-    """`choose_preload` over the code of the submission files at `paths` (.py or .ipynb); files that cannot
-    be read or converted are left out here, and reported when they are graded."""
+def batch_preload(files: Iterable[tuple[str, Callable[[], bytes]]], *, zygote_starts: int) -> tuple[str, ...]:
+    """`choose_preload` over a batch's submission files, each a (file name, read) pair: `read` gives its bytes
+    the way grading will read them (the CLI's reader follows no link). Files that cannot be read or
+    converted are left out here, and reported when they are graded."""
     codes = []
-    for path in paths:
+    for filename, read in files:
         try:
-            codes.append(load_source(filename=path.name, data=path.read_bytes()).code)
-        except (OSError, SubmissionError):
+            codes.append(load_source(filename=filename, data=read()).code)
+        except (OSError, SubmissionError, ValueError):
             continue
     return choose_preload(codes, zygote_starts=zygote_starts)
