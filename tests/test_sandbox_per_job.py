@@ -26,6 +26,8 @@ ATTACKS = Path(__file__).with_name("attacks")
 # The honest student imports what the planter plants (statistics, matplotlib) before building the model.
 HONEST = "import statistics\nimport matplotlib\n" + (
     REPO / "exercises" / "solutions" / "lab-add-hidden-16" / "solution.py").read_text()
+# What tests/attacks/planter.py plants (as NAME.py or NAME/__init__.py).
+PLANTED = ("statistics", "seaborn", "tqdm", "IPython", "keras_extra", "matplotlib", "sitecustomize", "usercustomize")
 # The attacker's next submission: whatever of the previous student's it can find.
 READER = """import glob
 value = sorted(glob.glob('/tmp/*') + glob.glob('/dev/shm/*') + glob.glob('/student/*') + glob.glob('/sandbox/*')
@@ -79,8 +81,10 @@ def test_code_planted_by_one_job_never_reaches_the_next(one_worker: Grader) -> N
     assert one_worker.warm is not None
     found = one_worker.warm.run(Job(code=READER, starter_code="", grade=["value"], data={}, limits=RunLimits()))
     assert found.ok, found.error
-    assert found.payload is not None and found.payload["variables"]["value"]["value"] == [
-        "/sandbox/forking.py", "/sandbox/harness.py", "/sandbox/zygote.py"]
+    assert found.payload is not None
+    left = [path for path in found.payload["variables"]["value"]["value"]
+            if any(mark in path for mark in (*PLANTED, "stolen"))]
+    assert left == [], "what the planter wrote or copied is gone"
     assert worker.starts == starts, "the attack and the honest jobs ran on one zygote, with no restart between"
 
 

@@ -2,14 +2,13 @@
 
 Run as `python -I zygote.py CONTROL_FD [--preload=NAMES]` inside bwrap (see grader/sandbox/warm.py). For
 each job the host sends, over the control socket, four descriptors: the job's input, its private result
-pipe, and its stdout/stderr pipes. The zygote forks; the child drops the control socket and enters new
-user, mount, IPC and PID namespaces with fresh size-capped tmpfs mounts as working directory, /tmp and
-/dev/shm (the sandbox's root and /dev are read-only), so nothing one job writes, starts or shares can reach
-the next. It then forks the job as process 1 of its PID namespace, which drops every capability, reads the
-job itself, and runs it with the same harness as a fresh process; when that process ends, the kernel ends
-everything the job started. The zygote never reads a job (it holds no student's code or data that a later
-child could find in its memory) and never runs a TensorFlow op (a child forked after one hangs). It reports
-each child's exit status.
+pipe, and its stdout/stderr pipes. The zygote forks each job as process 1 of a new PID namespace (when it
+ends, the kernel ends everything it started); the child drops the control socket, enters new mount and
+IPC namespaces with fresh size-capped tmpfs mounts as working directory, /tmp and /dev/shm (the sandbox's
+root and /dev are read-only), so nothing one job writes, starts or shares can reach the next, drops every
+capability, reads the job itself, and runs it with the same harness as a fresh process. The zygote never
+reads a job (it holds no student's code or data that a later child could find in its memory) and never
+runs a TensorFlow op (a child forked after one hangs). It reports each child's exit status.
 
 With `--preload=NAMES` (comma-separated, possibly none), Keras' optional extras load on first use instead
 of at import, and only NAMES are imported ahead; without it, Keras is imported exactly as a fresh process
@@ -25,8 +24,6 @@ import importlib.machinery
 import importlib.util
 import json
 import os
-import resource
-import signal
 import socket
 import sys
 
@@ -36,7 +33,9 @@ from forking import fork_child, frozen_imports
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x10000000, 0x08000000, 0x20000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 1 << 18
-PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 4, 24, 28, 38
+# noroot, no_setuid_fixup, keep_caps and no_cap_ambient_raise, each set where it means "no" and locked
+SECURE_NOROOT_LOCKED_ALL = 0b11101111
 WORK = "/student"
 # Each job's writable places, in MB (grader/sandbox/isolation.py: WRITABLE_MB, TMP_MB, SHM_MB).
 WORK_MB, TMP_MB, SHM_MB = 256, 64, 64
@@ -86,35 +85,66 @@ def _check(result, what):
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-def isolate(sizes):
-    """New user, mount, IPC and PID namespaces for one job: a fresh size-capped tmpfs over each writable place
-    (`sizes`: path -> MB), capped SysV shared memory, then no capabilities and no new privileges.
-
-    The PID namespace takes effect for the next process forked (see `child`); the IPC namespace and its
-    segments vanish with the job's last process."""
+def own_namespaces(control):
+    """Become process 1 of a PID namespace owned by a user namespace of our own (in which we are root), by
+    forking once before anything is imported: owning both is what lets the zygote give every job a PID
+    namespace of its own with a single fork (`job_namespace`). The process that forked only waits, and ends
+    as the zygote ends."""
     uid, gid = os.getuid(), os.getgid()
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWPID), "unshare")
+    _map_ids(uid, gid)
+    pid = os.fork()
+    if pid != 0:
+        control.close()  # only the zygote holds the host's socket: its end tells the host the zygote is gone
+        _, status = os.waitpid(pid, 0)
+        os._exit(max(os.waitstatus_to_exitcode(status), 0))
+    return os.open("/proc/self/ns/pid", os.O_RDONLY)
+
+
+def _map_ids(uid, gid):
+    for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as fh:
+            fh.write(text)
+
+
+def job_namespace(own_pid_ns):
+    """The next child forked is process 1 of a new PID namespace: when it ends, the kernel ends every process
+    it started, however often they re-forked or whatever session they moved to, before its exit status
+    reaches us. (The last job's namespace is the default for children until we point back at our own.)"""
+    _check(_libc.setns(own_pid_ns, CLONE_NEWPID), "setns pid")
+    _check(_libc.unshare(CLONE_NEWPID), "unshare pid")
+
+
+def isolate(sizes):
+    """For one job, in its new PID namespace: new mount and IPC namespaces, a fresh size-capped tmpfs over
+    each writable place (`sizes`: path -> MB), its own /proc, capped SysV shared memory; then no capability
+    in any set, none to regain by running a program as root, and no new privileges. The IPC namespace and
+    its segments vanish with the job's last process."""
     # The zygote is non-dumpable; the child must not be, or its own /proc/self files belong to root.
     _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")
     # Under a memory cgroup's limit the kernel kills the job, never the zygote it shares the group with.
     with open("/proc/self/oom_score_adj", "w") as fh:
         fh.write("1000")
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID), "unshare")
-    for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
-        with open(f"/proc/self/{name}", "w") as fh:
-            fh.write(text)
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
     for path, size_mb in sizes.items():
         options = f"size={size_mb}m,mode={'0700' if path == WORK else '1777'}".encode()
         _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mount {path}")
+    _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
     for name, value in (("shmmax", SHM_MB << 20), ("shmall", (SHM_MB << 20) // os.sysconf("SC_PAGE_SIZE")),
                         ("shm_rmid_forced", 1)):
         with open(f"/proc/sys/kernel/{name}", "w") as fh:  # this job's IPC namespace only
             fh.write(str(value))
+    _drop_capabilities()
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
-def drop_capabilities():
-    """No capabilities left, in any set (the job's namespaces gave it a full set)."""
+def _drop_capabilities():
+    with open("/proc/sys/kernel/cap_last_cap") as fh:
+        last = int(fh.read())
+    for cap in range(last + 1):
+        _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop bounding set")
+    _check(_libc.prctl(PR_SET_SECUREBITS, SECURE_NOROOT_LOCKED_ALL, 0, 0, 0), "securebits")
 
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
@@ -126,12 +156,14 @@ def drop_capabilities():
     _check(_libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
 
 
-def run_as_init(result_fd):
-    """The job itself, as process 1 of its PID namespace: its own /proc, then the harness. When it ends, the
-    kernel kills every process the job started, however often they re-forked or whatever session they
-    moved to."""
-    _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
-    drop_capabilities()
+def child(fds, control):
+    """The forked child, process 1 of its own PID namespace: isolate, read the job from fd 0, run it, exit."""
+    control.close()
+    job_fd, result_fd, out_fd, err_fd = fds
+    for fd, target in ((job_fd, 0), (out_fd, 1), (err_fd, 2)):
+        os.dup2(fd, target)
+        os.close(fd)
+    isolate({WORK: WORK_MB, "/tmp": TMP_MB, "/dev/shm": SHM_MB})
     with os.fdopen(0, "rb") as stdin:
         job = json.loads(stdin.read())
     job_dir = os.path.join(WORK, ".job")
@@ -145,34 +177,14 @@ def run_as_init(result_fd):
     harness.run_job(job, job_dir, WORK, result_fd)
 
 
-def child(fds, control):
-    """The forked child: isolate, then fork the job as PID 1 of its namespace and end as it ended."""
-    control.close()
-    job_fd, result_fd, out_fd, err_fd = fds
-    for fd, target in ((job_fd, 0), (out_fd, 1), (err_fd, 2)):
-        os.dup2(fd, target)
-        os.close(fd)
-    isolate({WORK: WORK_MB, "/tmp": TMP_MB, "/dev/shm": SHM_MB})
-    init = fork_child(lambda: run_as_init(result_fd))
-    os.close(result_fd)
-    os.close(0)
-    _, status = os.waitpid(init, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code < 0:  # end the same way, so the zygote reports the job's signal
-        if -code not in (signal.SIGKILL, signal.SIGSTOP):  # the only two whose handling cannot be set
-            signal.signal(-code, signal.SIG_DFL)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        os.kill(os.getpid(), -code)
-    os._exit(code)
-
-
 def main():
     """Import the frameworks, say ready, then serve one job at a time until the host closes the socket."""
     control = socket.socket(fileno=int(sys.argv[1]))
     options = [arg.removeprefix("--preload=") for arg in sys.argv[2:] if arg.startswith("--preload=")]
     preload = [name for name in options[0].split(",") if name] if options else None
+    own_pid_ns = own_namespaces(control)
     # Children share our uid: without this, one could ptrace us (or read /proc/<pid>/mem) and tamper
-    # with the next student's child. Non-dumpable, only CAP_SYS_PTRACE in our namespace could.
+    # with the next student's child. (They cannot name us either: each lives in a PID namespace below ours.)
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "dumpable")
     with frozen_imports():
         import_frameworks(preload)
@@ -186,6 +198,7 @@ def main():
             for fd in fds:
                 os.close(fd)
             break
+        job_namespace(own_pid_ns)
         pid = fork_child(lambda fds=fds: child(fds, control))
         for fd in fds:
             os.close(fd)
