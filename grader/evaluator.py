@@ -19,17 +19,20 @@ import select
 import signal
 import socket
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from grader.config_budget import out_of_memory
 from grader.facts import Evidence, ModelFacts
+from grader.i18n import Text, t
 from grader.sandbox.forking import fork_child, frozen_imports
 from grader.specs.models import TrainingSpec
 
-EVALUATOR_MEMORY_MB = 12 * 1024
+T = TypeVar("T")
+EVALUATOR_MEMORY_MB = 12 * 1024  # address space; the host's watchdog holds resident memory far lower
 # Keras imports these when they are installed, for wrappers and plotting the evaluator never uses: hiding
 # them while TensorFlow and Keras load halves the evaluator's start-up. The sklearn-backed data sets still
 # import scikit-learn later, on first use.
@@ -47,24 +50,54 @@ class EvalRequest(BaseModel):
 
 
 class EvalReply(BaseModel):
-    """The evaluator's answer to one request: the evidence, or why there is none."""
+    """The evaluator's answer to one request: the evidence, or why there is none. `error` is for the student
+    when the submission caused it; `internal` marks the evaluator's own failures (`detail` is for the log)."""
 
     ok: bool
     evidence: Evidence | None = None
-    error: str | None = None
+    error: Text | None = None
+    internal: bool = False
+    detail: str | None = None
+
+
+class SubmissionFault(Exception):
+    """The submission, not the evaluator, is why there is no evidence; `message` tells the student why."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(message.es)
+        self.message = message
+
+
+def _from_report(what: str, read: Callable[[], T]) -> T:
+    """`read()` a part of the sandbox's report, which the student's process wrote: if it does not have the
+    harness's format, the submission tampered with it."""
+    try:
+        return read()
+    except MemoryError:
+        raise
+    except Exception as exc:
+        detail = f"{what}: {type(exc).__name__}"
+        raise SubmissionFault(t(
+            f"El informe que dejó tu código no tiene el formato esperado ({detail}): ¿modificó tu código el "
+            "corrector o Keras? No se puede calificar.",
+            f"The report your code left does not have the expected format ({detail}): did your code modify "
+            "the grader or Keras? It cannot be graded.")) from exc
 
 
 def evaluate(request: EvalRequest) -> Evidence:
-    """Facts for every graded variable, the recorded fit calls, and the brief training (in-process)."""
+    """Facts for every graded variable, the recorded fit calls, and the brief training (in-process). Raises
+    SubmissionFault when the sandbox's report is malformed; any other exception is the evaluator's own."""
     from grader.inspect import fit_call_facts, student_error_facts, variable_facts
     from grader.training import brief_training
 
-    raw_vars = request.payload.get("variables", {})
-    variables = {name: variable_facts(raw_vars.get(name, {"kind": "missing"})) for name in request.grade}
+    payload = request.payload
+    raw_vars: dict[str, Any] = _from_report("variables", lambda: dict(payload.get("variables") or {}))
+    variables = {name: _from_report(name, lambda name=name: variable_facts(raw_vars.get(name, {"kind": "missing"})))
+                 for name in request.grade}
     evidence = Evidence(
         variables=variables,
-        fit_calls=[fit_call_facts(c) for c in request.payload.get("fit_calls", [])],
-        student_error=student_error_facts(request.payload.get("student_error")),
+        fit_calls=_from_report("fit_calls", lambda: [fit_call_facts(c) for c in payload.get("fit_calls") or []]),
+        student_error=_from_report("student_error", lambda: student_error_facts(payload.get("student_error"))),
     )
     spec = request.training
     if spec is not None and isinstance(variables.get(spec.variable), ModelFacts):
@@ -121,8 +154,12 @@ def serve(requests_fd: int, replies_fd: int) -> None:
         for line in requests:
             try:
                 reply = EvalReply(ok=True, evidence=evaluate(EvalRequest.model_validate_json(line)))
+            except SubmissionFault as exc:
+                reply = EvalReply(ok=False, error=exc.message, detail=repr(exc.__cause__)[:500])
+            except MemoryError:  # the address-space limit, reached outside the model's own rebuild or training
+                reply = EvalReply(ok=False, error=out_of_memory(), detail="MemoryError")
             except Exception as exc:
-                reply = EvalReply(ok=False, error=f"{type(exc).__name__}: {str(exc)[:500]}")
+                reply = EvalReply(ok=False, internal=True, detail=f"{type(exc).__name__}: {str(exc)[:500]}")
             replies.write(reply.model_dump_json() + "\n")
             replies.flush()
 

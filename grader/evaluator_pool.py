@@ -1,40 +1,51 @@
 """The host side of the trusted evaluators: one sandboxed template process per pool imports TensorFlow once
 and forks an evaluator per pool slot (grader/evaluator.py). A slot's evaluator is replaced after a crash, a
-time-out or `recycle_after` jobs by another fork, not by another TensorFlow import.
+time-out, a memory overrun or `recycle_after` jobs by another fork, not by another TensorFlow import.
+
+While a request runs, a watchdog (grader/evaluator_watch.py) reads the evaluator's resident memory and kills
+it over its budget: that submission fails with a message about memory, and the next request gets a new
+fork. The address-space limit inside the sandbox stays as the hard stop.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import queue
-import selectors
 import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from grader.config_budget import out_of_memory, too_slow
 from grader.evaluator import EvalReply, EvalRequest
+from grader.evaluator_watch import Watch, read_line
 from grader.facts import Evidence
 from grader.i18n import Text, t
 from grader.sandbox.isolation import EVALUATOR_UID, Isolation, Mount
 from grader.sandbox.procs import START_TIMEOUT_S, host_pid, kill_tree, launch_with_control, said_ready
 
+log = logging.getLogger(__name__)
 REPLY_TIMEOUT_S = 10.0
+# An evaluator takes 0.2-0.6 GB; rebuilding a model takes about 12 bytes per parameter at its peak (1.8 GB
+# for the exam's 140 million, 2.9 GB for 240 million), and the 300 million that config_budget allows ~3.6 GB.
+EVALUATOR_RSS_MB = 6144
 
 
 class EvaluatorError(Exception):
-    """The evaluator could not produce evidence for a submission; `message` explains it to the student."""
+    """The evaluator could not produce evidence for a submission; `message` explains it to the student.
+    `internal` marks a failure of the grader itself rather than one the submission caused."""
 
-    def __init__(self, message: Text) -> None:
+    def __init__(self, message: Text, *, internal: bool = False) -> None:
         super().__init__(message.es)
         self.message = message
+        self.internal = internal
 
 
 @dataclass
@@ -118,7 +129,8 @@ class EvaluatorTemplate:
                 os.close(requests[1])
                 os.close(replies[0])
                 self._close()
-        raise EvaluatorError(_crashed())
+        log.error("the evaluator template could not fork an evaluator")
+        raise EvaluatorError(_internal(), internal=True)
 
     def kill(self, forked: Forked) -> None:
         """Kill one evaluator (a stuck one, or one being replaced). One forked by an earlier launch died with
@@ -150,11 +162,14 @@ class EvaluatorTemplate:
 
 
 class EvaluatorProcess:
-    """Client side of one forked evaluator, replaced after a crash, a time-out or `recycle_after` jobs."""
+    """Client side of one forked evaluator, replaced after a crash, a time-out, a memory overrun (over
+    `memory_mb` of resident memory) or `recycle_after` jobs."""
 
-    def __init__(self, *, template: EvaluatorTemplate, recycle_after: int = 200) -> None:
+    def __init__(self, *, template: EvaluatorTemplate, recycle_after: int = 200,
+                 memory_mb: float = EVALUATOR_RSS_MB) -> None:
         self.template = template
         self.recycle_after = recycle_after
+        self.memory_mb = memory_mb
         self._child: Forked | None = None
         self._jobs = 0
 
@@ -172,8 +187,9 @@ class EvaluatorProcess:
                 with contextlib.suppress(OSError):
                     stream.close()
 
-    def evaluate(self, request: EvalRequest, *, timeout_s: float) -> Evidence:
-        """Send one request and wait for its evidence, at most `timeout_s` seconds."""
+    def evaluate(self, request: EvalRequest, *, timeout_s: float, memory_mb: float | None = None) -> Evidence:
+        """Send one request and wait for its evidence, at most `timeout_s` seconds and while the evaluator
+        stays under `memory_mb` (default: this process's budget) of resident memory."""
         for attempt in range(2):  # an idle evaluator may have died with its template: fork another once
             if self._child is None or self._jobs >= self.recycle_after:
                 self.close()
@@ -186,49 +202,48 @@ class EvaluatorProcess:
             except BrokenPipeError:
                 self.close()
                 if attempt:
-                    raise EvaluatorError(_crashed()) from None
+                    log.error("two evaluators in a row were gone before receiving a request")
+                    raise EvaluatorError(_internal(), internal=True) from None
         self._jobs += 1
-        line, timed_out = _read_line(replies, timeout_s)
+        budget = self.memory_mb if memory_mb is None else memory_mb
+        watch = Watch(lambda: self.pid, budget)
+        line, stopped = read_line(replies, timeout_s, over_budget=watch.over_budget)
         if line is None:
             self.close()
-            raise EvaluatorError(t(
-                f"La inspección del modelo superó el tiempo límite ({timeout_s:g} s).",
-                f"Inspecting the model exceeded the time limit ({timeout_s:g} s).") if timed_out else _crashed())
+            if stopped == "memory":
+                raise EvaluatorError(out_of_memory(budget))
+            raise EvaluatorError(too_slow(timeout_s, training=request.training is not None)
+                                 if stopped == "timeout" else _crashed())
+        if watch.rss_mb() > budget / 2:  # a big model's memory lingers: the next submission gets a fresh fork
+            self.close()
         reply = EvalReply.model_validate_json(line)
-        if not reply.ok or reply.evidence is None:
-            raise EvaluatorError(t(f"El modelo no se pudo inspeccionar: {reply.error}",
-                                   f"The model could not be inspected: {reply.error}"))
-        return reply.evidence
+        if reply.ok and reply.evidence is not None:
+            return reply.evidence
+        if reply.internal or reply.error is None:
+            log.error("internal error in the evaluator: %s", reply.detail)
+            raise EvaluatorError(_internal(), internal=True)
+        raise EvaluatorError(reply.error)
 
 
 def _crashed() -> Text:
-    return t("El evaluador se detuvo al reconstruir o entrenar el modelo (¿demasiado grande para la memoria?).",
-             "The evaluator stopped while rebuilding or training the model (too large for memory?).")
+    return t("El evaluador se detuvo al reconstruir o entrenar tu modelo (¿demasiado grande para la memoria?).",
+             "The evaluator stopped while rebuilding or training your model (too large for memory?).")
 
 
-def _read_line(stream: IO[bytes], timeout_s: float) -> tuple[bytes | None, bool]:
-    """One reply line, or (None, True) after `timeout_s`, or (None, False) when the evaluator is gone."""
-    deadline = time.monotonic() + timeout_s
-    buf = b""
-    with selectors.DefaultSelector() as sel:
-        sel.register(stream, selectors.EVENT_READ)
-        while not buf.endswith(b"\n"):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not sel.select(remaining):
-                return None, True
-            chunk = os.read(stream.fileno(), 1 << 20)
-            if not chunk:
-                return None, False
-            buf += chunk
-    return buf, False
+def _internal() -> Text:
+    return t("Error interno del calificador al inspeccionar el modelo; tu entrega quedó guardada y tu profesor "
+             "puede volver a calificarla.",
+             "Internal grader error while inspecting the model; your submission was kept and your teacher can "
+             "grade it again.")
 
 
 class EvaluatorPool:
     """A fixed set of evaluators, forked from one template, shared by the grading threads."""
 
-    def __init__(self, size: int, *, isolation: Isolation) -> None:
+    def __init__(self, size: int, *, isolation: Isolation, memory_mb: float = EVALUATOR_RSS_MB) -> None:
         self.template = EvaluatorTemplate(isolation=isolation)
-        self.processes = [EvaluatorProcess(template=self.template) for _ in range(max(1, size))]
+        self.processes = [EvaluatorProcess(template=self.template, memory_mb=memory_mb)
+                          for _ in range(max(1, size))]
         self._free: queue.Queue[EvaluatorProcess] = queue.Queue()
         for ev in self.processes:
             self._free.put(ev)

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.config_budget import build_refusal, out_of_memory
+from grader.excerpt import keep_ends
 from grader.facts import (
     CallbackFacts,
     CompileFacts,
@@ -241,13 +243,17 @@ def variable_facts(raw: dict[str, Any]) -> VariableFacts:
     """Turn one raw variable report from the sandbox into facts, refusing what cannot be graded safely."""
     kind = raw.get("kind")
     if kind == "missing":
-        return MissingFacts()
+        stopped = raw.get("stopped")
+        return MissingFacts(stopped=stopped if isinstance(stopped, bool) else None)
     if kind == "callback":
         return CallbackFacts.model_validate({k: raw[k] for k in ("kind", "class_name", "attrs")})
     if kind == "value":
         return ValueFacts(value=raw.get("value"))
     if kind == "model":
         try:
+            refusal = build_refusal(raw["config"], raw.get("weight_shapes"))  # before anything is allocated
+            if refusal is not None:
+                return RefusedFacts(reason=refusal)
             key = json.dumps([raw["config"], raw.get("compile_config"), raw.get("weight_shapes")], sort_keys=True,
                              default=repr)
             return _remembered_model_facts(key).model_copy(deep=True)
@@ -266,16 +272,23 @@ def variable_facts(raw: dict[str, Any]) -> VariableFacts:
                 "layers and custom code are not accepted. Use keras.layers only.",
             ))
         except Exception as exc:  # Keras' own refusal or a broken config: explain, never crash the batch
+            if out_of_memory_error(exc):
+                return RefusedFacts(reason=out_of_memory())
             return RefusedFacts(reason=t(
                 f"El modelo no se pudo reconstruir a partir de su configuración: {type(exc).__name__}: "
-                f"{str(exc)[:300]}",
-                f"The model could not be rebuilt from its config: {type(exc).__name__}: {str(exc)[:300]}",
+                f"{keep_ends(str(exc))}",
+                f"The model could not be rebuilt from its config: {type(exc).__name__}: {keep_ends(str(exc))}",
             ))
     type_name = str(raw.get("type", "?"))
     return RefusedFacts(reason=t(
         f"La variable es de tipo {type_name}, que no se puede calificar ({raw.get('reason', '')}).",
         f"The variable is of type {type_name}, which cannot be graded ({raw.get('reason', '')}).",
     ))
+
+
+def out_of_memory_error(exc: BaseException) -> bool:
+    """True for the errors of an allocation that failed (Python's, or TensorFlow's OOM)."""
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError"
 
 
 def fit_call_facts(raw: dict[str, Any]) -> FitCallFacts:

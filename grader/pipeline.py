@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import time
 
+from grader.config_budget import evaluator_timeout_s
 from grader.datasets import load_dataset
+from grader.environment_notes import apply_environment
 from grader.evaluator import EvalRequest
 from grader.evaluator_pool import EvaluatorError, EvaluatorPool
+from grader.excerpt import keep_ends
 from grader.facts import Evidence, MissingFacts
 from grader.i18n import Text, t
 from grader.questions.answers import answers_from_evidence, is_answer_file, load_answer_file
@@ -24,12 +27,23 @@ from grader.specs.models import ExerciseSpec
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CODE_BYTES = 256 * 1024
-EVALUATOR_TIMEOUT_S = 180.0
 
 
 def _error(spec: ExerciseSpec, message: Text, started: float, *, notes: list[Text] | None = None,
            logs: str = "") -> GradeResult:
     return GradeResult.failed(message, max_score=spec.max_score, notes=notes, logs=logs, started=started)
+
+
+def evaluator_timeout_for(spec: ExerciseSpec) -> float:
+    """How long the evaluator may take for one submission of `spec`: from its limits and, when it trains the
+    model, its epochs and the rows of its data set (grader/config_budget.py)."""
+    training = spec.training
+    if training is None:
+        return evaluator_timeout_s(limit_s=spec.limits.timeout_s)
+    data = load_dataset(training.dataset)
+    rows = len(data.train[0]) if training.max_rows is None else min(len(data.train[0]), training.max_rows)
+    return evaluator_timeout_s(limit_s=spec.limits.timeout_s, epochs=training.epochs, rows=rows,
+                               valid_rows=len(data.valid[0]))
 
 
 def _logs(run: SandboxRun) -> str:
@@ -42,17 +56,20 @@ def _logs(run: SandboxRun) -> str:
 
 
 def _describe_student_error(evidence: Evidence, source: StudentSource) -> Text | None:
-    """'Tu código lanzó NameError en la celda 2, línea 3: ...' (without a final period), or None."""
+    """'Tu código lanzó NameError en la celda de código 2, línea 3: ...' (without a final period), or None.
+
+    Also records on `evidence.student_error.where` where the student finds that line, for the checks."""
     err = evidence.student_error
     if err is None:
         return None
     loc = source.locate(err.line) if err.line else None
+    err.where = loc
     where_es = f" en la {loc.es}" if loc else ""
     where_en = f" at {loc.en}" if loc else ""
     if err.type == "SystemExit":
         return t(f"Tu código llamó a sys.exit(){where_es}", f"Your code called sys.exit(){where_en}")
-    return t(f"Tu código lanzó {err.type}{where_es}: {err.message}",
-             f"Your code raised {err.type}{where_en}: {err.message}")
+    message = keep_ends(err.message)
+    return t(f"Tu código lanzó {err.type}{where_es}: {message}", f"Your code raised {err.type}{where_en}: {message}")
 
 
 def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | None) -> Text | None:
@@ -99,10 +116,11 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     logs = _logs(run)
     if not run.ok or run.payload is None:
         return _error(spec, run.error or t("Error desconocido.", "Unknown error."), started, notes=notes, logs=logs)
+    notes += apply_environment(spec, run.payload)  # what the sandbox's course environment adapted
     request = EvalRequest(grade=variables, payload=run.payload, training=spec.training)
     try:
         with evaluators.acquire() as evaluator:
-            evidence = evaluator.evaluate(request, timeout_s=EVALUATOR_TIMEOUT_S)
+            evidence = evaluator.evaluate(request, timeout_s=evaluator_timeout_for(spec))
     except EvaluatorError as exc:
         return _error(spec, exc.message, started, notes=notes, logs=logs)
     failure = _describe_student_error(evidence, source)

@@ -14,16 +14,17 @@ from typing import Any
 
 import numpy as np
 
+from grader.config_budget import MAX_TRAIN_PARAMS, PREDICT_ROWS, out_of_memory, training_refusal
 from grader.datasets import Dataset, load_dataset
+from grader.excerpt import keep_ends
 from grader.facts import TrainingOutcome
 from grader.i18n import Text, t
-from grader.inspect import check_plain_keras, function_name, rebuild_model
+from grader.inspect import check_plain_keras, function_name, out_of_memory_error, rebuild_model
 from grader.specs.models import TrainingSpec
 from grader.training_loop import LoopCache, PreparedTraining, cache_key
 
 _LOOPS = LoopCache()
 
-MAX_TRAIN_PARAMS = 3_000_000
 FULL_GC_EVERY = 20
 _resets = 0
 
@@ -31,9 +32,10 @@ _resets = 0
 def _short(exc: Exception) -> str:
     """The first meaningful line of an exception: TensorFlow appends whole graph tracebacks."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    useful = [line for line in lines if not line.startswith(("Graph execution error", "Detected at node", "File "))]
+    useful = [line for line in lines if not line.startswith(("Graph execution error", "Detected at node", "File ",
+                                                             "Exception encountered when calling"))]
     text = (useful or lines or [""])[0]
-    return f"{type(exc).__name__}: {text[:240]}"
+    return f"{type(exc).__name__}: {keep_ends(text)}"
 
 
 def baseline_score(dataset: Dataset, metric: str) -> float:
@@ -144,16 +146,18 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
     prepared = _LOOPS.take(key)
     try:
         if prepared is None:
-            prepared = _prepare(config, source, x_train, y_train, spec)
+            prepared = _prepare(config, source, x_train, y_train, spec, valid_rows=len(x_valid))
             if not isinstance(prepared, PreparedTraining):
                 return outcome.model_copy(update={"error": prepared})
         prepared.run()
         model = prepared.model
         # A plain forward pass: predict() would trace yet another function for a few hundred rows.
-        outputs = np.concatenate([np.asarray(model(x_valid[i:i + 1024], training=False))
-                                  for i in range(0, len(x_valid), 1024)])
+        outputs = np.concatenate([np.asarray(model(x_valid[i:i + PREDICT_ROWS], training=False))
+                                  for i in range(0, len(x_valid), PREDICT_ROWS)])
         value = metric_value(outputs, y_valid, spec.metric, from_logits=prepared.from_logits)
     except Exception as exc:
+        if out_of_memory_error(exc):
+            return outcome.model_copy(update={"error": out_of_memory()})
         return outcome.model_copy(update={"error": t(
             f"El entrenamiento con tu configuración falló: {_short(exc)}",
             f"Training with your settings failed: {_short(exc)}")})
@@ -165,11 +169,16 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
 
 
 def _prepare(config: dict[str, Any], source: dict[str, Any], x_train: np.ndarray, y_train: np.ndarray,
-             spec: TrainingSpec) -> PreparedTraining | Text:
-    """Rebuild and compile the model afresh (seeded) and trace its loop, or say why it cannot be set up.
+             spec: TrainingSpec, *, valid_rows: int) -> PreparedTraining | Text:
+    """Rebuild and compile the model afresh (seeded) and trace its loop, or say why it cannot be set up:
+    first, from its config alone, whether it is too costly to train on this data (grader/config_budget.py).
     Errors inside Keras while compiling or tracing propagate to the caller."""
     import keras
 
+    refusal = training_refusal(config, input_shape=tuple(x_train.shape[1:]), rows=len(x_train),
+                               valid_rows=valid_rows, epochs=spec.epochs, batch_size=spec.batch_size)
+    if refusal is not None:
+        return refusal
     _reset_keras()
     keras.utils.set_random_seed(spec.seed)
     try:

@@ -1,5 +1,6 @@
 """The trusted evaluators: optional packages hidden while Keras loads; one template forks every evaluator,
-and replaces a dead or stuck one with a new fork."""
+and replaces a dead or stuck one with a new fork; costly configs are refused before they are built, a memory
+watchdog kills an evaluator over its budget, and every failure is blamed on the submission or on the grader."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from grader.evaluator import EvalRequest, hidden_modules
 from grader.evaluator_pool import EvaluatorError, EvaluatorPool, EvaluatorProcess
-from grader.facts import Evidence
+from grader.evaluator_watch import Watch
+from grader.facts import Evidence, ModelFacts, RefusedFacts
 from grader.sandbox.isolation import make_isolation
-from grader.sandbox.procs import descendants
+from grader.sandbox.procs import descendants, tree_rss_mb
+from grader.specs import load_catalog
+from grader.specs.models import TrainingSpec
+from tests.config_attacks import billions, inputs, layer, sequential, upsampled
 
 
 def test_hidden_modules_are_absent_inside_the_block_and_back_after_it(tmp_path: Path,
@@ -118,3 +124,85 @@ def test_a_stale_evaluator_never_kills_the_new_one_that_reuses_its_pid() -> None
     for stream in (stale.requests, stale.replies, fresh.requests, fresh.replies):
         stream.close()
     own.close()
+
+
+def model_request(config: dict[str, Any], training: TrainingSpec | None = None) -> EvalRequest:
+    """What the pipeline sends for a (forged) report of one model variable."""
+    return EvalRequest(grade=["model"], payload={"variables": {"model": {"kind": "model", "config": config}}},
+                       training=training)
+
+
+SMALL = sequential(inputs(5, 5), layer("Flatten"), layer("Dense", units=2, activation="softmax"))
+
+
+def test_billions_of_parameters_are_refused_before_anything_is_built(pool: EvaluatorPool) -> None:
+    evaluator = pool.processes[0]
+    ask(evaluator)
+    assert evaluator.pid is not None
+    before = tree_rss_mb(evaluator.pid)
+    started = time.monotonic()
+    refused = evaluator.evaluate(model_request(billions()), timeout_s=60).variables["model"]
+    assert time.monotonic() - started < 5  # the 6 GB build took 14 s before it failed
+    assert isinstance(refused, RefusedFacts) and "~1,500,030,000 parámetros" in refused.reason.es
+    assert tree_rss_mb(evaluator.pid) < before + 100  # nothing was allocated
+
+
+def test_a_small_model_too_costly_to_train_is_refused_before_training(pool: EvaluatorPool) -> None:
+    lab = load_catalog().get("lab-add-hidden-16").training
+    started = time.monotonic()
+    evidence = pool.processes[0].evaluate(model_request(upsampled(), lab), timeout_s=60)
+    assert time.monotonic() - started < 10  # it held an evaluator until its time-out before
+    model = evidence.variables["model"]
+    assert isinstance(model, ModelFacts) and model.params == 50  # described: building it costs nothing
+    assert evidence.training is not None and evidence.training.error is not None
+    assert evidence.training.error.es.startswith("Entrenar tu modelo costaría ~")
+
+
+def test_the_watchdog_kills_an_evaluator_over_its_memory_budget(pool: EvaluatorPool) -> None:
+    evaluator = pool.processes[1]
+    ask(evaluator)
+    pid = evaluator.pid
+    assert pid is not None
+    budget = tree_rss_mb(pid) + 300
+    big = sequential(inputs(20_000), layer("Dense", units=10_000))  # 200 million weights: under the caps, 800 MB
+    with pytest.raises(EvaluatorError, match=f"más de {budget:,.0f} MB") as raised:
+        evaluator.evaluate(model_request(big), timeout_s=120, memory_mb=budget)
+    assert not raised.value.internal and "memoria" in raised.value.message.es
+    gone(pid)
+    assert ask(evaluator).variables["model"].kind == "missing"  # the slot forked a new evaluator
+    assert evaluator.pid not in (None, pid)
+
+
+def test_a_time_out_says_the_model_was_too_costly(pool: EvaluatorPool) -> None:
+    lab = load_catalog().get("lab-add-hidden-16").training
+    with pytest.raises(EvaluatorError, match="demasiado costoso de entrenar en el tiempo límite") as raised:
+        pool.processes[0].evaluate(model_request(SMALL, lab), timeout_s=0)
+    assert "too costly to train in the time allowed" in raised.value.message.en
+    assert ask(pool.processes[0]).variables["model"].kind == "missing"
+
+
+def test_a_malformed_report_is_blamed_on_the_submission_and_our_own_errors_are_internal(
+        pool: EvaluatorPool) -> None:
+    evaluator = pool.processes[0]
+    forged = EvalRequest(grade=["model"], payload={"variables": {}, "fit_calls": [{"epochs": "many"}]})
+    with pytest.raises(EvaluatorError, match="no tiene el formato esperado") as raised:
+        evaluator.evaluate(forged, timeout_s=60)
+    assert not raised.value.internal
+    ours = TrainingSpec(dataset="no-such-data-set", metric="mae", baseline="mean")  # a grader bug, not the student's
+    with pytest.raises(EvaluatorError, match="Error interno del calificador") as raised:
+        evaluator.evaluate(model_request(SMALL, ours), timeout_s=60)
+    assert raised.value.internal
+    assert ask(evaluator).variables["model"].kind == "missing"  # and the evaluator goes on serving
+
+
+def test_an_evaluator_left_holding_much_memory_is_replaced_after_its_reply(pool: EvaluatorPool,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    evaluator = pool.processes[0]
+    ask(evaluator)
+    pid = evaluator.pid
+    monkeypatch.setattr(Watch, "rss_mb", lambda self: evaluator.memory_mb * 0.6)  # under budget, over half
+    assert ask(evaluator).variables["model"].kind == "missing"  # its reply still counts
+    monkeypatch.undo()
+    gone(pid)  # type: ignore[arg-type]
+    ask(evaluator)
+    assert evaluator.pid not in (None, pid)
