@@ -121,6 +121,19 @@ def _digits() -> Dataset:
     return Dataset("digits", arrays, "multiclass")
 
 
+def _fashion_mnist() -> Dataset:
+    """The Fashion-MNIST lab on 28x28 images: the very images `fashion_mnist.load_data()` gives inside the
+    sandbox (grader/sandbox/courseenv.py), scaled to [0, 1]; the test images are the validation part."""
+    from grader.sandbox.courseenv import image_dataset
+
+    (x_train, y_train), (x_test, y_test) = image_dataset("fashion_mnist")
+    arrays = {"X_train": (x_train / 255.0).astype("float32"), "y_train": y_train.astype("int64"),
+              "X_valid": (x_test / 255.0).astype("float32"), "y_valid": y_test.astype("int64")}
+    arrays |= {"train_images": arrays["X_train"], "train_labels": arrays["y_train"],
+               "test_images": arrays["X_valid"], "test_labels": arrays["y_valid"]}
+    return Dataset("fashion_mnist", arrays, "multiclass")
+
+
 def _squares_16() -> Dataset:
     """16x16 RGB images, class 1 when a bright square is present: the transfer-learning stand-in."""
     rng = np.random.default_rng(16)
@@ -141,6 +154,7 @@ _MAKERS: dict[str, Callable[[], Dataset]] = {
     "wine": _wine,
     "breast-cancer": _breast_cancer,
     "digits": _digits,
+    "fashion_mnist": _fashion_mnist,
     "squares-16": _squares_16,
 }
 

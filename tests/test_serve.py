@@ -44,7 +44,7 @@ def test_serve_prints_demo_logins_that_work_and_reports_healthy_workers(tmp_path
             if "Sirviendo en" in line:
                 break
         output = "".join(lines)
-        assert "Curso cargado: 21 tareas" in output
+        assert "Curso cargado: 22 tareas" in output
         teacher = re.search(r"usuario: profesor\s+contraseña: (\S+)", output)
         assert teacher, output
         base = f"http://127.0.0.1:{port}"

@@ -5,9 +5,14 @@ the grader package: the sandbox holds only the job (student code, public starter
 arrays) and never the spec, its checks or the reference solutions. What it sends back is data (model
 and compile configs, callback attributes, fit arguments, plain values); the trusted side rebuilds and
 judges everything from that data, so nothing here decides a score.
+
+The course environment (courseenv.py, courseapi.py, coursecompat.py beside this file) is installed once
+per process, before any student code: Keras' data sets offline, the course's data files, notebook
+scaffolding and old APIs. What it adapted travels back as `env_notes` (short codes the host renders).
 """
 
 import contextlib
+import importlib.util
 import json
 import os
 import resource
@@ -24,6 +29,21 @@ CALLBACK_ATTRS = (
     "initial_value_threshold",
 )
 SUBMISSION = "<submission>"
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _sibling(name):
+    """Load `name`.py from beside this file (as a fresh script, this directory is not on sys.path)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(_HERE, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+courseenv = _sibling("courseenv")
+courseapi = _sibling("courseapi")
+coursecompat = _sibling("coursecompat")
 
 
 def set_limits(limits):
@@ -71,9 +91,10 @@ def callback_facts(cb):
     cls = type(cb)
     name = cls.__name__ if cls.__module__.startswith("keras") else f"{cls.__module__}.{cls.__name__}"
     attrs = {}
+    written = getattr(cb, "_course_filepath", None)  # the file name the student wrote (see courseapi.py)
     for key in CALLBACK_ATTRS:
         try:
-            value = plain(getattr(cb, key))
+            value = plain(written if key == "filepath" and type(written) is str else getattr(cb, key))
         except Exception:
             continue
         if isinstance(value, (list, dict)):
@@ -110,6 +131,9 @@ def install_fit_recorder(keras, fit_calls, fit_cfg):
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, **kwargs):
         """Record this call, then train for at most `max_epochs` on at most `max_rows` rows."""
+        if "nb_epoch" in kwargs:  # Keras 1's name
+            epochs = kwargs.pop("nb_epoch")
+            courseenv.note("nb_epoch")
         cbs = list(callbacks or [])
         fit_calls.append({
             "model": self,
@@ -133,7 +157,13 @@ def install_fit_recorder(keras, fit_calls, fit_cfg):
                             verbose=0, callbacks=cbs, validation_split=validation_split,
                             validation_data=validation_data, **kwargs)
 
+    def fit_generator(self, generator, *args, **kwargs):
+        """Keras 2's fit_generator: fit takes generators itself now."""
+        courseenv.note("fit_generator")
+        return self.fit(generator, *args, **kwargs)
+
     keras.Model.fit = fit
+    keras.Model.fit_generator = fit_generator
 
 
 class Snapshot:
@@ -187,7 +217,16 @@ def student_error(exc):
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == SUBMISSION:
             line = frame.lineno
-    message = f"exit({exc.code!r})" if isinstance(exc, SystemExit) else str(exc)[:2000]
+    message = f"exit({exc.code!r})" if isinstance(exc, SystemExit) else str(exc)
+    if len(message) > 2000:  # Keras says what matters last ("..., received input with shape (None, 64)")
+        message = message[:800] + " … " + message[-1200:]
+    missing = getattr(exc, "course_missing", None) if isinstance(exc, FileNotFoundError) else None
+    if isinstance(missing, str):
+        courseenv.note("missing_file", file=missing)
+    blank = getattr(exc, "name", None) if isinstance(exc, NameError) else None
+    if isinstance(blank, str) and len(blank) >= 3 and set(blank) == {"_"}:
+        message = (f"quedó un espacio en blanco `{blank}` sin completar: sustitúyelo por tu código / "
+                   f"a `{blank}` blank was left unfilled: replace it with your code")
     return {"type": type(exc).__name__, "message": message, "line": line}
 
 
@@ -207,6 +246,43 @@ def describe_variable(name, value, keras):
         return {"kind": "unsupported", "type": type(value).__name__, "reason": str(exc)}
 
 
+def graded_objects(grade, namespace, starter, failed, keras):
+    """What to grade under each name of `grade`. After a failure, a name still holding the object the
+    starter code made is left out (the student's code stopped before replacing it). A missing model-like
+    name ('model...') takes the one Keras model the student made under another name, with a note."""
+    graded = {}
+    for name in grade:
+        if name not in namespace:
+            continue
+        if failed and name in starter and namespace[name] is starter[name]:
+            courseenv.note("starter_object", name=name)
+            continue
+        graded[name] = namespace[name]
+    wanted = [name for name in grade if name not in graded and name not in starter and "model" in name.lower()]
+    if len(wanted) != 1:
+        return graded
+    taken = {id(value) for value in graded.values()} | {id(value) for value in starter.values()}
+    found = {}
+    for key, value in list(namespace.items()):
+        # type(), not isinstance(): a `__class__` property would run the student's code after the restore.
+        if type(key) is str and not key.startswith("_") and issubclass(type(value), keras.Model) \
+                and id(value) not in taken:
+            found.setdefault(id(value), (key, value))
+    if len(found) == 1:
+        key, value = next(iter(found.values()))
+        graded[wanted[0]] = value
+        courseenv.note("renamed", expected=wanted[0], found=key)
+    return graded
+
+
+def env_notes():
+    """This job's notes of the course environment, as plain data (empty if the student broke them)."""
+    try:
+        return plain(courseenv.NOTES[:courseenv.MAX_NOTES])
+    except Exception:
+        return []
+
+
 _FRAMEWORKS = []
 
 
@@ -224,6 +300,10 @@ def import_frameworks():
         tf.config.threading.set_inter_op_parallelism_threads(1)
         import keras  # Keras 3 itself: tf.keras exposes the same classes but not every submodule
 
+        courseenv.install_datasets(sys.modules)
+        courseenv.install_files(np)
+        coursecompat.install()
+        courseapi.patch_keras(keras)
         _FRAMEWORKS.extend([np, keras])
     return _FRAMEWORKS[0], _FRAMEWORKS[1]
 
@@ -237,7 +317,9 @@ def run_job(job, job_dir, work_dir, result_fd):
     for name, rel in job["data"].items():
         namespace[name] = np.load(os.path.join(job_dir, rel), allow_pickle=False)
     fit_calls = []
+    courseenv.begin_job()
     install_fit_recorder(keras, fit_calls, job["fit"])
+    courseapi.cap_inference(keras, job["fit"]["max_rows"])
     os.chdir(work_dir)
     import builtins
     import threading
@@ -245,8 +327,10 @@ def run_job(job, job_dir, work_dir, result_fd):
     snapshot = Snapshot(keras, [builtins, json, np, keras.saving, sys.modules[__name__]])
 
     error = None
+    starter = {}
     try:
         exec(compile(job["starter_code"], "<starter>", "exec", dont_inherit=True), namespace)
+        starter = {name: namespace[name] for name in job["grade"] if name in namespace}
         exec(compile(job["code"], SUBMISSION, "exec", dont_inherit=True), namespace)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: grade what exists, fail closed later
         error = student_error(exc)
@@ -257,22 +341,26 @@ def run_job(job, job_dir, work_dir, result_fd):
                  "message": f"{threading.active_count() - 1} hilo(s) del estudiante seguían en ejecución"}
         job["grade"] = []
 
+    graded = graded_objects(job["grade"], namespace, starter, error is not None, keras)
     variables = {}
     for name in job["grade"]:
-        if name not in namespace:
+        if name not in graded:
             variables[name] = {"kind": "missing"}
+            if name in starter and namespace.get(name) is starter[name]:
+                variables[name]["stopped"] = True
             continue
         try:
-            variables[name] = describe_variable(name, namespace[name], keras)
+            variables[name] = describe_variable(name, graded[name], keras)
         except BaseException as exc:
-            variables[name] = {"kind": "unsupported", "type": type(namespace[name]).__name__,
+            variables[name] = {"kind": "unsupported", "type": type(graded[name]).__name__,
                                "reason": f"{type(exc).__name__}: {str(exc)[:500]}"}
     calls = []
     for call in fit_calls:
         model = call.pop("model")
-        call["model_variable"] = next((n for n in job["grade"] if namespace.get(n) is model), None)
+        call["model_variable"] = next((n for n in job["grade"] if graded.get(n) is model), None)
         calls.append(call)
-    payload = {"complete": True, "variables": variables, "fit_calls": calls, "student_error": error}
+    payload = {"complete": True, "variables": variables, "fit_calls": calls, "student_error": error,
+               "env_notes": env_notes()}
     data = _dumps(payload).encode("utf-8")
     view = memoryview(data)
     while view:

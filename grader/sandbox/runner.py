@@ -34,6 +34,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HARNESS = Path(__file__).with_name("harness.py")
+# The course environment the harness installs (beside it at /sandbox) and the course's public data files.
+COURSE_MOUNTS = (
+    Mount(Path(__file__).with_name("courseenv.py"), Path("/sandbox/courseenv.py")),
+    Mount(Path(__file__).with_name("courseapi.py"), Path("/sandbox/courseapi.py")),
+    Mount(Path(__file__).with_name("coursecompat.py"), Path("/sandbox/coursecompat.py")),
+    Mount(Path(__file__).parent.parent / "data", Path("/sandbox/data")),
+)
 MAX_RESULT_BYTES = 32 * 1024 * 1024
 # Deeper reports are refused as the student's doing: pydantic (evaluator requests) stops near 200 levels.
 MAX_PAYLOAD_DEPTH = 100
@@ -243,7 +250,7 @@ def _run_fresh(job: Job, isolation: Isolation, group: MemoryGroup | None) -> tup
         if isolation.sandboxed:
             inside_job, work = Path("/job"), Path("/student")
             harness = Path("/sandbox/harness.py")
-            mounts = [Mount(job_dir, inside_job), Mount(HARNESS, harness)]
+            mounts = [Mount(job_dir, inside_job), Mount(HARNESS, harness), *COURSE_MOUNTS]
             if os.geteuid() == 0:  # only this slot's uid may read the job (bwrap opens it as that uid)
                 for path in [job_dir, *job_dir.rglob("*")]:
                     os.chown(path, uid, uid)

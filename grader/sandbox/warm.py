@@ -38,6 +38,7 @@ from grader.sandbox.procs import (
     uid_tasks,
 )
 from grader.sandbox.runner import (
+    COURSE_MOUNTS,
     HARNESS,
     Job,
     Readers,
@@ -83,7 +84,7 @@ class WarmWorker:
     def _spawn(self) -> None:
         """Launch the zygote; it imports TensorFlow in the background until `_await_ready`."""
         mounts = [Mount(ZYGOTE, Path("/sandbox/zygote.py")), Mount(HARNESS, Path("/sandbox/harness.py")),
-                  Mount(FORKING, Path("/sandbox/forking.py"))]
+                  Mount(FORKING, Path("/sandbox/forking.py")), *COURSE_MOUNTS]
         env = environment(WORK)
 
         def command(fd: int) -> list[str]:

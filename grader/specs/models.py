@@ -125,6 +125,9 @@ class ExerciseSpec(_Spec):
     variants: dict[str, VariantSpec] = Field(default_factory=dict)
     training: TrainingSpec | None = None
     limits: LimitsSpec = LimitsSpec()
+    exact_names: bool = Field(
+        default=False, description="Grade only the names in `grade`: without it, a missing model-like name takes "
+        "the one Keras model the student made under another name (with a note).")
     reference: ReferenceSpec
 
     @field_validator("id")
