@@ -85,9 +85,14 @@ class ValueFacts(_Facts):
 
 
 class MissingFacts(_Facts):
-    """The variable does not exist after the student's code ran."""
+    """The variable does not exist after the student's code ran.
+
+    `stopped` is True when the student's code raised before (re)defining it, False when it ran to the end
+    without defining it, None when the sandbox did not say (then a recorded `student_error` is the cause).
+    """
 
     kind: Literal["missing"] = "missing"
+    stopped: bool | None = None
 
 
 class RefusedFacts(_Facts):
@@ -123,6 +128,7 @@ class StudentError(_Facts):
     message: str
     line: int | None = None
     location: str | None = None
+    where: Text | None = Field(default=None, description="`line` as the student finds it (set on the host).")
 
 
 class TrainingOutcome(_Facts):

@@ -73,6 +73,10 @@ class GradeResult(BaseModel):
         """True when some points are only suggested and wait for a teacher's decision."""
         return any(c.needs_review for c in self.checks)
 
+    def note_texts(self, lang: Lang = "es") -> list[str]:
+        """The notes in one language, in order (what every output shows next to the checks)."""
+        return [note.get(lang) for note in self.notes]
+
     def failed_check_ids(self) -> list[str]:
         """Ids of the checks that did not pass, in spec order."""
         return [c.id for c in self.checks if not c.passed]

@@ -47,7 +47,9 @@ class GradedSubmission:
     grading_id: int | None = None
 
     def to_public(self, lang: Lang = "es") -> dict[str, object]:
-        """The JSON-lines record: student, exercise, path, status, score, max_score, checks, error, duration_s."""
+        """The JSON-lines record: student, exercise, path, status, score, max_score, checks, error, notes
+        (what the student should know beyond the checks: where their code stopped, skipped magics...) and
+        duration_s."""
         return {
             "student": self.student,
             "exercise": self.exercise,
@@ -57,6 +59,7 @@ class GradedSubmission:
             "max_score": self.result.max_score,
             "checks": [c.to_public(lang) for c in self.result.checks],
             "error": self.result.error.get(lang) if self.result.error else None,
+            "notes": self.result.note_texts(lang),
             "duration_s": self.result.duration_s,
         }
 

@@ -37,25 +37,37 @@ class SubmissionError(Exception):
 class StudentSource:
     """A submission ready to run, plus where each line of `code` came from.
 
-    Notebook cells are numbered from 1 counting *all* cells (markdown and raw included), top to
-    bottom, as Jupyter lays them out: that is the position a student finds by scrolling, and Colab
-    shows no cell numbers at all.
+    Notebook cells are numbered from 1 counting *code* cells only, top to bottom ("celda de código 4"
+    is the fourth code cell whatever markdown lies between), and a cell that was run also shows the
+    `In [n]` Jupyter printed next to it (its execution count), so the student finds it either way.
     """
 
     filename: str
     kind: Literal["py", "ipynb"]
     code: str
     notes: tuple[Text, ...]
-    # For notebooks: (cell number, line within the cell) for each line of `code`; empty for .py.
+    # For notebooks: (code cell number, line within the cell) for each line of `code`; empty for .py.
     origins: tuple[tuple[int, int], ...] = field(default=(), repr=False)
+    # For notebooks: the execution count (`In [n]`) of each code cell, by code cell number - 1.
+    execution_counts: tuple[int | None, ...] = field(default=(), repr=False)
 
     def locate(self, line: int) -> Text:
-        """Describe line `line` of `code` (1-based) as the student sees it in the original file."""
+        """Describe line `line` of `code` (1-based) as the student sees it in the original file:
+        'línea 84', or 'celda de código 4 (In [7]), línea 3' for a notebook."""
         if self.kind == "py" or not self.origins:
             return t(f"línea {line}", f"line {line}")
         # Python may point one past the end (unexpected EOF): clamp to the last real line.
         cell, cell_line = self.origins[min(max(line, 1), len(self.origins)) - 1]
-        return t(f"celda {cell}, línea {cell_line}", f"cell {cell}, line {cell_line}")
+        label = cell_label(cell, self.execution_counts)
+        return t(f"{label.es}, línea {cell_line}", f"{label.en}, line {cell_line}")
+
+
+def cell_label(cell: int, counts: tuple[int | None, ...] = ()) -> Text:
+    """'celda de código 4 (In [7])' / 'code cell 4 (In [7])' for code cell `cell` (1-based), `In [n]` only
+    when `counts` (execution counts by code cell) has one for it."""
+    count = counts[cell - 1] if 0 < cell <= len(counts) else None
+    shown = f" (In [{count}])" if count is not None else ""
+    return t(f"celda de código {cell}{shown}", f"code cell {cell}{shown}")
 
 
 def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES) -> StudentSource:
@@ -136,13 +148,17 @@ def _from_notebook(filename: str, text: str) -> StudentSource:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. missing cell ids: nbformat fixes them, the student can't
             notebook = _read_notebook(raw)
-        cells: list[str | None] = []
+        cells: list[str] = []
+        counts: list[int | None] = []
         for cell in notebook.cells:
             source = cell.get("source", "")
             source = "".join(source) if isinstance(source, list) else source
             if not isinstance(source, str):
                 raise TypeError("a cell 'source' is not text")
-            cells.append(source if cell.get("cell_type") == "code" else None)
+            if cell.get("cell_type") == "code":
+                cells.append(source)
+                count = cell.get("execution_count")
+                counts.append(count if type(count) is int and count >= 0 else None)
     except json.JSONDecodeError as exc:
         es = f"no es JSON válido (línea {exc.lineno}, columna {exc.colno}: {exc.msg})"
         en = f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
@@ -157,7 +173,7 @@ def _from_notebook(filename: str, text: str) -> StudentSource:
         es, en = f"no es un cuaderno de Jupyter válido ({detail})", f"is not a valid notebook ({detail})"
     else:
         _check_code_size(filename, cells)
-        return _join_cells(filename, cells)
+        return _join_cells(filename, cells, tuple(counts))
     raise _fail(f"`{filename}` {es}. Descarga de nuevo el cuaderno desde Colab (Archivo > Descargar > "
                 ".ipynb) sin editarlo a mano.", f"`{filename}` {en}. Download the notebook again from Colab "
                 "(File > Download > .ipynb) without editing it by hand.")
@@ -191,9 +207,9 @@ def _check_cell_count(filename: str, raw: dict[str, object]) -> None:
                     f"{MAX_NOTEBOOK_CELLS}: keep only the cells of your solution and download it again.")
 
 
-def _check_code_size(filename: str, cells: list[str | None]) -> None:
+def _check_code_size(filename: str, cells: list[str]) -> None:
     """Refuse more than MAX_SOURCE_BYTES of code before scanning it for magics and compiling it."""
-    size = sum(len(cell.encode(errors="surrogatepass")) for cell in cells if cell is not None)
+    size = sum(len(cell.encode(errors="surrogatepass")) for cell in cells)
     if size > MAX_SOURCE_BYTES:
         shown, cap = _kb(size), _kb(MAX_SOURCE_BYTES)
         raise _fail(f"Las celdas de código de `{filename}` suman {shown.replace('.', ',')} KB y el máximo es "
@@ -202,29 +218,30 @@ def _check_code_size(filename: str, cells: list[str | None]) -> None:
                     "keep only the code of your solution (with no data pasted into it).")
 
 
-def _join_cells(filename: str, cells: list[str | None]) -> StudentSource:
+def _join_cells(filename: str, cells: list[str], counts: tuple[int | None, ...]) -> StudentSource:
+    """The code cells (numbered from 1) joined into one program, remembering where each line came from."""
     lines: list[str] = []
     origins: list[tuple[int, int]] = []
     notes: list[Text] = []
     for number, source in enumerate(cells, start=1):
-        if source is None:
-            continue
         cell_lines = _LINE_BREAK.split(source)
+        label = cell_label(number, counts)
+        label_es, label_en = "C" + label.es[1:], "C" + label.en[1:]
         if source.lstrip().startswith("%%"):
             magic = _snippet(source.lstrip().splitlines()[0])
-            notes.append(t(f"Celda {number}: se omitió la celda mágica `{magic}` entera (no se ejecuta al "
-                           "corregir).", f"Cell {number}: skipped the whole `{magic}` cell magic (it is not "
+            notes.append(t(f"{label_es}: se omitió la celda mágica `{magic}` entera (no se ejecuta al "
+                           "corregir).", f"{label_en}: skipped the whole `{magic}` cell magic (it is not "
                            "run when grading)."))
             cell_lines = [""] * len(cell_lines)  # blanked, not deleted, so later line numbers stay put
         else:
-            cell_lines = _skip_magics(number, cell_lines, notes)
+            cell_lines = _skip_magics((label_es, label_en), cell_lines, notes)
         lines += cell_lines
         origins += [(number, index) for index in range(1, len(cell_lines) + 1)]
     return StudentSource(filename=filename, kind="ipynb", code="\n".join(lines) + "\n" if lines else "",
-                         notes=tuple(notes), origins=tuple(origins))
+                         notes=tuple(notes), origins=tuple(origins), execution_counts=counts)
 
 
-def _skip_magics(cell: int, lines: list[str], notes: list[Text]) -> list[str]:
+def _skip_magics(cell: tuple[str, str], lines: list[str], notes: list[Text]) -> list[str]:
     # Only a line that starts a new statement can be a magic: `% b` continuing a bracket or a `!` in a
     # docstring is Python. Track brackets, open strings and `\` continuations to tell them apart.
     out: list[str] = []
@@ -233,8 +250,8 @@ def _skip_magics(cell: int, lines: list[str], notes: list[Text]) -> list[str]:
         stripped = line.lstrip()
         if depth == 0 and not quote and not continued and stripped.startswith(_COLAB_ESCAPES):
             shown = _snippet(line)
-            notes.append(t(f"Celda {cell}, línea {number}: se omitió `{shown}` (los comandos `!` y `%` de "
-                           "Colab no se ejecutan al corregir).", f"Cell {cell}, line {number}: skipped "
+            notes.append(t(f"{cell[0]}, línea {number}: se omitió `{shown}` (los comandos `!` y `%` de "
+                           "Colab no se ejecutan al corregir).", f"{cell[1]}, line {number}: skipped "
                            f"`{shown}` (Colab `!` and `%` commands are not run when grading)."))
             indent = line[: len(line) - len(stripped)]
             # `pass` keeps an `if` whose body is only `!pip install x` valid; top level needs nothing,

@@ -61,7 +61,7 @@ def test_batch_json_lines_storage_and_reuse(batch: Path, db_url: str) -> None:
     assert set(rows) == {"alice", "bob", "carol", "dave"}
     for row in rows.values():
         assert set(row) == {"student", "exercise", "path", "status", "score", "max_score", "checks", "error",
-                            "duration_s"}
+                            "notes", "duration_s"}
     assert rows["alice"]["status"] == "graded" and rows["alice"]["score"] == rows["alice"]["max_score"] == 10
     assert rows["dave"]["score"] == 10 and rows["dave"]["path"].endswith("dave/lab2.py")
     bob_checks = {c["id"]: c for c in rows["bob"]["checks"]}

@@ -57,9 +57,20 @@ def test_notebook_joins_code_cells_in_order_and_ignores_markdown() -> None:
     assert source.kind == "ipynb"
     assert source.notes == ()
     assert source.code == "import keras\nx = 1\ny = x + 1\n"
-    # Cells are numbered as Jupyter shows them, markdown cells included.
-    assert source.locate(2).es == "celda 2, línea 2"
-    assert source.locate(3).en == "cell 4, line 1"
+    # Code cells are numbered among code cells only: markdown in between does not count.
+    assert source.locate(2).es == "celda de código 1, línea 2"
+    assert source.locate(3).en == "code cell 2, line 1"
+
+
+def test_notebook_cells_that_ran_also_show_their_execution_count() -> None:
+    ran = new_code_cell("model = 1")
+    ran.execution_count = 7
+    data = notebook(new_markdown_cell("# Ej"), new_code_cell("x = 1"), new_markdown_cell("..."), ran)
+    source = load_source(filename="ej1.ipynb", data=data)
+    assert source.execution_counts == (None, 7)
+    assert source.locate(1).es == "celda de código 1, línea 1"
+    assert source.locate(2).es == "celda de código 2 (In [7]), línea 1"
+    assert source.locate(2).en == "code cell 2 (In [7]), line 1"
 
 
 def test_notebook_cell_source_as_list_of_strings() -> None:
@@ -88,12 +99,12 @@ def test_line_magics_and_shell_escapes_are_skipped_with_notes() -> None:
     assert lines[:3] == ["", "", "import keras"]
     assert lines[3:6] == ["if True:", "    pass", "print('ok')"]
     assert [note.es.split(":")[0] for note in source.notes] == [
-        "Celda 2, línea 1", "Celda 2, línea 2", "Celda 3, línea 2",
+        "Celda de código 1, línea 1", "Celda de código 1, línea 2", "Celda de código 2, línea 2",
     ]
     assert "`!pip install -q tensorflow-datasets`" in source.notes[0].es
     assert "`%matplotlib inline`" in source.notes[1].en
-    assert source.notes[2].en.startswith("Cell 3, line 2: skipped `!pip install x`")
-    assert source.locate(5).es == "celda 3, línea 2"
+    assert source.notes[2].en.startswith("Code cell 2, line 2: skipped `!pip install x`")
+    assert source.locate(5).es == "celda de código 2, línea 2"
 
 
 def test_cell_magic_skips_the_whole_cell() -> None:
@@ -105,15 +116,15 @@ def test_cell_magic_skips_the_whole_cell() -> None:
     with pytest.raises(SubmissionError) as info:
         load_source(filename="ej1.ipynb", data=data)
     # The bash cell did not break parsing, and the error after it still points at the right cell.
-    assert "celda 3, línea 1" in info.value.message.es
+    assert "celda de código 3, línea 1" in info.value.message.es
 
     source = load_source(filename="ej1.ipynb", data=notebook(
         new_code_cell("x = 1"), new_code_cell("%%bash\necho hola\nls -la"), new_code_cell("y = 2")))
     assert source.code.splitlines() == ["x = 1", "", "", "", "y = 2"]
     assert len(source.notes) == 1
-    assert source.notes[0].es.startswith("Celda 2: se omitió la celda mágica `%%bash`")
-    assert "Cell 2" in source.notes[0].en
-    assert source.locate(5).en == "cell 3, line 1"
+    assert source.notes[0].es.startswith("Celda de código 2: se omitió la celda mágica `%%bash`")
+    assert "Code cell 2" in source.notes[0].en
+    assert source.locate(5).en == "code cell 3, line 1"
 
 
 def test_percent_and_bang_that_are_python_are_left_alone() -> None:
@@ -125,7 +136,7 @@ def test_percent_and_bang_that_are_python_are_left_alone() -> None:
 
 def test_locate_clamps_to_the_last_notebook_line() -> None:
     source = load_source(filename="ej1.ipynb", data=notebook(new_code_cell("x = 1")))
-    assert source.locate(99).es == "celda 1, línea 1"
+    assert source.locate(99).es == "celda de código 1, línea 1"
 
 
 def test_syntax_warnings_are_not_turned_into_errors() -> None:
@@ -210,8 +221,8 @@ def test_escaped_nul_in_notebook_names_the_cell() -> None:
     data = notebook(new_markdown_cell("hola"), new_code_cell("x = 1\ny = '\x00'"))
     assert b"\\u0000" in data
     exc = error("ej1.ipynb", data)
-    assert "en la celda 2, línea 2" in exc.message.es
-    assert "at cell 2, line 2" in exc.message.en
+    assert "en la celda de código 1, línea 2" in exc.message.es
+    assert "at code cell 1, line 2" in exc.message.en
 
 
 def test_invalid_json_notebook_says_where() -> None:
@@ -261,16 +272,16 @@ def test_syntax_error_in_notebook_names_cell_and_line() -> None:
     )
     exc = error("ej1.ipynb", data)
     assert exc.message.es.startswith(
-        "Error de sintaxis en `ej1.ipynb`, celda 3, línea 2: `model = keras.Sequential([` — "
+        "Error de sintaxis en `ej1.ipynb`, celda de código 2, línea 2: `model = keras.Sequential([` — "
         "'[' was never closed."
     )
-    assert exc.message.en.startswith("Syntax error in `ej1.ipynb`, cell 3, line 2:")
+    assert exc.message.en.startswith("Syntax error in `ej1.ipynb`, code cell 2, line 2:")
 
 
 def test_line_cited_inside_python_message_is_mapped_to_the_cell() -> None:
     exc = error("ej1.ipynb", notebook(new_code_cell("x = 1"), new_code_cell("def f():\nreturn 1")))
-    assert "celda 2, línea 2: `return 1`" in exc.message.es
-    assert "after function definition on cell 2, line 1" in exc.message.en
+    assert "celda de código 2, línea 2: `return 1`" in exc.message.es
+    assert "after function definition on code cell 2, line 1" in exc.message.en
 
 
 def test_hostile_nesting_is_reported_not_crashing() -> None:
@@ -284,4 +295,4 @@ def test_crlf_line_endings_keep_line_numbers() -> None:
     assert "línea 3: `y = (`" in exc.message.es
     source = load_source(filename="ej1.ipynb", data=notebook(new_code_cell("a = 1\r\n!ls\r\nb = 2")))
     assert source.code == "a = 1\n\nb = 2\n"
-    assert source.notes[0].en.startswith("Cell 1, line 2: skipped `!ls`")
+    assert source.notes[0].en.startswith("Code cell 1, line 2: skipped `!ls`")

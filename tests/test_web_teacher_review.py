@@ -46,10 +46,14 @@ def test_drilldown_shows_the_code_cells_of_a_notebook(teacher: Any, app: Any) ->
     notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
         {"cell_type": "markdown", "metadata": {}, "source": "# Título <i>x</i>"},
         {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-         "source": ["import numpy as np\n", "x = np.ones(3)  # <script>"]}]}
+         "source": ["import numpy as np\n", "x = np.ones(3)  # <script>"]},
+        {"cell_type": "markdown", "metadata": {}, "source": "Sigue"},
+        {"cell_type": "code", "metadata": {}, "execution_count": 7, "outputs": [], "source": "y = x + 1"}]}
     sub = submit_as(app, "ana", filename="lab.ipynb", data=json.dumps(notebook).encode())
     page = teacher.get(f"/teacher/submissions/{sub}").get_data(as_text=True)
-    assert re.search(r'<h3 class="cell">Celda 2</h3>', page)  # numbered like the grading messages
+    # numbered like the grading messages: code cells only, with their In [n]
+    assert re.search(r'<h3 class="cell">Celda de código 1</h3>', page)
+    assert re.search(r'<h3 class="cell">Celda de código 2 \(In \[7\]\)</h3>', page)
     assert "Título" not in page and "# &lt;script&gt;" in page
     assert "Todavía no hay resultado" in page  # still queued: no override form
     assert 'name="reason"' not in page

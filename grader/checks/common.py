@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from grader.checks.registry import Outcome, Params
-from grader.facts import Evidence, LayerFacts, ModelFacts
+from grader.facts import Evidence, LayerFacts, MissingFacts, ModelFacts
 from grader.i18n import Text, t
 
 
@@ -34,10 +34,37 @@ def close(actual: float | None, expected: float, rel_tol: float = 1e-3, abs_tol:
     return actual is not None and math.isclose(actual, expected, rel_tol=rel_tol, abs_tol=abs_tol)
 
 
+def stopped_before(evidence: Evidence, action: Text) -> Outcome | None:
+    """A failing outcome 'Tu código se detuvo en la línea 84 (FileNotFoundError) antes de {action}.' when the
+    student's code raised an exception, else None (the evidence is then missing for another reason)."""
+    err = evidence.student_error
+    if err is None:
+        return None
+    where = err.where or (t(f"línea {err.line}", f"line {err.line}") if err.line else None)
+    at_es, at_en = (f" en la {where.es}", f" at {where.en}") if where else ("", "")
+    if err.type == "SystemExit":
+        return Outcome(False, t(f"Tu código llamó a sys.exit(){at_es} antes de {action.es}.",
+                                f"Your code called sys.exit(){at_en} before {action.en}."))
+    return Outcome(False, t(f"Tu código se detuvo{at_es} ({err.type}) antes de {action.es}.",
+                            f"Your code stopped{at_en} ({err.type}) before {action.en}."))
+
+
+def stopped_before_defining(evidence: Evidence, variable: str) -> Outcome | None:
+    """`stopped_before` for a graded variable the sandbox did not find, when the exception is why: the
+    sandbox says so (`stopped`), or, when it does not say, an exception was recorded."""
+    facts = evidence.variables.get(variable)
+    if isinstance(facts, MissingFacts) and facts.stopped is False:
+        return None
+    return stopped_before(evidence, t(f"definir `{variable}`", f"defining `{variable}`"))
+
+
 def require_model(evidence: Evidence, variable: str) -> ModelFacts | Outcome:
     """The model facts of `variable`, or a failing outcome that says why there is no model to check."""
     facts = evidence.variables.get(variable)
     if facts is None or facts.kind == "missing":
+        stopped = stopped_before_defining(evidence, variable)
+        if stopped is not None:
+            return stopped
         return Outcome(False, t(
             f"No se encontró la variable `{variable}` después de ejecutar tu código: define `{variable}`.",
             f"No variable `{variable}` was found after running your code: define `{variable}`.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from grader.checks.common import VariableParams, close, require_model
+from grader.checks.common import VariableParams, close, require_model, stopped_before
 from grader.checks.registry import Outcome, check_kind
 from grader.facts import CompileFacts, Evidence
 from grader.i18n import t
@@ -16,6 +16,9 @@ def _compiled(evidence: Evidence, variable: str) -> CompileFacts | Outcome:
     if isinstance(model, Outcome):
         return model
     if model.compile is None:
+        stopped = stopped_before(evidence, t(f"llamar a {variable}.compile", f"calling {variable}.compile"))
+        if stopped is not None:
+            return stopped
         return Outcome(False, t(
             f"El modelo `{variable}` no está compilado: llama a {variable}.compile(optimizer=..., loss=...).",
             f"Model `{variable}` is not compiled: call {variable}.compile(optimizer=..., loss=...).",

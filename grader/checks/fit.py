@@ -6,7 +6,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from grader.checks.common import VariableParams, close, join_problems, require_model
+from grader.checks.common import (
+    VariableParams,
+    close,
+    join_problems,
+    require_model,
+    stopped_before,
+    stopped_before_defining,
+)
 from grader.checks.registry import Outcome, Params, check_kind
 from grader.facts import CallbackFacts, Evidence, FitCallFacts, Scalar
 from grader.i18n import Text, t
@@ -16,7 +23,11 @@ def _fit_calls(evidence: Evidence, variable: str) -> list[FitCallFacts]:
     return [c for c in evidence.fit_calls if c.model_variable == variable]
 
 
-def _not_fitted(variable: str) -> Outcome:
+def _not_fitted(evidence: Evidence, variable: str) -> Outcome:
+    """Why there is no call of `<variable>.fit` to judge: the code stopped before it, or never called it."""
+    stopped = stopped_before(evidence, t(f"llamar a {variable}.fit", f"calling {variable}.fit"))
+    if stopped is not None:
+        return stopped
     return Outcome(False, t(
         f"No se llamó a {variable}.fit(...): entrena el modelo como pide el enunciado.",
         f"{variable}.fit(...) was never called: train the model as the statement asks.",
@@ -59,6 +70,10 @@ def callback(params: CallbackParams, evidence: Evidence) -> Outcome:
     if params.source == "variable":
         facts = evidence.variables.get(params.variable)
         if facts is None or facts.kind != "callback":
+            missing = facts is None or facts.kind == "missing"
+            stopped = stopped_before_defining(evidence, params.variable) if missing else None
+            if stopped is not None:
+                return stopped
             return Outcome(False, t(
                 f"`{params.variable}` no es un callback {params.class_name}: crea "
                 f"{params.variable} = callbacks.{params.class_name}(...).",
@@ -69,7 +84,7 @@ def callback(params: CallbackParams, evidence: Evidence) -> Outcome:
     else:
         calls = _fit_calls(evidence, params.variable)
         if not calls:
-            return _not_fitted(params.variable)
+            return _not_fitted(evidence, params.variable)
         candidates = [cb for call in calls for cb in call.callbacks]
     matching = [cb for cb in candidates if cb.class_name == params.class_name]
     if not matching:
@@ -131,7 +146,7 @@ def fit(params: FitParams, evidence: Evidence) -> Outcome:
     """
     calls = _fit_calls(evidence, params.variable)
     if not calls:
-        return _not_fitted(params.variable)
+        return _not_fitted(evidence, params.variable)
     best = min((_fit_problems(call, params) for call in calls), key=len)
     if best:
         return Outcome(False, join_problems(best))

@@ -60,6 +60,7 @@ add_translations({
     "Sin registro.": "No log.",
     "Código entregado": "Submitted code",
     "Celda": "Cell",
+    "Celda de código": "Code cell",
     "Calificaciones de esta entrega": "Gradings of this submission",
     "recalificación": "regrade",
     "Hay una calificación más reciente en curso; los cambios se aplican a la que se muestra.":

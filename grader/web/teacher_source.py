@@ -1,8 +1,9 @@
 """A submission's source as the teacher reads it: highlighted on the server by Pygments, cell by cell for notebooks.
 
 Pygments escapes every character of the input, so its HTML is the one place student text is marked safe.
-Notebook cells are numbered counting every cell, as grader.sources does, so "cell 3" in a grading message
-is the block labelled 3 here. Nothing is executed or syntax-checked: a file that failed grading shows too.
+Notebook code cells are numbered counting code cells only, with their `In [n]`, as grader.sources does, so
+"code cell 3" in a grading message is the block labelled 3 here. Nothing is executed or syntax-checked: a
+file that failed grading shows too.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ DISPLAY_CAP_CHARS = 512 * 1024
 
 @dataclass(frozen=True)
 class SourceBlock:
-    """One highlighted piece: the whole file, or one notebook code cell (`cell` is its number)."""
+    """One highlighted piece: the whole file, or one notebook code cell (`cell` is its number among the code
+    cells; `execution_count` its `In [n]` when it was run)."""
 
     cell: int | None
     html: Markup
+    execution_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,24 +67,27 @@ def _lexer(filename: str) -> Lexer:
     return TextLexer()
 
 
-def _block(code: str, lexer: Lexer, cell: int | None = None) -> SourceBlock:
+def _block(code: str, lexer: Lexer, cell: int | None = None, count: int | None = None) -> SourceBlock:
     """`code` highlighted; Pygments has escaped it, hence Markup."""
-    return SourceBlock(cell=cell, html=Markup(highlight(code, lexer, _formatter())))
+    return SourceBlock(cell=cell, html=Markup(highlight(code, lexer, _formatter())), execution_count=count)
 
 
-def _cells(text: str) -> list[tuple[int, str]] | None:
-    """(cell number, source) of every code cell of a notebook, or None when `text` is not a notebook."""
+def _cells(text: str) -> list[tuple[int, str, int | None]] | None:
+    """(code cell number, source, execution count) of every code cell of a notebook, or None when `text` is
+    not a notebook."""
     try:
         if not isinstance(raw := json.loads(text), dict) or "nbformat" not in raw:
             return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # missing cell ids and the like do not matter for reading
             notebook = nbformat.reads(text, as_version=4)
-        cells = []
-        for number, cell in enumerate(notebook.cells, start=1):
+        cells: list[tuple[int, str, int | None]] = []
+        for cell in notebook.cells:
             source = cell.get("source", "")
             if cell.get("cell_type") == "code":
-                cells.append((number, "".join(source) if isinstance(source, list) else str(source)))
+                count = cell.get("execution_count")
+                cells.append((len(cells) + 1, "".join(source) if isinstance(source, list) else str(source),
+                              count if type(count) is int and count >= 0 else None))
         return cells
     except Exception:  # json and nbformat raise anything from ValueError to AttributeError on bad input
         return None
@@ -105,7 +111,7 @@ def render_source(filename: str, data: bytes) -> RenderedSource:
         if cells is not None:
             if not cells:
                 notes.append(t("El cuaderno no tiene celdas de código.", "The notebook has no code cells."))
-            return RenderedSource(blocks=tuple(_block(code, PythonLexer(), n) for n, code in cells),
+            return RenderedSource(blocks=tuple(_block(code, PythonLexer(), n, c) for n, code, c in cells),
                                   notes=tuple(notes))
         notes.append(t("No es un cuaderno válido: se muestra el archivo tal cual.",
                        "Not a valid notebook: the file is shown as it is."))
