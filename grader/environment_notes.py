@@ -102,12 +102,40 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         f"Se calificó `{a['found']}` como `{a['expected']}`: es el único modelo de Keras de tu código, pero el "
         f"enunciado lo llama `{a['expected']}`.", f"`{a['found']}` was graded as `{a['expected']}`: it is the "
         f"only Keras model in your code, but the statement calls it `{a['expected']}`."),
+    "get_ipython": lambda a: t(
+        "Las líneas `get_ipython().system(...)` y `get_ipython().run_line_magic(...)` de un cuaderno exportado con "
+        "nbconvert (los `!` y `%` del cuaderno) no hacen nada aquí.", "The `get_ipython().system(...)` and "
+        "`get_ipython().run_line_magic(...)` lines of a notebook exported with nbconvert (the notebook's `!` and "
+        "`%` lines) do nothing here."),
+    "keras1_keyword": lambda a: t(
+        f"`{a['old']}=` es el nombre de Keras 1 de `{a['new']}=`: se usó como `{a['new']}=`.",
+        f"`{a['old']}=` is Keras 1's name of `{a['new']}=`: it was used as `{a['new']}=`."),
+    "optimizer_decay": lambda a: t(
+        "`decay=` ya no existe en los optimizadores de Keras 3, que lo ignoran: la tasa de aprendizaje queda fija "
+        "(para reducirla usa `keras.optimizers.schedules.InverseTimeDecay`). La nota no depende de ello.",
+        "`decay=` no longer exists in Keras 3's optimizers, which ignore it: the learning rate stays constant (to "
+        "decrease it use `keras.optimizers.schedules.InverseTimeDecay`). The score does not depend on it."),
+    "tensorboard": lambda a: t(
+        "El callback TensorBoard no registra nada aquí (TensorBoard no está instalado): se calificó como tu "
+        "callback y el entrenamiento siguió.", "The TensorBoard callback records nothing here (TensorBoard is not "
+        "installed): it was graded as your callback and training went on."),
+    "image_csv": lambda a: t(
+        f"`{a['file']}` (el CSV de Kaggle, `label,pixel1..pixel784`) se sustituyó por {_n(a['rows'], 'es')} "
+        "imágenes sintéticas de las mismas formas y clases que da aquí `keras.datasets.fashion_mnist`; la nota no "
+        "depende de ellas.", f"`{a['file']}` (Kaggle's CSV, `label,pixel1..pixel784`) was replaced by "
+        f"{_n(a['rows'], 'en')} synthetic images of the same shapes and classes that `keras.datasets.fashion_mnist` "
+        "gives here; the score does not depend on them."),
+    "no_network": lambda a: t("", ""),  # rendered by _no_network, which knows what the exercise provides
     "missing_file": lambda a: t("", ""),  # rendered by _missing_file, which knows what the exercise provides
     "starter_object": lambda a: t(
         f"`{a['name']}` seguía siendo el objeto del código inicial cuando tu código se detuvo: no se calificó.",
         f"`{a['name']}` still held the starter code's object when your code stopped: it was not graded."),
 }
-_ARGS = {"dataset": {"name": set(_DATASETS)}, "rows_capped": {"method": {"evaluate", "predict"}}}
+_KERAS1 = {"init": "kernel_initializer", "output_dim": "units", "W_regularizer": "kernel_regularizer",
+           "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint", "b_constraint": "bias_constraint",
+           "nb_filter": "filters", "border_mode": "padding", "subsample": "strides"}
+_ARGS = {"dataset": {"name": set(_DATASETS)}, "rows_capped": {"method": {"evaluate", "predict"}},
+         "keras1_keyword": {"old": set(_KERAS1), "new": set(_KERAS1.values())}}
 
 
 def _valid(code: str, args: dict[str, Any]) -> bool:
@@ -136,6 +164,17 @@ def _missing_file(file: str, provided: list[str]) -> Text:
              en + "Use the data the statement names (e.g. keras.datasets').")
 
 
+def _no_network(file: str, provided: list[str]) -> Text:
+    es = f"Aquí no hay conexión a internet: no se pudo descargar '{file}'. "
+    en = f"There is no internet connection here: '{file}' could not be downloaded. "
+    if provided:
+        names = ", ".join(f"`{name}`" for name in provided)
+        return t(es + f"Este ejercicio ya te da los datos en {names}: úsalos en lugar de descargarlos.",
+                 en + f"This exercise already provides the data in {names}: use them instead of downloading them.")
+    return t(es + "Usa los datos que indica el enunciado (los de keras.datasets funcionan sin conexión).",
+             en + "Use the data the statement names (keras.datasets' work offline).")
+
+
 def render(raw: Any, provided: list[str] | None = None) -> list[Text]:
     """The notes of the known, well-formed entries of `raw` (the payload's env_notes), in order, once each;
     `provided`: the data variables the exercise gives (named when a file the student read is missing)."""
@@ -147,7 +186,10 @@ def render(raw: Any, provided: list[str] | None = None) -> list[Text]:
         if not _valid(code, args):
             continue
         try:
-            text = _missing_file(args["file"], provided or []) if code == "missing_file" else _RENDER[code](args)
+            if code in ("missing_file", "no_network"):
+                text = (_missing_file if code == "missing_file" else _no_network)(args["file"], provided or [])
+            else:
+                text = _RENDER[code](args)
         except (KeyError, TypeError, ValueError):
             continue
         if text not in notes:

@@ -128,6 +128,9 @@ class StudentError(_Facts):
     message: str
     line: int | None = None
     location: str | None = None
+    # True when the notebook went on with its next cells after this one raised (Jupyter's "run all" with
+    # errors allowed), False when a later exit stopped it; None for a script (it stopped here).
+    continued: bool | None = None
     where: Text | None = Field(default=None, description="`line` as the student finds it (set on the host).")
 
 

@@ -111,7 +111,8 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     limits = RunLimits(timeout_s=spec.limits.timeout_s, cpu_s=spec.limits.cpu_s,
                        memory_mb=spec.limits.memory_mb, max_output_bytes=spec.limits.max_output_kb * 1024)
     variables = [*spec.grade, *spec.answer_variables]
-    job = Job(code=source.code, starter_code=spec.starter.code, grade=variables, data=arrays, limits=limits)
+    job = Job(code=source.code, starter_code=spec.starter.code, grade=variables, data=arrays, limits=limits,
+              cells=source.cell_spans())
     run = run_student(job=job, isolation=isolation, warm=warm)
     logs = _logs(run)
     if not run.ok or run.payload is None:
@@ -127,7 +128,13 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     fatal = _nothing_to_grade(spec, evidence, failure)
     if fatal is not None:
         return _error(spec, fatal, started, notes=notes, logs=logs)
-    if failure is not None:
+    if failure is not None and evidence.student_error is not None and evidence.student_error.continued:
+        notes.append(t(f"{failure.es}. Las celdas siguientes se ejecutaron igualmente (como «Ejecutar todo» de "
+                       "Jupyter) y se calificó lo que definieron; los errores que ese primero cause en ellas no se "
+                       "cuentan aparte.", f"{failure.en}. The following cells were run anyway (like Jupyter's "
+                       "\"Run all\") and what they defined was graded; errors this first one causes in them are "
+                       "not counted separately."))
+    elif failure is not None:
         notes.append(t(f"{failure.es}. Se calificó lo que existía en ese momento.",
                        f"{failure.en}. What existed at that point was graded."))
     evidence.answers = answers_from_evidence(spec, evidence)

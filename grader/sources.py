@@ -51,9 +51,29 @@ class StudentSource:
     # For notebooks: the execution count (`In [n]`) of each code cell, by code cell number - 1.
     execution_counts: tuple[int | None, ...] = field(default=(), repr=False)
 
+    def cell_spans(self) -> list[tuple[int, int]] | None:
+        """A notebook's code cells as (first_line, last_line) of `code` (1-based, inclusive); None for a .py."""
+        if self.kind != "ipynb" or not self.origins:
+            return None
+        spans: list[tuple[int, int]] = []
+        for line, (cell, _) in enumerate(self.origins, start=1):
+            if spans and self.origins[spans[-1][0] - 1][0] == cell:
+                spans[-1] = (spans[-1][0], line)
+            else:
+                spans.append((line, line))
+        return spans
+
     def locate(self, line: int) -> Text:
         """Describe line `line` of `code` (1-based) as the student sees it in the original file:
-        'línea 84', or 'celda de código 4 (In [7]), línea 3' for a notebook."""
+        'línea 84', or 'celda de código 4 (In [7]), línea 3' for a notebook; a script exported by nbconvert
+        (`# In[7]:` markers) says both: 'línea 84 (celda In [7], línea 3)'."""
+        if self.kind == "py" and self.origins and 0 < line <= len(self.origins):
+            cell, cell_line = self.origins[line - 1]
+            count = self.execution_counts[cell - 1] if 0 < cell <= len(self.execution_counts) else None
+            if cell > 0:
+                shown = f"In [{count}]" if count is not None else "In [ ]"
+                return t(f"línea {line} (celda {shown}, línea {cell_line})",
+                         f"line {line} (cell {shown}, line {cell_line})")
         if self.kind == "py" or not self.origins:
             return t(f"línea {line}", f"line {line}")
         # Python may point one past the end (unexpected EOF): clamp to the last real line.
@@ -89,7 +109,7 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
     _reject_nul(filename, text, lambda n: t(f"línea {n}", f"line {n}") if kind == "py"
                 else t(f"línea {n} del archivo", f"line {n} of the file"))
     if kind == "py":  # never rewritten: a Colab `!pip` line in a .py is reported as the syntax error it is
-        source = StudentSource(filename=filename, kind="py", code=text, notes=())
+        source = StudentSource(filename=filename, kind="py", code=text, notes=(), **_nbconvert_cells(text))
     else:
         source = _from_notebook(filename, text)
         _reject_nul(filename, source.code, source.locate)  # a \u0000 escape inside the JSON
@@ -101,6 +121,30 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
                     "guardados.", f"`{filename}` {en}. Check that you submitted the right file, with your "
                     "changes saved.")
     return source
+
+
+_NBCONVERT_CELL = re.compile(r"# In\[ *(\d*) *\]:[ \t]*\Z")
+
+
+def _nbconvert_cells(text: str) -> dict[str, tuple]:
+    """For a script exported by `jupyter nbconvert --to script`, where each `# In[7]:` line starts a cell:
+    origins (cell, line after its marker) for each line (cell 0 before the first marker) and each cell's
+    `In [n]`; empty for any other script."""
+    lines = _LINE_BREAK.split(text)
+    if not any(_NBCONVERT_CELL.match(line) for line in lines):
+        return {}
+    origins: list[tuple[int, int]] = []
+    counts: list[int | None] = []
+    cell, start = 0, 0
+    for number, line in enumerate(lines, start=1):
+        found = _NBCONVERT_CELL.match(line)
+        if found:
+            # nbconvert writes two blank lines after the marker: the cell's line 1 follows them.
+            blanks = next((i for i in range(2) if lines[number + i:number + i + 1] != [""]), 2)
+            cell, start = cell + 1, number + blanks
+            counts.append(int(found.group(1)) if found.group(1) else None)
+        origins.append((cell, max(number - start, 1) if cell else number))
+    return {"origins": tuple(origins), "execution_counts": tuple(counts)}
 
 
 def _fail(es: str, en: str) -> SubmissionError:

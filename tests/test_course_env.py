@@ -167,11 +167,13 @@ def test_colab_drive_runs_and_a_missing_personal_csv_is_explained(grader_nodb: G
                     "import pandas as pd\ndatos = pd.read_csv('/content/drive/MyDrive/curso/mis_vinos.csv')",
                     KAGGLE_MODEL.replace("q_1.check()", ""))
     result = grade(grader_nodb, spec, code, "colab.ipynb")
-    assert result.status == "error" and result.score == 0
-    assert "FileNotFoundError en la celda de código 2, línea 2" in result.error.es
-    assert "No se encontró 'mis_vinos.csv': el corrector no ve tus propios archivos" in result.error.es
-    assert "'mis_vinos.csv' not found: the grader cannot see your own files" in result.error.en
+    # A notebook goes on after the cell that raised (Jupyter's "run all"): the model cell below is graded.
+    assert result.status == "graded" and 0 < result.score < result.max_score, (result.error, result.notes)
     notes = notes_es(result)
+    assert "FileNotFoundError en la celda de código 2, línea 2" in notes
+    assert "No se encontró 'mis_vinos.csv': el corrector no ve tus propios archivos" in notes
+    assert "'mis_vinos.csv' not found: the grader cannot see your own files" in "\n".join(n.en for n in result.notes)
+    assert "Las celdas siguientes se ejecutaron igualmente (como «Ejecutar todo» de Jupyter)" in notes
     assert "google.colab.drive.mount no hace nada aquí: los datos del curso ya están disponibles." in notes
     assert "no ve tus propios archivos (ni tu Google Drive, ni los datos de Kaggle, ni tu ordenador): " \
            "'mis_vinos.csv' no está aquí. Este ejercicio ya te da los datos en `X_train`, `y_train`, `X_valid`, " \
@@ -294,6 +296,7 @@ for _ in range(5):
     start = time.perf_counter()
     harness.courseenv.install_datasets(sys.modules)
     harness.courseenv.install_files(np)
+    harness.courseenv.install_downloads(sys.modules)
     harness.coursecompat.install()
     harness.courseapi.patch_keras(keras)
     harness.courseenv.begin_job()
@@ -365,3 +368,233 @@ def test_an_adapted_checkpoint_file_name_is_still_graded_as_written(grader_nodb:
     message = failed[0].message.es
     assert "ModelCheckpoint tiene filepath='mejor_modelo.hdf5'; se esperaba 'mejor_modelo.keras'" in message
     assert "ModelCheckpoint('mejor_modelo.hdf5'): Keras 3 guarda modelos en '.keras'" in notes_es(result)
+
+
+NBCONVERT = """#!/usr/bin/env python
+# coding: utf-8
+
+# In[1]:
+
+
+get_ipython().system('pip install -q seaborn')
+get_ipython().run_line_magic('matplotlib', 'inline')
+get_ipython().run_cell_magic('capture', '', 'print(1)')
+get_ipython().magic('load_ext autoreload')
+
+
+# In[2]:
+
+
+value = 'ran'
+"""
+
+
+def test_an_nbconvert_script_s_get_ipython_lines_do_nothing(grader_nodb: Grader) -> None:
+    value, notes, error = run_value(grader_nodb, NBCONVERT)
+    assert error is None and value == "ran"
+    assert [n["code"] for n in notes] == ["get_ipython"]
+    assert "nbconvert" in render(notes)[0].es and "nbconvert" in render(notes)[0].en
+
+
+def test_a_notebook_goes_on_after_a_cell_that_raised_a_script_stops(grader_nodb: Grader) -> None:
+    spec = grader_nodb.catalog.get("wine-early-stopping")
+    blank = "from tensorflow.keras import callbacks\nearly_stopping = ____\nq_3.check()"
+    model = KAGGLE_MODEL.replace("early_stopping = callbacks.EarlyStopping(min_delta=0.001, patience=20, "
+                                 "restore_best_weights=True)\n", "").replace("q_1.check()", "")
+    cells = (KAGGLE_SETUP, KAGGLE_DATA, blank, model, KAGGLE_FIT)
+    result = grade(grader_nodb, spec, notebook(*cells), "blank.ipynb")
+    # The model and compile cells after the blank are graded; the blank's EarlyStopping and fit's callback
+    # (NameError of the blank name) cost their points; the first error keeps its own message and place.
+    assert result.status == "graded" and 0 < result.score < result.max_score, (result.error, result.checks)
+    passed = {c.id for c in result.checks if c.passed}
+    assert "early-stopping" not in passed and {"layers", "optimizer", "loss"} <= passed, result.checks
+    notes = notes_es(result)
+    assert "NameError en la celda de código 3, línea 2: quedó un espacio en blanco `____` sin completar" in notes
+    assert "Las celdas siguientes se ejecutaron igualmente" in notes
+    # The same code as a script stops at the first error: nothing after it is graded.
+    script = grade(grader_nodb, spec, "\n".join(c for c in cells if not c.startswith("!")), "blank.py")
+    assert script.status == "error" and script.score == 0 and "antes de definir" in script.error.es
+
+
+def test_notebook_cells_run_one_by_one_with_their_own_line_numbers(grader_nodb: Grader) -> None:
+    code = "a = 1\nb = undefined_name\nc = 3\nvalue = [a, 'b' in globals(), 'c' in globals()]\n"
+    job = Job(code=code, starter_code="", grade=["value"], data={}, limits=RunLimits(timeout_s=90),
+              cells=[(1, 1), (2, 3), (4, 4)])
+    run = run_student(job=job, isolation=grader_nodb.isolation, warm=grader_nodb.warm)
+    assert run.ok, run.error
+    # Cell 2 stopped at its line 2 (c never set); cell 3 still ran.
+    assert run.payload["variables"]["value"]["value"] == [1, False, False]
+    assert run.payload["student_error"]["line"] == 2 and run.payload["student_error"]["continued"] is True
+    # A name the cell that raised assigns was kept from being defined (`stopped`); one no cell assigns was
+    # simply never defined, though every cell ran.
+    job = Job(code="model = 1\nmodel = broken + 1\nb = 2\n", starter_code="model = 'starter'\n",
+              grade=["model", "value"], data={}, limits=RunLimits(timeout_s=90), cells=[(1, 1), (2, 2), (3, 3)])
+    variables = run_student(job=job, isolation=grader_nodb.isolation, warm=grader_nodb.warm).payload["variables"]
+    assert variables["model"] == {"kind": "value", "value": 1}  # replaced by cell 1 before cell 2 raised
+    assert variables["value"] == {"kind": "missing", "stopped": False}
+
+
+def test_after_a_cell_raised_the_starter_s_object_is_graded_unless_that_cell_replaced_it(grader_nodb: Grader) -> None:
+    run = lambda code, cells: run_student(job=Job(  # noqa: E731
+        code=code, starter_code="model = 'starter'\n", grade=["model"], data={}, limits=RunLimits(timeout_s=90),
+        cells=cells), isolation=grader_nodb.isolation, warm=grader_nodb.warm).payload
+    # An unrelated cell raised: the later cells ran and the starter's model is the student's to use.
+    used = run("open('mis_datos.csv')\nx = model.upper()\n", [(1, 1), (2, 2)])
+    assert used["variables"]["model"] == {"kind": "value", "value": "starter"}
+    # The cell that raised was replacing it: the starter's object is not graded as the student's.
+    replaced = run("model = kerass.Sequential()\nx = 1\n", [(1, 1), (2, 2)])
+    assert replaced["variables"]["model"] == {"kind": "missing", "stopped": True}
+    assert {"code": "starter_object", "args": {"name": "model"}} in replaced["env_notes"]
+
+
+KERAS1 = """from keras.layers.core import Dense
+from tensorflow import keras
+from keras import layers, regularizers
+model = keras.Sequential()
+model.add(Dense(12, input_dim=8, init='uniform', activation='relu', W_regularizer=regularizers.l2(0.01)))
+model.add(Dense(output_dim=1, init='normal', b_regularizer=regularizers.l1(0.1)))
+conv = layers.Conv2D(nb_filter=8, kernel_size=3, border_mode='same', subsample=(2, 2))
+opt = keras.optimizers.SGD(lr=0.1, decay=1e-6, momentum=0.9)
+d0, d1 = model.layers[0].get_config(), model.layers[1].get_config()
+value = [d0['units'], d0['kernel_initializer']['class_name'], d0['kernel_regularizer']['class_name'],
+         d1['units'], d1['kernel_initializer']['class_name'], d1['bias_regularizer']['class_name'],
+         conv.filters, conv.padding, list(conv.strides), float(opt.learning_rate.numpy())]
+"""
+
+
+def test_keras1_keywords_and_decay_are_adapted_with_a_note(grader_nodb: Grader) -> None:
+    value, notes, error = run_value(grader_nodb, KERAS1)
+    assert error is None, error
+    assert value[:6] == [12, "RandomUniform", "L2", 1, "RandomNormal", "L1"]
+    assert value[6:9] == [8, "same", [2, 2]] and abs(value[9] - 0.1) < 1e-6
+    renamed = {(n["args"]["old"], n["args"]["new"]) for n in notes if n["code"] == "keras1_keyword"}
+    assert renamed == {("init", "kernel_initializer"), ("W_regularizer", "kernel_regularizer"),
+                       ("output_dim", "units"), ("b_regularizer", "bias_regularizer"), ("nb_filter", "filters"),
+                       ("border_mode", "padding"), ("subsample", "strides")}
+    rendered = "\n".join(n.es for n in render(notes))
+    assert "`init=` es el nombre de Keras 1 de `kernel_initializer=`: se usó como `kernel_initializer=`." in rendered
+    assert "`decay=` ya no existe en los optimizadores de Keras 3, que lo ignoran" in rendered
+    # A typo is still a typo: only Keras 1's names are renamed.
+    _, _, typo = run_value(grader_nodb, "from tensorflow import keras\nkeras.layers.Dense(3, activaton='relu')\n"
+                                        "value = 1\n")
+    assert typo is not None and "activaton" in typo["message"]
+
+
+TENSORBOARD = """import numpy as np
+from tensorflow import keras
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+model.compile('adam', 'mse')
+board = keras.callbacks.TensorBoard(log_dir='logs/fit/x', histogram_freq=1)
+h = model.fit(np.zeros((16, 3)), np.zeros(16), validation_split=0.25, epochs=3,
+              callbacks=[board, keras.callbacks.ModelCheckpoint('m.keras')])
+value = [type(board).__name__, sorted(h.history)]
+"""
+
+
+def test_tensorboard_records_nothing_and_stays_the_student_s_callback(grader_nodb: Grader) -> None:
+    job = Job(code=TENSORBOARD, starter_code="", grade=["value"], data={}, limits=RunLimits(timeout_s=90))
+    run = run_student(job=job, isolation=grader_nodb.isolation, warm=grader_nodb.warm)
+    assert run.ok and run.payload["student_error"] is None, (run.error, run.payload and run.payload["student_error"])
+    assert run.payload["variables"]["value"]["value"] == ["TensorBoard", ["loss", "val_loss"]]
+    assert run.payload["fit_calls"][0]["callbacks"][0]["class_name"] == "TensorBoard"
+    # Only the student's own notes: Keras' saving probes every attribute (predict_classes too) silently.
+    assert [n["code"] for n in run.payload["env_notes"]] == ["tensorboard"]
+
+
+KAGGLE_CSV = """import pandas as pd
+from tensorflow import keras
+train = pd.read_csv('/kaggle/input/fashionmnist/fashion-mnist_train.csv')
+test = pd.read_csv('../input/fashionmnist/fashion-mnist_test.csv')
+(x, y), (xt, yt) = keras.datasets.fashion_mnist.load_data()
+same = bool((train.drop('label', axis=1).values.reshape(-1, 28, 28) == x).all() and (train['label'].values == y).all())
+value = [list(train.shape), list(test.shape), list(train.columns[:3]), train.columns[-1], same,
+         bool((test['label'].values == yt).all())]
+"""
+
+
+def test_kaggle_s_fashion_mnist_csvs_are_the_keras_data_set(grader_nodb: Grader) -> None:
+    value, notes, error = run_value(grader_nodb, KAGGLE_CSV)
+    assert error is None, error
+    assert value == [[6000, 785], [1000, 785], ["label", "pixel1", "pixel2"], "pixel784", True, True]
+    rendered = "\n".join(n.es for n in render(notes))
+    assert "`fashion-mnist_train.csv` (el CSV de Kaggle, `label,pixel1..pixel784`) se sustituyó por 6.000" in rendered
+
+
+DOWNLOADS = """import urllib.request
+from tensorflow import keras
+import tensorflow as tf
+import pandas as pd
+wine = pd.read_csv(keras.utils.get_file('winequality-red.csv', 'https://archive.ics.uci.edu/ml/'
+                   'machine-learning-databases/wine-quality/winequality-red.csv'), sep=';')
+raw = urllib.request.urlopen('https://example.org/data/winequality-red.csv').read()
+errors = []
+for fetch in (lambda: tf.keras.utils.get_file('pima.csv', 'https://example.org/pima.csv'),
+              lambda: urllib.request.urlopen('https://example.org/x.csv')):
+    try:
+        fetch()
+    except OSError as exc:
+        errors.append(str(exc))
+value = [list(wine.shape), raw[:5].decode(), errors]
+"""
+
+
+def test_downloads_are_offline_and_explained(grader_nodb: Grader) -> None:
+    value, notes, error = run_value(grader_nodb, DOWNLOADS)
+    assert error is None, error
+    assert value[0][1] == 12 and value[1] == "fixed"
+    assert value[2] == ["Sin conexión a internet: no se puede descargar 'pima.csv' / no internet connection: "
+                        "'pima.csv' cannot be downloaded", "Sin conexión a internet: no se puede descargar "
+                        "'x.csv' / no internet connection: 'x.csv' cannot be downloaded"]
+    _, notes, error = run_value(grader_nodb, "import requests\nrequests.get('https://example.org/datos.csv')\n")
+    assert error["type"] == "ConnectionError" and "no se puede descargar 'datos.csv'" in error["message"]
+    spec = grader_nodb.catalog.get("wine-early-stopping")
+    rendered = apply_environment(spec, {"env_notes": notes})
+    assert rendered[0].es.startswith("Aquí no hay conexión a internet: no se pudo descargar 'datos.csv'. Este "
+                                     "ejercicio ya te da los datos en `X_train`")
+
+
+PROBES = """import sys
+from IPython.display import display
+import matplotlib
+matplotlib.use('agg')
+import matplotlib.pyplot as plt
+import numpy as np
+ipython = sys.modules['IPython']
+plt.scatter(np.zeros(3), np.ones(3), c=np.arange(3), cmap='viridis')
+plt.colorbar()
+missing = []
+for name in ('version_info', 'get_ipython'):
+    missing.append(hasattr(ipython, name))
+try:
+    ipython.core
+except AttributeError:
+    missing.append('strict')
+value = [list(ipython.version_info[:2]), ipython.get_ipython() is None, missing]
+"""
+
+
+def test_the_ipython_stub_answers_library_probes_as_outside_a_notebook(grader_nodb: Grader) -> None:
+    """matplotlib reads IPython.version_info[:2] when it creates a canvas: a stub that answered with a
+    do-nothing object there would fail plt.scatter with "'Nothing' object is not subscriptable"."""
+    value, _, error = run_value(grader_nodb, PROBES)
+    assert error is None, error
+    assert value == [[8, 24], True, [True, True, "strict"]]
+    # Star imports of scaffolding bring only their own names: the exercise's data stays the data.
+    stars = ("from learntools.core import *\nfrom learntools.deep_learning_intro.ex5 import *\n"
+             "from google.colab import *\nfrom IPython.display import *\nvalue = type(X_train).__name__\n")
+    value, _, error = run_value(grader_nodb, stars, {"X_train": np.zeros((4, 2))})
+    assert error is None and value == "ndarray", (error, value)
+
+
+def test_an_nbconvert_script_s_errors_also_name_the_notebook_cell() -> None:
+    from grader.sources import load_source
+
+    text = NBCONVERT + "\n\n# In[ ]:\n\n\nmodel = kerass.Sequential()\n"
+    source = load_source(filename="tarea.py", data=text.encode())
+    lines = source.code.splitlines()
+    assert source.cell_spans() is None  # a script still runs as one program
+    line = lines.index("value = 'ran'") + 1
+    assert source.locate(line).es == f"línea {line} (celda In [2], línea 1)"
+    assert source.locate(len(lines)).en == f"line {len(lines)} (cell In [ ], line 1)"
+    assert source.locate(1).es == "línea 1"
+    assert load_source(filename="plain.py", data=b"x = 1\n").locate(1).es == "línea 1"

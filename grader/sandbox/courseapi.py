@@ -2,12 +2,15 @@
 
 Plain Python (no import from the grader package), loaded by the harness. `plt.style.use('seaborn-...')`
 uses matplotlib's renamed style, `ModelCheckpoint('best.hdf5')` saves to a file name Keras 3 accepts,
-`Adam(lr=0.01)` means `Adam(learning_rate=0.01)`, `predict_classes`/`predict_proba` raise an
+`Adam(lr=0.01)` means `Adam(learning_rate=0.01)` (`decay=`, which Keras 3 ignores, is noted), Keras 1's
+layer keywords (`init=`, `output_dim=`, `W_regularizer=`, `nb_filter=`, `border_mode=`...) mean today's,
+TensorBoard records nothing (it is not installed), `predict_classes`/`predict_proba` raise an
 AttributeError that says what to write today, and evaluate/predict on large arrays run on the first rows
 only, like fit. Each adaptation is noted once (courseenv.note).
 """
 
 import re
+import sys
 
 from courseenv import note
 
@@ -33,7 +36,10 @@ def patch_styles(style):
 
 def _gone(message_es, message_en, code):
     def raise_gone(self):
-        note(code)
+        # Noted only when the student's own code asked for it: Keras' saving walks every attribute of the
+        # model (ModelCheckpoint), and that AttributeError is expected and swallowed there.
+        if sys._getframe(1).f_code.co_filename == "<submission>":
+            note(code)
         raise AttributeError(f"{message_es} / {message_en}")
 
     return property(raise_gone)
@@ -59,6 +65,8 @@ def patch_keras(keras):
 
     checkpoint.__init__ = __init__
     patch_optimizers(keras)
+    patch_layer_keywords(keras)
+    patch_tensorboard(keras)
     keras.Model.predict_classes = _gone(
         "`predict_classes` ya no existe en Keras 3: usa `np.argmax(model.predict(x), axis=1)`",
         "`predict_classes` no longer exists in Keras 3: use `np.argmax(model.predict(x), axis=1)`",
@@ -76,6 +84,8 @@ def patch_optimizers(keras):
     original_init = BaseOptimizer.__init__
 
     def __init__(self, *args, **kwargs):
+        if kwargs.get("decay") is not None:  # Keras 3 ignores it (with a warning): say so in the feedback
+            note("optimizer_decay")
         if "lr" in kwargs:
             lr = kwargs.pop("lr")
             note("optimizer_lr")
@@ -86,6 +96,69 @@ def patch_optimizers(keras):
         original_init(self, *args, **kwargs)
 
     BaseOptimizer.__init__ = __init__
+
+
+# Keras 1's keyword names -> Keras 2/3's (renamed only where the layer takes the new name and it was not given).
+KERAS1_KEYWORDS = {"init": "kernel_initializer", "output_dim": "units", "W_regularizer": "kernel_regularizer",
+                   "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
+                   "b_constraint": "bias_constraint", "nb_filter": "filters", "border_mode": "padding",
+                   "subsample": "strides"}
+
+
+def patch_layer_keywords(keras):
+    """Dense(12, input_dim=8, init='uniform'): Keras 1's keyword names, which Keras 3 refuses, mean today's
+    (init -> kernel_initializer, output_dim -> units, nb_filter -> filters, border_mode -> padding...)."""
+    import functools
+    import inspect
+
+    def wrap(original, renames):
+        @functools.wraps(original)
+        def __init__(self, *args, **kwargs):
+            for old in [k for k in kwargs if k in renames]:
+                new = renames[old]
+                if new not in kwargs:
+                    kwargs[new] = kwargs.pop(old)
+                    note("keras1_keyword", old=old, new=new)
+            return original(self, *args, **kwargs)
+
+        # Keras reads __init__'s signature with inspect.getfullargspec, which ignores __wrapped__: give the
+        # wrapper the original's own signature.
+        del __init__.__wrapped__
+        __init__.__signature__ = inspect.signature(original)
+        return __init__
+
+    classes = {obj for obj in vars(keras.layers).values()
+               if isinstance(obj, type) and issubclass(obj, keras.layers.Layer) and "__init__" in vars(obj)}
+    for cls in sorted(classes, key=lambda c: c.__qualname__):
+        try:
+            params = set(inspect.signature(vars(cls)["__init__"]).parameters)
+        except (TypeError, ValueError):
+            continue
+        renames = {old: new for old, new in KERAS1_KEYWORDS.items() if new in params and old not in params}
+        if renames:
+            cls.__init__ = wrap(vars(cls)["__init__"], renames)
+
+
+def patch_tensorboard(keras):
+    """keras.callbacks.TensorBoard records nothing here (TensorBoard is not installed, and its logs would go
+    nowhere): the callback is created as written, so it is graded as the student's, and fit runs."""
+    from keras.src.callbacks.callback import Callback
+
+    board = keras.callbacks.TensorBoard
+    original_init = board.__init__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        note("tensorboard")
+
+    def set_model(self, model):
+        self._model = model
+
+    board.__init__ = __init__
+    board.set_model = set_model
+    for name, value in vars(Callback).items():
+        if name.startswith("on_") and callable(value):
+            setattr(board, name, value)  # Callback's own hooks do nothing
 
 
 def cap_inference(keras, rows):

@@ -5,7 +5,8 @@ installed (google.colab, IPython, Kaggle's learntools, tqdm) is served by an imp
 sys.meta_path, so an installed package is never shadowed; it runs and does nothing. Old module paths
 (`keras.layers.core`, `keras.engine...`, `numpy.lib.function_base`) resolve to today's modules the same
 way. A hook placed first patches pandas and matplotlib right after they are imported (courseenv's
-read_csv, courseapi's styles). Every adaptation is noted once (courseenv.note).
+read_csv, courseapi's styles, courseenv's offline requests). `get_ipython()` (nbconvert's scripts) is in
+the student's namespace and does nothing. Every adaptation is noted once (courseenv.note).
 """
 
 import importlib
@@ -16,7 +17,7 @@ import sys
 import types
 
 from courseapi import patch_styles
-from courseenv import note, patch_pandas
+from courseenv import note, patch_pandas, patch_requests
 
 
 class Nothing:
@@ -79,6 +80,33 @@ class Progress:
         if name.startswith("__"):
             raise AttributeError(name)
         return NOTHING
+
+
+class Shell:
+    """What `get_ipython()` returns in a notebook exported by `jupyter nbconvert --to script`: its `!pip` and
+    `%matplotlib` lines (system, run_line_magic, run_cell_magic, magic, getoutput) run and do nothing."""
+
+    def _skip(self, *args, **kwargs):
+        note("get_ipython")
+
+    system = run_line_magic = run_cell_magic = magic = _skip
+
+    def getoutput(self, *args, **kwargs):
+        note("get_ipython")
+        return []
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return NOTHING
+
+
+SHELL = Shell()
+
+
+def get_ipython():
+    """nbconvert's scripts call get_ipython() where the notebook had `!` and `%` lines."""
+    return SHELL
 
 
 def _learntools(module):
@@ -238,7 +266,10 @@ class AfterImport(importlib.abc.MetaPathFinder):
 def install():
     """The import hooks, and the patches of pandas and matplotlib when already imported (once per process)."""
     sys.meta_path.append(MissingFinder())
-    sys.meta_path.insert(0, AfterImport({"pandas": patch_pandas, "matplotlib.style": patch_styles}))
+    sys.meta_path.insert(0, AfterImport({"pandas": patch_pandas, "matplotlib.style": patch_styles,
+                                         "requests": patch_requests}))
+    if "requests" in sys.modules:
+        patch_requests(sys.modules["requests"])
     if "pandas" in sys.modules:
         patch_pandas(sys.modules["pandas"])
     if "matplotlib.style" in sys.modules and hasattr(sys.modules["matplotlib.style"], "use"):

@@ -9,6 +9,12 @@ judges everything from that data, so nothing here decides a score.
 The course environment (courseenv.py, courseapi.py, coursecompat.py beside this file) is installed once
 per process, before any student code: Keras' data sets offline, the course's data files, notebook
 scaffolding and old APIs. What it adapted travels back as `env_notes` (short codes the host renders).
+
+A script runs as one program and stops at its first error. A notebook (the job's `cells`: each code cell's
+lines in the joined code) runs cell by cell, as Jupyter's "run all" with errors allowed: a cell that raises
+is left there and the next one runs, so what later cells define is graded. The first error is the one
+reported (`continued`: the cells after it ran); later errors it causes (a NameError of the name it failed
+to define) are expected and not reported. A SystemExit or KeyboardInterrupt still stops everything.
 """
 
 import contextlib
@@ -211,6 +217,28 @@ class Snapshot:
                         setattr(cls, name, value)
 
 
+def compile_cells(code, spans):
+    """A notebook's code cells, each compiled alone at its own lines of the joined `code` (so line numbers
+    match), from `spans` [(first_line, last_line), ...], with the names each assigns; None for a script, or
+    when a cell does not compile on its own (then the notebook runs as one program, as before)."""
+    if not spans:
+        return None
+    import ast
+
+    lines = code.split("\n")
+    compiled = []
+    try:
+        for first, last in spans:
+            text = "\n" * (first - 1) + "\n".join(lines[first - 1:last]) + "\n"
+            tree = compile(text, SUBMISSION, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            assigned = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
+                        and isinstance(node.ctx, ast.Store)}
+            compiled.append((compile(tree, SUBMISSION, "exec", dont_inherit=True), assigned))
+    except (SyntaxError, ValueError, TypeError, OverflowError, RecursionError, MemoryError):
+        return None
+    return compiled
+
+
 def student_error(exc):
     """Type, message and the line in the student's own code where `exc` was raised."""
     line = None
@@ -223,6 +251,9 @@ def student_error(exc):
     missing = getattr(exc, "course_missing", None) if isinstance(exc, FileNotFoundError) else None
     if isinstance(missing, str):
         courseenv.note("missing_file", file=missing)
+    download = getattr(exc, "course_download", None) if isinstance(exc, OSError) else None
+    if isinstance(download, str):
+        courseenv.note("no_network", file=download)
     blank = getattr(exc, "name", None) if isinstance(exc, NameError) else None
     if isinstance(blank, str) and len(blank) >= 3 and set(blank) == {"_"}:
         message = (f"quedó un espacio en blanco `{blank}` sin completar: sustitúyelo por tu código / "
@@ -246,15 +277,15 @@ def describe_variable(name, value, keras):
         return {"kind": "unsupported", "type": type(value).__name__, "reason": str(exc)}
 
 
-def graded_objects(grade, namespace, starter, failed, keras):
-    """What to grade under each name of `grade`. After a failure, a name still holding the object the
-    starter code made is left out (the student's code stopped before replacing it). A missing model-like
+def graded_objects(grade, namespace, starter, stopped, keras):
+    """What to grade under each name of `grade`. A name of `stopped` (an error may have kept the student's
+    code from replacing it) still holding the object the starter code made is left out. A missing model-like
     name ('model...') takes the one Keras model the student made under another name, with a note."""
     graded = {}
     for name in grade:
         if name not in namespace:
             continue
-        if failed and name in starter and namespace[name] is starter[name]:
+        if name in stopped and name in starter and namespace[name] is starter[name]:
             courseenv.note("starter_object", name=name)
             continue
         graded[name] = namespace[name]
@@ -302,6 +333,7 @@ def import_frameworks():
 
         courseenv.install_datasets(sys.modules)
         courseenv.install_files(np)
+        courseenv.install_downloads(sys.modules)
         coursecompat.install()
         courseapi.patch_keras(keras)
         _FRAMEWORKS.extend([np, keras])
@@ -313,7 +345,7 @@ def run_job(job, job_dir, work_dir, result_fd):
     set_limits(job["limits"])
     np, keras = import_frameworks()
     keras.utils.set_random_seed(0)
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": coursecompat.get_ipython}
     for name, rel in job["data"].items():
         namespace[name] = np.load(os.path.join(job_dir, rel), allow_pickle=False)
     fit_calls = []
@@ -328,12 +360,26 @@ def run_job(job, job_dir, work_dir, result_fd):
 
     error = None
     starter = {}
+    cells = compile_cells(job["code"], job.get("cells"))
+    unfinished = set()  # for a notebook: the names assigned in the cells that raised
     try:
         exec(compile(job["starter_code"], "<starter>", "exec", dont_inherit=True), namespace)
         starter = {name: namespace[name] for name in job["grade"] if name in namespace}
-        exec(compile(job["code"], SUBMISSION, "exec", dont_inherit=True), namespace)
+        if cells is None:
+            exec(compile(job["code"], SUBMISSION, "exec", dont_inherit=True), namespace)
+        for cell, assigned in cells or ():
+            try:
+                exec(cell, namespace)
+            except Exception as exc:  # a notebook goes on with its next cell, as Jupyter's "run all" with errors
+                unfinished |= assigned
+                if error is None:
+                    error = student_error(exc)
+                    error["continued"] = True
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: grade what exists, fail closed later
-        error = student_error(exc)
+        if error is None:
+            error = student_error(exc)
+        else:
+            error["continued"] = False
     snapshot.restore()
     if threading.active_count() > 1:
         # A thread of the student's could keep patching while we read the model: refuse to read it.
@@ -341,13 +387,23 @@ def run_job(job, job_dir, work_dir, result_fd):
                  "message": f"{threading.active_count() - 1} hilo(s) del estudiante seguían en ejecución"}
         job["grade"] = []
 
-    graded = graded_objects(job["grade"], namespace, starter, error is not None, keras)
+    # Which names the error may have kept from being (re)defined: every name after a script's error; in a
+    # notebook, whose later cells still ran, only the names the cells that raised assign.
+    if error is None:
+        stopped = set()
+    elif cells is None or not error.get("continued"):
+        stopped = set(job["grade"])
+    else:
+        stopped = unfinished & set(job["grade"])
+    graded = graded_objects(job["grade"], namespace, starter, stopped, keras)
     variables = {}
     for name in job["grade"]:
         if name not in graded:
             variables[name] = {"kind": "missing"}
-            if name in starter and namespace.get(name) is starter[name]:
+            if name in starter and namespace.get(name) is starter[name] and name in stopped:
                 variables[name]["stopped"] = True
+            elif cells is not None and error is not None and error.get("continued"):
+                variables[name]["stopped"] = name in stopped  # False: every cell ran, none defined it
             continue
         try:
             variables[name] = describe_variable(name, graded[name], keras)

@@ -140,12 +140,16 @@ class Job:
     data: dict[str, np.ndarray]
     limits: RunLimits
     fit_max_rows: int = 256
+    # A notebook's code cells as (first_line, last_line) of `code`, 1-based: the harness runs them one by one
+    # and goes on after a cell that raised, as Jupyter's "run all" with errors allowed. None for a script.
+    cells: list[tuple[int, int]] | None = None
 
     def document(self, *, sandboxed: bool) -> dict[str, Any]:
         """The JSON job the harness reads (data files are added by whoever delivers the arrays)."""
         limits = self.limits
         return {
             "code": self.code, "starter_code": self.starter_code, "grade": self.grade,
+            "cells": [list(span) for span in self.cells] if self.cells else None,
             "fit": {"max_rows": self.fit_max_rows, "max_epochs": 1},
             "limits": {"memory_mb": limits.memory_mb, "cpu_s": limits.cpu_s, "file_mb": limits.file_mb,
                        "nproc": limits.nproc if sandboxed else None},
