@@ -184,6 +184,14 @@ def _reject_nul(filename: str, text: str, where: Callable[[int], Text]) -> None:
 
 
 def _from_notebook(filename: str, text: str) -> StudentSource:
+    cells, counts = notebook_code_cells(filename, text)
+    _check_code_size(filename, cells)
+    return _join_cells(filename, cells, tuple(counts))
+
+
+def notebook_code_cells(filename: str, text: str) -> tuple[list[str], list[int | None]]:
+    """The code cells of a notebook and their execution counts (None where it has none), parsed once and
+    within the cell cap; a SubmissionError says what is wrong with the file and what to do."""
     try:
         # Parsed once, here, because nbformat's own error hides where the JSON breaks.
         if not isinstance(raw := json.loads(text), dict) or "nbformat" not in raw:
@@ -216,8 +224,7 @@ def _from_notebook(filename: str, text: str) -> StudentSource:
         detail = _snippet(detail.splitlines()[0], 160)
         es, en = f"no es un cuaderno de Jupyter válido ({detail})", f"is not a valid notebook ({detail})"
     else:
-        _check_code_size(filename, cells)
-        return _join_cells(filename, cells, tuple(counts))
+        return cells, counts
     raise _fail(f"`{filename}` {es}. Descarga de nuevo el cuaderno desde Colab (Archivo > Descargar > "
                 ".ipynb) sin editarlo a mano.", f"`{filename}` {en}. Download the notebook again from Colab "
                 "(File > Download > .ipynb) without editing it by hand.")

@@ -232,3 +232,20 @@ def test_notebook_json_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     source = load_source(filename="ej.ipynb", data=data)
     assert source.code == "import keras\nx = 1\n" and source.origins == ((1, 1), (1, 2))
     assert calls == [len(data.decode())]
+
+
+def test_the_teachers_view_reads_a_notebook_as_grading_does() -> None:
+    """The drill-down (a web request) parses a notebook once, with grading's caps: a 3,000-cell notebook is
+    shown as plain text with a note, never handed to nbformat; a normal one keeps its code cells and In [n]."""
+    from grader.web.teacher_source import render_source
+
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": i, "outputs": [], "source": "x = 1"}
+             for i in range(3000)]
+    huge = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}).encode()
+    shown = render_source("enorme.ipynb", huge)
+    assert len(shown.blocks) == 1 and shown.blocks[0].cell is None
+    assert any("No es un cuaderno válido" in note.es for note in shown.notes)
+    small = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "# Título"}, *cells[:2]]}).encode()
+    shown = render_source("ok.ipynb", small)
+    assert [(b.cell, b.execution_count) for b in shown.blocks] == [(1, 0), (2, 1)]

@@ -8,12 +8,9 @@ file that failed grading shows too.
 
 from __future__ import annotations
 
-import json
-import warnings
 from dataclasses import dataclass
 from functools import cache
 
-import nbformat
 from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -21,6 +18,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import JsonLexer, PythonLexer, TextLexer, YamlLexer
 
 from grader.i18n import Text, t
+from grader.sources import SubmissionError, notebook_code_cells
 
 # Highlighting is linear but not free; a notebook's code is far below this, an embedded dataset is not.
 DISPLAY_CAP_CHARS = 512 * 1024
@@ -72,25 +70,14 @@ def _block(code: str, lexer: Lexer, cell: int | None = None, count: int | None =
     return SourceBlock(cell=cell, html=Markup(highlight(code, lexer, _formatter())), execution_count=count)
 
 
-def _cells(text: str) -> list[tuple[int, str, int | None]] | None:
-    """(code cell number, source, execution count) of every code cell of a notebook, or None when `text` is
-    not a notebook."""
+def _cells(filename: str, text: str) -> list[tuple[int, str, int | None]] | None:
+    """(code cell number, source, execution count) of every code cell of a notebook, read as grading reads
+    it (parsed once, the same caps), or None when `text` is not a notebook it would grade."""
     try:
-        if not isinstance(raw := json.loads(text), dict) or "nbformat" not in raw:
-            return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # missing cell ids and the like do not matter for reading
-            notebook = nbformat.reads(text, as_version=4)
-        cells: list[tuple[int, str, int | None]] = []
-        for cell in notebook.cells:
-            source = cell.get("source", "")
-            if cell.get("cell_type") == "code":
-                count = cell.get("execution_count")
-                cells.append((len(cells) + 1, "".join(source) if isinstance(source, list) else str(source),
-                              count if type(count) is int and count >= 0 else None))
-        return cells
-    except Exception:  # json and nbformat raise anything from ValueError to AttributeError on bad input
+        cells, counts = notebook_code_cells(filename, text)
+    except SubmissionError:
         return None
+    return [(number, code, count) for number, (code, count) in enumerate(zip(cells, counts, strict=True), 1)]
 
 
 def render_source(filename: str, data: bytes) -> RenderedSource:
@@ -107,7 +94,7 @@ def render_source(filename: str, data: bytes) -> RenderedSource:
         notes.append(t(f"Solo se muestran los primeros {DISPLAY_CAP_CHARS // 1024} KiB.",
                        f"Only the first {DISPLAY_CAP_CHARS // 1024} KiB are shown."))
     if filename.lower().endswith(".ipynb"):
-        cells = _cells(text)
+        cells = _cells(filename, text)
         if cells is not None:
             if not cells:
                 notes.append(t("El cuaderno no tiene celdas de código.", "The notebook has no code cells."))
