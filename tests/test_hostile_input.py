@@ -10,13 +10,13 @@ from typing import Any, cast
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from grader.facts import Evidence, ValueFacts
-from grader.questions.answers import answers_from_evidence, load_answer_file
-from grader.questions.grading import grade_question
-from grader.questions.parse import MAX_SHOWN_CHARS, shown
-from grader.sandbox.runner import Readers, RunLimits, interpret
-from grader.scoring import score
-from grader.sources import MAX_NOTEBOOK_CELLS, SubmissionError, load_source
+from grader.core.facts import Evidence, ValueFacts
+from grader.core.questions.answers import answers_from_evidence, load_answer_file
+from grader.core.questions.grading import grade_question
+from grader.core.questions.parse import MAX_SHOWN_CHARS, shown
+from grader.core.scoring import score
+from grader.core.sources import MAX_NOTEBOOK_CELLS, SubmissionError, load_source
+from grader.engine.sandbox.job import Readers, RunLimits, interpret
 from tests.test_questions import ACT, CTX, FREE, SHAPE, STEP, quiz_spec
 from tests.test_sources import notebook
 
