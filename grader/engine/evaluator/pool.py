@@ -14,7 +14,6 @@ import logging
 import os
 import queue
 import socket
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from grader.core.i18n import Text, t
 from grader.engine.evaluator.process import EvalReply, EvalRequest
 from grader.engine.evaluator.watch import Watch, read_line
 from grader.engine.sandbox.isolation import EVALUATOR_UID, Isolation, Mount
-from grader.engine.sandbox.procs import START_TIMEOUT_S, host_pid, kill_tree, launch_with_control, said_ready
+from grader.engine.sandbox.procs import START_TIMEOUT_S, Supervised, host_pid
 
 log = logging.getLogger(__name__)
 REPLY_TIMEOUT_S = 10.0
@@ -64,16 +63,18 @@ class EvaluatorTemplate:
 
     def __init__(self, *, isolation: Isolation) -> None:
         self.isolation = isolation
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._sock: socket.socket | None = None
-        self._ready = False
+        self._process = Supervised()
         self._lock = threading.Lock()
-        self.launches = 0
 
     @property
     def pid(self) -> int | None:
         """Host pid of the template's sandbox, when launched."""
-        return self._proc.pid if self._proc is not None else None
+        return self._process.pid
+
+    @property
+    def launches(self) -> int:
+        """How many times the template was launched (a launch's evaluators die with it)."""
+        return self._process.launches
 
     def launch(self) -> None:
         """Start the template (again, if it died) without waiting for its TensorFlow import."""
@@ -81,9 +82,8 @@ class EvaluatorTemplate:
             self._launch()
 
     def _launch(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
+        if self._process.running():
             return
-        self._close()
         # Nothing secret travels in the environment: the evaluator gets a fixed, minimal one.
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TF_CPP_MIN_LOG_LEVEL": "3",
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "",
@@ -96,21 +96,18 @@ class EvaluatorTemplate:
             return self.isolation.command(argv, uid=EVALUATOR_UID, mounts=[Mount(package)], env=env,
                                           workdir=Path("/evaluator"))
 
-        self._proc, self._sock = launch_with_control(command, env=env)
-        self._ready = False
-        self.launches += 1
+        self._process.launch(command, env=env)
 
     def _ask(self, message: bytes, fds: list[int], timeout_s: float) -> bytes:
         """Send one message (with descriptors) and return the template's answer; b"" if it is gone."""
-        assert self._sock is not None
-        if not self._ready:
-            self._ready = said_ready(self._sock, timeout_s)
-            if not self._ready:
-                return b""
-        self._sock.settimeout(timeout_s)
+        control = self._process.control
+        assert control is not None
+        if not self._process.await_ready(timeout_s):
+            return b""
+        control.settimeout(timeout_s)
         try:
-            socket.send_fds(self._sock, [message], fds)
-            return self._sock.recv(64)
+            socket.send_fds(control, [message], fds)
+            return control.recv(64)
         except OSError:
             return b""
 
@@ -136,15 +133,15 @@ class EvaluatorTemplate:
         """Kill one evaluator (a stuck one, or one being replaced). One forked by an earlier launch died with
         it, and its pid may now name a sibling of the current launch: that one is left alone."""
         with self._lock:
-            if (forked.launch == self.launches and self._sock is not None and self._proc is not None
-                    and self._proc.poll() is None):
+            if forked.launch == self.launches and self._process.running():
                 self._ask(f"kill {forked.pid}".encode(), [], REPLY_TIMEOUT_S)
 
     def host_pid(self, forked: Forked) -> int | None:
         """The host pid of a forked evaluator (for memory readings), while its launch runs."""
-        if self._proc is None or forked.launch != self.launches:
+        root = self._process.pid
+        if root is None or forked.launch != self.launches:
             return None
-        return host_pid(self._proc.pid, forked.pid)
+        return host_pid(root, forked.pid)
 
     def close(self) -> None:
         """Stop the template and every evaluator it forked."""
@@ -152,13 +149,7 @@ class EvaluatorTemplate:
             self._close()
 
     def _close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-        if self._proc is not None:
-            kill_tree(self._proc)
-            self._proc.wait()
-            self._proc = None
+        self._process.close()
 
 
 class EvaluatorProcess:

@@ -44,6 +44,54 @@ def said_ready(control: socket.socket, timeout_s: float = START_TIMEOUT_S) -> bo
         return False
 
 
+class Supervised:
+    """One sandboxed server process that imports TensorFlow once and forks children on request (the students'
+    warm zygote, the evaluators' template), seen from the host: launched without waiting, waited for once
+    until it says `ready`, and killed with its whole tree. Relaunching counts `launches`."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.control: socket.socket | None = None
+        self.ready = False
+        self.launches = 0
+
+    @property
+    def pid(self) -> int | None:
+        """Host pid of the process's sandbox (its whole tree is the server), while launched."""
+        return self.proc.pid if self.proc is not None else None
+
+    def running(self) -> bool:
+        """True while the launched process has not ended."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def waiting(self) -> bool:
+        """True between a launch and the process's `ready` (or the failure to get it)."""
+        return self.control is not None and not self.ready
+
+    def launch(self, command_for: Callable[[int], list[str]], *, env: dict[str, str]) -> None:
+        """Stop any previous process, then start one (see `launch_with_control`) without waiting for it."""
+        self.close()
+        self.proc, self.control = launch_with_control(command_for, env=env)
+        self.launches += 1
+
+    def await_ready(self, timeout_s: float = START_TIMEOUT_S) -> bool:
+        """Wait (once per launch) for the process to say `ready`; False when it did not in time."""
+        if not self.ready and self.control is not None:
+            self.ready = said_ready(self.control, timeout_s)
+        return self.ready
+
+    def close(self) -> None:
+        """Close the control socket and kill the process with everything it started."""
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.proc is not None:
+            kill_tree(self.proc)
+            self.proc.wait()
+            self.proc = None
+        self.ready = False
+
+
 def _status(pid: int) -> dict[str, str]:
     """The fields of /proc/PID/status (raises OSError when the process is gone)."""
     with open(f"/proc/{pid}/status") as fh:

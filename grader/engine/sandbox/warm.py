@@ -18,7 +18,6 @@ import queue
 import select
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -40,11 +39,9 @@ from grader.engine.sandbox.job import (
     watchdog_mb,
 )
 from grader.engine.sandbox.procs import (
+    Supervised,
     descendants,
-    kill_tree,
-    launch_with_control,
     private_mb,
-    said_ready,
     tree_rss_mb,
     uid_tasks,
 )
@@ -68,9 +65,7 @@ class WarmWorker:
                  preload: tuple[str, ...] | None = None) -> None:
         self.isolation, self.uid, self.recycle_after = isolation, uid, recycle_after
         self.preload = preload
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._sock: socket.socket | None = None
-        self._pending: socket.socket | None = None  # a spawned zygote's socket, before it said ready
+        self._zygote = Supervised()
         self._resident: set[int] = set()
         self._group: MemoryGroup | None = None  # the zygote's cgroup, when budgets are enforced here
         self.jobs = 0
@@ -79,7 +74,7 @@ class WarmWorker:
     @property
     def pid(self) -> int | None:
         """Host pid of the worker's sandbox (its whole tree is the worker), when running."""
-        return self._proc.pid if self._proc is not None else None
+        return self._zygote.pid
 
     def _spawn(self) -> None:
         """Launch the zygote; it imports TensorFlow in the background until `_await_ready`."""
@@ -95,31 +90,22 @@ class WarmWorker:
                                           group=self._group)
 
         self._group = self.isolation.memory.create(f"warm{self.uid}")
-        self._proc, self._pending = launch_with_control(command, env={"PATH": "/usr/bin:/bin"})
+        self._zygote.launch(command, env={"PATH": "/usr/bin:/bin"})
 
     def _await_ready(self) -> None:
         """Wait for the spawned zygote to say it is ready to fork jobs."""
-        ours, self._pending = self._pending, None
-        assert ours is not None and self._proc is not None
-        if not said_ready(ours):
-            ours.close()
+        if not self._zygote.await_ready():
             self.close()
             raise RuntimeError("the warm worker did not start")
-        ours.settimeout(None)
-        self._sock, self.jobs = ours, 0
-        self._resident = set(descendants(self._proc.pid))  # the sandbox and the zygote, nothing else
+        assert self._zygote.control is not None and self._zygote.proc is not None
+        self._zygote.control.settimeout(None)
+        self.jobs = 0
+        self._resident = set(descendants(self._zygote.proc.pid))  # the sandbox and the zygote, nothing else
         self.starts += 1
 
     def close(self) -> None:
         """Stop the worker and everything below it."""
-        for sock in (self._sock, self._pending):
-            if sock is not None:
-                sock.close()
-        self._sock = self._pending = None
-        if self._proc is not None:
-            kill_tree(self._proc)
-            self._proc.wait()
-            self._proc = None
+        self._zygote.close()
         if self._group is not None:
             self._group.remove()
             self._group = None
@@ -127,22 +113,22 @@ class WarmWorker:
     def spawn(self) -> None:
         """Start the zygote now (or restart it after a failure or `recycle_after` jobs) without waiting for
         it: its TensorFlow import overlaps whatever the caller does next."""
-        if self._pending is None and (self._proc is None or self._proc.poll() is not None
-                                      or self.jobs >= self.recycle_after):
+        if not self._zygote.waiting() and (not self._zygote.running() or self.jobs >= self.recycle_after):
             self.close()
             self._spawn()
 
     def ensure_started(self) -> None:
         """A ready zygote: started (or restarted) when needed, and waited for."""
         self.spawn()
-        if self._pending is not None:
+        if self._zygote.waiting():
             self._await_ready()
 
     def run(self, job: Job) -> SandboxRun:
         """Run one job in a fresh child of the zygote."""
         started = time.monotonic()
         self.ensure_started()
-        assert self._sock is not None and self._proc is not None
+        control = self._zygote.control
+        assert control is not None
         self.jobs += 1
         pipes = [os.pipe() for _ in range(4)]  # job input, result, stdout, stderr
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
@@ -150,7 +136,7 @@ class WarmWorker:
         if self._group is not None:  # this job's budget, on top of what the zygote already holds
             kills_before = self._group.oom_kills()
             self._group.limit(self._group.usage_bytes() + (job.limits.ram_mb << 20))
-        socket.send_fds(self._sock, [b"job"], theirs)
+        socket.send_fds(control, [b"job"], theirs)
         for fd in theirs:
             os.close(fd)
         document = job.document(sandboxed=True) | {"data_npy": {k: _npy(v) for k, v in job.data.items()}}
@@ -180,31 +166,32 @@ class WarmWorker:
 
     def _describe(self) -> str:
         """The worker's state, for the log of a lost job."""
-        alive = self._proc is not None and self._proc.poll() is None
-        return (f"zygote {'alive' if alive else 'gone'}, {uid_tasks(self.uid)} threads under this uid, "
-                f"tree RSS {tree_rss_mb(self._proc.pid) if alive and self._proc else 0:.0f} MB")
+        pid = self._zygote.pid if self._zygote.running() else None
+        return (f"zygote {'alive' if pid is not None else 'gone'}, {uid_tasks(self.uid)} threads under this uid, "
+                f"tree RSS {tree_rss_mb(pid) if pid is not None else 0:.0f} MB")
 
     def _kill_leftovers(self) -> None:
         """Kill whatever a job left running. Its PID namespace already ends every process it started when its
         first one ends; this is the host's own check that none is left to signal the next job."""
-        assert self._proc is not None
-        for pid in set(descendants(self._proc.pid)) - self._resident:
+        assert self._zygote.pid is not None
+        for pid in set(descendants(self._zygote.pid)) - self._resident:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
 
     def _wait(self, job: Job) -> tuple[str | None, int | None]:
-        assert self._sock is not None and self._proc is not None
+        control, root = self._zygote.control, self._zygote.pid
+        assert control is not None and root is not None
         deadline = time.monotonic() + job.limits.timeout_s
         cap = watchdog_mb(job.limits, self._group)
         while True:
-            ready, _, _ = select.select([self._sock], [], [], 0.25)
+            ready, _, _ = select.select([control], [], [], 0.25)
             if ready:
-                message = self._sock.recv(64).decode(errors="replace")
+                message = control.recv(64).decode(errors="replace")
                 return (None, int(message.split()[1])) if message.startswith("exit ") else (None, None)
             if time.monotonic() > deadline:
                 return "timeout", None
             # The job's own pages: a forked child's RSS also counts all it shares with the zygote.
-            if private_mb(list(set(descendants(self._proc.pid)) - self._resident)) > cap:
+            if private_mb(list(set(descendants(root)) - self._resident)) > cap:
                 return "memory", None
 
 
