@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run demo-cli test venv system-deps services lint validate bench clean
+.PHONY: run demo-cli test venv system-deps services lint typecheck validate bench clean
 
 venv: $(STAMP)
 
@@ -51,7 +51,11 @@ services:
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv system-deps services lint
+# The type checker on the pure core and the grading engine (configured in pyproject.toml).
+typecheck: venv
+	$(BIN)/mypy
+
+test: venv system-deps services lint typecheck
 	$(BIN)/python -m pytest -q
 
 validate: venv system-deps
@@ -61,4 +65,4 @@ bench: venv system-deps
 	$(BIN)/python bench/grading_speed.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

@@ -20,12 +20,12 @@ tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 import keras  # noqa: E402
 
-from grader.datasets import load_dataset  # noqa: E402
-from grader.evaluator import EvalRequest, evaluate  # noqa: E402
-from grader.sandbox import harness  # noqa: E402
-from grader.scoring import score  # noqa: E402
-from grader.sources import SubmissionError, load_source  # noqa: E402
-from grader.specs import load_catalog  # noqa: E402
+from grader.core.scoring import score  # noqa: E402
+from grader.core.sources import SubmissionError, load_source  # noqa: E402
+from grader.core.specs import load_catalog  # noqa: E402
+from grader.engine.datasets import load_dataset  # noqa: E402
+from grader.engine.evaluator.process import EvalRequest, evaluate  # noqa: E402
+from grader.engine.sandbox import harness  # noqa: E402
 
 
 def main() -> None:

@@ -129,10 +129,10 @@ def main() -> None:
         print(f"(c) grader grade via 2 running `grader worker`s (warm pool already up): {pool:7.1f} s  "
               f"({pool / len(files):.2f} s each); ratio (a)/(c): {fresh / pool:.1f}x")
 
-    from grader.sandbox.procs import tree_rss_mb
-    from grader.service import Grader
+    from grader.engine.grader import Grader
+    from grader.engine.sandbox.procs import tree_rss_mb
 
-    with Grader(database_url=None, workers=1) as grader:
+    with Grader(workers=1) as grader:
         for exercise, examples in (("lab-add-hidden-16", files),
                                    ("dnn-linear-unit", [SOLUTIONS / "dnn-linear-unit" / "solution.py"] * 10),
                                    ("wine-early-stopping", [SOLUTIONS / "wine-early-stopping" / "solution.py"] * 5)):

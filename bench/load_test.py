@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.accounts import create_user, new_api_token  # noqa: E402
+from grader.course.accounts import create_user, new_api_token  # noqa: E402
 from grader.db.models import Grading, Submission  # noqa: E402
 from grader.db.session import make_engine, make_session_factory, upgrade  # noqa: E402
 

@@ -1,7 +1,7 @@
 """grader: automated grading of Keras exercises and quizzes for a Spanish-language deep-learning course.
 
-The pipeline reads as a few modules: specs -> sandbox -> inspect -> checks -> scoring -> store,
-and `grader.service` is the one keyword-only entry point that the CLI, the web and workers call.
+One folder per layer, each importing only those below it: core (pure grading knowledge) -> engine (sandbox,
+evaluator, pipeline) and db (storage, `Runtime`) -> course and queue -> batch and web -> cli.
 """
 
 __version__ = "0.1.0"

@@ -101,9 +101,9 @@ def session(sessions: Any) -> Iterator[object]:
 @pytest.fixture(scope="session")
 def grader_nodb() -> Iterator[object]:
     """One Grader (evaluator processes started once) for the whole session, storing nothing."""
-    from grader.service import Grader
+    from grader.engine.grader import Grader
 
-    with Grader(database_url=None, workers=2) as grader:
+    with Grader(workers=2) as grader:
         yield grader
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from grader.accounts import new_api_token
+from grader.course.accounts import new_api_token
+from grader.course.intake import RateLimit
 from grader.db.models import User, utcnow
-from grader.submissions import RateLimit
 from tests.web_helpers import csrf_token
 
 

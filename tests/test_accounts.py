@@ -1,4 +1,4 @@
-"""grader.accounts on SQLite and PostgreSQL: users, passwords, login throttling, API tokens, roster import."""
+"""grader.course.accounts on SQLite and PostgreSQL: users, passwords, login throttling, API tokens, roster import."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from grader.accounts import (
+from grader.course.accounts import (
     MAX_FAILURES_PER_ADDR,
     MAX_FAILURES_PER_USER,
     THROTTLE_WINDOW,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from grader.service import Grader
-from grader.specs import load_catalog
-from grader.validate import validate_catalog
+from grader.batch.validate import validate_catalog
+from grader.core.specs import load_catalog
+from grader.engine.grader import Grader
 
 EXERCISES = sorted(load_catalog().specs)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.checks import get_kind
-from grader.checks.registry import Outcome
-from grader.facts import (
+from grader.core.checks import get_kind
+from grader.core.checks.registry import Outcome
+from grader.core.facts import (
     CallbackFacts,
     CompileFacts,
     Evidence,

@@ -15,12 +15,15 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 
-from grader.cli import main
+from grader.batch.discover import discover
+from grader.batch.grading import GradedSubmission, grade_batch
+from grader.batch.local import LocalGrader
+from grader.cli.main import main
+from grader.core.results import GradeResult
+from grader.core.specs.loader import load_catalog
 from grader.db.models import Grading, Student, Submission
-from grader.discover import discover
-from grader.results import GradeResult
-from grader.service import BatchGrading, GradedSubmission, Grader
-from grader.specs.loader import load_catalog
+from grader.db.runtime import Runtime
+from grader.engine.grader import Grader
 
 GRADER = str(Path(sys.executable).with_name("grader"))
 SOLUTIONS = Path(__file__).resolve().parents[1] / "exercises" / "solutions" / "lab-add-hidden-16"
@@ -103,21 +106,21 @@ def test_a_batch_starts_its_workers_with_what_most_of_it_imports(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Two of three submissions plot, one worker: its zygote imports matplotlib ahead (and Keras' other
     extras are deferred), and every submission is graded."""
-    import grader.cli
+    import grader.cli.main
 
     solution = (SOLUTIONS / "solution.py").read_text()
     plots = solution + "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.savefig('curva.png')\n"
     for name, code in (("ana", plots), ("bruno", plots), ("carla", solution)):
         (tmp_path / f"{name}.py").write_text(code)
     started = []
-    real_open_grader = grader.cli.open_grader
+    real_open_grader = grader.cli.main.open_grader
 
     def recording(**kwargs: Any) -> Any:
         opened = real_open_grader(**kwargs)
         started.append(opened.warm.workers[0].preload)
         return opened
 
-    monkeypatch.setattr(grader.cli, "open_grader", recording)
+    monkeypatch.setattr(grader.cli.main, "open_grader", recording)
     out = CliRunner().invoke(main, ["grade", "lab-add-hidden-16", str(tmp_path), "--workers", "1", "--db",
                                     sqlite_url, "--format", "json"])
     assert out.exit_code == 0, out.output
@@ -127,7 +130,7 @@ def test_a_batch_starts_its_workers_with_what_most_of_it_imports(tmp_path: Path,
 
 
 def test_student_folder_with_several_files_is_an_error_not_a_crash(tmp_path: Path) -> None:
-    from grader.discover import discover
+    from grader.batch.discover import discover
 
     (tmp_path / "erin").mkdir()
     (tmp_path / "erin" / "a.py").write_text("x = 1\n")
@@ -188,8 +191,8 @@ def test_links_and_fifos_in_a_batch_are_error_rows_and_nothing_outside_is_read(t
     assert set(stored) == {"ana", "beto"} and stored["ana"] == QUIZ_SOLUTION.read_bytes()
 
 
-class _Flaky(BatchGrading):
-    """A BatchGrading whose grade_submission raises (a grader bug, a database failure) for bob only."""
+class _Flaky:
+    """A SubmissionGrading whose grade_submission raises (a grader bug, a database failure) for bob only."""
 
     def __init__(self) -> None:
         self.catalog = load_catalog()
@@ -212,8 +215,8 @@ def test_a_grading_that_raises_is_an_error_row_and_the_batch_goes_on(tmp_path: P
     for name in ("alice", "bob", "carol"):
         (tmp_path / f"{name}.py").write_text(f"{name} = 1\n")
     done: list[str] = []
-    with caplog.at_level(logging.ERROR, logger="grader.service"):
-        rows = _Flaky().grade_batch(exercise_id="lab-add-hidden-16", found=discover([tmp_path]),
+    with caplog.at_level(logging.ERROR, logger="grader.batch.grading"):
+        rows = grade_batch(_Flaky(), exercise_id="lab-add-hidden-16", found=discover([tmp_path]),
                                     on_done=lambda row: done.append(row.student))
     assert [(r.student, r.result.status, r.result.score) for r in rows] == [
         ("alice", "graded", 10), ("bob", "error", 0), ("carol", "graded", 10)]
@@ -230,7 +233,7 @@ def test_a_pipeline_crash_is_stored_as_that_submissions_internal_error(tmp_path:
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The in-process Grader: grading code that raises for one student stores that grading as an internal
     error (the submission is kept for a regrade) and grades the others."""
-    import grader.service
+    import grader.engine.grader
 
     def grade_source(*, spec: Any, student: str, **_: Any) -> GradeResult:
         """Crash for bob only."""
@@ -238,11 +241,12 @@ def test_a_pipeline_crash_is_stored_as_that_submissions_internal_error(tmp_path:
             raise RuntimeError("evaluator bug")
         return GradeResult(status="graded", score=spec.max_score, max_score=spec.max_score)
 
-    monkeypatch.setattr(grader.service, "grade_source", grade_source)
+    monkeypatch.setattr(grader.engine.grader, "grade_source", grade_source)
     for name in ("alice", "bob"):
         (tmp_path / f"{name}.py").write_text(f"{name} = 1\n")
-    with Grader(database_url=sqlite_url, workers=1, unsafe_no_sandbox=True, warm=False) as grading:
-        rows = grading.grade_batch(exercise_id="lab-add-hidden-16", found=discover([tmp_path]))
+    engine_ = Grader(workers=1, unsafe_no_sandbox=True, warm=False)
+    with LocalGrader(engine_, Runtime(database_url=sqlite_url)) as grading:
+        rows = grade_batch(grading, exercise_id="lab-add-hidden-16", found=discover([tmp_path]))
     assert [(r.student, r.result.status) for r in rows] == [("alice", "graded"), ("bob", "error")]
     engine = create_engine(sqlite_url)
     with engine.connect() as conn:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from grader.cli import main
+from grader.cli.main import main
 from tests.web_helpers import login
 
 ROSTER = """student_id,name,email

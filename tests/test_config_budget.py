@@ -1,4 +1,4 @@
-"""The cost of a model read from its config alone (grader/config_estimate.py, grader/config_budget.py): hostile
+"""The cost of a model read from its config alone (grader/core/cost/estimate.py, grader/core/cost/budget.py): hostile
 configs are refused before anything is built, from plain data, without TensorFlow; the evaluator's time-out
 comes from the exercise's limits."""
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from grader.config_budget import (
+from grader.core.cost.budget import (
     CEILING_S,
     FLOOR_S,
     MAX_BUILD_PARAMS,
@@ -21,16 +21,16 @@ from grader.config_budget import (
     evaluator_timeout_s,
     training_refusal,
 )
-from grader.config_estimate import MAX_DEPTH, MAX_LAYERS, estimate
-from grader.specs import load_catalog
-from grader.specs.models import LimitsSpec
+from grader.core.cost.estimate import MAX_DEPTH, MAX_LAYERS, estimate
+from grader.core.specs import load_catalog
+from grader.core.specs.models import LimitsSpec
 from tests.config_attacks import billions, doubling, functional, inputs, layer, named, sequential, tensor, upsampled
 
 LAB = {"input_shape": (5, 5), "rows": 450, "valid_rows": 150, "epochs": 20, "batch_size": 32}
 
 
 def test_the_estimator_needs_neither_tensorflow_nor_keras() -> None:
-    code = ("import sys; from grader.config_budget import build_refusal; from tests.config_attacks import billions; "
+    code = ("import sys; from grader.core.cost.budget import build_refusal; from tests.config_attacks import billions; "
             "assert build_refusal(billions()) is not None; "
             "assert not {'tensorflow', 'keras', 'numpy'} & set(sys.modules), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
@@ -158,7 +158,7 @@ def test_the_evaluator_time_out_comes_from_the_exercise_limits() -> None:
 
 
 def test_each_catalog_exercise_gets_its_own_time_out() -> None:
-    from grader.pipeline import evaluator_timeout_for
+    from grader.engine.pipeline import evaluator_timeout_for
 
     catalog = load_catalog()
     lab, exam = catalog.get("lab-add-hidden-16"), catalog.get("exam-flatten-dense")

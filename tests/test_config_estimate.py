@@ -15,13 +15,13 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from grader.config_budget import build_refusal, training_refusal  # noqa: E402
-from grader.config_estimate import estimate  # noqa: E402
-from grader.datasets import load_dataset  # noqa: E402
-from grader.evaluator import EvalRequest  # noqa: E402
-from grader.evaluator_pool import EvaluatorProcess  # noqa: E402
-from grader.facts import Evidence  # noqa: E402
-from grader.service import Grader  # noqa: E402
+from grader.core.cost.budget import build_refusal, training_refusal  # noqa: E402
+from grader.core.cost.estimate import estimate  # noqa: E402
+from grader.core.facts import Evidence  # noqa: E402
+from grader.engine.datasets import load_dataset  # noqa: E402
+from grader.engine.evaluator.pool import EvaluatorProcess  # noqa: E402
+from grader.engine.evaluator.process import EvalRequest  # noqa: E402
+from grader.engine.grader import Grader  # noqa: E402
 
 L = keras.layers
 EXERCISES = Path(__file__).resolve().parents[1] / "exercises"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import Assignment, CourseError, LatePolicy, load_course
-from grader.specs.loader import load_catalog
+from grader.core.specs.loader import load_catalog
+from grader.course.course import Assignment, CourseError, LatePolicy, load_course
 
 OPENS = datetime(2026, 9, 1, tzinfo=UTC)
 DUE = datetime(2026, 10, 1, tzinfo=UTC)
@@ -67,7 +67,7 @@ def test_naive_times_are_read_as_utc() -> None:
 
 def test_rate_limit_from_the_environment_syntax() -> None:
     """GRADER_RATE_LIMIT=COUNT/SECONDS; anything else is refused with the expected form."""
-    from grader.submissions import parse_rate_limit
+    from grader.course.intake import parse_rate_limit
 
     limit = parse_rate_limit("30/120")
     assert (limit.count, limit.window) == (30, timedelta(seconds=120))

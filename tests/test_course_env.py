@@ -15,14 +15,15 @@ import nbformat
 import numpy as np
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grader.datasets import load_dataset
-from grader.environment_notes import apply_environment, render
-from grader.results import GradeResult
-from grader.sandbox.runner import Job, RunLimits, run_student
-from grader.service import Grader
-from grader.specs.models import ExerciseSpec, StarterSpec
+from grader.core.environment_notes import apply_environment, render
+from grader.core.results import GradeResult
+from grader.core.specs.models import ExerciseSpec, StarterSpec
+from grader.engine.datasets import load_dataset
+from grader.engine.grader import Grader
+from grader.engine.pipeline import run_student
+from grader.engine.sandbox.job import Job, RunLimits
 
-HARNESS_DIR = Path(__file__).resolve().parents[1] / "grader" / "sandbox"
+HARNESS_DIR = Path(__file__).resolve().parents[1] / "grader" / "engine" / "sandbox"
 
 
 def grade(grader: Grader, spec: ExerciseSpec, code: str | bytes, filename: str = "s.py") -> GradeResult:
@@ -587,7 +588,7 @@ def test_the_ipython_stub_answers_library_probes_as_outside_a_notebook(grader_no
 
 
 def test_an_nbconvert_script_s_errors_also_name_the_notebook_cell() -> None:
-    from grader.sources import load_source
+    from grader.core.sources import load_source
 
     text = NBCONVERT + "\n\n# In[ ]:\n\n\nmodel = kerass.Sequential()\n"
     source = load_source(filename="tarea.py", data=text.encode())

@@ -11,7 +11,7 @@ from types import FrameType
 
 import pytest
 
-from grader.discover import Found, RefusedFile, discover, read_submission
+from grader.batch.discover import Found, RefusedFile, discover, read_submission
 
 SECRET = "root:$6$not-for-students:19000:0:99999:7:::\n"
 

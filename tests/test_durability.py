@@ -9,15 +9,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from grader.course import Assignment, Course, LatePolicy
+from grader.core.i18n import t
+from grader.core.results import GradeResult
+from grader.core.specs.loader import load_catalog
+from grader.course.course import Assignment, Course, LatePolicy
+from grader.course.gradebook import attempts, pick
+from grader.course.intake import RateLimit, submit
 from grader.db import store
 from grader.db.models import Student
-from grader.gradebook import attempts, pick
-from grader.i18n import t
-from grader.queue import claim_next, run_claimed
-from grader.results import GradeResult
-from grader.specs.loader import load_catalog
-from grader.submissions import RateLimit, submit
+from grader.queue.claims import claim_next, run_claimed
 
 LAB = "lab-add-hidden-16"
 DUE = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)

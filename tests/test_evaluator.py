@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from grader.evaluator import EvalRequest, hidden_modules
-from grader.evaluator_pool import EvaluatorError, EvaluatorPool, EvaluatorProcess
-from grader.evaluator_watch import Watch
-from grader.facts import Evidence, ModelFacts, RefusedFacts
-from grader.sandbox.isolation import make_isolation
-from grader.sandbox.procs import descendants, tree_rss_mb
-from grader.specs import load_catalog
-from grader.specs.models import TrainingSpec
+from grader.core.facts import Evidence, ModelFacts, RefusedFacts
+from grader.core.specs import load_catalog
+from grader.core.specs.models import TrainingSpec
+from grader.engine.evaluator.pool import EvaluatorError, EvaluatorPool, EvaluatorProcess
+from grader.engine.evaluator.process import EvalRequest, hidden_modules
+from grader.engine.evaluator.watch import Watch
+from grader.engine.sandbox.isolation import make_isolation
+from grader.engine.sandbox.procs import descendants, tree_rss_mb
 from tests.config_attacks import billions, inputs, layer, sequential, upsampled
 
 

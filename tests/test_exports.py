@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from grader.core.i18n import Text
+from grader.course.exports import canvas_csv, generic_csv, moodle_csv
+from grader.course.gradebook import Attempt, Cell, Column, Gradebook, GradebookRow, StudentInfo
 from grader.db.models import Submission
-from grader.exports import canvas_csv, generic_csv, moodle_csv
-from grader.gradebook import Attempt, Cell, Column, Gradebook, GradebookRow, StudentInfo
-from grader.i18n import Text
 from tests.test_gradebook import (
     LAB,
     LATE,

@@ -23,7 +23,7 @@ def _run(code: str) -> str:
 def test_objects_made_inside_are_frozen_and_no_collection_runs_meanwhile() -> None:
     out = _run("""
         import gc
-        from grader.sandbox.forking import frozen_imports
+        from grader.engine.sandbox.forking import frozen_imports
 
         collections = []
         gc.callbacks.append(lambda phase, info: collections.append(phase))
@@ -41,7 +41,7 @@ def test_objects_made_inside_are_frozen_and_no_collection_runs_meanwhile() -> No
 def test_the_collector_is_restored_as_found_even_after_an_error() -> None:
     out = _run("""
         import gc
-        from grader.sandbox.forking import frozen_imports
+        from grader.engine.sandbox.forking import frozen_imports
 
         gc.disable()
         with frozen_imports():
@@ -61,7 +61,7 @@ def test_the_collector_is_restored_as_found_even_after_an_error() -> None:
 def test_the_evaluators_template_freezes_what_tensorflow_loaded() -> None:
     out = _run("""
         import gc
-        from grader.evaluator import load_frameworks
+        from grader.engine.evaluator.process import load_frameworks
 
         load_frameworks()
         import keras
@@ -77,16 +77,16 @@ def test_the_grader_command_runs_the_cli_with_its_modules_frozen() -> None:
         import click
 
         def report():
-            from grader.cli import main
+            from grader.cli.main import main
             print(gc.get_freeze_count() > 50_000, gc.isenabled(), any(o is main for o in gc.get_objects()))
 
         atexit.register(report)
         sys.argv = ["grader", "exercises", "list"]
-        from grader.entry import main
+        from grader.cli.entry import main
         main()
     """)
     listing, frozen = out.rsplit("\n", 1)
     assert "lab-add-hidden-16" in listing  # the command itself ran
     assert frozen == "True True False"
     installed = importlib.metadata.entry_points(group="console_scripts", name="grader")
-    assert [script.value for script in installed] == ["grader.entry:main"]  # what `grader` really runs
+    assert [script.value for script in installed] == ["grader.cli.entry:main"]  # what `grader` really runs

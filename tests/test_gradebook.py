@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, select
 
-from grader.analytics import check_failures, exercise_stats, histogram, summaries
-from grader.course import LatePolicy
+from grader.core.i18n import t
+from grader.core.results import CheckResult, GradeResult
+from grader.course.analytics import check_failures, exercise_stats, histogram, summaries
+from grader.course.course import LatePolicy
+from grader.course.gradebook import Gradebook, GradebookFilters, Policy, build_gradebook
+from grader.course.intake import RateLimit, submit
+from grader.course.regrade import RegradeProgress, recent_regrades, regrade_progress, start_regrade
 from grader.db import store
 from grader.db.models import Grading
 from grader.db.review import add_override
-from grader.gradebook import Gradebook, GradebookFilters, Policy, build_gradebook
-from grader.i18n import t
-from grader.regrade import RegradeProgress, recent_regrades, regrade_progress, start_regrade
-from grader.results import CheckResult, GradeResult
-from grader.service import version_hash
-from grader.submissions import RateLimit, submit
+from grader.db.version import version_hash
 from tests.student_helpers import set_assignment
 
 LAB = "lab-add-hidden-16"

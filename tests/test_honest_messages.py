@@ -13,10 +13,10 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from grader.checks import get_kind
-from grader.cli import main
-from grader.excerpt import keep_ends
-from grader.facts import (
+from grader.cli.main import main
+from grader.core.checks import get_kind
+from grader.core.excerpt import keep_ends
+from grader.core.facts import (
     CompileFacts,
     Evidence,
     FitCallFacts,
@@ -25,10 +25,10 @@ from grader.facts import (
     ModelFacts,
     StudentError,
 )
-from grader.i18n import t
-from grader.pipeline import _describe_student_error
-from grader.service import Grader
-from grader.sources import load_source
+from grader.core.i18n import t
+from grader.core.sources import load_source
+from grader.engine.grader import Grader
+from grader.engine.pipeline import _describe_student_error
 
 SHAPE_ERROR = ("expected axis -1 of input shape to have value 784, " + "while tracing the model call " * 40
                + "but received input with shape (None, 64)")

@@ -10,13 +10,13 @@ from typing import Any, cast
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from grader.facts import Evidence, ValueFacts
-from grader.questions.answers import answers_from_evidence, load_answer_file
-from grader.questions.grading import grade_question
-from grader.questions.parse import MAX_SHOWN_CHARS, shown
-from grader.sandbox.runner import Readers, RunLimits, interpret
-from grader.scoring import score
-from grader.sources import MAX_NOTEBOOK_CELLS, SubmissionError, load_source
+from grader.core.facts import Evidence, ValueFacts
+from grader.core.questions.answers import answers_from_evidence, load_answer_file
+from grader.core.questions.grading import grade_question
+from grader.core.questions.parse import MAX_SHOWN_CHARS, shown
+from grader.core.scoring import score
+from grader.core.sources import MAX_NOTEBOOK_CELLS, SubmissionError, load_source
+from grader.engine.sandbox.job import Readers, RunLimits, interpret
 from tests.test_questions import ACT, CTX, FREE, SHAPE, STEP, quiz_spec
 from tests.test_sources import notebook
 
@@ -237,7 +237,7 @@ def test_notebook_json_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_teachers_view_reads_a_notebook_as_grading_does() -> None:
     """The drill-down (a web request) parses a notebook once, with grading's caps: a 3,000-cell notebook is
     shown as plain text with a note, never handed to nbformat; a normal one keeps its code cells and In [n]."""
-    from grader.web.teacher_source import render_source
+    from grader.web.teacher.source import render_source
 
     cells = [{"cell_type": "code", "metadata": {}, "execution_count": i, "outputs": [], "source": "x = 1"}
              for i in range(3000)]

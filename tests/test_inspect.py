@@ -11,8 +11,8 @@ import pytest
 
 keras = pytest.importorskip("keras")  # a hard dependency: importorskip only gives a clear error if broken
 
-from grader.facts import ModelFacts, RefusedFacts  # noqa: E402
-from grader.inspect import UnsafeConfig, check_plain_keras, compile_facts, variable_facts  # noqa: E402
+from grader.core.facts import ModelFacts, RefusedFacts  # noqa: E402
+from grader.engine.evaluator.inspect import UnsafeConfig, check_plain_keras, compile_facts, variable_facts  # noqa: E402
 
 
 def raw(model: Any) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def test_tf_nn_activations_from_the_tensorflow_tutorial() -> None:
 
 
 def test_functional_model_rebuilds_twice_from_the_same_config() -> None:
-    from grader.inspect import rebuild_model
+    from grader.engine.evaluator.inspect import rebuild_model
 
     inp = keras.Input((5, 5))
     model = keras.Model(inp, keras.layers.Dense(2)(keras.layers.Flatten()(inp)))
@@ -164,7 +164,7 @@ def test_config_that_disagrees_with_the_weights_is_refused() -> None:
 
 def test_a_repeated_model_is_described_once_and_each_caller_gets_its_own_copy(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import grader.inspect as inspect_module
+    import grader.engine.evaluator.inspect as inspect_module
 
     rebuilds: list[int] = []
     real = inspect_module.rebuild_model

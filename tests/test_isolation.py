@@ -10,8 +10,8 @@ from typing import Any
 import numpy
 import pytest
 
-from grader.sandbox import isolation
-from grader.sandbox.isolation import Isolation, Mount, SandboxUnavailable, make_isolation, probe_bwrap
+from grader.engine.sandbox import isolation
+from grader.engine.sandbox.isolation import Isolation, Mount, SandboxUnavailable, make_isolation, probe_bwrap
 
 
 def test_bwrap_works_on_this_machine() -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.normalize import (
+from grader.core.normalize import (
     canonical_activation,
     canonical_loss,
     canonical_metric,

@@ -10,9 +10,9 @@ import json
 import nbformat
 import pytest
 
-from grader.results import GradeResult
-from grader.service import Grader
-from grader.specs.models import ExerciseSpec, LimitsSpec
+from grader.core.results import GradeResult
+from grader.core.specs.models import ExerciseSpec, LimitsSpec
+from grader.engine.grader import Grader
 
 SOLUTION = """from tensorflow import keras
 
@@ -116,8 +116,8 @@ def test_lambda_layer_is_refused_in_feedback(grader_nodb: Grader, spec: Exercise
 
 
 def test_code_and_questions_in_one_exercise(grader_nodb: Grader, spec: ExerciseSpec) -> None:
-    from grader.i18n import Text
-    from grader.questions.models import NumericQuestion, ShapeQuestion
+    from grader.core.i18n import Text
+    from grader.core.questions.models import NumericQuestion, ShapeQuestion
 
     params = NumericQuestion(id="param-count", points=1, prompt=Text(es="¿Parámetros?", en="Parameters?"), answer=747)
     shape = ShapeQuestion(id="flatten-output", points=1, prompt=Text(es="Salida de Flatten", en="Flatten output"),
@@ -138,12 +138,12 @@ def test_a_grader_bug_is_that_submission_s_error_out_of_the_exercise_points(
         grader_nodb: Grader, spec: ExerciseSpec, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug inside the grading code becomes this submission's error (so a batch goes on), scored 0 of the
     exercise's points like every other ungradeable submission, not 0 of 0."""
-    import grader.service
+    import grader.engine.grader
 
     def broken(**_: object) -> GradeResult:
         raise RuntimeError("a bug in the grader")
 
-    monkeypatch.setattr(grader.service, "grade_source", broken)
+    monkeypatch.setattr(grader.engine.grader, "grade_source", broken)
     result = grader_nodb.grade_bytes(spec=spec, filename="ana.py", data=SOLUTION.encode(), student="ana")
     assert result.status == "error" and result.score == 0 and result.max_score == spec.max_score > 0
     assert result.error is not None and "Error interno del calificador" in result.error.es

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.sandbox.preload import batch_preload, choose_preload, imported_modules
+from grader.engine.sandbox.preload import batch_preload, choose_preload, imported_modules
 
 PLOTS = "import matplotlib.pyplot as plt\nplt.plot([1, 2])\n"
 SPLITS = "from sklearn.model_selection import train_test_split\n"

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from grader.facts import Evidence
-from grader.i18n import Text
-from grader.questions.answers import load_answer_file
-from grader.questions.grading import QuestionContext, grade_question
-from grader.questions.models import (
+from grader.core.facts import Evidence
+from grader.core.i18n import Text
+from grader.core.questions.answers import load_answer_file
+from grader.core.questions.grading import QuestionContext, grade_question
+from grader.core.questions.models import (
     ChoiceQuestion,
     Idea,
     NumericQuestion,
@@ -19,10 +19,10 @@ from grader.questions.models import (
     TextQuestion,
     VariantSpec,
 )
-from grader.questions.variants import option_order, render, variant_values
-from grader.scoring import score
-from grader.sources import SubmissionError
-from grader.specs.models import ExerciseSpec
+from grader.core.questions.variants import option_order, render, variant_values
+from grader.core.scoring import score
+from grader.core.sources import SubmissionError
+from grader.core.specs.models import ExerciseSpec
 
 
 def T(es: str, en: str | None = None) -> Text:

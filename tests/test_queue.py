@@ -14,12 +14,13 @@ from markupsafe import escape
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from grader.core.i18n import t
+from grader.core.results import CheckResult, GradeResult
+from grader.core.specs.loader import Catalog, load_catalog
 from grader.db import store
 from grader.db.models import ExerciseVersion, Grading, utcnow
-from grader.i18n import t
-from grader.queue import MAX_CLAIMS, Claim, EmbeddedWorkers, claim_next, drain, requeue_stale, run_claimed
-from grader.results import CheckResult, GradeResult
-from grader.specs.loader import Catalog, load_catalog
+from grader.queue.claims import MAX_CLAIMS, Claim, claim_next, drain, requeue_stale, run_claimed
+from grader.queue.embedded import EmbeddedWorkers
 from tests.student_helpers import issue_token, open_course, submission_id, submit_file
 from tests.web_helpers import login
 
@@ -223,7 +224,7 @@ def test_a_grade_function_that_raises_stores_an_internal_error(sessions: session
             raise RuntimeError("evaluator exploded")
         return graded(4)
 
-    with caplog.at_level(logging.ERROR, logger="grader.queue"):
+    with caplog.at_level(logging.ERROR, logger="grader.queue.claims"):
         assert drain(sessions, catalog=catalog, grade=grade) == 2
     assert statuses(sessions) == {poison: "error", fine: "graded"}
     with sessions() as session:

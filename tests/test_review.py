@@ -6,7 +6,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from grader.cli_review import review
+from grader.cli.review import review
+from grader.core.i18n import Text
+from grader.core.results import CheckResult, GradeResult
 from grader.db.models import Grading
 from grader.db.review import PendingReview, add_override, final_score, override_history, pending_reviews
 from grader.db.store import (
@@ -16,8 +18,6 @@ from grader.db.store import (
     record_submission,
     save_grading,
 )
-from grader.i18n import Text
-from grader.results import CheckResult, GradeResult
 
 SLUG = "quiz-redes"
 QUESTION = "explica-relu"

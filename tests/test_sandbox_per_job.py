@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from grader.results import GradeResult
-from grader.sandbox.cgroup import MemoryGroups
-from grader.sandbox.isolation import Isolation
-from grader.sandbox.procs import descendants
-from grader.sandbox.runner import Job, RunLimits
-from grader.sandbox.warm import WarmRunner, WarmWorker
-from grader.service import Grader
+from grader.core.results import GradeResult
+from grader.engine.grader import Grader
+from grader.engine.sandbox.cgroup import MemoryGroups
+from grader.engine.sandbox.isolation import Isolation
+from grader.engine.sandbox.job import Job, RunLimits
+from grader.engine.sandbox.procs import descendants
+from grader.engine.sandbox.warm import WarmRunner, WarmWorker
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ value = sorted(glob.glob('/tmp/*') + glob.glob('/dev/shm/*') + glob.glob('/stude
 @pytest.fixture(scope="module")
 def one_worker() -> Iterator[Grader]:
     """A grader with ONE warm worker: every job below runs on the same zygote, one after the other."""
-    with Grader(database_url=None, workers=1, start=1) as grader:
+    with Grader(workers=1, start=1) as grader:
         yield grader
 
 

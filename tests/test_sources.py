@@ -1,4 +1,4 @@
-"""Tests for grader.sources: turning raw .py / .ipynb bytes into code or a specific, bilingual error."""
+"""Tests for grader.core.sources: turning raw .py / .ipynb bytes into code or a specific, bilingual error."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.sources import MAX_SOURCE_BYTES, StudentSource, SubmissionError, load_source
+from grader.core.sources import MAX_SOURCE_BYTES, StudentSource, SubmissionError, load_source
 
 
 def notebook(*cells: NotebookNode) -> bytes:

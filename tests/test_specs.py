@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.specs import SpecError, load_catalog, load_spec
+from grader.core.specs import SpecError, load_catalog, load_spec
 
 CATALOG_IDS = {
     "dnn-linear-unit", "dnn-two-hidden-regression", "dnn-binary-mlp", "sgd-compile-adam-mae",

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from grader.core.i18n import Text
+from grader.core.results import CheckResult, GradeResult
 from grader.db.models import Exercise, ExerciseVersion, Student, Submission
 from grader.db.store import (
     find_reusable_grading,
@@ -18,8 +20,6 @@ from grader.db.store import (
     save_grading,
     source_hash,
 )
-from grader.i18n import Text
-from grader.results import CheckResult, GradeResult
 
 SPEC = {"slug": "dnn-linear-unit", "checks": [{"id": "units", "points": 2}]}
 

@@ -9,9 +9,9 @@ import pytest
 
 keras = pytest.importorskip("keras")  # a hard dependency: importorskip only gives a clear error if broken
 
-from grader.specs.models import TrainingSpec  # noqa: E402
-from grader.training import brief_training  # noqa: E402
-from grader.training_loop import batch_plan, train_steps  # noqa: E402
+from grader.core.specs.models import TrainingSpec  # noqa: E402
+from grader.engine.evaluator.training import brief_training  # noqa: E402
+from grader.engine.evaluator.training_loop import batch_plan, train_steps  # noqa: E402
 
 
 def spec(**overrides: object) -> TrainingSpec:
@@ -83,7 +83,7 @@ def wine_model() -> dict[str, object]:
 
 
 def test_a_reused_training_gives_exactly_the_fresh_result() -> None:
-    from grader import training
+    from grader.engine.evaluator import training
 
     wine = spec(dataset="wine", epochs=2, batch_size=64, compile={"optimizer": "adagrad", "loss": "mse"})
     other = spec(dataset="wine", epochs=1, batch_size=32, compile={"optimizer": "sgd", "loss": "mae"})
@@ -101,7 +101,7 @@ def test_a_reused_training_gives_exactly_the_fresh_result() -> None:
 
 
 def test_compile_settings_spelled_differently_share_a_training_but_other_values_do_not() -> None:
-    from grader import training
+    from grader.engine.evaluator import training
 
     plain = spec(dataset="wine", epochs=1, batch_size=64, compile={"optimizer": "adam", "loss": "mse"})
     config = wine_model()
@@ -121,7 +121,7 @@ def test_compile_settings_spelled_differently_share_a_training_but_other_values_
 def test_each_training_starts_from_a_fresh_keras_state() -> None:
     """Between trainings Keras forgets its global state as `clear_session()` would (TensorFlow's compiled
     kernels are kept for speed): names are counted from scratch again."""
-    from grader import training
+    from grader.engine.evaluator import training
 
     keras.layers.Dense(1)
     assert keras.layers.Dense(1).name != "dense"

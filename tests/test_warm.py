@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.results import GradeResult
-from grader.sandbox.isolation import make_isolation
-from grader.sandbox.runner import Job, RunLimits
-from grader.sandbox.warm import WarmRunner
-from grader.service import Grader
+from grader.core.results import GradeResult
+from grader.engine.grader import Grader
+from grader.engine.sandbox.isolation import make_isolation
+from grader.engine.sandbox.job import Job, RunLimits
+from grader.engine.sandbox.warm import WarmRunner
 
 SAMPLES = Path(__file__).resolve().parents[1] / "exercises" / "samples" / "lab-add-hidden-16"
 CHOSEN = ["ana.py", "bruno.py", "carla.ipynb", "diego.py", "fabian.py", "hector.py", "quique.py", "rosa.py"]
@@ -27,8 +27,8 @@ def test_warm_results_are_identical_to_fresh_processes(grader_nodb: Grader) -> N
     deferred, nothing preloaded) where luis's plot loads matplotlib in his own child."""
     assert grader_nodb.warm is not None, "the default grader uses warm workers"
     spec = grader_nodb.catalog.get("lab-add-hidden-16")
-    with Grader(database_url=None, workers=2, warm=False, catalog=grader_nodb.catalog) as cold, \
-            Grader(database_url=None, workers=1, preload=(), catalog=grader_nodb.catalog) as lean:
+    with Grader(workers=2, warm=False, catalog=grader_nodb.catalog) as cold, \
+            Grader(workers=1, preload=(), catalog=grader_nodb.catalog) as lean:
         assert cold.warm is None and lean.warm is not None and lean.warm.workers[0].preload == ()
         for name in [*CHOSEN, "luis.py"]:
             data = (SAMPLES / name).read_bytes()
@@ -147,7 +147,7 @@ def test_a_process_left_behind_cannot_harm_the_next_job(runner: WarmRunner) -> N
 def test_started_workers_launch_at_once_and_serve_the_first_job(grader_nodb: Grader) -> None:
     spec = grader_nodb.catalog.get("lab-add-hidden-16")
     solution = SAMPLES.parents[1] / "solutions" / "lab-add-hidden-16" / "solution.py"
-    with Grader(database_url=None, workers=2, start=1, catalog=grader_nodb.catalog) as grader:
+    with Grader(workers=2, start=1, catalog=grader_nodb.catalog) as grader:
         assert grader.warm is not None
         # Launched before any job (importing TensorFlow in the background); the second waits for its first job.
         assert grader.warm.workers[0].pid is not None and grader.warm.workers[1].pid is None

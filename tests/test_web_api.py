@@ -108,7 +108,7 @@ def test_multipart_without_a_file_is_400(client: Any, tokens: dict[str, dict[str
 
 def test_refusals_carry_the_service_status_and_message(app: Any, client: Any,
                                                       tokens: dict[str, dict[str, str]]) -> None:
-    """Refusals keep the status code and bilingual message of grader.submissions."""
+    """Refusals keep the status code and bilingual message of grader.course.intake."""
     wrong_type = post_file(client, tokens["ana"], "notas.txt", b"x = 1\n")
     assert wrong_type.status_code == 415
     assert "`notas.txt` is not an accepted file" in wrong_type.get_json()["error"]["en"]

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from grader.cli.logs import JsonFormatter
+from grader.core.results import GradeResult
 from grader.db.session import make_engine
-from grader.logs import JsonFormatter
-from grader.results import GradeResult
 from grader.web import create_app
 from grader.web.workers import attach_workers
 from tests.web_helpers import csrf_token, finish_queued, login
@@ -80,7 +80,7 @@ def test_metrics_count_the_queue_and_the_latency(app: Any, accounts: Any) -> Non
 
 def test_json_logs_carry_the_submission_context() -> None:
     """A grading log line rendered as JSON keeps its submission and grading ids as fields."""
-    record = logging.LogRecord("grader.queue", logging.INFO, __file__, 1, "graded grading=%d", (7,), None)
+    record = logging.LogRecord("grader.queue.claims", logging.INFO, __file__, 1, "graded grading=%d", (7,), None)
     record.submission_id, record.grading_id = 3, 7
     line = json.loads(JsonFormatter().format(record))
     assert (line["message"], line["submission_id"], line["grading_id"], line["level"]) == (

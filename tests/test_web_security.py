@@ -14,7 +14,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from werkzeug.routing import Rule
 
-from grader.accounts import MAX_FAILURES_PER_USER
+from grader.course.accounts import MAX_FAILURES_PER_USER
 from grader.db.models import Submission
 from tests.student_helpers import (
     allow_submissions,

@@ -11,10 +11,10 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-import grader.submissions
+import grader.course.intake
+from grader.course.public import public_view
 from grader.db.models import Submission, utcnow
-from grader.public import public_view
-from grader.queue import claim_next
+from grader.queue.claims import claim_next
 from tests.student_helpers import (
     allow_submissions,
     close_assignment,
@@ -115,7 +115,7 @@ def test_uploaded_file_is_stored_byte_for_byte(app: Any, ana: Any, filename: str
 
 def _too_large(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Upload a file over a lowered service limit."""
-    monkeypatch.setattr(grader.submissions, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(grader.course.intake, "MAX_UPLOAD_BYTES", 100)
     return submit_file(client, LAB, "grande.py", b"x = 1\n" * 100)
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from grader.core.i18n import t
+from grader.core.results import GradeResult
 from grader.db.models import Grading, Override
-from grader.i18n import t
-from grader.results import GradeResult
 from tests.teacher_helpers import cells, count_rows
 from tests.test_gradebook import (
     LAB,

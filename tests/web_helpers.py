@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from grader.accounts import create_user
+from grader.core.i18n import t
+from grader.core.results import CheckResult, GradeResult
+from grader.course.accounts import create_user
 from grader.db import store
 from grader.db.models import Grading, Student
-from grader.i18n import t
-from grader.queue import claim_next
-from grader.results import CheckResult, GradeResult
+from grader.queue.claims import claim_next
 
 PASSWORD = "correct-horse-1"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from grader.core.results import CheckResult
 from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Override, Student, Submission, utcnow
 from grader.db.store import grading_result
-from grader.results import CheckResult
 
 # Points are floats rounded to 4 decimals by the scorer; a teacher typing the maximum must not be refused
 # because of binary noise.

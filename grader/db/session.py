@@ -34,8 +34,6 @@ def default_database_url() -> str:
     return f"sqlite:///{(Path.cwd() / 'instance' / 'grader.sqlite3').resolve()}"
 
 
-DEFAULT_DATABASE_URL = default_database_url()
-
 
 def _ensure_sqlite_parent(url: str) -> None:
     """Create the folder of a SQLite database file so that the first connection can create the file."""

@@ -14,6 +14,7 @@ from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from grader.core.results import GradeResult
 from grader.db.models import (
     FINISHED_STATUSES,
     Base,
@@ -24,7 +25,6 @@ from grader.db.models import (
     Submission,
     utcnow,
 )
-from grader.results import GradeResult
 
 LOGS_CAP_BYTES = 64 * 1024
 TRUNCATED_MARKER = "\n[truncated]\n"

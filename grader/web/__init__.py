@@ -17,12 +17,13 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from grader.course import DEFAULT_COURSE_FILE, load_course
+from grader.core.specs.loader import Catalog
+from grader.course.course import DEFAULT_COURSE_FILE, load_course
+from grader.course.intake import MAX_UPLOAD_BYTES, parse_rate_limit
 from grader.db.models import User
-from grader.db.session import default_database_url, make_engine, make_session_factory, upgrade
-from grader.specs.loader import Catalog, load_catalog
-from grader.submissions import MAX_UPLOAD_BYTES, parse_rate_limit
-from grader.tasks import CeleryDispatcher, broker_url_from_env, make_celery
+from grader.db.runtime import Runtime
+from grader.db.session import default_database_url
+from grader.queue.celery import CeleryDispatcher, broker_url_from_env, make_celery
 from grader.web.i18n import current_lang, gettext, tr
 from grader.web.state import WebState, close_db, db
 
@@ -63,10 +64,9 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
-    upgrade(url=app.config["DATABASE_URL"])
-    engine = make_engine(app.config["DATABASE_URL"])
-    catalog = catalog or load_catalog()
-    web_state = WebState(engine=engine, sessions=make_session_factory(engine), catalog=catalog,
+    runtime = Runtime(database_url=app.config["DATABASE_URL"], catalog=catalog)
+    catalog = runtime.catalog
+    web_state = WebState(engine=runtime.engine, sessions=runtime.sessions, catalog=catalog,
                          course=load_course(Path(app.config["COURSE_FILE"]), catalog=catalog))
     if "RATE_LIMIT" in app.config:
         web_state.rate_limit = app.config["RATE_LIMIT"]

@@ -15,10 +15,10 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from grader.accounts import user_for_token
+from grader.core.i18n import Text, t
+from grader.course.accounts import user_for_token
+from grader.course.intake import SubmissionRefused
 from grader.db.models import User, utcnow
-from grader.i18n import Text, t
-from grader.submissions import SubmissionRefused
 from grader.web.openapi import (
     ApiError,
     ExerciseList,

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from grader.accounts import LoginThrottled, authenticate
+from grader.course.accounts import LoginThrottled, authenticate
 from grader.web.i18n import gettext
 from grader.web.state import db
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import request, session
 
-from grader.i18n import Lang, Text
+from grader.core.i18n import Lang, Text
 
 LANGS: tuple[Lang, ...] = ("es", "en")
 

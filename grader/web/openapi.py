@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 import grader
-from grader.i18n import Text
-from grader.results import CheckResult
+from grader.core.i18n import Text
+from grader.core.results import CheckResult
 from grader.web.services import EDITOR_FILENAME
 
 GradingStatus = Literal["queued", "running", "graded", "error"]

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
-from grader.metrics import queue_metrics
+from grader.course.metrics import queue_metrics
 from grader.web.state import db, state
 
 bp = Blueprint("ops", __name__)

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from grader.course import Assignment
+from grader.core.results import GradeResult
+from grader.core.specs.models import ExerciseSpec
+from grader.course.course import Assignment
+from grader.course.gradebook import Attempt, attempts, pick
+from grader.course.intake import Accepted, submit
 from grader.db.models import FINISHED_STATUSES, Grading, Student, Submission, User, utcnow
-from grader.gradebook import Attempt, attempts, pick
-from grader.results import GradeResult
-from grader.specs.models import ExerciseSpec
-from grader.submissions import Accepted, submit
 from grader.web.state import db, state
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def assignment_rows(student_id: int | None) -> list[AssignmentRow]:
 def accept_submission(student: Student, *, exercise_id: str, filename: str, data: bytes) -> Accepted:
     """Store and queue one submission of `student`, commit it, and wake the grading workers.
 
-    Raises grader.submissions.SubmissionRefused, with nothing stored, when the course's rules refuse it.
+    Raises grader.course.intake.SubmissionRefused, with nothing stored, when the course's rules refuse it.
     """
     web, session = state(), db()
     accepted = submit(session, catalog=web.catalog, course=web.course, student=student, exercise_id=exercise_id,

@@ -9,11 +9,11 @@ from flask import current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from grader.course import Course
-from grader.queue import EmbeddedWorkers
-from grader.specs.loader import Catalog
-from grader.submissions import RateLimit
-from grader.tasks import CeleryDispatcher
+from grader.core.specs.loader import Catalog
+from grader.course.course import Course
+from grader.course.intake import RateLimit
+from grader.queue.celery import CeleryDispatcher
+from grader.queue.embedded import EmbeddedWorkers
 
 
 @dataclass

@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 
+from grader.core.i18n import t
+from grader.course.intake import SubmissionRefused
+from grader.course.public import public_view
 from grader.db.models import Submission, utcnow
-from grader.i18n import t
-from grader.public import public_view
-from grader.submissions import SubmissionRefused
 from grader.web.auth import student_required
 from grader.web.i18n import current_lang, gettext, tr
 from grader.web.services import (

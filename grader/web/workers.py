@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from grader.queue import EmbeddedWorkers, GradeFn
+from grader.queue.claims import GradeFn
+from grader.queue.embedded import EmbeddedWorkers
 
 
 def attach_workers(app: Flask, *, grade: GradeFn, threads: int, poll_s: float = 2.0) -> EmbeddedWorkers:

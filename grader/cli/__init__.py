@@ -1,0 +1,1 @@
+"""The `grader` command: one module per group of subcommands."""

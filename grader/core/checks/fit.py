@@ -1,0 +1,182 @@
+"""Check kinds about training: callbacks, `model.fit` arguments, and the trusted brief training."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from grader.core.checks.common import (
+    VariableParams,
+    close,
+    join_problems,
+    require_model,
+    stopped_before,
+    stopped_before_defining,
+)
+from grader.core.checks.registry import Outcome, Params, check_kind
+from grader.core.facts import CallbackFacts, Evidence, FitCallFacts, Scalar
+from grader.core.i18n import Text, t
+
+
+def _fit_calls(evidence: Evidence, variable: str) -> list[FitCallFacts]:
+    return [c for c in evidence.fit_calls if c.model_variable == variable]
+
+
+def _not_fitted(evidence: Evidence, variable: str) -> Outcome:
+    """Why there is no call of `<variable>.fit` to judge: the code stopped before it, or never called it."""
+    stopped = stopped_before(evidence, t(f"llamar a {variable}.fit", f"calling {variable}.fit"))
+    if stopped is not None:
+        return stopped
+    return Outcome(False, t(
+        f"No se llamó a {variable}.fit(...): entrena el modelo como pide el enunciado.",
+        f"{variable}.fit(...) was never called: train the model as the statement asks.",
+    ))
+
+
+class CallbackParams(Params):
+    """A callback of class `class_name` with the given attributes.
+
+    `source: fit` looks in the callbacks passed to `<variable>.fit`; `source: variable` reads the callback
+    stored in the variable named `variable`. Numbers compare with a relative tolerance; `min_delta` is
+    compared by absolute value (Keras 3 flips its sign during training).
+    """
+
+    source: Literal["fit", "variable"] = "fit"
+    variable: str = "model"
+    class_name: str
+    attrs: dict[str, Scalar] = Field(default_factory=dict)
+    rel_tol: float = Field(default=1e-3, gt=0, lt=1)
+
+
+def _attr_problems(cb: CallbackFacts, attrs: dict[str, Scalar], rel_tol: float) -> list[Text]:
+    problems: list[Text] = []
+    for key, want in attrs.items():
+        have = cb.attrs.get(key)
+        if key == "min_delta" and isinstance(have, int | float) and isinstance(want, int | float):
+            have, want = abs(have), abs(want)
+        same = (close(float(have), float(want), rel_tol=rel_tol)
+                if isinstance(have, int | float) and isinstance(want, int | float)
+                and not isinstance(have, bool) and not isinstance(want, bool) else have == want)
+        if not same:
+            problems.append(t(f"{cb.class_name} tiene {key}={have!r}; se esperaba {want!r}",
+                              f"{cb.class_name} has {key}={have!r}; expected {want!r}"))
+    return problems
+
+
+@check_kind("callback", CallbackParams)
+def callback(params: CallbackParams, evidence: Evidence) -> Outcome:
+    """The right callback, configured as asked (EarlyStopping patience, ModelCheckpoint save_best_only...)."""
+    if params.source == "variable":
+        facts = evidence.variables.get(params.variable)
+        if facts is None or facts.kind != "callback":
+            missing = facts is None or facts.kind == "missing"
+            stopped = stopped_before_defining(evidence, params.variable) if missing else None
+            if stopped is not None:
+                return stopped
+            return Outcome(False, t(
+                f"`{params.variable}` no es un callback {params.class_name}: crea "
+                f"{params.variable} = callbacks.{params.class_name}(...).",
+                f"`{params.variable}` is not a {params.class_name} callback: create "
+                f"{params.variable} = callbacks.{params.class_name}(...).",
+            ))
+        candidates = [facts]
+    else:
+        calls = _fit_calls(evidence, params.variable)
+        if not calls:
+            return _not_fitted(evidence, params.variable)
+        candidates = [cb for call in calls for cb in call.callbacks]
+    matching = [cb for cb in candidates if cb.class_name == params.class_name]
+    if not matching:
+        where_es = f"a {params.variable}.fit(callbacks=[...])" if params.source == "fit" else ""
+        where_en = f"to {params.variable}.fit(callbacks=[...])" if params.source == "fit" else ""
+        return Outcome(False, t(f"Falta el callback {params.class_name} {where_es}".strip() + ".",
+                                f"The {params.class_name} callback is missing {where_en}".strip() + "."))
+    best = min((_attr_problems(cb, params.attrs, params.rel_tol) for cb in matching), key=len)
+    if best:
+        return Outcome(False, join_problems(best))
+    return Outcome(True, t(f"{params.class_name} configurado correctamente.",
+                           f"{params.class_name} configured correctly."))
+
+
+class FitParams(VariableParams):
+    """How `<variable>.fit` must be called. Only the given expectations are checked."""
+
+    validation: Literal["split", "data", "any"] | None = None
+    validation_split: float | None = Field(default=None, gt=0, lt=1)
+    batch_size: int | None = None
+    min_epochs: int | None = None
+    callbacks: list[str] = Field(default_factory=list)
+
+
+def _fit_problems(call: FitCallFacts, params: FitParams) -> list[Text]:
+    problems: list[Text] = []
+    has_split = call.validation_split is not None and call.validation_split > 0
+    if params.validation == "data" and not call.has_validation_data:
+        problems.append(t("la llamada a model.fit no recibió validation_data=(X_valid, y_valid)",
+                          "the call to model.fit did not get validation_data=(X_valid, y_valid)"))
+    if params.validation == "split" and not has_split:
+        problems.append(t("la llamada a model.fit no recibió validation_split",
+                          "the call to model.fit did not get validation_split"))
+    if params.validation == "any" and not (has_split or call.has_validation_data):
+        problems.append(t("se llamó a model.fit sin datos de validación (validation_data o validation_split)",
+                          "the call to model.fit had no validation data (validation_data or validation_split)"))
+    if params.validation_split is not None and not close(call.validation_split, params.validation_split):
+        problems.append(t(f"validation_split={call.validation_split}; se esperaba {params.validation_split}",
+                          f"validation_split={call.validation_split}; expected {params.validation_split}"))
+    if params.batch_size is not None and call.batch_size != params.batch_size:
+        problems.append(t(f"batch_size={call.batch_size}; se esperaba {params.batch_size}",
+                          f"batch_size={call.batch_size}; expected {params.batch_size}"))
+    if params.min_epochs is not None and (call.epochs or 1) < params.min_epochs:
+        problems.append(t(f"epochs={call.epochs}; se esperaban al menos {params.min_epochs}",
+                          f"epochs={call.epochs}; expected at least {params.min_epochs}"))
+    names = {cb.class_name for cb in call.callbacks}
+    for wanted in params.callbacks:
+        if wanted not in names:
+            problems.append(t(f"la llamada a model.fit no recibió el callback {wanted}",
+                              f"the call to model.fit did not get the {wanted} callback"))
+    return problems
+
+
+@check_kind("fit", FitParams)
+def fit(params: FitParams, evidence: Evidence) -> Outcome:
+    """`<variable>.fit` was called with the expected validation, batch size, epochs and callbacks.
+
+    When fit was called several times, the call closest to the expectations is judged.
+    """
+    calls = _fit_calls(evidence, params.variable)
+    if not calls:
+        return _not_fitted(evidence, params.variable)
+    best = min((_fit_problems(call, params) for call in calls), key=len)
+    if best:
+        return Outcome(False, join_problems(best))
+    return Outcome(True, t("model.fit se llamó como se pedía.", "model.fit was called as asked."))
+
+
+class TrainsParams(VariableParams):
+    """Uses the spec's `training` section; no parameters of its own beyond the variable."""
+
+
+@check_kind("trains", TrainsParams)
+def trains(params: TrainsParams, evidence: Evidence) -> Outcome:
+    """The trusted brief training of the rebuilt model beat the exercise's baseline."""
+    model = require_model(evidence, params.variable)
+    if isinstance(model, Outcome):
+        return model
+    outcome = evidence.training
+    if outcome is None or outcome.variable != params.variable:
+        return Outcome(False, t("El modelo no se pudo entrenar (no hay un modelo válido que entrenar).",
+                                "The model could not be trained (there is no valid model to train)."))
+    if outcome.error is not None:
+        return Outcome(False, outcome.error)
+    value = outcome.value if outcome.value is not None else float("nan")
+    cmp_es = "mayor o igual a" if outcome.higher_is_better else "menor o igual a"
+    cmp_en = "at least" if outcome.higher_is_better else "at most"
+    detail_es = (f"tras {outcome.epochs} épocas, {outcome.metric} de validación = {value:.4g} "
+                 f"(línea base {outcome.baseline:.4g}; se pide {cmp_es} {outcome.threshold:.4g})")
+    detail_en = (f"after {outcome.epochs} epochs, validation {outcome.metric} = {value:.4g} "
+                 f"(baseline {outcome.baseline:.4g}; required {cmp_en} {outcome.threshold:.4g})")
+    if outcome.passed:
+        return Outcome(True, t(f"El modelo aprende: {detail_es}.", f"The model learns: {detail_en}."))
+    return Outcome(False, t(f"El modelo no aprende lo suficiente: {detail_es}.",
+                            f"The model does not learn enough: {detail_en}."))

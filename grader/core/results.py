@@ -1,0 +1,82 @@
+"""Typed results of grading: per check, per submission. Stored as JSON, printed by the CLI."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from grader.core.i18n import Lang, Text
+
+Status = Literal["graded", "error"]
+
+
+class CheckResult(BaseModel):
+    """The outcome of one check: points earned out of `max_points`, with an explained message and a hint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    passed: bool
+    points: float
+    max_points: float
+    message: Text
+    hint: Text | None = None
+    needs_review: bool = Field(default=False, description="Suggested points only: a teacher must decide.")
+
+    def to_public(self, lang: Lang = "es") -> dict[str, object]:
+        """The CLI/JSON-lines shape of this result in one language."""
+        return {
+            "id": self.id,
+            "passed": self.passed,
+            "points": self.points,
+            "max_points": self.max_points,
+            "message": self.message.get(lang),
+        }
+
+
+class GradeResult(BaseModel):
+    """The result of grading one submission against one exercise version.
+
+    `status == "error"` means the submission could not be graded at all (bad file, crash before the model
+    existed, time-out); `error` then says why, specifically, and `score` is 0.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status
+    score: float = 0.0
+    max_score: float = 0.0
+    checks: list[CheckResult] = Field(default_factory=list)
+    error: Text | None = None
+    notes: list[Text] = Field(default_factory=list)
+    logs: str = ""
+    duration_s: float = 0.0
+
+    @classmethod
+    def failed(cls, error: Text, *, max_score: float, notes: list[Text] | None = None, logs: str = "",
+               started: float | None = None) -> GradeResult:
+        """An ungradeable submission's result: 0 of the exercise's `max_score`, with why (and, given the
+        `time.monotonic()` it `started` at, how long that took)."""
+        duration = round(time.monotonic() - started, 3) if started is not None else 0.0
+        return cls(status="error", error=error, max_score=max_score, notes=notes or [], logs=logs,
+                   duration_s=duration)
+
+    @property
+    def is_full_marks(self) -> bool:
+        """True when every point was earned (and there were points to earn)."""
+        return self.status == "graded" and self.max_score > 0 and self.score >= self.max_score - 1e-9
+
+    @property
+    def needs_review(self) -> bool:
+        """True when some points are only suggested and wait for a teacher's decision."""
+        return any(c.needs_review for c in self.checks)
+
+    def note_texts(self, lang: Lang = "es") -> list[str]:
+        """The notes in one language, in order (what every output shows next to the checks)."""
+        return [note.get(lang) for note in self.notes]
+
+    def failed_check_ids(self) -> list[str]:
+        """Ids of the checks that did not pass, in spec order."""
+        return [c.id for c in self.checks if not c.passed]

@@ -1,0 +1,381 @@
+"""Turn the raw bytes of one submission (.py or .ipynb) into Python source, without ever running it."""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import json
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import nbformat
+from nbformat.reader import get_version
+from traitlets.log import get_logger
+
+from grader.core.i18n import Text, t
+
+# The largest submissions read: a notebook (outputs and images included), and the code taken from any file.
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_CODE_BYTES = 256 * 1024
+# The files a submission may be: a script, a notebook, or a quiz's answer file.
+EXTENSIONS = (".py", ".ipynb", ".json", ".yaml", ".yml")
+
+MAX_SOURCE_BYTES = 256 * 1024  # a .py file; also the code cells of a notebook, added up
+MAX_NOTEBOOK_CELLS = 2000  # all cells, markdown included: far more than any exercise needs
+# Python's tokenizer only breaks lines on these; str.splitlines() would also split on \f, \x1c, \u2028...
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SNIPPET_CHARS = 80
+_COLAB_ESCAPES = ("%", "!")
+
+
+class SubmissionError(Exception):
+    """Bad input: carries a bilingual, specific message (which line, which file, what to do)."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(message.es)  # so str(exc) is the Spanish message
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StudentSource:
+    """A submission ready to run, plus where each line of `code` came from.
+
+    Notebook cells are numbered from 1 counting *code* cells only, top to bottom ("celda de código 4"
+    is the fourth code cell whatever markdown lies between), and a cell that was run also shows the
+    `In [n]` Jupyter printed next to it (its execution count), so the student finds it either way.
+    """
+
+    filename: str
+    kind: Literal["py", "ipynb"]
+    code: str
+    notes: tuple[Text, ...]
+    # For notebooks: (code cell number, line within the cell) for each line of `code`; empty for .py.
+    origins: tuple[tuple[int, int], ...] = field(default=(), repr=False)
+    # For notebooks: the execution count (`In [n]`) of each code cell, by code cell number - 1.
+    execution_counts: tuple[int | None, ...] = field(default=(), repr=False)
+
+    def cell_spans(self) -> list[tuple[int, int]] | None:
+        """A notebook's code cells as (first_line, last_line) of `code` (1-based, inclusive); None for a .py."""
+        if self.kind != "ipynb" or not self.origins:
+            return None
+        spans: list[tuple[int, int]] = []
+        for line, (cell, _) in enumerate(self.origins, start=1):
+            if spans and self.origins[spans[-1][0] - 1][0] == cell:
+                spans[-1] = (spans[-1][0], line)
+            else:
+                spans.append((line, line))
+        return spans
+
+    def locate(self, line: int) -> Text:
+        """Describe line `line` of `code` (1-based) as the student sees it in the original file:
+        'línea 84', or 'celda de código 4 (In [7]), línea 3' for a notebook; a script exported by nbconvert
+        (`# In[7]:` markers) says both: 'línea 84 (celda In [7], línea 3)'."""
+        if self.kind == "py" and self.origins and 0 < line <= len(self.origins):
+            cell, cell_line = self.origins[line - 1]
+            count = self.execution_counts[cell - 1] if 0 < cell <= len(self.execution_counts) else None
+            if cell > 0:
+                shown = f"In [{count}]" if count is not None else "In [ ]"
+                return t(f"línea {line} (celda {shown}, línea {cell_line})",
+                         f"line {line} (cell {shown}, line {cell_line})")
+        if self.kind == "py" or not self.origins:
+            return t(f"línea {line}", f"line {line}")
+        # Python may point one past the end (unexpected EOF): clamp to the last real line.
+        cell, cell_line = self.origins[min(max(line, 1), len(self.origins)) - 1]
+        label = cell_label(cell, self.execution_counts)
+        return t(f"{label.es}, línea {cell_line}", f"{label.en}, line {cell_line}")
+
+
+def cell_label(cell: int, counts: tuple[int | None, ...] = ()) -> Text:
+    """'celda de código 4 (In [7])' / 'code cell 4 (In [7])' for code cell `cell` (1-based), `In [n]` only
+    when `counts` (execution counts by code cell) has one for it."""
+    count = counts[cell - 1] if 0 < cell <= len(counts) else None
+    shown = f" (In [{count}])" if count is not None else ""
+    return t(f"celda de código {cell}{shown}", f"code cell {cell}{shown}")
+
+
+def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES) -> StudentSource:
+    """Decode, split into code and syntax-check one submission; raise SubmissionError on bad input."""
+    lowered = filename.lower()
+    if not lowered.endswith((".py", ".ipynb")):
+        raise _fail(f"`{filename}` no es un archivo admitido: envía un archivo .py o un cuaderno .ipynb "
+                    "(en Colab: Archivo > Descargar).", f"`{filename}` is not an accepted file: submit a .py "
+                    "file or an .ipynb notebook (in Colab: File > Download).")
+    kind: Literal["py", "ipynb"] = "py" if lowered.endswith(".py") else "ipynb"
+    if len(data) > max_bytes:
+        size, cap = _kb(len(data)), _kb(max_bytes)
+        es, en = ("borra las salidas de las celdas (menú Editar de Colab) y descárgalo de nuevo",
+                  "clear the cell outputs (Colab's Edit menu) and download it again") if kind == "ipynb" \
+            else ("no incluyas datos dentro del código", "do not embed data in the code")
+        raise _fail(f"`{filename}` ocupa {size.replace('.', ',')} KB y el máximo es {cap.replace('.', ',')} "
+                    f"KB: {es}.", f"`{filename}` is {size} KB and the limit is {cap} KB: {en}.")
+    text = decode_utf8(filename, data)
+    _reject_nul(filename, text, lambda n: t(f"línea {n}", f"line {n}") if kind == "py"
+                else t(f"línea {n} del archivo", f"line {n} of the file"))
+    if kind == "py":  # never rewritten: a Colab `!pip` line in a .py is reported as the syntax error it is
+        source = StudentSource(filename=filename, kind="py", code=text, notes=(), **_nbconvert_cells(text))
+    else:
+        source = _from_notebook(filename, text)
+        _reject_nul(filename, source.code, source.locate)  # a \u0000 escape inside the JSON
+    if not _parse(source).body:
+        es, en = ("no tiene ninguna celda de código con contenido", "has no code cell with any code") \
+            if kind == "ipynb" else ("no contiene código, solo líneas vacías o comentarios",
+                                     "contains no code, only blank lines or comments")
+        raise _fail(f"`{filename}` {es}. Comprueba que enviaste el archivo correcto, con los cambios "
+                    "guardados.", f"`{filename}` {en}. Check that you submitted the right file, with your "
+                    "changes saved.")
+    return source
+
+
+_NBCONVERT_CELL = re.compile(r"# In\[ *(\d*) *\]:[ \t]*\Z")
+
+
+def _nbconvert_cells(text: str) -> dict[str, tuple]:
+    """For a script exported by `jupyter nbconvert --to script`, where each `# In[7]:` line starts a cell:
+    origins (cell, line after its marker) for each line (cell 0 before the first marker) and each cell's
+    `In [n]`; empty for any other script."""
+    lines = _LINE_BREAK.split(text)
+    if not any(_NBCONVERT_CELL.match(line) for line in lines):
+        return {}
+    origins: list[tuple[int, int]] = []
+    counts: list[int | None] = []
+    cell, start = 0, 0
+    for number, line in enumerate(lines, start=1):
+        found = _NBCONVERT_CELL.match(line)
+        if found:
+            # nbconvert writes two blank lines after the marker: the cell's line 1 follows them.
+            blanks = next((i for i in range(2) if lines[number + i:number + i + 1] != [""]), 2)
+            cell, start = cell + 1, number + blanks
+            counts.append(int(found.group(1)) if found.group(1) else None)
+        origins.append((cell, max(number - start, 1) if cell else number))
+    return {"origins": tuple(origins), "execution_counts": tuple(counts)}
+
+
+def _fail(es: str, en: str) -> SubmissionError:
+    return SubmissionError(t(es, en))
+
+
+def _kb(size: int) -> str:
+    return f"{round(size / 1024, 1):g}"
+
+
+def _snippet(line: str, limit: int = _SNIPPET_CHARS) -> str:
+    line = line.strip()
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def decode_utf8(filename: str, data: bytes) -> str:
+    """The text of an uploaded file (a UTF-8 BOM is dropped), or a SubmissionError naming the bad byte."""
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + bom  # counted in the file as uploaded, BOM included
+        raise _fail(f"`{filename}` no es texto UTF-8: el byte en la posición {offset} (contando desde 0) no "
+                    "es válido. Guárdalo con codificación UTF-8 y vuelve a enviarlo.", f"`{filename}` is not "
+                    f"UTF-8 text: the byte at offset {offset} (counting from 0) is invalid. Save it with "
+                    "UTF-8 encoding and submit it again.") from None
+
+
+def _reject_nul(filename: str, text: str, where: Callable[[int], Text]) -> None:
+    index = text.find("\x00")
+    if index >= 0:
+        place = where(len(_LINE_BREAK.findall(text, 0, index)) + 1)
+        raise _fail(f"`{filename}` contiene un byte nulo (NUL) en la {place.es}. Suele pasar si se guardó en "
+                    "UTF-16 o no es un archivo de texto: guárdalo como texto UTF-8 y vuelve a enviarlo.",
+                    f"`{filename}` contains a NUL byte at {place.en}. This usually means it was saved as "
+                    "UTF-16 or is not a text file: save it as UTF-8 text and submit it again.")
+
+
+def _from_notebook(filename: str, text: str) -> StudentSource:
+    cells, counts = notebook_code_cells(filename, text)
+    _check_code_size(filename, cells)
+    return _join_cells(filename, cells, tuple(counts))
+
+
+def notebook_code_cells(filename: str, text: str) -> tuple[list[str], list[int | None]]:
+    """The code cells of a notebook and their execution counts (None where it has none), parsed once and
+    within the cell cap; a SubmissionError says what is wrong with the file and what to do."""
+    try:
+        # Parsed once, here, because nbformat's own error hides where the JSON breaks.
+        if not isinstance(raw := json.loads(text), dict) or "nbformat" not in raw:
+            raise TypeError("the JSON is not an object with an 'nbformat' field")
+        _check_cell_count(filename, raw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. missing cell ids: nbformat fixes them, the student can't
+            notebook = _read_notebook(raw)
+        cells: list[str] = []
+        counts: list[int | None] = []
+        for cell in notebook.cells:
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else source
+            if not isinstance(source, str):
+                raise TypeError("a cell 'source' is not text")
+            if cell.get("cell_type") == "code":
+                cells.append(source)
+                count = cell.get("execution_count")
+                counts.append(count if type(count) is int and count >= 0 else None)
+    except json.JSONDecodeError as exc:
+        es = f"no es JSON válido (línea {exc.lineno}, columna {exc.colno}: {exc.msg})"
+        en = f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    except SubmissionError:
+        raise
+    except RecursionError:  # JSON nested thousands of levels deep: no notebook is
+        es, en = "no es un cuaderno válido (JSON anidado a demasiada profundidad)", "is not a valid notebook " \
+            "(JSON nested too deeply)"
+    except Exception as exc:  # nbformat raises anything from ValidationError to AttributeError
+        detail = str(getattr(exc, "message", None) or exc) or type(exc).__name__
+        detail = _snippet(detail.splitlines()[0], 160)
+        es, en = f"no es un cuaderno de Jupyter válido ({detail})", f"is not a valid notebook ({detail})"
+    else:
+        return cells, counts
+    raise _fail(f"`{filename}` {es}. Descarga de nuevo el cuaderno desde Colab (Archivo > Descargar > "
+                ".ipynb) sin editarlo a mano.", f"`{filename}` {en}. Download the notebook again from Colab "
+                "(File > Download > .ipynb) without editing it by hand.")
+
+
+def _read_notebook(raw: dict[str, object]) -> nbformat.NotebookNode:
+    """What `nbformat.reads(text, as_version=4)` returns, from the JSON already parsed (not parsed again)."""
+    major, minor = get_version(raw)
+    if major not in nbformat.versions:
+        raise nbformat.NBFormatError(f"Unsupported nbformat version {major}")
+    try:
+        notebook = nbformat.versions[major].to_notebook_json(raw, minor=minor)
+    except AttributeError as exc:
+        raise nbformat.ValidationError(f"The notebook is invalid and is missing an expected key: {exc}") from None
+    notebook = nbformat.convert(notebook, 4)
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as exc:  # logged, not fatal: as nbformat.reads does
+        get_logger().error("Notebook JSON is invalid: %s", exc)
+    return notebook
+
+
+def _check_cell_count(filename: str, raw: dict[str, object]) -> None:
+    """Refuse a notebook of more than MAX_NOTEBOOK_CELLS cells before nbformat converts and validates it."""
+    sheets = raw.get("worksheets")  # nbformat 3 keeps its cells in worksheets
+    groups = [w.get("cells") for w in sheets if isinstance(w, dict)] if isinstance(sheets, list) else []
+    count = sum(len(g) for g in [raw.get("cells"), *groups] if isinstance(g, list))
+    if count > MAX_NOTEBOOK_CELLS:
+        raise _fail(f"`{filename}` tiene {count} celdas y el máximo es {MAX_NOTEBOOK_CELLS}: deja solo las celdas "
+                    "de tu solución y vuelve a descargarlo.", f"`{filename}` has {count} cells and the limit is "
+                    f"{MAX_NOTEBOOK_CELLS}: keep only the cells of your solution and download it again.")
+
+
+def _check_code_size(filename: str, cells: list[str]) -> None:
+    """Refuse more than MAX_SOURCE_BYTES of code before scanning it for magics and compiling it."""
+    size = sum(len(cell.encode(errors="surrogatepass")) for cell in cells)
+    if size > MAX_SOURCE_BYTES:
+        shown, cap = _kb(size), _kb(MAX_SOURCE_BYTES)
+        raise _fail(f"Las celdas de código de `{filename}` suman {shown.replace('.', ',')} KB y el máximo es "
+                    f"{cap.replace('.', ',')} KB: deja solo el código de tu solución (sin datos pegados en "
+                    "él).", f"The code cells of `{filename}` add up to {shown} KB and the limit is {cap} KB: "
+                    "keep only the code of your solution (with no data pasted into it).")
+
+
+def _join_cells(filename: str, cells: list[str], counts: tuple[int | None, ...]) -> StudentSource:
+    """The code cells (numbered from 1) joined into one program, remembering where each line came from."""
+    lines: list[str] = []
+    origins: list[tuple[int, int]] = []
+    notes: list[Text] = []
+    for number, source in enumerate(cells, start=1):
+        cell_lines = _LINE_BREAK.split(source)
+        label = cell_label(number, counts)
+        label_es, label_en = "C" + label.es[1:], "C" + label.en[1:]
+        if source.lstrip().startswith("%%"):
+            magic = _snippet(source.lstrip().splitlines()[0])
+            notes.append(t(f"{label_es}: se omitió la celda mágica `{magic}` entera (no se ejecuta al "
+                           "corregir).", f"{label_en}: skipped the whole `{magic}` cell magic (it is not "
+                           "run when grading)."))
+            cell_lines = [""] * len(cell_lines)  # blanked, not deleted, so later line numbers stay put
+        else:
+            cell_lines = _skip_magics((label_es, label_en), cell_lines, notes)
+        lines += cell_lines
+        origins += [(number, index) for index in range(1, len(cell_lines) + 1)]
+    return StudentSource(filename=filename, kind="ipynb", code="\n".join(lines) + "\n" if lines else "",
+                         notes=tuple(notes), origins=tuple(origins), execution_counts=counts)
+
+
+def _skip_magics(cell: tuple[str, str], lines: list[str], notes: list[Text]) -> list[str]:
+    # Only a line that starts a new statement can be a magic: `% b` continuing a bracket or a `!` in a
+    # docstring is Python. Track brackets, open strings and `\` continuations to tell them apart.
+    out: list[str] = []
+    depth, quote, continued = 0, "", False
+    for number, line in enumerate(lines, start=1):
+        stripped = line.lstrip()
+        if depth == 0 and not quote and not continued and stripped.startswith(_COLAB_ESCAPES):
+            shown = _snippet(line)
+            notes.append(t(f"{cell[0]}, línea {number}: se omitió `{shown}` (los comandos `!` y `%` de "
+                           "Colab no se ejecutan al corregir).", f"{cell[1]}, line {number}: skipped "
+                           f"`{shown}` (Colab `!` and `%` commands are not run when grading)."))
+            indent = line[: len(line) - len(stripped)]
+            # `pass` keeps an `if` whose body is only `!pip install x` valid; top level needs nothing,
+            # and a blank line there keeps an all-magics notebook counted as empty.
+            out.append(indent + "pass" if indent else "")
+            continue
+        out.append(line)
+        depth, quote, continued = _scan(line, depth, quote)
+    return out
+
+
+def _scan(line: str, depth: int, quote: str) -> tuple[int, str, bool]:
+    """Return bracket depth, still-open string quote and `\\` continuation after `line`."""
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if quote:
+            if char == "\\":
+                i += 2  # an escaped quote does not close the string, even in raw strings
+                continue
+            if line.startswith(quote, i):
+                i, quote = i + len(quote), ""
+                continue
+        elif char == "#":
+            break
+        elif char in "'\"":
+            quote = char * 3 if line.startswith(char * 3, i) else char
+            i += len(quote)
+            continue
+        elif char == "\\" and i == len(line) - 1:
+            return depth, quote, True
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    if len(quote) == 1 and not line.endswith("\\"):
+        quote = ""  # an unterminated one-line string is a syntax error; do not let it swallow the cell
+    return depth, quote, False
+
+
+def _parse(source: StudentSource) -> ast.Module:
+    name = source.filename
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # under `-W error` a SyntaxWarning would surface as an error
+            tree = compile(source.code, name, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        assert isinstance(tree, ast.Module)
+        return tree
+    except SyntaxError as exc:
+        lineno = exc.lineno or 1
+        code_lines = _LINE_BREAK.split(source.code)
+        text = exc.text or (code_lines[lineno - 1] if lineno <= len(code_lines) else "")
+        where, shown = source.locate(lineno), f" `{_snippet(text)}`" if text.strip() else ""
+        # Python's message may cite another line of the joined code ("on line 7"): translate it too.
+        msg = re.sub(r"\bon line (\d+)", lambda m: "on " + source.locate(int(m.group(1))).en, exc.msg)
+        msg += "" if msg.endswith((".", "?", "!")) else "."
+        es = en = ""
+        if source.kind == "py" and text.lstrip().startswith(_COLAB_ESCAPES):
+            es = " Los comandos `!` y `%` de Colab solo valen en cuadernos .ipynb: quítalos del .py."
+            en = " Colab `!` and `%` commands only work in .ipynb notebooks: remove them from the .py."
+        raise _fail(f"Error de sintaxis en `{name}`, {where.es}:{shown} — {msg} Corrige esa línea y vuelve "
+                    f"a enviar el archivo.{es}", f"Syntax error in `{name}`, {where.en}:{shown} — {msg} Fix "
+                    f"that line and submit the file again.{en}") from None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        kind = type(exc).__name__
+        raise _fail(f"No se pudo analizar `{name}`: el código está anidado a demasiada profundidad o es "
+                    f"demasiado complejo para Python ({kind}). Simplifica esas expresiones y vuelve a "
+                    "enviarlo.", f"Could not parse `{name}`: the code is nested too deeply or is too complex "
+                    f"for Python ({kind}). Simplify those expressions and submit it again.") from None

@@ -1,0 +1,3 @@
+"""The course as teachers and students see it: assignments, intake of submissions, regrades, gradebook, analytics,
+exports, accounts.
+"""

@@ -1,0 +1,121 @@
+"""The course configuration: which exercises are assigned, when they open and close, attempts and late policy.
+
+It lives in `exercises/course/course.yaml` (teachers edit it like the specs) and is validated with pydantic
+against the catalog, so a typo in an exercise id or a deadline before the opening is refused at start-up.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from grader.core.i18n import Text, t
+from grader.core.specs.loader import DEFAULT_EXERCISES_DIR, Catalog, read_yaml
+
+DEFAULT_COURSE_FILE = DEFAULT_EXERCISES_DIR / "course" / "course.yaml"
+
+
+class LatePolicy(BaseModel):
+    """Submissions after the deadline are accepted until `until`, their score multiplied by 1 - `penalty`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    until: datetime
+    penalty: float = Field(ge=0, le=1)
+
+
+class Assignment(BaseModel):
+    """One exercise as assigned in this course."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exercise: str
+    opens_at: datetime
+    due_at: datetime
+    max_attempts: int | None = Field(default=None, ge=1, description="None: unlimited attempts.")
+    late: LatePolicy | None = None
+
+    @field_validator("opens_at", "due_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        """Times without a zone are read as UTC, so a YAML date never depends on the server's locale."""
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+    @model_validator(mode="after")
+    def _order(self) -> Assignment:
+        """Opening before deadline before the end of late submissions."""
+        if self.due_at <= self.opens_at:
+            raise ValueError(f"{self.exercise}: due_at must be after opens_at")
+        if self.late is not None:
+            if self.late.until.tzinfo is None:
+                self.late.until = self.late.until.replace(tzinfo=UTC)
+            if self.late.until <= self.due_at:
+                raise ValueError(f"{self.exercise}: late.until must be after due_at")
+        return self
+
+    def closes_at(self) -> datetime:
+        """The last moment a submission is accepted (late ones included)."""
+        return self.late.until if self.late is not None else self.due_at
+
+    def is_late(self, received_at: datetime) -> bool:
+        """True when a submission received at `received_at` came after the deadline."""
+        return received_at > self.due_at
+
+    def late_factor(self, received_at: datetime) -> float:
+        """What a submission's score is multiplied by: 1 on time, 1 - penalty when late."""
+        if not self.is_late(received_at) or self.late is None:
+            return 1.0
+        return 1.0 - self.late.penalty
+
+    def refusal(self, *, now: datetime, attempts_used: int) -> Text | None:
+        """Why a new submission at `now` is refused, or None when it is accepted."""
+        if now < self.opens_at:
+            return t(f"Este ejercicio abre el {self.opens_at:%Y-%m-%d %H:%M} UTC.",
+                     f"This exercise opens on {self.opens_at:%Y-%m-%d %H:%M} UTC.")
+        if now > self.closes_at():
+            return t(f"El plazo cerró el {self.closes_at():%Y-%m-%d %H:%M} UTC; ya no se aceptan entregas.",
+                     f"The deadline passed on {self.closes_at():%Y-%m-%d %H:%M} UTC; no more submissions.")
+        if self.max_attempts is not None and attempts_used >= self.max_attempts:
+            return t(f"Ya usaste tus {self.max_attempts} intentos.",
+                     f"You have used all {self.max_attempts} attempts.")
+        return None
+
+
+class Course(BaseModel):
+    """The whole course: a title and its assignments in the order students see them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text
+    grading_policy: str = Field(default="best", pattern="^(best|last)$")
+    assignments: list[Assignment]
+
+    def get(self, exercise_id: str) -> Assignment | None:
+        """The assignment of `exercise_id`, or None when it is not part of the course."""
+        return next((a for a in self.assignments if a.exercise == exercise_id), None)
+
+
+class CourseError(ValueError):
+    """The course file is missing, not YAML, or does not match the model or the catalog."""
+
+
+def load_course(path: Path = DEFAULT_COURSE_FILE, *, catalog: Catalog) -> Course:
+    """Read and validate the course file; every assigned exercise must exist in `catalog`."""
+    try:
+        raw = read_yaml(path)
+    except OSError as exc:
+        raise CourseError(f"{path}: cannot read the course file ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise CourseError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        course = Course.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise CourseError(f"{path}: {problems}") from exc
+    unknown = [a.exercise for a in course.assignments if a.exercise not in catalog.specs]
+    if unknown:
+        raise CourseError(f"{path}: unknown exercises {', '.join(unknown)} (see `grader exercises list`)")
+    return course

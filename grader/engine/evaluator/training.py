@@ -1,0 +1,197 @@
+"""Trusted brief training: the rebuilt model, the student's compile settings, the exercise's data.
+
+The model is rebuilt fresh from its config with a fixed seed (so a grading is reproducible), trained a
+few epochs, and its validation metric is computed here from its predictions (never from metrics the
+student chose), then compared with what a model that learnt nothing would score.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import threading
+from typing import Any
+
+import numpy as np
+
+from grader.core.cost.budget import MAX_TRAIN_PARAMS, PREDICT_ROWS, out_of_memory, training_refusal
+from grader.core.excerpt import keep_ends
+from grader.core.facts import TrainingOutcome
+from grader.core.i18n import Text, t
+from grader.core.specs.models import TrainingSpec
+from grader.engine.datasets import Dataset, load_dataset
+from grader.engine.evaluator.inspect import check_plain_keras, function_name, out_of_memory_error, rebuild_model
+from grader.engine.evaluator.training_loop import LoopCache, PreparedTraining, cache_key
+
+_LOOPS = LoopCache()
+
+FULL_GC_EVERY = 20
+_resets = 0
+
+
+def _short(exc: Exception) -> str:
+    """The first meaningful line of an exception: TensorFlow appends whole graph tracebacks."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(("Graph execution error", "Detected at node", "File ",
+                                                             "Exception encountered when calling"))]
+    text = (useful or lines or [""])[0]
+    return f"{type(exc).__name__}: {keep_ends(text)}"
+
+
+def baseline_score(dataset: Dataset, metric: str) -> float:
+    """The metric of a model that learnt nothing: majority class, or always the training mean."""
+    _, y_train = dataset.train
+    _, y_valid = dataset.valid
+    if metric == "accuracy":
+        labels_train = y_train.argmax(axis=-1) if y_train.ndim > 1 else y_train
+        labels_valid = y_valid.argmax(axis=-1) if y_valid.ndim > 1 else y_valid
+        values, counts = np.unique(labels_train, return_counts=True)
+        return float(np.mean(labels_valid == values[counts.argmax()]))
+    errors = y_valid - y_train.mean()
+    return float(np.mean(np.abs(errors)) if metric == "mae" else np.mean(errors**2))
+
+
+def metric_value(predictions: np.ndarray, y_true: np.ndarray, metric: str, *, from_logits: bool) -> float:
+    """Validation accuracy / MAE / MSE computed from raw predictions."""
+    preds = np.asarray(predictions, dtype="float64")
+    if metric == "accuracy":
+        truth = y_true.argmax(axis=-1) if y_true.ndim > 1 else y_true
+        if preds.ndim == 1 or preds.shape[-1] == 1:
+            guess = (preds.reshape(len(preds)) > (0.0 if from_logits else 0.5)).astype(truth.dtype)
+        else:
+            guess = preds.argmax(axis=-1)
+        return float(np.mean(guess == truth))
+    errors = preds.reshape(len(preds)) - y_true.reshape(len(y_true))
+    return float(np.mean(np.abs(errors)) if metric == "mae" else np.mean(errors**2))
+
+
+def _compile_source(compile_config: dict[str, Any] | None, spec: TrainingSpec) -> dict[str, Any]:
+    """The student's compile settings when they chose a loss, else the exercise's."""
+    source = compile_config if compile_config and compile_config.get("loss") is not None else spec.compile
+    return source or {}
+
+
+def _compile_args(source: dict[str, Any]) -> tuple[Any, Any, bool]:
+    import keras
+
+    if not source:
+        raise ValueError("no compile settings")
+    check_plain_keras({k: source.get(k) for k in ("optimizer", "loss")})
+    loss_cfg = source.get("loss")
+    if isinstance(loss_cfg, dict) and loss_cfg.get("class_name") == "function":
+        loss_cfg = str(function_name(loss_cfg))
+    loss = keras.losses.get(loss_cfg)
+    from_logits = bool(getattr(loss, "from_logits", False) or
+                       (isinstance(loss_cfg, dict) and loss_cfg.get("config", {}).get("from_logits")))
+    return keras.optimizers.get(source.get("optimizer") or "rmsprop"), loss, from_logits
+
+
+def _training_settings(source: dict[str, Any]) -> dict[str, Any]:
+    """The compile settings as the training uses them, for its cache key: the resolved optimizer and loss,
+    serialized without their names. So `"adam"`, `Adam()` and Adam's full default config share one traced
+    loop, and what the training never reads (names, metrics and the like) does not split them. Unusable
+    settings stay as they are: `_prepare` reports them, and a failed training is never cached."""
+    import keras
+
+    try:
+        optimizer, loss, _ = _compile_args(source)
+    except Exception:
+        return source
+    settings = {"optimizer": keras.optimizers.serialize(optimizer), "loss": keras.losses.serialize(loss)}
+    for value in settings.values():
+        if isinstance(value, dict) and isinstance(value.get("config"), dict):
+            value["config"].pop("name", None)  # an automatic name counts the objects made before
+    return settings
+
+
+def _reset_keras() -> None:
+    """Forget the previous model's global Keras state (layer name counters, the functional-API state), as
+    `keras.backend.clear_session()` does, but keep TensorFlow's kernel cache: clearing it threw away the
+    cached loops' instantiated graphs, so every reused loop was instantiated again (0.19 s instead of 0.08 s
+    for the lab). The cache is cleared, with a full garbage collection, every FULL_GC_EVERY calls only:
+    `clear_session()`'s own collection costs ~0.2 s over TensorFlow's large heap, while memory stays flat with
+    a periodic one (measured by bench/grading_speed.py)."""
+    import tensorflow as tf
+    from keras.src.backend.common import global_state
+    from tensorflow.python.eager import context
+
+    global _resets
+    _resets += 1
+    for tracker in ("GLOBAL_STATE_TRACKER", "GLOBAL_SETTINGS_TRACKER"):  # what clear_session() resets
+        if not hasattr(global_state, tracker):
+            raise RuntimeError(f"Keras no longer keeps {tracker}: update _reset_keras to this Keras")
+        setattr(global_state, tracker, threading.local())
+    tf.compat.v1.reset_default_graph()
+    if _resets % FULL_GC_EVERY == 0:
+        context.context().clear_kernel_cache()
+        gc.collect()
+
+
+def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | None,
+                   spec: TrainingSpec) -> TrainingOutcome:
+    """Train a fresh rebuild of the model briefly and judge it against the data set's baseline (reusing the
+    traced loop of an identical earlier request, reset to the same starting state: see training_loop)."""
+    dataset = load_dataset(spec.dataset)
+    baseline = baseline_score(dataset, spec.metric)
+    higher = spec.metric == "accuracy"
+    threshold = min(0.99, baseline + spec.margin) if higher else baseline * spec.ratio
+    outcome = TrainingOutcome(variable=spec.variable, metric=spec.metric, baseline=baseline,
+                              threshold=threshold, higher_is_better=higher, passed=False, epochs=spec.epochs)
+    x_train, y_train = dataset.train
+    x_valid, y_valid = dataset.valid
+    if spec.max_rows:
+        x_train, y_train = x_train[: spec.max_rows], y_train[: spec.max_rows]
+    source = _compile_source(compile_config, spec)
+    key = cache_key(config, _training_settings(source), spec)
+    prepared = _LOOPS.take(key)
+    try:
+        if prepared is None:
+            made = _prepare(config, source, x_train, y_train, spec, valid_rows=len(x_valid))
+            if not isinstance(made, PreparedTraining):
+                return outcome.model_copy(update={"error": made})
+            prepared = made
+        prepared.run()
+        model = prepared.model
+        # A plain forward pass: predict() would trace yet another function for a few hundred rows.
+        outputs = np.concatenate([np.asarray(model(x_valid[i:i + PREDICT_ROWS], training=False))
+                                  for i in range(0, len(x_valid), PREDICT_ROWS)])
+        value = metric_value(outputs, y_valid, spec.metric, from_logits=prepared.from_logits)
+    except Exception as exc:
+        if out_of_memory_error(exc):
+            return outcome.model_copy(update={"error": out_of_memory()})
+        return outcome.model_copy(update={"error": t(
+            f"El entrenamiento con tu configuración falló: {_short(exc)}",
+            f"Training with your settings failed: {_short(exc)}")})
+    finally:
+        _reset_keras()
+    _LOOPS.keep(key, prepared)  # only a training that ran to the end is reused
+    passed = math.isfinite(value) and (value >= threshold if higher else value <= threshold)
+    return outcome.model_copy(update={"value": value if math.isfinite(value) else None, "passed": passed})
+
+
+def _prepare(config: dict[str, Any], source: dict[str, Any], x_train: np.ndarray, y_train: np.ndarray,
+             spec: TrainingSpec, *, valid_rows: int) -> PreparedTraining | Text:
+    """Rebuild and compile the model afresh (seeded) and trace its loop, or say why it cannot be set up:
+    first, from its config alone, whether it is too costly to train on this data (grader/core/cost/budget.py).
+    Errors inside Keras while compiling or tracing propagate to the caller."""
+    import keras
+
+    refusal = training_refusal(config, input_shape=tuple(x_train.shape[1:]), rows=len(x_train),
+                               valid_rows=valid_rows, epochs=spec.epochs, batch_size=spec.batch_size)
+    if refusal is not None:
+        return refusal
+    _reset_keras()
+    keras.utils.set_random_seed(spec.seed)
+    try:
+        model = rebuild_model(config)
+        optimizer, loss, from_logits = _compile_args(source)
+    except Exception as exc:
+        return t(f"No se pudo preparar el entrenamiento: {_short(exc)}",
+                 f"Training could not be set up: {_short(exc)}")
+    model.compile(optimizer=optimizer, loss=loss)
+    if not model.built:
+        model.build((None, *x_train.shape[1:]))
+    if model.count_params() > MAX_TRAIN_PARAMS:
+        return t(f"El modelo tiene {model.count_params():,} parámetros: demasiados para entrenarlo aquí.",
+                 f"The model has {model.count_params():,} parameters: too many to train here.")
+    return PreparedTraining.prepare(model, x_train, y_train, spec, from_logits=from_logits)

@@ -1,0 +1,134 @@
+"""The brief training's loop: every batch of every epoch in ONE traced graph, and a small cache of those
+graphs per architecture.
+
+Tracing a model's training step costs more than the few hundred tiny steps it then runs. Students of one
+class mostly submit the same architecture, so a traced loop is kept (with its model, optimizer and data)
+for the next identical request: the model's and optimizer's variables are reset to the exact values a
+fresh seeded rebuild had, so a reused loop trains bit-for-bit as a fresh one (tests/test_training.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.core.specs.models import TrainingSpec
+
+CACHE_SIZE = 8
+
+
+def batch_plan(rows: int, spec: TrainingSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Row order and batch bounds for all epochs: a fresh seeded permutation of the rows every epoch, cut
+    into batches of `spec.batch_size` (the last one of an epoch may be short), as Keras' shuffled fit does.
+
+    Returns (order, bounds): batch k is rows `order[bounds[k]:bounds[k + 1]]`.
+    """
+    rng = np.random.default_rng(spec.seed)
+    order = np.concatenate([rng.permutation(rows) for _ in range(spec.epochs)]).astype("int32")
+    cuts = [*range(0, rows, spec.batch_size), rows]
+    bounds = np.array([epoch * rows + cut for epoch in range(spec.epochs) for cut in cuts[:-1]]
+                      + [spec.epochs * rows], dtype="int32")
+    return order, bounds
+
+
+def training_loop(model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec) -> Callable[[], Any]:
+    """A traced function that runs Keras' own `train_step` (forward, compiled loss with regularization,
+    gradients, optimizer) on every batch of `batch_plan`. The model must be compiled.
+
+    `fit()` would trace its step function twice (a while loop with a conditional around it), build a
+    tf.data pipeline and run callbacks; for the few hundred tiny steps of a brief training that set-up
+    was most of the time. The updates and their order are the same as a shuffled `fit`.
+    """
+    import tensorflow as tf
+
+    order, bounds = batch_plan(len(x), spec)
+    xs, ys = tf.constant(x), tf.constant(y)
+    order_t, bounds_t = tf.constant(order), tf.constant(bounds)
+    steps = len(bounds) - 1
+    model.optimizer.build(model.trainable_variables)  # slots created eagerly, not lifted out of the trace
+
+    def step(k: Any) -> tuple[Any]:
+        rows = order_t[bounds_t[k]:bounds_t[k + 1]]
+        model.train_step((tf.gather(xs, rows), tf.gather(ys, rows)))
+        return (k + 1,)
+
+    @tf.function(autograph=False)  # Keras' train_step has no Python control flow on tensors
+    def run() -> Any:
+        return tf.while_loop(lambda k: k < steps, step, (tf.constant(0),))
+
+    return run
+
+
+def train_steps(model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec) -> None:
+    """Train the compiled `model` on (x, y) as `spec` says, once."""
+    training_loop(model, x, y, spec)()
+
+
+@dataclass
+class PreparedTraining:
+    """A compiled model with its traced loop, and the value of every variable before its first training."""
+
+    model: Any
+    run: Callable[[], Any]
+    from_logits: bool
+    initial: list[np.ndarray]
+
+    @classmethod
+    def prepare(cls, model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, *,
+                from_logits: bool) -> PreparedTraining:
+        """Build the loop for a freshly built and compiled `model` and remember its starting state."""
+        run = training_loop(model, x, y, spec)
+        return cls(model=model, run=run, from_logits=from_logits,
+                   initial=[np.array(v.numpy()) for v in _state(model)])
+
+    def reset(self) -> None:
+        """Put weights, optimizer slots and step count, seed generators and metric totals back as they were
+        before the first training."""
+        for variable, value in zip(_state(self.model), self.initial, strict=True):
+            variable.assign(value)
+
+
+def _state(model: Any) -> list[Any]:
+    """Every variable a training reads or changes: the model's (weights, normalization statistics, seed
+    generators), the optimizer's (step, learning rate, slots) and the loss tracker's."""
+    return [*model.variables, *model.optimizer.variables, *model.metrics_variables]
+
+
+def cache_key(config: dict[str, Any], compile_source: dict[str, Any], spec: TrainingSpec) -> str:
+    """Everything that decides a training's result: the model's config, its compile settings, the spec."""
+    return json.dumps({"config": config, "compile": compile_source, "spec": spec.model_dump(mode="json")},
+                      sort_keys=True, default=repr)
+
+
+class LoopCache:
+    """The last CACHE_SIZE prepared trainings, by `cache_key`; a reused one is reset before it is returned."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, PreparedTraining] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def take(self, key: str) -> PreparedTraining | None:
+        """The prepared training for `key`, reset to its starting state, or None."""
+        prepared = self._entries.pop(key, None)
+        if prepared is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        prepared.reset()
+        return prepared
+
+    def keep(self, key: str, prepared: PreparedTraining) -> None:
+        """Remember a training that ran to the end, dropping the least recently used beyond `size`."""
+        self._entries[key] = prepared
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every prepared training."""
+        self._entries.clear()

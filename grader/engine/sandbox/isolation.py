@@ -1,0 +1,186 @@
+"""How processes are isolated: bubblewrap under an unprivileged uid, or (explicitly) not at all.
+
+bwrap gives every run its own user, PID, network, IPC, UTS and mount namespaces (no network at all; it
+cannot see or signal the grader), drops every capability, clears the environment, and shows it only:
+/usr read-only, the Python installation and virtualenv read-only, the paths the caller binds, and a
+size-capped tmpfs as the only writable place. As root, the run starts under a real unprivileged uid
+(one per concurrent slot) so rlimits such as RLIMIT_NPROC bite and slots cannot signal each other.
+Where bwrap cannot run, grading is refused unless the operator asked for `--unsafe-no-sandbox`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.engine.sandbox.cgroup import MemoryGroup, MemoryGroups
+
+SLOT_UID_BASE = 61000
+SLOT_COUNT = 256
+EVALUATOR_UID = 60999
+WRITABLE_MB = 256
+# The other writable places of a sandbox, each its own size-capped tmpfs (a job's memory budget counts them).
+TMP_MB = 64
+SHM_MB = 64
+# Slot uids are claimed machine-wide (one lock file each), not per process: two graders on one machine
+# must never run students under the same uid (shared RLIMIT_NPROC, signals between their children).
+LOCK_DIR = Path(tempfile.gettempdir()) / "grader-uid-locks"
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap cannot run here, and unsafe mode was not requested."""
+
+
+def _python_roots() -> list[Path]:
+    """Directories the interpreter and its packages live in (bound read-only into every sandbox)."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent.parent}
+    return sorted(p for p in roots if not str(p).startswith("/usr"))
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host path shown read-only inside the sandbox at `inside` (the same path by default)."""
+
+    host: Path
+    inside: Path | None = None
+
+
+def claim_uid() -> tuple[int, int]:
+    """A slot uid no other run on this machine holds, and the locked descriptor that holds it."""
+    LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+    while True:
+        for uid in range(SLOT_UID_BASE, SLOT_UID_BASE + SLOT_COUNT):
+            fd = os.open(LOCK_DIR / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return uid, fd
+            except BlockingIOError:
+                os.close(fd)
+        time.sleep(0.1)  # every slot busy: wait for one
+
+
+def release_uid(fd: int) -> None:
+    """Give a claimed uid back."""
+    os.close(fd)  # closing the descriptor drops its lock
+
+
+@dataclass
+class Isolation:
+    """Builds the command line that runs a process isolated (or, in unsafe mode, as it is)."""
+
+    sandboxed: bool
+    # Where each sandbox gets a kernel-enforced memory budget (none: size caps and the RSS watchdog only).
+    memory: MemoryGroups = field(default_factory=lambda: MemoryGroups(None, reason="not detected"))
+    _held: dict[int, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line for start-up: how student code is isolated here and which memory budget is in force."""
+        if not self.sandboxed:
+            return "sandbox: NONE (--unsafe-no-sandbox); " + self.memory.describe()
+        return ("sandbox: bubblewrap, one uid per worker; per job its own user/mount/IPC/PID namespaces, read-only "
+                f"root, fresh tmpfs (/student {WRITABLE_MB} MB, /tmp {TMP_MB} MB, /dev/shm {SHM_MB} MB); "
+                + self.memory.describe())
+
+    def take_slot(self) -> int:
+        """Claim a uid until `give_back` (a warm worker keeps one for its whole life)."""
+        uid, fd = claim_uid()
+        self._held[uid] = fd
+        return uid
+
+    def give_back(self, uid: int) -> None:
+        """Release a uid claimed with `take_slot`."""
+        if uid in self._held:
+            release_uid(self._held.pop(uid))
+
+    @contextmanager
+    def slot(self) -> Iterator[int]:
+        """Claim a uid of its own for one run (only meaningful as root)."""
+        uid = self.take_slot()
+        try:
+            yield uid
+        finally:
+            self.give_back(uid)
+
+    def command(self, argv: list[str], *, uid: int, mounts: list[Mount], env: dict[str, str], workdir: Path,
+                writable_mb: int = WRITABLE_MB, group: MemoryGroup | None = None) -> list[str]:
+        """The full command line for `argv`; `workdir` is a fresh size-capped tmpfs inside the sandbox.
+        With `group`, the whole sandbox runs in that memory cgroup from its first instruction."""
+        if not self.sandboxed:
+            return group.enter_command(argv) if group is not None else argv
+        cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL",
+               "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"]
+        for name in ("lib", "lib64", "bin", "sbin"):
+            target = os.readlink(f"/{name}") if os.path.islink(f"/{name}") else None
+            cmd += ["--symlink", target, f"/{name}"] if target else (
+                ["--ro-bind", f"/{name}", f"/{name}"] if os.path.isdir(f"/{name}") else [])
+        for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"):
+            if os.path.exists(etc):
+                cmd += ["--ro-bind", etc, etc]
+        # /dev and / are made read-only below: nothing but these size-capped tmpfs mounts can be written.
+        cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(SHM_MB * 1024 * 1024), "--tmpfs", "/dev/shm",
+                "--remount-ro", "/dev", "--size", str(TMP_MB * 1024 * 1024), "--tmpfs", "/tmp"]
+        # The writable tmpfs first: read-only binds mounted after it stay visible even below its path.
+        cmd += ["--size", str(writable_mb * 1024 * 1024), "--tmpfs", str(workdir)]
+        for root in _python_roots():
+            cmd += ["--ro-bind", str(root), str(root)]
+        for mount in mounts:
+            cmd += ["--ro-bind", str(mount.host), str(mount.inside or mount.host)]
+        # The root is a tmpfs bwrap made (holding /sandbox, /etc, the mount points): read-only, so a job can
+        # plant nothing on sys.path or anywhere a later job of the same worker would look.
+        cmd += ["--remount-ro", "/", "--chdir", str(workdir)]
+        for key, value in env.items():
+            cmd += ["--setenv", key, value]
+        cmd += ["--", *argv]
+        if os.geteuid() == 0:
+            cmd = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--", *cmd]
+        return group.enter_command(cmd) if group is not None else cmd
+
+
+def probe_bwrap() -> str | None:
+    """None when a bwrap sandbox starts here, else the reason it does not."""
+    if shutil.which("bwrap") is None:
+        return "bwrap is not installed (Debian package 'bubblewrap')"
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        return "setpriv is not installed (Debian package 'util-linux')"
+    iso = Isolation(sandboxed=True)
+    # The real interpreter finding and reading numpy's package: proves the sandbox's uid can read the Python
+    # installation too (without importing numpy, which would add 0.05-0.08 s to every start).
+    readable = ("import importlib.util; spec = importlib.util.find_spec('numpy')\n"
+                "assert spec and spec.origin, 'numpy is not readable here'; open(spec.origin, 'rb').close()")
+    with iso.slot() as uid:
+        cmd = iso.command([sys.executable, "-I", "-c", readable], uid=uid, mounts=[], env={},
+                          workdir=Path("/sandbox-work"))
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bwrap did not start: {exc}"
+    if done.returncode != 0:
+        return f"bwrap failed: {done.stderr.strip()[-300:]}"  # a traceback ends with its reason
+    return None
+
+
+UNSAFE_WARNING = ("WARNING: --unsafe-no-sandbox: student code runs WITHOUT bubblewrap isolation; it can read "
+                  "this user's files and reach the network. Never use this for real submissions.")
+
+
+def make_isolation(*, unsafe: bool = False) -> Isolation:
+    """bwrap, checked to work here; no isolation only when the operator asked for it with `unsafe`."""
+    if unsafe:
+        warnings.warn(UNSAFE_WARNING, stacklevel=2)
+        return Isolation(sandboxed=False, memory=MemoryGroups.detect())
+    reason = probe_bwrap()
+    if reason is not None:
+        raise SandboxUnavailable(
+            f"Cannot sandbox student code: {reason}. Install bubblewrap (apt-get install bubblewrap) or, on a "
+            "trusted development machine only, pass --unsafe-no-sandbox.")
+    return Isolation(sandboxed=True, memory=MemoryGroups.detect())

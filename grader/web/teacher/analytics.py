@@ -1,0 +1,130 @@
+"""Teacher analytics per exercise, and "regrade everyone" jobs with a progress page that polls a JSON endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from grader.core.specs.loader import SpecError
+from grader.course.analytics import exercise_stats, summaries
+from grader.course.gradebook import POLICIES
+from grader.course.regrade import RegradeProgress, recent_regrades, regrade_progress, start_regrade
+from grader.web.auth import teacher_required
+from grader.web.i18n import add_translations, gettext
+from grader.web.routes import Routes
+from grader.web.state import db, state
+
+routes = Routes()
+
+# Strings the base dictionary (grader.web.i18n) or teacher.py already translate are not repeated.
+add_translations({
+    "Entregas": "Submissions",
+    "Revisiones pendientes": "Pending reviews",
+    "Analítica por ejercicio: entregas, estudiantes que han entregado y respuestas que esperan revisión.":
+        "Analytics per exercise: submissions, students who submitted and answers waiting for review.",
+    "Ver": "Show",
+    "Estudiantes con entregas": "Students who submitted",
+    "Intentos por estudiante (media)": "Attempts per student (mean)",
+    "Nota media": "Mean score",
+    "Distribución de notas": "Score distribution",
+    "Número de estudiantes por tramo de nota del intento que cuenta.":
+        "Number of students per score range of the attempt that counts.",
+    "Sin intentos calificados todavía.": "No graded attempts yet.",
+    "Comprobaciones que más fallan": "Most failed checks",
+    "Comprobaciones ordenadas por número de fallos entre los intentos que cuentan.":
+        "Checks ordered by number of failures among the attempts that count.",
+    "Fallos": "Failures",
+    "Porcentaje": "Share",
+    "Respuestas pendientes de revisión": "Answers waiting for review",
+    "Ninguna respuesta espera revisión.": "No answer is waiting for review.",
+    "Puntos sugeridos": "Suggested points",
+    "Mensaje": "Message",
+    "Revisar": "Review",
+    "Recalificar a todos": "Regrade everyone",
+    "Vuelve a calificar la última entrega de cada estudiante con la versión actual del enunciado.":
+        "Grades each student's latest submission again with the current version of the spec.",
+    "Recalificaciones recientes": "Recent regrades",
+    "Recalificación": "Regrade",
+    "Progreso": "Progress",
+    "calificadas": "graded",
+    "con error": "failed",
+    "en cola": "queued",
+    "calificando": "grading",
+    "Terminada.": "Finished.",
+    "Esta página se actualiza sola.": "This page updates itself.",
+    "Recalificación en cola.": "Regrade queued.",
+    "Volver a la analítica": "Back to the analytics",
+})
+
+
+def _policy() -> Any:
+    """?policy=best|last, else the course's."""
+    asked = request.args.get("policy", "")
+    return asked if asked in POLICIES else state().course.grading_policy
+
+
+@routes.get("/analytics")
+@teacher_required
+def analytics_index() -> Any:
+    """Every assigned exercise with its submissions, students and pending reviews."""
+    web = state()
+    return render_template("teacher/analytics_index.html",
+                           rows=summaries(db(), course=web.course, catalog=web.catalog))
+
+
+@routes.get("/analytics/<exercise_id>")
+@teacher_required
+def analytics_exercise(exercise_id: str) -> Any:
+    """One exercise: score histogram, most failed checks, attempts per student, pending reviews, regrades."""
+    web = state()
+    try:
+        stats = exercise_stats(db(), course=web.course, catalog=web.catalog, exercise_id=exercise_id,
+                               policy=_policy())
+    except KeyError:
+        abort(404)
+    return render_template("teacher/analytics.html", stats=stats,
+                           regrades=recent_regrades(db(), exercise_id=exercise_id))
+
+
+@routes.post("/analytics/<exercise_id>/regrade")
+@teacher_required
+def regrade(exercise_id: str) -> Any:
+    """Queue a regrade of everyone's latest submission of an exercise and show its progress."""
+    web, session = state(), db()
+    if web.course.get(exercise_id) is None:
+        abort(404)
+    try:
+        job = start_regrade(session, catalog=web.catalog, exercise_id=exercise_id,
+                            requested_by=current_user.username)
+    except (KeyError, SpecError):  # assigned, but its spec is missing or invalid in the catalog
+        abort(404)
+    session.commit()
+    web.notify(job.total)  # after the commit, so woken workers find the gradings
+    flash(gettext("Recalificación en cola."), "ok")
+    return redirect(url_for("teacher.regrade_page", regrade_id=job.id))
+
+
+def _progress(regrade_id: int) -> RegradeProgress:
+    """The progress of a regrade, or 404."""
+    found = regrade_progress(db(), regrade_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@routes.get("/regrades/<int:regrade_id>")
+@teacher_required
+def regrade_page(regrade_id: int) -> Any:
+    """A regrade's progress; the page polls `regrade_status` until every grading is done."""
+    return render_template("teacher/regrade.html", progress=_progress(regrade_id))
+
+
+@routes.get("/regrades/<int:regrade_id>/status")
+@teacher_required
+def regrade_status(regrade_id: int) -> Any:
+    """JSON for the progress page: total, done, failed, queued, running, percent, finished."""
+    progress = _progress(regrade_id)
+    return jsonify(total=progress.total, done=progress.done, failed=progress.failed, queued=progress.queued,
+                   running=progress.running, percent=progress.percent, finished=progress.finished)

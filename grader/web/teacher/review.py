@@ -1,0 +1,183 @@
+"""A submission as the teacher sees it: highlighted source, checks, logs, timing, and manual overrides.
+
+An override never edits the automatic result: `review.add_override` appends a row (who, when, before,
+after, why) and the final score is derived again from the result and the rows in force. Overrides go to
+the grading the page showed (its id travels in the form), so a regrade finishing meanwhile cannot receive
+a decision the teacher took on the previous result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from grader.course.analytics import check_titles
+from grader.course.gradebook import attempts, pick
+from grader.db.models import FINISHED_STATUSES, Grading, Submission
+from grader.db.review import add_override, final_score, override_history
+from grader.db.store import grading_result
+from grader.web.auth import teacher_required
+from grader.web.i18n import add_translations, gettext
+from grader.web.routes import Routes
+from grader.web.state import db, state
+from grader.web.teacher.source import highlight_css, render_source
+
+routes = Routes()
+
+# Strings the base dictionary (grader.web.i18n) or teacher.py already translate are not repeated.
+add_translations({
+    "Nota automática": "Automatic score",
+    "tras las revisiones del profesor": "after the teacher's overrides",
+    "con la penalización por retraso": "with the late penalty",
+    "Pendiente de revisión": "Waiting for review",
+    "Intentos de este ejercicio": "Attempts at this exercise",
+    "cuenta para la nota": "counts for the grade",
+    "Comprobaciones": "Checks",
+    "Automática": "Automatic",
+    "Profesor": "Teacher",
+    "Cambiar": "Change",
+    "Motivo (obligatorio)": "Reason (required)",
+    "Guardar": "Save",
+    "Cambiar la nota total": "Change the total score",
+    "Historial de cambios": "Change history",
+    "Sin cambios manuales.": "No manual changes.",
+    "Cuándo": "When",
+    "Quién": "Who",
+    "Qué": "What",
+    "Antes": "Before",
+    "Después": "After",
+    "Motivo": "Reason",
+    "total": "total",
+    "Tiempos": "Timing",
+    "En cola desde": "Queued at",
+    "Empezó": "Started",
+    "Terminó": "Finished",
+    "Duración": "Duration",
+    "Registro de la ejecución": "Run log",
+    "Sin registro.": "No log.",
+    "Código entregado": "Submitted code",
+    "Celda": "Cell",
+    "Celda de código": "Code cell",
+    "Calificaciones de esta entrega": "Gradings of this submission",
+    "recalificación": "regrade",
+    "Hay una calificación más reciente en curso; los cambios se aplican a la que se muestra.":
+        "A newer grading is in progress; changes apply to the one shown.",
+    "Todavía no hay resultado: la entrega está en cola.": "No result yet: the submission is queued.",
+    "Cambio guardado.": "Change saved.",
+    "Indica el motivo del cambio.": "Give the reason for the change.",
+    "Los puntos deben ser un número.": "The points must be a number.",
+    "No se pudo guardar el cambio": "The change could not be saved",
+})
+
+
+@dataclass(frozen=True)
+class OverrideInput:
+    """A parsed override form: which grading and check (None: the total), the points and the reason."""
+
+    grading_id: int
+    check_id: str | None
+    points: float
+    reason: str
+
+
+class OverrideFormError(ValueError):
+    """The override form cannot be accepted; the message is for the teacher."""
+
+
+def parse_override(form: MultiDict[str, str]) -> OverrideInput:
+    """Read the override form; a comma decimal ("7,5") is accepted. Raises OverrideFormError."""
+    reason = form.get("reason", "").strip()
+    if not reason:
+        raise OverrideFormError(gettext("Indica el motivo del cambio."))
+    try:
+        points = float(form.get("points", "").strip().replace(",", "."))
+        grading_id = int(form.get("grading_id", ""))
+    except ValueError:
+        raise OverrideFormError(gettext("Los puntos deben ser un número.")) from None
+    if not math.isfinite(points):
+        raise OverrideFormError(gettext("Los puntos deben ser un número."))
+    return OverrideInput(grading_id=grading_id, check_id=form.get("check_id") or None, points=points,
+                         reason=reason)
+
+
+def _submission(submission_id: int) -> Submission:
+    """Any student's submission (teachers see all), or 404."""
+    found = db().get(Submission, submission_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _context(sub: Submission) -> dict[str, Any]:
+    """Everything the drill-down shows."""
+    web, session = state(), db()
+    gradings = sorted(sub.gradings, key=lambda g: g.id, reverse=True)
+    shown = next((g for g in gradings if g.status in FINISHED_STATUSES), None)
+    tries = attempts(session, course=web.course, student_ids=[sub.student_id], exercises=[sub.exercise.slug])
+    spec = web.catalog.specs.get(sub.exercise.slug)
+    return {
+        "submission": sub, "spec": spec, "gradings": gradings, "grading": shown,
+        "newer_pending": bool(gradings) and gradings[0] is not shown,
+        "result": grading_result(shown) if shown is not None else None,
+        "score": final_score(session, grading=shown) if shown is not None else None,
+        "history": override_history(session, grading=shown) if shown is not None else [],
+        "attempt": next((a for a in tries if a.submission_id == sub.id), None), "tries": tries,
+        "counted": pick(tries, web.course.grading_policy),  # type: ignore[arg-type]
+        "check_titles": check_titles(web.catalog, sub.exercise.slug),
+        "source": render_source(sub.filename, sub.source),
+        "form_error": None, "form_check": None, "form": {},
+    }
+
+
+@routes.get("/submissions/<int:submission_id>")
+@teacher_required
+def submission(submission_id: int) -> Any:
+    """One submission of any student, with everything needed to decide on it."""
+    return render_template("teacher/submission.html", **_context(_submission(submission_id)))
+
+
+@routes.post("/submissions/<int:submission_id>/override")
+@teacher_required
+def override(submission_id: int) -> Any:
+    """Record a teacher's points for one check or the total; a refused form comes back with its error (400)."""
+    sub = _submission(submission_id)
+    session = db()
+    try:
+        asked = parse_override(request.form)
+        grading = session.get(Grading, asked.grading_id)
+        if grading is None or grading.submission_id != sub.id:
+            abort(404)
+        add_override(session, grading=grading, check_id=asked.check_id, points=asked.points,
+                     reason=asked.reason, teacher=current_user.username)
+    except ValueError as exc:  # OverrideFormError, or add_override refusing the points, check or grading
+        session.rollback()
+        message = str(exc) if isinstance(exc, OverrideFormError) else \
+            f"{gettext('No se pudo guardar el cambio')}: {exc}"
+        context = _context(sub) | {"form_error": message, "form_check": request.form.get("check_id", ""),
+                                   "form": request.form}
+        return render_template("teacher/submission.html", **context), 400
+    session.commit()
+    flash(gettext("Cambio guardado."), "ok")
+    return redirect(url_for("teacher.submission", submission_id=sub.id, _anchor="checks"))
+
+
+@routes.get("/highlight.css")
+@teacher_required
+def highlight_stylesheet() -> Any:
+    """Colours of the highlighted source (generated by Pygments)."""
+    return highlight_css(), 200, {"Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=3600"}
+
+
+@routes.get("/gradings/<int:grading_id>")
+@teacher_required
+def grading_redirect(grading_id: int) -> Any:
+    """The drill-down of the submission a grading belongs to (pending reviews name gradings, not submissions)."""
+    grading = db().get(Grading, grading_id)
+    if grading is None:
+        abort(404)
+    return redirect(url_for("teacher.submission", submission_id=grading.submission_id, _anchor="checks"))
