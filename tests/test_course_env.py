@@ -549,7 +549,8 @@ def test_downloads_are_offline_and_explained(grader_nodb: Grader) -> None:
     _, notes, error = run_value(grader_nodb, "import requests\nrequests.get('https://example.org/datos.csv')\n")
     assert error["type"] == "ConnectionError" and "no se puede descargar 'datos.csv'" in error["message"]
     spec = grader_nodb.catalog.get("wine-early-stopping")
-    rendered = apply_environment(spec, {"env_notes": notes})
+    provided = load_dataset(spec.starter.data).arrays if spec.starter.data else {}  # as the pipeline passes them
+    rendered = apply_environment(spec, {"env_notes": notes}, provided=provided)
     assert rendered[0].es.startswith("Aquí no hay conexión a internet: no se pudo descargar 'datos.csv'. Este "
                                      "ejercicio ya te da los datos en `X_train`")
 
