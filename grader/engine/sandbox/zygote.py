@@ -24,6 +24,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import re
 import socket
 import sys
 
@@ -32,7 +33,7 @@ import harness
 from forking import fork_child, frozen_imports
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x10000000, 0x08000000, 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 1 << 18
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x1000, 0x2000, 0x4000, 1 << 18
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 4, 24, 28, 38
 # noroot, no_setuid_fixup, keep_caps and no_cap_ambient_raise, each set where it means "no" and locked
 SECURE_NOROOT_LOCKED_ALL = 0b11101111
@@ -127,9 +128,11 @@ def isolate(sizes):
         fh.write("1000")
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
-    for path, size_mb in sizes.items():
+    for path, size_mb in sizes.items():  # WORK first: it holds what a later path must keep mounted below it
+        kept = _park_mounts_below(path)
         options = f"size={size_mb}m,mode={'0700' if path == WORK else '1777'}".encode()
         _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"mount {path}")
+        _unpark(kept)
     _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
     for name, value in (("shmmax", SHM_MB << 20), ("shmall", (SHM_MB << 20) // os.sysconf("SC_PAGE_SIZE")),
                         ("shm_rmid_forced", 1)):
@@ -137,6 +140,35 @@ def isolate(sizes):
             fh.write(str(value))
     _drop_capabilities()
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def _mount_points():
+    """Every mount point of this mount namespace (mountinfo escapes spaces and the like in octal)."""
+    with open("/proc/self/mountinfo") as fh:
+        return [re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4]) for line in fh]
+
+
+def _park_mounts_below(path):
+    """Move aside (into WORK) what is mounted below `path`, so a fresh tmpfs over `path` does not hide it: a
+    checkout or virtualenv under /tmp is bound read-only there (the Python installation the job imports
+    from). Returns (where it was, where it waits) pairs for `_unpark`."""
+    below = sorted(p for p in _mount_points() if p.startswith(path.rstrip("/") + "/"))
+    top = [p for p in below if not any(p.startswith(other + "/") for other in below)]  # nested ones come along
+    kept = []
+    for number, point in enumerate(top):
+        holder = os.path.join(WORK, f".mount-{number}")
+        os.mkdir(holder)
+        _check(_libc.mount(point.encode(), holder.encode(), None, MS_BIND | MS_REC, None), f"bind {point}")
+        kept.append((point, holder))
+    return kept
+
+
+def _unpark(kept):
+    """Put what `_park_mounts_below` moved aside back at its place, on top of the new tmpfs."""
+    for point, holder in kept:
+        os.makedirs(point, exist_ok=True)
+        _check(_libc.mount(holder.encode(), point.encode(), None, MS_MOVE, None), f"move {point}")
+        os.rmdir(holder)
 
 
 def _drop_capabilities():
