@@ -217,3 +217,35 @@ def test_through_the_services_queue_planting_and_survivors_never_reach_the_next_
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_a_checkout_under_tmp_stays_visible_to_every_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clone under /tmp (CI's, say) is bound read-only below /tmp in the sandbox; a job's fresh /tmp must not
+    hide it (its virtualenv is where the job's lazy imports come from), and must still be empty and writable."""
+    import tempfile
+
+    from grader.engine.sandbox import warm as warm_module
+    from grader.engine.sandbox.isolation import Mount, make_isolation
+
+    holder = tempfile.TemporaryDirectory(dir="/tmp")  # pytest's tmp_path is mode 700: no sandbox uid reads it
+    package = Path(holder.name) / "checkout"
+    package.mkdir()
+    for path in (Path(holder.name), package):
+        path.chmod(0o755)
+    (package / "course_module.py").write_text("ANSWER = 42\n")
+    (package / "course_module.py").chmod(0o644)
+    monkeypatch.setattr(warm_module, "COURSE_MOUNTS",
+                        (*warm_module.COURSE_MOUNTS, Mount(package, Path("/tmp/checkout/lib"))))
+    runner = WarmRunner(1, isolation=make_isolation())
+    code = ("import os, sys\nsys.path.insert(0, '/tmp/checkout/lib')\nimport course_module\n"
+            "open('/tmp/mine.txt', 'w').write('x')\n"
+            "value = [course_module.ANSWER, sorted(os.listdir('/tmp')), sorted(os.listdir('/tmp/checkout/lib'))]")
+    try:
+        for _ in range(2):  # the second job finds the same mount, and none of the first job's file
+            run = runner.run(Job(code=code, starter_code="", grade=["value"], data={}, limits=RunLimits()))
+            assert run.ok, (run.error, run.stderr[-500:])
+            assert run.payload is not None
+            assert run.payload["variables"]["value"]["value"] == [42, ["checkout", "mine.txt"], ["course_module.py"]]
+    finally:
+        runner.close()
+        holder.cleanup()
