@@ -25,3 +25,21 @@ class Text(BaseModel):
 def t(es: str, en: str) -> Text:
     """Shorthand constructor used by check kinds to write their messages."""
     return Text(es=es, en=en)
+
+
+# Scores are shown and exported with at most this many decimals, everywhere.
+SCORE_DECIMALS = 2
+
+
+def round_score(value: float) -> float:
+    """`value` rounded the one way scores are shown and exported (2 decimals, half away from zero)."""
+    scaled = abs(value) * 10**SCORE_DECIMALS
+    rounded = int(scaled + 0.5 + 1e-9) / 10**SCORE_DECIMALS
+    return rounded if value >= 0 else -rounded
+
+
+def format_score(value: float, lang: Lang = "es") -> str:
+    """A score as people read it: up to 2 decimals, no trailing zeros, decimal comma in Spanish (10,33)."""
+    text = f"{round_score(value):.{SCORE_DECIMALS}f}".rstrip("0").rstrip(".")
+    text = "0" if text in ("-0", "") else text
+    return text.replace(".", ",") if lang == "es" else text

@@ -24,6 +24,9 @@ class CheckResult(BaseModel):
     message: Text
     hint: Text | None = None
     needs_review: bool = Field(default=False, description="Suggested points only: a teacher must decide.")
+    # The model answer (a question's explanation, the rubric ideas the student missed), kept out of `message`
+    # so that a release policy can withhold it (exams) while the message still says what was wrong.
+    answer: Text | None = None
 
     def to_public(self, lang: Lang = "es") -> dict[str, object]:
         """The CLI/JSON-lines shape of this result in one language."""
@@ -53,6 +56,9 @@ class GradeResult(BaseModel):
     notes: list[Text] = Field(default_factory=list)
     logs: str = ""
     duration_s: float = 0.0
+    # False when the submission was not run and judged on its merits (refused before running: not UTF-8,
+    # a syntax error, over a size cap; or the grader itself failed): such a try does not use an attempt.
+    judged: bool = True
 
     @classmethod
     def failed(cls, error: Text, *, max_score: float, notes: list[Text] | None = None, logs: str = "",

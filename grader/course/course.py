@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -27,6 +29,31 @@ class LatePolicy(BaseModel):
     penalty: float = Field(ge=0, le=1)
 
 
+Release = Literal["immediate", "after_deadline", "manual"]
+Shown = Literal["score", "messages", "hints", "answers"]
+EVERYTHING: tuple[Shown, ...] = ("score", "messages", "hints", "answers")
+
+
+class FeedbackPolicy(BaseModel):
+    """When students get the full feedback of an assignment, and what they see before that.
+
+    `release`: `immediate` (on grading), `after_deadline` (once late submissions close, or earlier if the
+    teacher releases) or `manual` (only when the teacher releases). Until then a student sees only the parts
+    in `before_release`: the score, the per-check messages, the hints, the model answers. After release they
+    see everything. Exams default to `manual` with score and messages only: a blank try must not hand out the
+    answer key before the last attempt.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    release: Release = "immediate"
+    before_release: tuple[Shown, ...] = ("score", "messages")
+
+
+EXAM_POLICY = FeedbackPolicy(release="manual", before_release=("score", "messages"))
+OPEN_POLICY = FeedbackPolicy(release="immediate", before_release=EVERYTHING)
+
+
 class Assignment(BaseModel):
     """One exercise as assigned in this course."""
 
@@ -37,6 +64,15 @@ class Assignment(BaseModel):
     due_at: datetime
     max_attempts: int | None = Field(default=None, ge=1, description="None: unlimited attempts.")
     late: LatePolicy | None = None
+    exam: bool = Field(default=False, description="An exam: feedback defaults to manual release (see feedback).")
+    feedback: FeedbackPolicy | None = Field(default=None, description="None: exams manual, the rest immediate.")
+
+    @property
+    def feedback_policy(self) -> FeedbackPolicy:
+        """The policy in force: the one written in the course file, else the default for exams or exercises."""
+        if self.feedback is not None:
+            return self.feedback
+        return EXAM_POLICY if self.exam else OPEN_POLICY
 
     @field_validator("opens_at", "due_at")
     @classmethod
@@ -91,7 +127,24 @@ class Course(BaseModel):
 
     title: Text
     grading_policy: str = Field(default="best", pattern="^(best|last)$")
+    # IANA name of the zone deadlines and times are shown in (the course file's times keep their offsets).
+    timezone: str = "UTC"
     assignments: list[Assignment]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """Refuse a zone name the system's tz database does not know, naming an example that works."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name such as Europe/Madrid") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The course's time zone."""
+        return ZoneInfo(self.timezone)
 
     def get(self, exercise_id: str) -> Assignment | None:
         """The assignment of `exercise_id`, or None when it is not part of the course."""

@@ -46,11 +46,19 @@ class Attempt:
     max_score: float
     late: bool
     overridden: bool
+    # False when the grader refused the file before running it or failed itself (see GradeResult.judged).
+    judged: bool = True
 
     @property
     def finished(self) -> bool:
         """True once the grading has a result (graded or error)."""
         return self.status in FINISHED_STATUSES
+
+    @property
+    def uses_attempt(self) -> bool:
+        """True unless the grader refused the file before running it or failed: a try still waiting counts,
+        so nobody gets more tries than allowed by submitting faster than the workers grade."""
+        return not self.finished or self.judged
 
 
 def _filtered(query: Select[Any], student_ids: list[int] | None, exercises: list[str] | None) -> Select[Any]:
@@ -75,7 +83,7 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
                                             order_by=Grading.id.desc()).label("rank"))
               .subquery())
     query = (select(Submission.id, newest.c.gid, Submission.student_id, Exercise.slug, Submission.filename,
-                    Submission.received_at, Grading.status, Grading.score, Grading.max_score)
+                    Submission.received_at, Grading.status, Grading.score, Grading.max_score, Grading.judged)
              .join(Submission.exercise)
              .join(newest, (newest.c.sid == Submission.id) & (newest.c.rank == 1), isouter=True)
              .join(Grading, Grading.id == newest.c.gid, isouter=True)
@@ -89,7 +97,7 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
                              .where(Grading.status.in_(FINISHED_STATUSES)), ids, slugs)
     finals = final_scores(session, scores=scores, grading_ids=finished_ids) if scores else {}
     out = []
-    for sid, gid, student_id, slug, filename, received_at, status, score, max_score in rows:
+    for sid, gid, student_id, slug, filename, received_at, status, score, max_score, judged in rows:
         assignment = course.get(slug)
         late = assignment.is_late(received_at) if assignment is not None else False
         bulk = finals.get(gid) if gid is not None else None
@@ -100,7 +108,7 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
         out.append(Attempt(submission_id=sid, grading_id=gid, student_id=student_id, exercise=slug,
                            filename=filename, received_at=received_at, status=status or "queued",
                            automatic=score or 0.0, final=final, max_score=max_score or 0.0, late=late,
-                           overridden=bulk.overridden))
+                           overridden=bulk.overridden, judged=judged if judged is not None else True))
     return out
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 GradingStatus = Literal["queued", "running", "graded", "error"]
@@ -184,6 +185,8 @@ class Grading(Base):
     # presumed dead and comes back cannot overwrite (or duplicate) the result of the claim that replaced it.
     claims: Mapped[int] = mapped_column(default=0, server_default="0")
     graded_at: Mapped[datetime | None] = mapped_column()
+    # False when the submission was refused before running or the grader failed: that try uses no attempt.
+    judged: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     # Set when the grading belongs to a teacher's "regrade everyone" job, whose progress counts these rows.
     regrade_id: Mapped[int | None] = mapped_column(ForeignKey("regrades.id"), index=True)
 
@@ -192,10 +195,12 @@ class Grading(Base):
 
 
 class Override(Base):
-    """A teacher's decision on one check of a grading (or on its total), kept apart from the automatic result.
+    """A teacher's decision on one check of a submission (or on its total), kept apart from the automatic result.
 
-    Rows are only ever added, never updated: the newest row for a (grading, check_id) pair is the one in
+    Rows are only ever added, never updated: the newest row for a (submission, check_id) pair is the one in
     force, and the older ones are the audit trail. `check_id` NULL means the override replaces the total.
+    A decision belongs to the submission, not to the grading run it was made on (`grading_id`): a regrade
+    carries it to the new result while the check still exists with the same maximum (`max_points`).
     """
 
     __tablename__ = "overrides"
@@ -208,8 +213,11 @@ class Override(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grading_id: Mapped[int] = mapped_column(ForeignKey("gradings.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     check_id: Mapped[str | None] = mapped_column(String(200))
     points: Mapped[float] = mapped_column(Float)
+    # The check's (or total's) maximum when the decision was made; NULL for rows older than this column.
+    max_points: Mapped[float | None] = mapped_column(Float)
     # What was in force just before (automatic points or the previous override), so the trail reads
     # "before -> after" without replaying history.
     points_before: Mapped[float] = mapped_column(Float)
@@ -261,6 +269,18 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(255))
     remote_addr: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Release(Base):
+    """A teacher releasing (or withdrawing) the full feedback of an exercise; the newest row is in force."""
+
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    released: Mapped[bool] = mapped_column()
+    teacher: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

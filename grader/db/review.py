@@ -157,6 +157,8 @@ def add_override(
         raise ValueError(f"points for {what} must be between 0 and {maximum:g}, got {points:g}")
     override = Override(
         grading_id=grading.id,
+        submission_id=grading.submission_id,
+        max_points=maximum,
         check_id=check_id,
         points=float(points),
         points_before=before,

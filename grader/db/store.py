@@ -187,6 +187,7 @@ def result_columns(result: GradeResult) -> dict[str, Any]:
         "result_json": stored.model_dump(mode="json"),
         "error": stored.error.es if stored.error is not None else None,
         "duration_s": stored.duration_s,
+        "judged": stored.judged,
         "logs": logs,
         "graded_at": utcnow(),
     }

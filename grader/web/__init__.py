@@ -24,7 +24,7 @@ from grader.db.models import User
 from grader.db.runtime import Runtime
 from grader.db.session import default_database_url
 from grader.queue.celery import CeleryDispatcher, broker_url_from_env, make_celery
-from grader.web.i18n import current_lang, gettext, tr
+from grader.web.i18n import current_lang, gettext, score, tr, when
 from grader.web.state import WebState, close_db, db
 
 csrf = CSRFProtect()
@@ -86,7 +86,7 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
     login_manager.session_protection = "strong"
 
     app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang)
-    app.jinja_env.filters["tr"] = tr
+    app.jinja_env.filters.update(tr=tr, score=score, when=when)
     _register(app)
     return app
 

@@ -6,9 +6,11 @@ every `_()` string in the templates and blueprints has its English entry, so non
 
 from __future__ import annotations
 
-from flask import request, session
+from datetime import datetime
 
-from grader.core.i18n import Lang, Text
+from flask import current_app, request, session
+
+from grader.core.i18n import Lang, Text, format_score
 
 LANGS: tuple[Lang, ...] = ("es", "en")
 
@@ -108,3 +110,18 @@ def tr(text: Text | dict[str, str] | None) -> str:
     if isinstance(text, dict):
         text = Text.model_validate(text)
     return text.get(current_lang())
+
+
+def score(value: float | None) -> str:
+    """Jinja filter `score`: a score rounded to 2 decimals, with the current language's decimal mark."""
+    return "" if value is None else format_score(value, current_lang())
+
+
+def when(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Jinja filter `when`: a UTC timestamp in the course's time zone, with the zone's abbreviation shown
+    (`2027-06-30 23:59 CEST`), so nobody has to guess which clock a deadline follows."""
+    if moment is None:
+        return ""
+    zone = current_app.extensions["grader"].course.zone
+    local = moment.astimezone(zone)
+    return f"{local.strftime(fmt)} {local.tzname()}"
