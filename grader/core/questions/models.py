@@ -43,6 +43,8 @@ class QuestionBase(_Q):
 
     id: str
     points: float = Field(gt=0)
+    # A short name students and teachers read instead of the id ("Neuronas de salida"); the JSON keeps ids.
+    title: Text | None = None
     prompt: Text
     hint: Text | None = None
     explanation: Text | None = Field(default=None, description="Shown after grading when the answer is wrong.")

@@ -168,6 +168,13 @@ class ExerciseSpec(_Spec):
         """Total points of the exercise (code checks and questions)."""
         return sum(c.points for c in self.checks) + sum(q.points for q in self.questions)
 
+    def item_title(self, item_id: str) -> Text:
+        """The title of check or question `item_id` as people read it; its id when the spec gives none."""
+        for item in [*self.checks, *self.questions]:
+            if item.id == item_id and item.title is not None:
+                return item.title
+        return Text(es=item_id, en=item_id)
+
     @property
     def answer_variables(self) -> list[str]:
         """Variables a .py/.ipynb submission assigns to answer the questions (hyphens as underscores)."""
