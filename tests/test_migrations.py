@@ -14,7 +14,7 @@ from grader.db.models import Base
 from grader.db.session import downgrade, make_engine, upgrade
 
 APP_TABLES = {"students", "exercises", "exercise_versions", "submissions", "gradings", "overrides", "users",
-              "login_attempts", "regrades", "releases"}
+              "login_attempts", "regrades", "releases", "drafts"}
 
 
 def _tables(url: str) -> set[str]:

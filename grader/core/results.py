@@ -27,6 +27,9 @@ class CheckResult(BaseModel):
     # The model answer (a question's explanation, the rubric ideas the student missed), kept out of `message`
     # so that a release policy can withhold it (exams) while the message still says what was wrong.
     answer: Text | None = None
+    # The student's own answer to a free-text question, as graded (capped), so a teacher reviews it beside the
+    # rubric without opening the file; None for code checks and other kinds of question.
+    response: str | None = None
 
     def to_public(self, lang: Lang = "es") -> dict[str, object]:
         """The CLI/JSON-lines shape of this result in one language."""

@@ -272,6 +272,20 @@ class LoginAttempt(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Draft(Base):
+    """What a student has typed into an exercise's page and not sent yet: code and answers, kept server-side so
+    a reload or another device finds them. One row per student and exercise, overwritten as they type."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("student_id", "exercise_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"))
+    content: Mapped[dict[str, Any]] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Release(Base):
     """A teacher releasing (or withdrawing) the full feedback of an exercise; the newest row is in force."""
 
