@@ -4,6 +4,7 @@ tests share."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -74,9 +75,13 @@ def finish_with(app: Any, outcome: GradeResult, *, logs: str = "") -> int:
         return grading.id
 
 
+_GRADED = itertools.count(1)
+
+
 def graded(app: Any, student: str, score: float, exercise: str = LAB, *, at: datetime = ON_TIME) -> int:
     """A submission of `student` graded `score` out of 10 (checks a: 4 points, b: 6); returns its grading id."""
-    submit_as(app, student, exercise, at=at)
+    # A distinct file each time: the same bytes sent twice within minutes are one submission (a double click).
+    submit_as(app, student, exercise, at=at, code=f"{CODE}# {next(_GRADED)}\n")
     first = min(score, 4.0)
     return finish_with(app, result(score, [("a", first == 4.0, first, 4.0), ("b", score >= 10, score - first, 6.0)]))
 
@@ -280,14 +285,14 @@ def test_exercise_stats_count_attempts_scores_failures_and_reviews(course_app: A
 
 # --- regrade service ------------------------------------------------------------------------------------------
 
-def test_start_regrade_queues_each_students_newest_submission_and_counts_progress(course_app: Any) -> None:
+def test_start_regrade_under_last_queues_each_students_newest_submission_and_counts_progress(course_app: Any) -> None:
     graded(course_app, "ana", 3)
     graded(course_app, "ana", 4, at=LATE)
     graded(course_app, "beto", 5)
     graded(course_app, "beto", 6, exercise="dnn-linear-unit")
     web = course_app.extensions["grader"]
     with web.sessions() as session:
-        job = start_regrade(session, catalog=web.catalog, exercise_id=LAB, requested_by="profe")
+        job = start_regrade(session, catalog=web.catalog, exercise_id=LAB, requested_by="profe", policy="last")
         session.commit()
         queued = sorted(session.scalars(select(Grading.submission_id).where(Grading.regrade_id == job.id)))
         assert (job.total, queued) == (2, [2, 3])

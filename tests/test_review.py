@@ -231,3 +231,23 @@ def test_cli_errors_exit_2(db_url: str, session: Session) -> None:
         assert code == 2, out
         assert message in out
     assert pending_reviews(session)[0].check_id == QUESTION
+
+
+def test_cli_show_says_carried_over_and_stale(db_url: str, session: Session) -> None:
+    """`show` on a regrade names the grading a decision was taken on, and flags one that no longer fits."""
+    first = _grading(session)
+    _override(session, first, QUESTION, 1.0)
+    _override(session, first, "units", 2.0)
+    changed = _result().model_copy(update={"checks": [
+        _result().checks[0].model_copy(update={"max_points": 4.0}), _result().checks[1]]})
+    regrade = save_grading(session, submission=first.submission, exercise_version=first.exercise_version,
+                           result=changed)
+    session.commit()
+    code, out = _cli(db_url, "show", str(regrade.id))
+    assert code == 0, out
+    trail = {line.split()[4].rstrip(":"): line for line in out.splitlines() if "[grading" in line}
+    assert f"carried over from grading {first.id}" in trail[QUESTION]
+    assert "STALE: not applied" in trail["units"]
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("  ")}
+    assert rows["units"][:3] == ["1.5/4", "1.5/4", "(pending"]
+    assert rows[QUESTION][:2] == ["0.5/1", "1/1"]

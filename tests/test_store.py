@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+import sysconfig
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import grader
 from grader.core.i18n import Text
+from grader.core.paths import scrub_paths
 from grader.core.results import CheckResult, GradeResult
 from grader.db.models import Exercise, ExerciseVersion, Student, Submission
 from grader.db.store import (
@@ -157,6 +162,51 @@ def test_logs_are_capped(session: Session) -> None:
         assert len(text.encode("utf-8")) <= 64 * 1024
         assert "[truncated]" in text
         assert text.startswith("INICIO") and text.endswith("ValueError: final")
+
+
+SITE = sysconfig.get_path("purelib")
+PACKAGE = str(Path(grader.__file__).parent)
+
+
+def test_scrub_paths_hides_the_servers_directories() -> None:
+    """Site-packages, the standard library, the grader package and its checkout become short neutral names;
+    other paths and look-alike prefixes are left alone."""
+    checkout = str(Path(PACKAGE).parent)
+    stdlib = sysconfig.get_path("stdlib")
+    text = (f'File "{SITE}/keras/src/layers/core/dense.py", line 3\n'
+            f"{PACKAGE}/engine/pipeline.py {checkout}/courses/x.yaml {stdlib}/json/decoder.py "
+            f"/usr/bin/chromium /tmp{checkout}/x {checkout}ly/y")
+    assert scrub_paths(text) == (
+        'File "<site-packages>/keras/src/layers/core/dense.py", line 3\n'
+        f"<grader>/engine/pipeline.py <checkout>/courses/x.yaml <python>/json/decoder.py "
+        f"/usr/bin/chromium /tmp{checkout}/x {checkout}ly/y")
+    if sys.prefix != sys.base_prefix:  # running in a virtualenv (as the project's .venv does)
+        assert scrub_paths(f"{sys.prefix}/bin/python") == "<venv>/bin/python"
+    assert scrub_paths("") == ""
+
+
+def test_stored_logs_and_errors_carry_no_server_paths(session: Session) -> None:
+    """New rows are clean: the logs column, the result's logs, the error (both languages) and check messages."""
+    student = get_or_create_student(session, external_id="s1")
+    version = _version(session)
+    submission = record_submission(session, student=student, exercise=version.exercise, filename="s1.py",
+                                   source=b"x")
+    where = f"{SITE}/keras/src/models/model.py"
+    failed = GradeResult(status="error", logs=f"Traceback:\n  File \"{where}\"\nValueError: forma",
+                         error=Text(es=f"Falló en {where}", en=f"Failed in {where}"), checks=[
+                             CheckResult(id="units", passed=False, points=0, max_points=2,
+                                         message=Text(es=f"error en {PACKAGE}/x.py", en=f"error in {PACKAGE}/x.py"))])
+    grading = save_grading(session, submission=submission, exercise_version=version, result=failed)
+    session.commit()
+    session.expunge_all()
+
+    stored = session.get(type(grading), grading.id)
+    assert stored is not None
+    result = grading_result(stored)
+    shown = "<site-packages>/keras/src/models/model.py"
+    assert stored.logs == result.logs == f'Traceback:\n  File "{shown}"\nValueError: forma'
+    assert stored.error == f"Falló en {shown}" and result.error == Text(es=f"Falló en {shown}", en=f"Failed in {shown}")
+    assert result.checks[0].message == Text(es="error en <grader>/x.py", en="error in <grader>/x.py")
 
 
 def test_reuse_matches_student_bytes_and_spec(session: Session) -> None:

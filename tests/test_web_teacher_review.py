@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+import sysconfig
 from typing import Any
 
 from sqlalchemy import select
 
 from grader.core.i18n import t
 from grader.core.results import GradeResult
+from grader.db import store
 from grader.db.models import Grading, Override
 from tests.teacher_helpers import cells, count_rows
 from tests.test_gradebook import (
@@ -71,7 +73,12 @@ def test_override_needs_a_reason_and_valid_points(teacher: Any, app: Any) -> Non
     assert missing.status_code == 400 and "Indica el motivo del cambio." in missing.get_data(as_text=True)
     too_many = _override(teacher, 1, grading_id=grading, check_id="b", points="60", reason="bien")
     body = too_many.get_data(as_text=True)
-    assert too_many.status_code == 400 and "No se pudo guardar el cambio" in body and "between 0 and 6" in body
+    assert too_many.status_code == 400 and "No se pudo guardar el cambio" in body
+    assert "Los puntos de la comprobación &#39;b&#39; deben estar entre 0 y 6; se indicó 60." in body
+    teacher.get("/teacher/gradebook?lang=en")  # the language is remembered in the session
+    english = _override(teacher, 1, grading_id=grading, check_id="b", points="7,5", reason="ok")
+    assert "points for check &#39;b&#39; must be between 0 and 6, got 7.5" in english.get_data(as_text=True)
+    teacher.get("/teacher/gradebook?lang=es")
     assert 'value="60"' in body  # the teacher's input is kept
     unknown = _override(teacher, 1, grading_id=grading, check_id="nope", points="1", reason="bien")
     assert unknown.status_code == 400
@@ -84,14 +91,56 @@ def test_override_of_a_check_and_the_total_is_audited(teacher: Any, app: Any) ->
     saved = _override(teacher, 1, grading_id=grading, check_id="b", points="4,5", reason="Respuesta <b>válida</b>")
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/teacher/submissions/1#checks")
     page = teacher.get("/teacher/submissions/1").get_data(as_text=True)
-    assert re.search(r'id="automatic">6 / 10<', page) and re.search(r'id="final">8.5 / 10<', page)
+    assert re.search(r'id="automatic">6 / 10<', page) and re.search(r'id="final">8,5 / 10<', page)
     audit = re.search(r'<table id="audit">(.*?)</table>', page, re.S).group(1)
-    assert "profe" in audit and ">b<" in audit and ">2<" in audit and ">4.5<" in audit
+    assert "profe" in audit and ">b<" in audit and ">2<" in audit and ">4,5<" in audit
     assert "Respuesta &lt;b&gt;válida&lt;/b&gt;" in audit
     assert _override(teacher, 1, grading_id=grading, check_id="", points="9", reason="examen oral").status_code == 302
     page = teacher.get("/teacher/submissions/1").get_data(as_text=True)
-    assert re.search(r'id="final">9 / 10<', page) and page.count("<tr><td>") == 2
+    assert re.search(r'id="final">9 / 10<', page) and page.count('data-state="in-force"') == 2
     assert cells(teacher)["ana"][LAB] == "9 R"
+
+
+def _regraded(app: Any, checks: list[tuple[str, bool, float, float]]) -> int:
+    """Queue a new grading of submission 1 (as "regrade everyone" does) and finish it with `checks`."""
+    with app.extensions["grader"].sessions() as session:
+        first = session.get(Grading, 1)
+        store.queue_grading(session, submission=first.submission, exercise_version=first.exercise_version)
+        session.commit()
+    return finish_with(app, result(sum(c[2] for c in checks), checks))
+
+
+def test_drilldown_says_a_decision_was_carried_over_or_is_stale(teacher: Any, app: Any) -> None:
+    grading = graded(app, "ana", 6)
+    assert _override(teacher, 1, grading_id=grading, check_id="b", points="5", reason="bien").status_code == 302
+    second = _regraded(app, [("a", True, 4, 4), ("b", False, 2, 6)])
+    page = teacher.get("/teacher/submissions/1").get_data(as_text=True)
+    assert re.search(r'id="automatic">6 / 10<', page) and re.search(r'id="final">9 / 10<', page)
+    audit = re.search(r'<table id="audit">(.*?)</table>', page, re.S).group(1)
+    assert 'data-state="carried"' in audit and f"trasladada desde la calificación #{grading}" in audit
+    assert "Sin cambios manuales" not in page and 'id="stale"' not in page
+    english = teacher.get("/teacher/submissions/1?lang=en").get_data(as_text=True)
+    assert f"carried over from grading #{grading}" in english
+    teacher.get("/teacher/gradebook?lang=es")
+
+    _regraded(app, [("a", True, 4, 4), ("b", False, 2, 5)])  # b is now worth 5: the decision no longer fits
+    page = teacher.get("/teacher/submissions/1").get_data(as_text=True)
+    assert re.search(r'id="final">6 / 9<', page) and re.search(r'id="pending">b<', page)
+    stale = re.search(r'<section[^>]*id="stale"[^>]*>(.*?)</section>', page, re.S).group(1)
+    assert "el máximo de «b» pasó de 6 a 5" in stale
+    assert 'data-state="stale"' in page and second  # shown on the newest grading, flagged
+    assert cells(teacher)["ana"][LAB].startswith("6")
+
+
+def test_drilldown_log_shows_no_server_paths(teacher: Any, app: Any) -> None:
+    """Rows stored before paths were scrubbed are cleaned when shown."""
+    grading = graded(app, "ana", 6)
+    where = f"{sysconfig.get_path('purelib')}/keras/src/models/model.py"
+    with app.extensions["grader"].sessions() as session:
+        session.get(Grading, grading).logs = f'File "{where}", line 1'  # as an old row holds it
+        session.commit()
+    page = teacher.get("/teacher/submissions/1").get_data(as_text=True)
+    assert where not in page and "&lt;site-packages&gt;/keras/src/models/model.py" in page
 
 
 def test_override_refuses_a_grading_of_another_submission(teacher: Any, app: Any) -> None:
@@ -103,9 +152,11 @@ def test_override_refuses_a_grading_of_another_submission(teacher: Any, app: Any
 
 # --- regrade --------------------------------------------------------------------------------------------------
 
-def test_regrade_queues_everyones_newest_submission_and_reports_progress(teacher: Any, app: Any) -> None:
+def test_regrade_queues_every_submission_under_best_and_reports_progress(teacher: Any, app: Any) -> None:
+    """The course counts the best attempt, so every submission of the lab is regraded (older ones included)."""
     graded(app, "ana", 3)
-    graded(app, "ana", 4)
+    submit_as(app, "ana", code="from tensorflow import keras\nmodel = keras.Sequential()  # v2\n")
+    finish_with(app, result(4, [("a", True, 4, 4), ("b", False, 0, 6)]))
     graded(app, "beto", 5)
     graded(app, "beto", 6, exercise="dnn-linear-unit")
     url = f"/teacher/analytics/{LAB}"
@@ -113,18 +164,19 @@ def test_regrade_queues_everyones_newest_submission_and_reports_progress(teacher
     assert started.status_code == 302
     page_url = started.headers["Location"]
     status_url = f"{page_url}/status"
-    assert teacher.get(status_url).get_json() == {"total": 2, "done": 0, "failed": 0, "queued": 2, "running": 0,
+    assert teacher.get(status_url).get_json() == {"total": 3, "done": 0, "failed": 0, "queued": 3, "running": 0,
                                                  "percent": 0, "finished": False}
     with app.extensions["grader"].sessions() as session:
         regraded = sorted(session.scalars(select(Grading.submission_id).where(Grading.regrade_id.is_not(None))))
-    assert regraded == [2, 3]  # ana's second submission and beto's only one of the lab
+    assert regraded == [1, 2, 3]  # both of ana's submissions and beto's only one of the lab
     page = teacher.get(page_url).get_data(as_text=True)
-    assert "data-progress=" in page and '<progress id="bar" max="2" value="0">' in page
+    assert "data-progress=" in page and '<progress id="bar" max="3" value="0">' in page
 
-    finish_with(app, result(9, [("a", True, 4, 4), ("b", True, 5, 6)]))
     finish_with(app, GradeResult(status="error", error=t("Sin modelo.", "No model."), max_score=10))
+    finish_with(app, result(9, [("a", True, 4, 4), ("b", True, 5, 6)]))
+    finish_with(app, result(7, [("a", True, 4, 4), ("b", True, 3, 6)]))
     progress = teacher.get(status_url).get_json()
-    assert (progress["done"], progress["failed"], progress["finished"], progress["percent"]) == (1, 1, True, 100)
+    assert (progress["done"], progress["failed"], progress["finished"], progress["percent"]) == (2, 1, True, 100)
     assert "data-progress=" not in teacher.get(page_url).get_data(as_text=True)
     assert cells(teacher, "/teacher/gradebook?policy=last")["ana"][LAB] == "9"
     assert "100%" in teacher.get(url).get_data(as_text=True)  # listed among recent regrades

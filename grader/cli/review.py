@@ -8,8 +8,16 @@ from contextlib import contextmanager
 import click
 from sqlalchemy.orm import Session
 
+from grader.core.paths import scrub_paths
 from grader.db.models import Grading, Override
-from grader.db.review import FinalScore, add_override, final_score, override_history, pending_reviews
+from grader.db.review import (
+    DecisionRefused,
+    FinalScore,
+    add_override,
+    final_score,
+    override_history,
+    pending_reviews,
+)
 from grader.db.runtime import Runtime
 from grader.db.store import grading_result
 
@@ -61,8 +69,9 @@ def _record(
             override = add_override(
                 session, grading=grading, check_id=check_id, points=points, reason=reason, teacher=teacher
             )
-        except ValueError as exc:
-            raise ReviewError(str(exc)) from None
+        except DecisionRefused as exc:
+            # The command line speaks English; the Spanish text is what the web forms show.
+            raise ReviewError(exc.message.en) from None
         session.commit()
         score = final_score(session, grading=grading)
     what = "total" if check_id is None else check_id
@@ -117,14 +126,31 @@ def set_total(grading_id: int, points: float, reason: str, teacher: str, db_url:
     _record(db_url, grading_id, None, points, reason, teacher)
 
 
-def _trail_line(override: Override) -> str:
-    """One audit-trail entry: when, who, what, before -> after, why."""
+def _trail_line(override: Override, note: str) -> str:
+    """One audit-trail entry: when, who, what, before -> after, why, on which grading, and `note`."""
     when = override.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     what = "total" if override.check_id is None else override.check_id
     return (
         f"  {when}  {override.teacher}  {what}: {override.points_before:g} -> {override.points:g}  "
-        f"({_one_line(override.reason)})"
+        f"({_one_line(override.reason)})  [grading {override.grading_id}{note}]"
     )
+
+
+def _notes(trail: list[Override], score: FinalScore, grading_id: int) -> list[str]:
+    """For each trail entry: whether it is in force here, carried over from another grading, stale or replaced."""
+    newest = {o.check_id: o.id for o in trail}
+    stale = {d.check_id for d in score.stale}
+    notes = []
+    for override in trail:
+        if newest[override.check_id] != override.id:
+            notes.append(", replaced")
+        elif override.check_id in stale:
+            notes.append(", STALE: not applied (the check vanished or its maximum changed); decide again")
+        elif override.grading_id != grading_id:
+            notes.append(f", carried over from grading {override.grading_id}")
+        else:
+            notes.append("")
+    return notes
 
 
 @review.command("show")
@@ -157,7 +183,7 @@ def show(grading_id: int, db_url: str | None) -> None:
         f"{f'{score.final:g}/{score.max_score:g}':>10}{total_mark}"
     )
     if grading.error:
-        click.echo(f"error: {grading.error}")
+        click.echo(f"error: {scrub_paths(grading.error)}")
     click.echo("history:" if trail else "history: no overrides")
-    for override in trail:
-        click.echo(_trail_line(override))
+    for override, note in zip(trail, _notes(trail, score, grading_id), strict=True):
+        click.echo(_trail_line(override, note))

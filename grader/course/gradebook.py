@@ -48,6 +48,9 @@ class Attempt:
     overridden: bool
     # False when the grader refused the file before running it or failed itself (see GradeResult.judged).
     judged: bool = True
+    # Checks of the newest grading waiting for a teacher: suggested points without a decision in force,
+    # plus decisions gone stale (their check vanished or its maximum changed in a regrade).
+    pending_review: int = 0
 
     @property
     def finished(self) -> bool:
@@ -74,7 +77,8 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
              exercises: Iterable[str] | None = None) -> list[Attempt]:
     """Every submission (filtered by students and exercises) with its newest grading, oldest first.
 
-    Two queries in all: submissions with their newest grading, then the overrides of the finished ones.
+    Three queries in all: submissions with their newest grading, then the decisions of their submissions and
+    the stored checks of the finished ones (see `final_scores`).
     """
     ids = list(student_ids) if student_ids is not None else None
     slugs = list(exercises) if exercises is not None else None
@@ -95,7 +99,7 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
                              .join(Submission, Submission.id == Grading.submission_id)
                              .join(Submission.exercise)
                              .where(Grading.status.in_(FINISHED_STATUSES)), ids, slugs)
-    finals = final_scores(session, scores=scores, grading_ids=finished_ids) if scores else {}
+    finals = final_scores(session, scores=scores, grading_ids=finished_ids, with_pending=True) if scores else {}
     out = []
     for sid, gid, student_id, slug, filename, received_at, status, score, max_score, judged in rows:
         assignment = course.get(slug)
@@ -108,7 +112,8 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
         out.append(Attempt(submission_id=sid, grading_id=gid, student_id=student_id, exercise=slug,
                            filename=filename, received_at=received_at, status=status or "queued",
                            automatic=score or 0.0, final=final, max_score=max_score or 0.0, late=late,
-                           overridden=bulk.overridden, judged=judged if judged is not None else True))
+                           overridden=bulk.overridden, judged=judged if judged is not None else True,
+                           pending_review=bulk.pending_review))
     return out
 
 

@@ -1,8 +1,10 @@
 """Regrade an exercise for everyone after its spec changed: a background job whose progress anyone can watch.
 
-`start_regrade` only queues: each student's newest submission of the exercise gets a new `queued` grading
-against the current spec version, tagged with the regrade's id. The grading workers do the work, and the
-progress is counted from those tagged rows, so it is right whichever process (or how many) graded them.
+`start_regrade` only queues: every submission of the exercise that can count under the course's grading
+policy gets a new `queued` grading against the current spec version, tagged with the regrade's id: under
+"best" every submission (any of them may be the best once regraded), under "last" each student's newest.
+The grading workers do the work, and the progress is counted from those tagged rows, so it is right whichever
+process (or how many) graded them.
 Like grader.db.store, functions take the caller's Session, flush, and never commit.
 """
 
@@ -14,6 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from grader.core.specs.loader import Catalog
+from grader.course.gradebook import POLICIES, Policy
 from grader.db import store
 from grader.db.models import Exercise, Grading, Regrade, Submission, utcnow
 from grader.db.version import version_hash
@@ -42,11 +45,17 @@ class RegradeProgress:
         return 100 if self.total == 0 else int(100 * (self.done + self.failed) / self.total)
 
 
-def start_regrade(session: Session, *, catalog: Catalog, exercise_id: str, requested_by: str) -> Regrade:
-    """Queue a grading of every student's newest submission of `exercise_id` against its current spec.
+def start_regrade(session: Session, *, catalog: Catalog, exercise_id: str, requested_by: str,
+                  policy: Policy | str = "best") -> Regrade:
+    """Queue a grading of every submission of `exercise_id` that can count under `policy`, against its current
+    spec: all of them under "best", each student's newest under "last".
 
-    Raises KeyError (or the spec's SpecError) for an exercise the catalog cannot give.
+    Pass the course's `grading_policy`; the default ("best") regrades everything, which is right under any
+    policy, only slower. Raises KeyError (or the spec's SpecError) for an exercise the catalog cannot give,
+    ValueError for an unknown policy.
     """
+    if policy not in POLICIES:
+        raise ValueError(f"unknown grading policy {policy!r}; expected one of {', '.join(POLICIES)}")
     spec = catalog.get(exercise_id)
     version = store.get_or_create_exercise_version(
         session, slug=spec.id, title=spec.title.es, spec_hash=version_hash(spec),
@@ -55,8 +64,10 @@ def start_regrade(session: Session, *, catalog: Catalog, exercise_id: str, reque
                                   order_by=(Submission.received_at.desc(), Submission.id.desc()))
     ranked = (select(Submission.id.label("sid"), rank.label("rank"))
               .where(Submission.exercise_id == version.exercise_id).subquery())
-    newest = session.scalars(select(Submission).join(ranked, ranked.c.sid == Submission.id)
-                             .where(ranked.c.rank == 1).order_by(Submission.id)).all()
+    query = select(Submission).join(ranked, ranked.c.sid == Submission.id).order_by(Submission.id)
+    if policy == "last":
+        query = query.where(ranked.c.rank == 1)
+    newest = session.scalars(query).all()
     regrade = Regrade(exercise_id=version.exercise_id, requested_by=requested_by, total=len(newest),
                       created_at=utcnow())
     session.add(regrade)

@@ -1,15 +1,15 @@
-"""Teacher decisions on automatic results: manual overrides, the derived final score, pending reviews.
+"""Teacher decisions on automatic results: the derived final score, pending reviews, bulk final scores.
 
 The gradebook keeps three things apart: the automatic result (`gradings.result_json`, `gradings.score`),
-which no teacher action ever rewrites; the overrides (`overrides`, append-only, with who/when/why); and the
-final score, which is derived from both whenever it is asked for and never stored.
+which no teacher action ever rewrites; the decisions (`overrides`, append-only, with who/when/why, kept per
+submission and check: see grader.db.decisions); and the final score, which is derived from both whenever it
+is asked for and never stored.
 
 Like grader.db.store, every function takes the caller's `Session`, flushes, and never commits.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +17,22 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from grader.core.results import CheckResult
-from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Override, Student, Submission, utcnow
-from grader.db.store import grading_result
+from grader.db.decisions import (
+    CheckPoints,
+    Decision,
+    DecisionRefused,
+    Resolution,
+    add_override,
+    decisions,
+    in_force,
+    resolve,
+    resolve_grading,
+    submission_history,
+)
+from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Override, Student, Submission
 
-# Points are floats rounded to 4 decimals by the scorer; a teacher typing the maximum must not be refused
-# because of binary noise.
-POINTS_TOLERANCE = 1e-9
-TEACHER_MAX_LENGTH = 255
+__all__ = ["BulkFinal", "Decision", "DecisionRefused", "FinalScore", "PendingReview", "add_override",
+           "decisions", "final_score", "final_scores", "override_history", "pending_reviews"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +42,18 @@ class FinalScore:
     automatic: float
     final: float
     max_score: float
-    # check id -> the teacher's points in force for that check.
+    # check id -> the teacher's points in force (and applied) for that check.
     overridden_checks: dict[str, float]
     total_override: float | None
-    # Checks whose points are only suggested and still wait for a teacher.
+    # Checks still waiting for a teacher: suggested points without a decision, and stale decisions.
     pending_review: list[str]
+    # Every decision in force for the submission as it stands on this grading (carried, stale...).
+    decisions: tuple[Decision, ...] = ()
+
+    @property
+    def stale(self) -> list[Decision]:
+        """Decisions not applied because their check vanished or its maximum changed."""
+        return [d for d in self.decisions if d.stale]
 
 
 @dataclass(frozen=True)
@@ -53,129 +69,39 @@ class PendingReview:
     message: str
 
 
-def _history(session: Session, grading_id: int) -> list[Override]:
-    """Every override of a grading, oldest first."""
-    query = (
-        select(Override)
-        .where(Override.grading_id == grading_id)
-        # id breaks ties between overrides recorded within the same clock tick.
-        .order_by(Override.created_at, Override.id)
-    )
-    return list(session.scalars(query))
-
-
-def _in_force(history: list[Override]) -> dict[str | None, Override]:
-    """The newest override per check id (None: the total), given a history ordered oldest first."""
-    return {override.check_id: override for override in history}
-
-
-def _derive(grading: Grading, history: list[Override]) -> FinalScore:
-    """Apply the overrides in force to the automatic result of `grading`."""
-    result = grading_result(grading)
-    in_force = _in_force(history)
-    total = in_force.pop(None, None)
-    automatic_points = {check.id: check.points for check in result.checks}
-    # Overrides only ever name checks of this result (add_override checks); the filter guards old rows
-    # against a hand-edited database rather than a normal path.
-    overridden = {cid: o.points for cid, o in in_force.items() if cid is not None and cid in automatic_points}
-    # Adding differences to the automatic score (instead of re-summing the checks) keeps the final equal to
-    # the automatic score, to the bit, when nothing is overridden.
-    derived = round(grading.score + sum(p - automatic_points[cid] for cid, p in overridden.items()), 4)
-    # A total override is the teacher's word on the whole grading: no suggested points can change it any
-    # more, so nothing is left pending.
-    pending = [] if total is not None else [
-        check.id for check in result.checks if check.needs_review and check.id not in overridden
-    ]
-    return FinalScore(
-        automatic=grading.score,
-        final=total.points if total is not None else derived,
-        max_score=grading.max_score,
-        overridden_checks=overridden,
-        total_override=total.points if total is not None else None,
-        pending_review=pending,
-    )
-
-
 def final_score(session: Session, *, grading: Grading) -> FinalScore:
-    """The final score of a finished grading: the total override if any, else the checks with overrides applied.
+    """The final score of a finished grading: the submission's decisions in force that still fit it applied.
 
     Raises ValueError for a grading that has no result yet (queued or running).
     """
-    return _derive(grading, _history(session, grading.id))
+    found = resolve_grading(session, grading)
+    return FinalScore(automatic=grading.score, final=found.final, max_score=grading.max_score,
+                      overridden_checks=found.applied_checks, total_override=found.total_override,
+                      pending_review=list(found.pending_review), decisions=found.decisions)
 
 
 def override_history(session: Session, *, grading: Grading) -> list[Override]:
-    """The audit trail of a grading: every override ever recorded for it, oldest first."""
-    return _history(session, grading.id)
+    """The audit trail of `grading`'s submission: every decision ever recorded on it, oldest first."""
+    return submission_history(session, grading.submission_id)
 
 
-def _find_check(result_checks: list[CheckResult], check_id: str, grading_id: int) -> CheckResult:
-    """The check `check_id` of a result, or a ValueError naming the ids that do exist."""
-    for check in result_checks:
-        if check.id == check_id:
-            return check
-    known = ", ".join(check.id for check in result_checks) or "(none)"
-    raise ValueError(f"grading {grading_id} has no check {check_id!r}; known check ids: {known}")
-
-
-def add_override(
-    session: Session, *, grading: Grading, check_id: str | None, points: float, reason: str, teacher: str
-) -> Override:
-    """Record a teacher's points for check `check_id` of `grading` (None: for its total) and return the row.
-
-    The automatic result is left untouched; the new row records what was in force before it. Raises
-    ValueError when the grading is not finished, the check is unknown, `points` is outside 0..maximum, or
-    `reason`/`teacher` is blank.
-    """
-    if grading.status not in FINISHED_STATUSES:
-        raise ValueError(
-            f"grading {grading.id} is {grading.status}, not finished: only graded or error gradings can be "
-            "overridden"
-        )
-    reason, teacher = reason.strip(), teacher.strip()
-    if not reason:
-        raise ValueError("reason must not be empty: say why the points change")
-    if not teacher:
-        raise ValueError("teacher must not be empty: say who decides")
-    if len(teacher) > TEACHER_MAX_LENGTH:
-        raise ValueError(f"teacher must be at most {TEACHER_MAX_LENGTH} characters")
-    # Serialise decisions on one grading (PostgreSQL; SQLite has a single writer anyway) so that two teachers
-    # deciding at once each record the other's points as "before".
-    session.execute(select(Grading.id).where(Grading.id == grading.id).with_for_update())
-    history = _history(session, grading.id)
-    if check_id is None:
-        maximum = grading.max_score
-        before = _derive(grading, history).final
-        what = "the total"
-    else:
-        check = _find_check(grading_result(grading).checks, check_id, grading.id)
-        maximum = check.max_points
-        previous = _in_force(history).get(check_id)
-        before = previous.points if previous is not None else check.points
-        what = f"check {check_id!r}"
-    if not (math.isfinite(points) and 0 <= points <= maximum + POINTS_TOLERANCE):
-        raise ValueError(f"points for {what} must be between 0 and {maximum:g}, got {points:g}")
-    override = Override(
-        grading_id=grading.id,
-        submission_id=grading.submission_id,
-        max_points=maximum,
-        check_id=check_id,
-        points=float(points),
-        points_before=before,
-        reason=reason,
-        teacher=teacher,
-        created_at=utcnow(),
-    )
-    session.add(override)
-    session.flush()
-    return override
+def _decided(session: Session, grading_ids: Select[Any]) -> dict[int, dict[str | None, Override]]:
+    """Decisions in force per submission, for the submissions of the gradings `grading_ids` selects."""
+    submissions = select(Grading.submission_id).where(Grading.id.in_(grading_ids))
+    rows = session.scalars(select(Override).where(Override.submission_id.in_(submissions))
+                           .order_by(Override.submission_id, Override.created_at, Override.id)).all()
+    grouped: dict[int, list[Override]] = {}
+    for row in rows:
+        grouped.setdefault(row.submission_id, []).append(row)
+    return {sid: in_force(found) for sid, found in grouped.items()}
 
 
 def pending_reviews(session: Session, *, exercise_slug: str | None = None) -> list[PendingReview]:
     """Checks waiting for a teacher in each student's newest finished grading per exercise.
 
-    A check waits when it needs review and neither it nor its grading's total has an override. Runs two
-    queries whatever the number of gradings; sorted by exercise, student, grading and check order.
+    A check waits when it needs review and no decision in force (on it or on the total) fits this grading,
+    or when its decision went stale (its maximum changed). Three queries whatever the number of gradings;
+    sorted by exercise, student, grading and check order.
     """
     newest_first = (Grading.graded_at.desc().nulls_last(), Grading.id.desc())
     rank = func.row_number().over(
@@ -193,45 +119,35 @@ def pending_reviews(session: Session, *, exercise_slug: str | None = None) -> li
 
     # Only the checks are read out of result_json: the rest of it carries up to 64 KiB of logs per grading.
     rows = session.execute(
-        select(Grading.id, Student.external_id, Exercise.slug, Grading.result_json["checks"])
+        select(Grading.id, Grading.submission_id, Grading.score, Grading.max_score, Student.external_id,
+               Exercise.slug, Grading.result_json["checks"])
         .join(Grading.submission)
         .join(Submission.student)
         .join(Submission.exercise)
         .where(Grading.id.in_(newest_ids))
         .order_by(Exercise.slug, Student.external_id, Grading.id)
     ).all()
-    decided = {
-        (grading_id, check_id)
-        for grading_id, check_id in session.execute(
-            select(Override.grading_id, Override.check_id).where(Override.grading_id.in_(newest_ids))
-        )
-    }
+    decided = _decided(session, newest_ids)
 
     pending: list[PendingReview] = []
-    for grading_id, student, exercise, raw_checks in rows:
-        if (grading_id, None) in decided:
-            continue
-        for check in _review_checks(raw_checks):
-            if (grading_id, check.id) in decided:
+    for grading_id, submission_id, score, max_score, student, exercise, raw_checks in rows:
+        waiting = set(_resolve_raw(grading_id, score, max_score, raw_checks,
+                                   decided.get(submission_id, {})).pending_review)
+        for check in raw_checks or []:
+            if check["id"] not in waiting:
                 continue
-            pending.append(PendingReview(
-                grading_id=grading_id,
-                student=student,
-                exercise=exercise,
-                check_id=check.id,
-                suggested_points=check.points,
-                max_points=check.max_points,
-                message=check.message.es,
-            ))
+            full = CheckResult.model_validate(check)
+            pending.append(PendingReview(grading_id=grading_id, student=student, exercise=exercise,
+                                         check_id=full.id, suggested_points=full.points,
+                                         max_points=full.max_points, message=full.message.es))
     return pending
 
 
-def _review_checks(raw_checks: Any) -> list[CheckResult]:
-    """The checks flagged for review among stored JSON checks (None or [] for error gradings)."""
-    if not raw_checks:
-        return []
-    # Most checks are automatic; peeking at the flag first avoids validating every one of them.
-    return [CheckResult.model_validate(raw) for raw in raw_checks if raw.get("needs_review")]
+def _resolve_raw(grading_id: int, score: float, max_score: float, raw_checks: Any,
+                 decided: dict[str | None, Override]) -> Resolution:
+    """`resolve` on checks as stored in JSON (None or [] for error gradings)."""
+    return resolve(grading_id=grading_id, score=score, max_score=max_score,
+                   checks=[CheckPoints.from_json(raw) for raw in raw_checks or []], in_force=decided)
 
 
 @dataclass(frozen=True)
@@ -241,35 +157,38 @@ class BulkFinal:
     final: float
     overridden: bool
     total_override: bool
+    # Checks waiting for a teacher (see FinalScore.pending_review); counted for every grading only when
+    # `final_scores` was asked `with_pending`, else only for gradings whose submission has decisions.
+    pending_review: int = 0
 
 
-def final_scores(session: Session, *, scores: dict[int, float],
-                 grading_ids: Select[tuple[int]]) -> dict[int, BulkFinal]:
+def final_scores(session: Session, *, scores: dict[int, float], grading_ids: Select[tuple[int]],
+                 with_pending: bool = False) -> dict[int, BulkFinal]:
     """Final scores of many gradings at once, from their automatic `scores` (grading id -> score, already
-    read by the caller) and `grading_ids`, a select of the same ids used to find their overrides.
+    read by the caller) and `grading_ids`, a select of the same ids.
 
-    Gives the same numbers as `final_score` with one query, whatever the number of gradings, by reading the
-    automatic points of an overridden check from its first override's `points_before` (which `add_override`
-    sets to the automatic points) instead of parsing every result's JSON. The ids travel as a subquery, not
-    as parameters: a whole-course gradebook has more gradings than a statement may carry (SQLite: 32766).
+    Gives the same numbers as `final_score` in two queries whatever the number of gradings: the decisions
+    of their submissions, then the stored checks of the gradings whose submission has decisions (of every
+    grading `with_pending`, to count the checks waiting for review). The ids travel as a subquery, not as
+    parameters: a whole-course gradebook has more gradings than a statement may carry (SQLite: 32766).
     """
-    history = session.scalars(
-        select(Override).where(Override.grading_id.in_(grading_ids))
-        .order_by(Override.grading_id, Override.created_at, Override.id)
-    ).all()
-    by_grading: dict[int, list[Override]] = {}
-    for override in history:
-        by_grading.setdefault(override.grading_id, []).append(override)
+    decided = _decided(session, grading_ids)
     out = {grading_id: BulkFinal(score, False, False) for grading_id, score in scores.items()}
-    for grading_id, rows in by_grading.items():
-        in_force = _in_force(rows)
-        total = in_force.pop(None, None)
-        if total is not None:
-            out[grading_id] = BulkFinal(total.points, True, True)
+    if not decided and not with_pending:
+        return out
+    query = select(Grading.id, Grading.submission_id, Grading.max_score, Grading.result_json["checks"]) \
+        .where(Grading.id.in_(grading_ids))
+    if not with_pending:
+        query = query.where(Grading.submission_id.in_(select(Override.submission_id)))
+    for grading_id, submission_id, max_score, raw_checks in session.execute(query):
+        if grading_id not in scores:
             continue
-        first_before: dict[str | None, float] = {}
-        for row in rows:
-            first_before.setdefault(row.check_id, row.points_before)
-        delta = sum(o.points - first_before[cid] for cid, o in in_force.items())
-        out[grading_id] = BulkFinal(round(scores[grading_id] + delta, 4), True, False)
+        mine = decided.get(submission_id)
+        if not mine:
+            waiting = sum(1 for raw in raw_checks or [] if raw.get("needs_review"))
+            out[grading_id] = BulkFinal(scores[grading_id], False, False, waiting)
+            continue
+        found = _resolve_raw(grading_id, scores[grading_id], max_score, raw_checks, mine)
+        out[grading_id] = BulkFinal(found.final, bool(found.applied_checks) or found.total_override is not None,
+                                    found.total_override is not None, len(found.pending_review))
     return out

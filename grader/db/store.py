@@ -14,6 +14,8 @@ from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from grader.core.i18n import Text
+from grader.core.paths import scrub_paths
 from grader.core.results import GradeResult
 from grader.db.models import (
     FINISHED_STATUSES,
@@ -172,14 +174,31 @@ def find_reusable_grading(
     return session.scalars(query).first()
 
 
+def _scrub_text(text: Text | None) -> Text | None:
+    """A bilingual message without server paths (see grader.core.paths)."""
+    if text is None:
+        return None
+    return Text(es=scrub_paths(text.es), en=scrub_paths(text.en))
+
+
+def scrubbed(result: GradeResult) -> GradeResult:
+    """`result` with server paths taken out of what people read: the logs, the error and the check messages."""
+    checks = [check.model_copy(update={"message": _scrub_text(check.message)}) for check in result.checks]
+    return result.model_copy(update={"logs": scrub_paths(result.logs), "error": _scrub_text(result.error),
+                                     "checks": checks})
+
+
 def result_columns(result: GradeResult) -> dict[str, Any]:
     """The grading columns that record a finished `result`: queryable columns plus the full result as JSON.
 
-    Logs are capped (see `cap_logs`) both in the column and inside `result_json`, so the JSON cannot
-    smuggle the uncapped text back in. Used as is by conditional UPDATEs (the queue giving up on a grading).
+    Server paths are scrubbed from the logs, the error and the check messages (they reach teachers and
+    students). Logs are then capped (see `cap_logs`) both in the column and inside `result_json`, so the JSON
+    cannot smuggle the uncapped text back in. Used as is by conditional UPDATEs (the queue giving up on a
+    grading).
     """
-    logs = cap_logs(result.logs)
-    stored = result if logs == result.logs else result.model_copy(update={"logs": logs})
+    clean = scrubbed(result)
+    logs = cap_logs(clean.logs)
+    stored = clean if logs == clean.logs else clean.model_copy(update={"logs": logs})
     return {
         "status": stored.status,
         "score": stored.score,

@@ -15,6 +15,7 @@ from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, gettext
 from grader.web.routes import Routes
 from grader.web.state import db, state
+from grader.web.teacher.gradebook import counted
 
 routes = Routes()
 
@@ -43,8 +44,11 @@ add_translations({
     "Mensaje": "Message",
     "Revisar": "Review",
     "Recalificar a todos": "Regrade everyone",
-    "Vuelve a calificar la última entrega de cada estudiante con la versión actual del enunciado.":
-        "Grades each student's latest submission again with the current version of the spec.",
+    "Vuelve a calificar con la versión actual del enunciado las entregas que pueden contar para la nota (todas "
+    "con «mejor intento», la última con «último intento»); las decisiones del profesor se conservan mientras la "
+    "pregunta mantenga su máximo.":
+        "Grades again, with the current version of the spec, the submissions that can count (all of them under "
+        "best, the latest under last); teacher decisions carry over while the question keeps its maximum.",
     "Recalificaciones recientes": "Recent regrades",
     "Recalificación": "Regrade",
     "Progreso": "Progress",
@@ -84,20 +88,21 @@ def analytics_exercise(exercise_id: str) -> Any:
                                policy=_policy())
     except KeyError:
         abort(404)
-    return render_template("teacher/analytics.html", stats=stats,
+    return render_template("teacher/analytics.html", stats=stats, counted=counted,
                            regrades=recent_regrades(db(), exercise_id=exercise_id))
 
 
 @routes.post("/analytics/<exercise_id>/regrade")
 @teacher_required
 def regrade(exercise_id: str) -> Any:
-    """Queue a regrade of everyone's latest submission of an exercise and show its progress."""
+    """Queue a regrade of every submission that can count under the course's policy and show its progress."""
     web, session = state(), db()
     if web.course.get(exercise_id) is None:
         abort(404)
     try:
         job = start_regrade(session, catalog=web.catalog, exercise_id=exercise_id,
-                            requested_by=current_user.username)
+                            requested_by=current_user.username,
+                            policy=web.course.grading_policy)
     except (KeyError, SpecError):  # assigned, but its spec is missing or invalid in the catalog
         abort(404)
     session.commit()

@@ -1,9 +1,11 @@
 """A submission as the teacher sees it: highlighted source, checks, logs, timing, and manual overrides.
 
 An override never edits the automatic result: `review.add_override` appends a row (who, when, before,
-after, why) and the final score is derived again from the result and the rows in force. Overrides go to
-the grading the page showed (its id travels in the form), so a regrade finishing meanwhile cannot receive
-a decision the teacher took on the previous result.
+after, why) and the final score is derived again from the result and the decisions in force. A decision
+belongs to the submission and its check, so a regrade carries it over while the check keeps its maximum;
+the audit trail says which grading it was taken on, and a decision that no longer fits ("stale") is shown
+with the reason it is not applied. The form names the grading the page showed (its id travels in the
+form), so "before" in the audit trail is what the teacher saw.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from grader.core.i18n import Text, format_score, t
+from grader.core.paths import scrub_paths
+from grader.core.results import GradeResult
 from grader.course.analytics import check_titles
 from grader.course.gradebook import attempts, pick
-from grader.db.models import FINISHED_STATUSES, Grading, Submission
-from grader.db.review import add_override, final_score, override_history
+from grader.db.models import FINISHED_STATUSES, Grading, Override, Submission
+from grader.db.review import DecisionRefused, FinalScore, add_override, final_score, override_history
 from grader.db.store import grading_result
 from grader.web.auth import teacher_required
-from grader.web.i18n import add_translations, gettext
+from grader.web.i18n import add_translations, current_lang, gettext, tr
 from grader.web.routes import Routes
 from grader.web.state import db, state
 from grader.web.teacher.source import highlight_css, render_source
@@ -65,13 +70,23 @@ add_translations({
     "Celda de código": "Code cell",
     "Calificaciones de esta entrega": "Gradings of this submission",
     "recalificación": "regrade",
-    "Hay una calificación más reciente en curso; los cambios se aplican a la que se muestra.":
-        "A newer grading is in progress; changes apply to the one shown.",
+    "Hay una calificación más reciente en curso; tus decisiones pasarán a ella mientras sus comprobaciones "
+    "mantengan el mismo máximo.":
+        "A newer grading is in progress; your decisions carry over to it while its checks keep the same maximum.",
     "Todavía no hay resultado: la entrega está en cola.": "No result yet: the submission is queued.",
     "Cambio guardado.": "Change saved.",
     "Indica el motivo del cambio.": "Give the reason for the change.",
     "Los puntos deben ser un número.": "The points must be a number.",
     "No se pudo guardar el cambio": "The change could not be saved",
+    "Calificación": "Grading",
+    "Estado": "Status",
+    "en vigor": "in force",
+    "sustituida": "replaced",
+    "trasladada desde la calificación": "carried over from grading",
+    "No aplicada": "Not applied",
+    "Decisiones que ya no encajan": "Decisions that no longer fit",
+    "Estas decisiones se tomaron sobre otra calificación y no se aplican a esta: revísalas de nuevo.":
+        "These decisions were taken on another grading and do not apply to this one: review them again.",
 })
 
 
@@ -83,6 +98,49 @@ class OverrideInput:
     check_id: str | None
     points: float
     reason: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One decision of the submission's audit trail and how it stands on the grading shown."""
+
+    override: Override
+    in_force: bool
+    # Set when the decision is in force but was taken on another grading of the submission.
+    carried_from: int | None
+    # Why a decision in force is not applied to the grading shown; None when it applies (or is replaced).
+    stale: Text | None
+
+
+def _stale_reason(override: Override, result: GradeResult) -> Text:
+    """Why a decision in force does not apply to `result`: its check vanished or a maximum changed."""
+    if override.check_id is None:
+        return t(f"No se aplica: la nota máxima pasó de {format_score(override.max_points or 0, 'es')} a "
+                 f"{format_score(result.max_score, 'es')} al recalificar. Decide la nota total de nuevo.",
+                 f"Not applied: the maximum score changed from {format_score(override.max_points or 0, 'en')} "
+                 f"to {format_score(result.max_score, 'en')} in the regrade. Decide the total again.")
+    check = next((c for c in result.checks if c.id == override.check_id), None)
+    if check is None:
+        return t(f"No se aplica: la comprobación «{override.check_id}» ya no existe en esta calificación (el "
+                 "enunciado cambió). Revisa la nota de nuevo.",
+                 f"Not applied: this grading no longer has check '{override.check_id}' (the spec changed). "
+                 "Review the score again.")
+    return t(f"No se aplica: el máximo de «{check.id}» pasó de {format_score(override.max_points or 0, 'es')} a "
+             f"{format_score(check.max_points, 'es')} al recalificar. Revisa la nota de nuevo.",
+             f"Not applied: the maximum of '{check.id}' changed from {format_score(override.max_points or 0, 'en')}"
+             f" to {format_score(check.max_points, 'en')} in the regrade. Review the score again.")
+
+
+def audit_rows(history: list[Override], score: FinalScore, result: GradeResult, grading_id: int) -> list[AuditRow]:
+    """The audit trail (oldest first) with, for each decision in force, whether it was carried or is stale."""
+    newest = {o.check_id: o.id for o in history}
+    stale = {d.check_id for d in score.stale}
+    return [AuditRow(override=o, in_force=newest[o.check_id] == o.id,
+                     carried_from=o.grading_id if newest[o.check_id] == o.id and o.grading_id != grading_id
+                     else None,
+                     stale=_stale_reason(o, result) if newest[o.check_id] == o.id and o.check_id in stale
+                     else None)
+            for o in history]
 
 
 class OverrideFormError(ValueError):
@@ -114,18 +172,23 @@ def _submission(submission_id: int) -> Submission:
 
 
 def _context(sub: Submission) -> dict[str, Any]:
-    """Everything the drill-down shows."""
+    """Everything the drill-down shows (server paths scrubbed from the log and error of older rows)."""
     web, session = state(), db()
     gradings = sorted(sub.gradings, key=lambda g: g.id, reverse=True)
     shown = next((g for g in gradings if g.status in FINISHED_STATUSES), None)
     tries = attempts(session, course=web.course, student_ids=[sub.student_id], exercises=[sub.exercise.slug])
     spec = web.catalog.specs.get(sub.exercise.slug)
+    result = grading_result(shown) if shown is not None else None
+    score = final_score(session, grading=shown) if shown is not None else None
+    history = override_history(session, grading=shown) if shown is not None else []
     return {
         "submission": sub, "spec": spec, "gradings": gradings, "grading": shown,
         "newer_pending": bool(gradings) and gradings[0] is not shown,
-        "result": grading_result(shown) if shown is not None else None,
-        "score": final_score(session, grading=shown) if shown is not None else None,
-        "history": override_history(session, grading=shown) if shown is not None else [],
+        "result": result, "score": score,
+        "error": scrub_paths(tr(result.error)) if result is not None and result.error is not None else "",
+        "logs": scrub_paths(shown.logs) if shown is not None else "",
+        "history": history,
+        "audit": audit_rows(history, score, result, shown.id) if score and result and shown else [],
         "attempt": next((a for a in tries if a.submission_id == sub.id), None), "tries": tries,
         "counted": pick(tries, web.course.grading_policy),  # type: ignore[arg-type]
         "check_titles": check_titles(web.catalog, sub.exercise.slug),
@@ -156,8 +219,10 @@ def override(submission_id: int) -> Any:
                      reason=asked.reason, teacher=current_user.username)
     except ValueError as exc:  # OverrideFormError, or add_override refusing the points, check or grading
         session.rollback()
-        message = str(exc) if isinstance(exc, OverrideFormError) else \
-            f"{gettext('No se pudo guardar el cambio')}: {exc}"
+        if isinstance(exc, DecisionRefused):
+            message = f"{gettext('No se pudo guardar el cambio')}: {exc.message.get(current_lang())}"
+        else:
+            message = str(exc) if isinstance(exc, OverrideFormError) else gettext("No se pudo guardar el cambio")
         context = _context(sub) | {"form_error": message, "form_check": request.form.get("check_id", ""),
                                    "form": request.form}
         return render_template("teacher/submission.html", **context), 400
