@@ -40,6 +40,8 @@ def test_syntax_error_names_line_and_text(grader_nodb: Grader, spec: ExerciseSpe
     result = grade(grader_nodb, spec, "from tensorflow import keras\nmodel = keras.Sequential([\n")
     assert result.status == "error" and result.score == 0
     assert "línea 2" in result.error.es and "model = keras.Sequential([" in result.error.es
+    assert "El '[' no se cerró nunca" in result.error.es and "'[' was never closed" in result.error.en
+    assert not result.judged and result.notes[-1].es.startswith("Este intento no cuenta: tu archivo no llegó")
 
 
 def test_bad_bytes_empty_and_oversize(grader_nodb: Grader, spec: ExerciseSpec) -> None:
@@ -49,12 +51,14 @@ def test_bad_bytes_empty_and_oversize(grader_nodb: Grader, spec: ExerciseSpec) -
     assert empty.status == "error" and "vací" in empty.error.es
     huge = grade(grader_nodb, spec, "x = 1\n" * 60_000)
     assert huge.status == "error" and "KB" in huge.error.es
+    assert [r.judged for r in (not_utf8, empty, huge)] == [False] * 3, "never run: no attempt used"
 
 
 def test_exception_before_the_model_exists(grader_nodb: Grader, spec: ExerciseSpec) -> None:
     result = grade(grader_nodb, spec, "from tensorflow import keras\nmodel = kerass.Sequential([])\n")
     assert result.status == "error"
     assert "NameError en la línea 2" in result.error.es and "antes de definir `model`" in result.error.es
+    assert result.judged, "the student's code ran: the try counts"
 
 
 def test_sys_exit_and_os_exit_fail_closed(grader_nodb: Grader, spec: ExerciseSpec) -> None:
@@ -73,7 +77,7 @@ def test_exception_after_the_model_is_graded_with_a_note(grader_nodb: Grader, sp
 def test_infinite_loop_times_out(grader_nodb: Grader, spec: ExerciseSpec) -> None:
     short = spec.model_copy(update={"limits": LimitsSpec(timeout_s=8)})
     result = grade(grader_nodb, short, "while True:\n    pass\n")
-    assert result.status == "error" and "tiempo límite de 8 s" in result.error.es
+    assert result.status == "error" and "tiempo límite de 8 s" in result.error.es and result.judged
 
 
 def test_notebook_with_magics_is_graded(grader_nodb: Grader, spec: ExerciseSpec) -> None:
@@ -148,3 +152,4 @@ def test_a_grader_bug_is_that_submission_s_error_out_of_the_exercise_points(
     assert result.status == "error" and result.score == 0 and result.max_score == spec.max_score > 0
     assert result.error is not None and "Error interno del calificador" in result.error.es
     assert "your teacher can grade it again" in result.error.en  # a resubmission of the same file reuses it
+    assert not result.judged and result.notes[-1].en.startswith("This try does not count: the grader failed")

@@ -201,6 +201,7 @@ def test_an_exercise_gone_from_the_catalog_is_an_explained_error(sessions: sessi
     with sessions() as session:
         stored = session.get(Grading, grading_id)
         assert stored.status == "error" and "`retired-exercise` ya no existe" in (stored.error or "")
+        assert stored.judged is False, "the grader's failure uses no attempt"
 
 
 def test_drain_grades_everything_queued(sessions: sessionmaker[Session], catalog: Catalog) -> None:
@@ -231,6 +232,8 @@ def test_a_grade_function_that_raises_stores_an_internal_error(sessions: session
         stored = session.get(Grading, poison)
         result = store.grading_result(stored)
         assert stored.claims == 1 and stored.score == 0 and stored.max_score == catalog.get(LAB).max_score
+        assert stored.judged is False and session.get(Grading, fine).judged is True
+    assert result.notes[-1].es.startswith("Este intento no cuenta: falló el calificador")
     assert result.error is not None
     assert result.error.es.startswith("Error interno del calificador (no de tu entrega)")
     assert "your teacher can grade it again" in result.error.en
@@ -256,7 +259,7 @@ def test_a_grading_whose_worker_dies_every_time_is_given_up_after_max_claims(ses
     with sessions() as session:
         stored = session.get(Grading, poison)
         result = store.grading_result(stored)
-        assert (stored.claims, stored.graded_at is not None) == (MAX_CLAIMS, True)
+        assert (stored.claims, stored.graded_at is not None, stored.judged) == (MAX_CLAIMS, True, False)
         assert session.scalar(select(Grading.error).where(Grading.id == poison)) == result.error.es
     assert f"se interrumpió {MAX_CLAIMS} veces" in result.error.es and "no de tu entrega" in result.error.es
     assert "your teacher can grade it again" in result.error.en

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 
 import nbformat
@@ -10,7 +11,9 @@ import pytest
 from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from grader.core.i18n import t
 from grader.core.sources import MAX_SOURCE_BYTES, StudentSource, SubmissionError, load_source
+from grader.core.syntax_messages import translate
 
 
 def notebook(*cells: NotebookNode) -> bytes:
@@ -252,9 +255,10 @@ def test_json_that_is_not_a_notebook(data: bytes, reason: str) -> None:
 def test_syntax_error_in_py_gives_line_and_text() -> None:
     exc = error("ej1.py", b"import keras\n\nmodel = keras.Sequential([\n")
     assert exc.message.es.startswith(
-        "Error de sintaxis en `ej1.py`, línea 3: `model = keras.Sequential([` — '[' was never closed."
+        "Error de sintaxis en `ej1.py`, línea 3: `model = keras.Sequential([` — El '[' no se cerró nunca."
     )
-    assert exc.message.en.startswith("Syntax error in `ej1.py`, line 3: `model = keras.Sequential([`")
+    assert exc.message.en.startswith(
+        "Syntax error in `ej1.py`, line 3: `model = keras.Sequential([` — '[' was never closed.")
 
 
 def test_colab_command_in_py_is_a_syntax_error_with_a_hint() -> None:
@@ -273,7 +277,7 @@ def test_syntax_error_in_notebook_names_cell_and_line() -> None:
     exc = error("ej1.ipynb", data)
     assert exc.message.es.startswith(
         "Error de sintaxis en `ej1.ipynb`, celda de código 2, línea 2: `model = keras.Sequential([` — "
-        "'[' was never closed."
+        "El '[' no se cerró nunca."
     )
     assert exc.message.en.startswith("Syntax error in `ej1.ipynb`, code cell 2, line 2:")
 
@@ -281,6 +285,7 @@ def test_syntax_error_in_notebook_names_cell_and_line() -> None:
 def test_line_cited_inside_python_message_is_mapped_to_the_cell() -> None:
     exc = error("ej1.ipynb", notebook(new_code_cell("x = 1"), new_code_cell("def f():\nreturn 1")))
     assert "celda de código 2, línea 2: `return 1`" in exc.message.es
+    assert "después de la definición de la función de la celda de código 2, línea 1" in exc.message.es
     assert "after function definition on code cell 2, line 1" in exc.message.en
 
 
@@ -296,3 +301,108 @@ def test_crlf_line_endings_keep_line_numbers() -> None:
     source = load_source(filename="ej1.ipynb", data=notebook(new_code_cell("a = 1\r\n!ls\r\nb = 2")))
     assert source.code == "a = 1\n\nb = 2\n"
     assert source.notes[0].en.startswith("Code cell 1, line 2: skipped `!ls`")
+
+
+# --- syntax errors in the student's language (grader/core/syntax_messages.py) -------------------
+
+# A broken snippet for each entry of the table, with the message Python 3.11's compile() gives for it.
+BROKEN = {
+    "x = = 1\n": "invalid syntax",
+    "a = [1 2]\n": "invalid syntax. Perhaps you forgot a comma?",
+    "if x = 1:\n  pass\n": "invalid syntax. Maybe you meant '==' or ':=' instead of '='?",
+    "if x == 1\n  pass\n": "expected ':'",
+    "def f:\n  pass\n": "expected '('",
+    "f'{x'\n": "f-string: expecting '}'",
+    "x = a if b\n": "expected 'else' after 'if' expression",
+    "try:\n  pass\nx = 1\n": "expected 'except' or 'finally' block",
+    "x = 1\n    y = 2\n": "unexpected indent",
+    "if x:\npass\n": "expected an indented block after 'if' statement on line 1",
+    "def f():\nreturn 1\n": "expected an indented block after function definition on line 1",
+    "class A:\nx = 1\n": "expected an indented block after class definition on line 1",
+    "if x:\n        a = 1\n    b = 2\n": "unindent does not match any outer indentation level",
+    "if x:\n\tpass\n        pass\n": "inconsistent use of tabs and spaces in indentation",
+    "s = 'abc\n": "unterminated string literal (detected at line 1)",
+    's = """abc\n': "unterminated triple-quoted string literal (detected at line 1)",
+    "\\\n": "unexpected EOF while parsing",
+    "print(1\n": "'(' was never closed",
+    "x = 1)\n": "unmatched ')'",
+    "x = [1, 2)\n": "closing parenthesis ')' does not match opening parenthesis '['",
+    "x = (1,\n2]\n": "closing parenthesis ']' does not match opening parenthesis '(' on line 1",
+    "x = 1 – 2\n": "invalid character '–' (U+2013)",
+    "x = 1\x01\n": "invalid non-printable character U+0001",
+    "x = 1 + \\ \n2\n": "unexpected character after line continuation character",
+    "f() = 1\n": "cannot assign to function call here. Maybe you meant '==' instead of '='?",
+    "1 = x\n": "cannot assign to literal here. Maybe you meant '==' instead of '='?",
+    "x == 1 = 2\n": "cannot assign to comparison",
+    "None = 1\n": "cannot assign to None",
+    "del f()\n": "cannot delete function call",
+    "f() += 1\n": "'function call' is an illegal expression for augmented assignment",
+    "print 'hola'\n": "Missing parentheses in call to 'print'. Did you mean print(...)?",
+    "x = 1abc\n": "invalid decimal literal",
+    "x = 0xg\n": "invalid hexadecimal literal",
+    "x = 0b12\n": "invalid digit '2' in binary literal",
+    "x = 012\n": "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
+    "return 1\n": "'return' outside function",
+    "break\n": "'break' outside loop",
+    "continue\n": "'continue' not properly in loop",
+    "f(a=1, 2)\n": "positional argument follows keyword argument",
+    "f(**k, *a)\n": "iterable argument unpacking follows keyword argument unpacking",
+    "def f(a=1, b): pass\n": "non-default argument follows default argument",
+    "def f(a, a): pass\n": "duplicate argument 'a' in function definition",
+    "def f(*): pass\n": "named arguments must follow bare *",
+    "f(x for x in y, 1)\n": "Generator expression must be parenthesized",
+    "{'a': }\n": "expression expected after dictionary key and ':'",
+    "x = {1: 2, 3}\n": "':' expected after dictionary key",
+    "*a\n": "can't use starred expression here",
+    "x = 1\ndef f():\n  x = 1\n  global x\n": "name 'x' is assigned to before global declaration",
+    "nonlocal x\n": "nonlocal declaration not allowed at module level",
+    "s = 'C:\\Users'\n": "(unicode error) 'unicodeescape' codec can't decode bytes in position 2-3: truncated "
+                         "\\UXXXXXXXX escape",
+    "f'{\"\\n\".join(x)}'\n": "f-string expression part cannot include a backslash",
+    "f'{}'\n": "f-string: empty expression not allowed",
+    "f'}'\n": "f-string: single '}' is not allowed",
+    "f'{x!z}'\n": "f-string: invalid conversion character: expected 's', 'r', or 'a'",
+    "f'{a b}'\n": "f-string: invalid syntax. Perhaps you forgot a comma?",
+    "f'{x:{y:{z}}}'\n": "f-string: expressions nested too deeply",
+}
+# Words both languages write the same (Spanish "literal", "octal"...), and code Python quotes.
+SAME_IN_BOTH = {"f-string", "print", "global", "nonlocal", "None", "return", "break", "continue", "else", "except",
+                "finally", "if", "U+2013", "U+0001", "UXXXXXXXX", "literal", "hexadecimal", "octal", "escape"}
+
+
+def _english_left(spanish: str, english: str) -> set[str]:
+    """Words of `english` (outside quotes) that the Spanish text still contains."""
+    unquoted = re.sub(r"'[^']*'|`[^`]*`", "", english)
+    words = {w for w in re.findall(r"[A-Za-z][\w+-]*", unquoted) if len(w) > 2} - SAME_IN_BOTH
+    return {w for w in words if re.search(rf"\b{re.escape(w)}\b", spanish)}
+
+
+@pytest.mark.parametrize("code", list(BROKEN))
+def test_python_syntax_errors_are_translated(code: str) -> None:
+    """Each table entry against Python's real message: the Spanish has no English left, the English is
+    Python's own."""
+    with pytest.raises(SyntaxError) as info:
+        compile(code, "ej1.py", "exec", dont_inherit=True)
+    assert info.value.msg == BROKEN[code]
+    text = translate(info.value.msg, locate=lambda n: t(f"línea {n}", f"line {n}"))
+    assert text.en == BROKEN[code]
+    assert "en inglés" not in text.es
+    assert _english_left(text.es, text.en) == set()
+
+
+def test_eol_message_of_older_pythons_is_translated_too() -> None:
+    # Python 3.9 and older (and some tools) still write these; 3.11 never does, so no snippet can produce them.
+    text = translate("EOL while scanning string literal", locate=lambda n: t(str(n), str(n)))
+    assert text.es.startswith("cadena de texto sin cerrar") and _english_left(text.es, text.en) == set()
+
+
+def test_unknown_syntax_message_keeps_the_english_in_parentheses() -> None:
+    text = translate("some future message on line 2", locate=lambda n: t(f"línea {n}", f"cell 3, line {n}"))
+    assert text.es == "Python no puede interpretar esta línea (en inglés: «some future message on cell 3, line 2»)"
+    assert text.en == "some future message on cell 3, line 2"
+
+
+def test_syntax_error_in_notebook_locates_the_detected_line_in_both_languages() -> None:
+    exc = error("ej1.ipynb", notebook(new_code_cell("x = 1"), new_code_cell("y = 2\ns = 'abc")))
+    assert "Cadena de texto sin cerrar (detectada en la celda de código 2, línea 2)" in exc.message.es
+    assert "(detected at code cell 2, line 2)" in exc.message.en

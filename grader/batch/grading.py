@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session
 
 from grader.batch.discover import Found, RefusedFile, read_submission
 from grader.core.i18n import Lang, Text, t
 from grader.core.results import GradeResult
+from grader.core.sources import not_judged
 from grader.core.specs.loader import Catalog
 from grader.core.specs.models import ExerciseSpec
 from grader.db import store
@@ -117,30 +118,31 @@ def grade_batch(grading: SubmissionGrading, *, exercise_id: str, found: Iterable
     spec = grading.catalog.get(exercise_id)  # unknown exercise: fail before touching any submission
     items = list(found)
 
-    def failed(item: Found, error: Text) -> GradedSubmission:
-        """An error row for `item`: recorded in the batch's results like any other."""
-        return GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path),
-                                result=GradeResult.failed(error, max_score=spec.max_score))
+    def failed(item: Found, error: Text, cause: Literal["refused", "grader"]) -> GradedSubmission:
+        """An error row for `item`, recorded in the batch's results like any other: never run, so not judged
+        (refused: a file the batch cannot take; grader: one it could not read or grade)."""
+        result = not_judged(GradeResult.failed(error, max_score=spec.max_score), cause=cause)
+        return GradedSubmission(student=item.student, exercise=exercise_id, path=str(item.path), result=result)
 
     def one(item: Found) -> GradedSubmission:
         """Grade one found submission; a problem finding, reading or grading it becomes its error."""
         started = time.monotonic()
         if item.problem is not None:
-            out = failed(item, item.problem)
+            out = failed(item, item.problem, "refused")
         else:
             try:
                 data = read_submission(item)  # never follows a link, never opens a FIFO or a device
             except RefusedFile as exc:
-                out = failed(item, exc.problem)
+                out = failed(item, exc.problem, "refused")
             except OSError as exc:
                 out = failed(item, t(f"No se pudo leer {item.path}: {exc.strerror}.",
-                                     f"Could not read {item.path}: {exc.strerror}."))
+                                     f"Could not read {item.path}: {exc.strerror}."), "grader")
             else:
                 out = _grade_found(grading, item, exercise_id=exercise_id, data=data, force=force) or failed(
                     item, t(f"Error interno del calificador con {item.path} (no es culpa de la entrega; el "
                             "detalle está en el registro). Vuelve a calificar este archivo.",
                             f"Internal grader error with {item.path} (not the submission's fault; the "
-                            "details are in the log). Grade this file again."))
+                            "details are in the log). Grade this file again."), "grader")
         if out.result.duration_s == 0.0 and not out.reused:
             out.result.duration_s = round(time.monotonic() - started, 3)
         if on_done is not None:

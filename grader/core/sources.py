@@ -16,6 +16,8 @@ from nbformat.reader import get_version
 from traitlets.log import get_logger
 
 from grader.core.i18n import Text, t
+from grader.core.results import GradeResult
+from grader.core.syntax_messages import COLAB_ESCAPES, LINE_BREAK, UnparsableCode, parse, snippet
 
 # The largest submissions read: a notebook (outputs and images included), and the code taken from any file.
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -25,10 +27,6 @@ EXTENSIONS = (".py", ".ipynb", ".json", ".yaml", ".yml")
 
 MAX_SOURCE_BYTES = 256 * 1024  # a .py file; also the code cells of a notebook, added up
 MAX_NOTEBOOK_CELLS = 2000  # all cells, markdown included: far more than any exercise needs
-# Python's tokenizer only breaks lines on these; str.splitlines() would also split on \f, \x1c, \u2028...
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_SNIPPET_CHARS = 80
-_COLAB_ESCAPES = ("%", "!")
 
 
 class SubmissionError(Exception):
@@ -37,6 +35,35 @@ class SubmissionError(Exception):
     def __init__(self, message: Text) -> None:
         super().__init__(message.es)  # so str(exc) is the Spanish message
         self.message = message
+
+
+# What a try that uses no attempt adds to its notes, by cause.
+_NOT_COUNTED = {
+    "refused": t("Este intento no cuenta: tu archivo no llegó a ejecutarse, así que no gasta ninguno de tus "
+                 "intentos. Corrígelo y vuelve a enviarlo.", "This try does not count: your file was never run, "
+                 "so it uses none of your attempts. Fix it and submit it again."),
+    "grader": t("Este intento no cuenta: falló el calificador, no tu entrega, así que no gasta ninguno de tus "
+                "intentos.", "This try does not count: the grader failed, not your submission, so it uses none "
+                "of your attempts."),
+}
+
+
+def not_judged(result: GradeResult, *, cause: Literal["refused", "grader"]) -> GradeResult:
+    """`result` as a try that uses no attempt (`judged=False`), with a note telling the student so.
+
+    The rule: a try is judged when the student's code ran, whatever became of it. Not judged:
+    - "refused": the submission was refused before running, for what the file is rather than what the code
+      does: every SubmissionError (not an accepted file, over a size, cell or code cap, not UTF-8 text or NUL
+      bytes (UTF-16, binary), an unreadable notebook, no code at all, a syntax error, an answers file that
+      cannot be read as a mapping of answers), or a file a batch could not take (discover's problems);
+    - "grader": the grader failed, not the student: an exception while grading, an internal failure of the
+      evaluator, a sandbox that could not start (it raises), a grading given up after MAX_CLAIMS claims
+      (grader/queue/claims.py), an exercise gone from the catalog, a file a batch could not read.
+    Judged (the student's doing): checks were run; or their code raised, called sys.exit, ran out of time,
+    CPU or memory, crashed its process, wrote an oversized or damaged result, or defined nothing gradable;
+    or the evaluator ran out of time or memory on what the code built.
+    """
+    return result.model_copy(update={"judged": False, "notes": [*result.notes, _NOT_COUNTED[cause]]})
 
 
 @dataclass(frozen=True)
@@ -136,7 +163,7 @@ def _nbconvert_cells(text: str) -> dict[str, tuple]:
     """For a script exported by `jupyter nbconvert --to script`, where each `# In[7]:` line starts a cell:
     origins (cell, line after its marker) for each line (cell 0 before the first marker) and each cell's
     `In [n]`; empty for any other script."""
-    lines = _LINE_BREAK.split(text)
+    lines = LINE_BREAK.split(text)
     if not any(_NBCONVERT_CELL.match(line) for line in lines):
         return {}
     origins: list[tuple[int, int]] = []
@@ -161,11 +188,6 @@ def _kb(size: int) -> str:
     return f"{round(size / 1024, 1):g}"
 
 
-def _snippet(line: str, limit: int = _SNIPPET_CHARS) -> str:
-    line = line.strip()
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
 def decode_utf8(filename: str, data: bytes) -> str:
     """The text of an uploaded file (a UTF-8 BOM is dropped), or a SubmissionError naming the bad byte."""
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
@@ -182,7 +204,7 @@ def decode_utf8(filename: str, data: bytes) -> str:
 def _reject_nul(filename: str, text: str, where: Callable[[int], Text]) -> None:
     index = text.find("\x00")
     if index >= 0:
-        place = where(len(_LINE_BREAK.findall(text, 0, index)) + 1)
+        place = where(len(LINE_BREAK.findall(text, 0, index)) + 1)
         raise _fail(f"`{filename}` contiene un byte nulo (NUL) en la {place.es}. Suele pasar si se guardó en "
                     "UTF-16 o no es un archivo de texto: guárdalo como texto UTF-8 y vuelve a enviarlo.",
                     f"`{filename}` contains a NUL byte at {place.en}. This usually means it was saved as "
@@ -227,7 +249,7 @@ def notebook_code_cells(filename: str, text: str) -> tuple[list[str], list[int |
             "(JSON nested too deeply)"
     except Exception as exc:  # nbformat raises anything from ValidationError to AttributeError
         detail = str(getattr(exc, "message", None) or exc) or type(exc).__name__
-        detail = _snippet(detail.splitlines()[0], 160)
+        detail = snippet(detail.splitlines()[0], 160)
         es, en = f"no es un cuaderno de Jupyter válido ({detail})", f"is not a valid notebook ({detail})"
     else:
         return cells, counts
@@ -281,11 +303,11 @@ def _join_cells(filename: str, cells: list[str], counts: tuple[int | None, ...])
     origins: list[tuple[int, int]] = []
     notes: list[Text] = []
     for number, source in enumerate(cells, start=1):
-        cell_lines = _LINE_BREAK.split(source)
+        cell_lines = LINE_BREAK.split(source)
         label = cell_label(number, counts)
         label_es, label_en = "C" + label.es[1:], "C" + label.en[1:]
         if source.lstrip().startswith("%%"):
-            magic = _snippet(source.lstrip().splitlines()[0])
+            magic = snippet(source.lstrip().splitlines()[0])
             notes.append(t(f"{label_es}: se omitió la celda mágica `{magic}` entera (no se ejecuta al "
                            "corregir).", f"{label_en}: skipped the whole `{magic}` cell magic (it is not "
                            "run when grading)."))
@@ -305,8 +327,8 @@ def _skip_magics(cell: tuple[str, str], lines: list[str], notes: list[Text]) -> 
     depth, quote, continued = 0, "", False
     for number, line in enumerate(lines, start=1):
         stripped = line.lstrip()
-        if depth == 0 and not quote and not continued and stripped.startswith(_COLAB_ESCAPES):
-            shown = _snippet(line)
+        if depth == 0 and not quote and not continued and stripped.startswith(COLAB_ESCAPES):
+            shown = snippet(line)
             notes.append(t(f"{cell[0]}, línea {number}: se omitió `{shown}` (los comandos `!` y `%` de "
                            "Colab no se ejecutan al corregir).", f"{cell[1]}, line {number}: skipped "
                            f"`{shown}` (Colab `!` and `%` commands are not run when grading)."))
@@ -351,31 +373,7 @@ def _scan(line: str, depth: int, quote: str) -> tuple[int, str, bool]:
 
 
 def _parse(source: StudentSource) -> ast.Module:
-    name = source.filename
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # under `-W error` a SyntaxWarning would surface as an error
-            tree = compile(source.code, name, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-        assert isinstance(tree, ast.Module)
-        return tree
-    except SyntaxError as exc:
-        lineno = exc.lineno or 1
-        code_lines = _LINE_BREAK.split(source.code)
-        text = exc.text or (code_lines[lineno - 1] if lineno <= len(code_lines) else "")
-        where, shown = source.locate(lineno), f" `{_snippet(text)}`" if text.strip() else ""
-        # Python's message may cite another line of the joined code ("on line 7"): translate it too.
-        msg = re.sub(r"\bon line (\d+)", lambda m: "on " + source.locate(int(m.group(1))).en, exc.msg)
-        msg += "" if msg.endswith((".", "?", "!")) else "."
-        es = en = ""
-        if source.kind == "py" and text.lstrip().startswith(_COLAB_ESCAPES):
-            es = " Los comandos `!` y `%` de Colab solo valen en cuadernos .ipynb: quítalos del .py."
-            en = " Colab `!` and `%` commands only work in .ipynb notebooks: remove them from the .py."
-        raise _fail(f"Error de sintaxis en `{name}`, {where.es}:{shown} — {msg} Corrige esa línea y vuelve "
-                    f"a enviar el archivo.{es}", f"Syntax error in `{name}`, {where.en}:{shown} — {msg} Fix "
-                    f"that line and submit the file again.{en}") from None
-    except (RecursionError, MemoryError, ValueError) as exc:
-        kind = type(exc).__name__
-        raise _fail(f"No se pudo analizar `{name}`: el código está anidado a demasiada profundidad o es "
-                    f"demasiado complejo para Python ({kind}). Simplifica esas expresiones y vuelve a "
-                    "enviarlo.", f"Could not parse `{name}`: the code is nested too deeply or is too complex "
-                    f"for Python ({kind}). Simplify those expressions and submit it again.") from None
+        return parse(source.code, filename=source.filename, script=source.kind == "py", locate=source.locate)
+    except UnparsableCode as exc:
+        raise SubmissionError(exc.message) from None

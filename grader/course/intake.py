@@ -2,7 +2,9 @@
 
 `submit` is the one door: it checks the assignment's dates, attempts, the per-student rate limit and the
 upload's size and type, stores the bytes, and adds a `queued` grading in the same transaction, so a
-submission that was acknowledged is in the database before any worker sees it.
+submission that was acknowledged is in the database before any worker sees it. It is idempotent: the same
+file sent again within DUPLICATE_WINDOW (a double click, an API client retrying) is the submission already
+made, not a new one.
 """
 
 from __future__ import annotations
@@ -10,19 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from grader.core.i18n import Text, t
 from grader.core.sources import EXTENSIONS, MAX_NOTEBOOK_BYTES
 from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.db import store
-from grader.db.models import Exercise, Student, Submission
+from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Student, Submission
 from grader.db.version import version_hash
 
 # Uploads larger than a notebook with its outputs are refused before they are read into memory.
 MAX_UPLOAD_BYTES = MAX_NOTEBOOK_BYTES
+# The same bytes under the same name, by the same student to the same exercise, within this time of the first:
+# the same submission sent twice (a double click on Enviar, a retried API request), never a new attempt.
+DUPLICATE_WINDOW = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -56,17 +61,52 @@ class SubmissionRefused(Exception):
 
 @dataclass(frozen=True)
 class Accepted:
-    """A stored submission and the queued grading a worker will pick up."""
+    """A stored submission and the queued grading a worker will pick up; `duplicate` when it is one made
+    moments before with the same file (nothing new was stored)."""
 
     submission_id: int
     grading_id: int
+    duplicate: bool = False
 
 
 def attempts_used(session: Session, *, student: Student, exercise_slug: str) -> int:
-    """How many submissions `student` has made to `exercise_slug`."""
+    """How many attempts `student` has used on `exercise_slug`: their submissions except those whose newest
+    grading finished not judged (refused before running, or a grader failure: grader.core.sources.not_judged).
+    A submission still waiting counts, as `Attempt.uses_attempt` says. One query."""
+    newest = aliased(Grading)
+    latest_id = (select(func.max(newest.id)).where(newest.submission_id == Submission.id)
+                 .correlate(Submission).scalar_subquery())
+    unjudged = exists().where(Grading.id == latest_id, Grading.status.in_(FINISHED_STATUSES),
+                              Grading.judged.is_(False))
     query = (select(func.count(Submission.id)).join(Submission.exercise)
-             .where(Submission.student_id == student.id, Exercise.slug == exercise_slug))
+             .where(Submission.student_id == student.id, Exercise.slug == exercise_slug, ~unjudged))
     return session.scalar(query) or 0
+
+
+def _lock_student(session: Session, *, student: Student) -> None:
+    """Hold `student`'s row until the caller commits, so that two requests of one student (a double click)
+    are checked and stored one after the other: a duplicate then finds the first, and the attempts and the
+    rate limit count it. PostgreSQL locks the row (SELECT ... FOR UPDATE); SQLite has no row locks, so a
+    write that changes nothing takes its database write lock instead."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Student).where(Student.id == student.id).values(id=Student.id)
+                        .execution_options(synchronize_session=False))
+    else:
+        session.execute(select(Student.id).where(Student.id == student.id).with_for_update())
+
+
+def _same_submission(session: Session, *, student: Student, exercise_slug: str, filename: str, data: bytes,
+                     now: datetime) -> Accepted | None:
+    """The submission of these very bytes under this name that `student` made to `exercise_slug` within
+    DUPLICATE_WINDOW before `now`, with its newest grading, as a duplicate; None when there is none."""
+    row = session.execute(
+        select(Submission.id, func.max(Grading.id)).join(Submission.exercise)
+        .join(Grading, Grading.submission_id == Submission.id)
+        .where(Submission.student_id == student.id, Exercise.slug == exercise_slug,
+               Submission.filename == filename, Submission.source_hash == store.source_hash(data),
+               Submission.received_at >= now - DUPLICATE_WINDOW, Submission.received_at <= now)
+        .group_by(Submission.id).order_by(Submission.id.desc()).limit(1)).first()
+    return Accepted(submission_id=row[0], grading_id=row[1], duplicate=True) if row is not None else None
 
 
 def check_upload(*, filename: str, size: int) -> None:
@@ -90,6 +130,10 @@ def submit(session: Session, *, catalog: Catalog, course: Course, student: Stude
            filename: str, data: bytes, now: datetime, rate_limit: RateLimit = RateLimit()) -> Accepted:
     """Check the course's rules, store the submission and queue its grading; the caller commits.
 
+    The same file sent again within DUPLICATE_WINDOW returns the first submission's `Accepted` with
+    `duplicate=True`, storing nothing and counting against neither the attempts nor the rate limit (it is
+    checked before them: the second click of a double click that used the last attempt is still that
+    attempt). The student's row stays locked until the caller commits, so that holds for concurrent requests.
     Raises SubmissionRefused with a specific message for every refusal.
     """
     assignment = course.get(exercise_id)
@@ -100,6 +144,12 @@ def submit(session: Session, *, catalog: Catalog, course: Course, student: Stude
     if not data.strip():
         raise SubmissionRefused(t(f"`{filename}` está vacío: escribe tu código o respuestas y vuelve a enviarlo.",
                                   f"`{filename}` is empty: write your code or answers and send it again."))
+    name = filename.rsplit("/", 1)[-1]
+    _lock_student(session, student=student)
+    duplicate = _same_submission(session, student=student, exercise_slug=exercise_id, filename=name, data=data,
+                                 now=now)
+    if duplicate is not None:
+        return duplicate
     refusal = assignment.refusal(now=now, attempts_used=attempts_used(
         session, student=student, exercise_slug=exercise_id))
     if refusal is not None:
@@ -117,6 +167,6 @@ def submit(session: Session, *, catalog: Catalog, course: Course, student: Stude
         session, slug=spec.id, title=spec.title.es, spec_hash=version_hash(spec),
         spec_json=spec.model_dump(mode="json"))
     submission = store.record_submission(session, student=student, exercise=version.exercise,
-                                         filename=filename.rsplit("/", 1)[-1], source=data, received_at=now)
+                                         filename=name, source=data, received_at=now)
     grading = store.queue_grading(session, submission=submission, exercise_version=version)
     return Accepted(submission_id=submission.id, grading_id=grading.id)

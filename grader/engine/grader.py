@@ -12,6 +12,7 @@ import os
 
 from grader.core.i18n import t
 from grader.core.results import GradeResult
+from grader.core.sources import not_judged
 from grader.core.specs.loader import Catalog, load_catalog
 from grader.core.specs.models import ExerciseSpec
 from grader.engine.evaluator.pool import EvaluatorPool
@@ -66,7 +67,8 @@ class Grader:
             self.warm.close()
 
     def grade_bytes(self, *, spec: ExerciseSpec, filename: str, data: bytes, student: str) -> GradeResult:
-        """Grade without storing (validation, previews, queue workers). Never raises for bad student input."""
+        """Grade without storing (validation, previews, queue workers). Never raises for bad student input; a
+        grader bug becomes an internal error that uses no attempt (`judged=False`)."""
         try:
             if not self.isolation.sandboxed:
                 log.warning(UNSAFE_WARNING)
@@ -74,4 +76,4 @@ class Grader:
                                 isolation=self.isolation, student=student, warm=self.warm)
         except Exception:  # a grader bug must not stop a batch: record it as this submission's error
             log.exception("internal error grading %s", filename)
-            return GradeResult.failed(INTERNAL_ERROR, max_score=spec.max_score)
+            return not_judged(GradeResult.failed(INTERNAL_ERROR, max_score=spec.max_score), cause="grader")

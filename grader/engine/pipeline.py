@@ -17,7 +17,14 @@ from grader.core.i18n import Text, t
 from grader.core.questions.answers import answers_from_evidence, is_answer_file, load_answer_file
 from grader.core.results import GradeResult
 from grader.core.scoring import score
-from grader.core.sources import MAX_CODE_BYTES, MAX_NOTEBOOK_BYTES, StudentSource, SubmissionError, load_source
+from grader.core.sources import (
+    MAX_CODE_BYTES,
+    MAX_NOTEBOOK_BYTES,
+    StudentSource,
+    SubmissionError,
+    load_source,
+    not_judged,
+)
 from grader.core.specs.models import ExerciseSpec
 from grader.engine.datasets import load_dataset
 from grader.engine.evaluator.pool import EvaluatorError, EvaluatorPool
@@ -105,13 +112,18 @@ def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | No
 
 def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: EvaluatorPool,
                  isolation: Isolation, student: str, warm: WarmRunner | None = None) -> GradeResult:
-    """Grade the raw bytes of one submission by `student` against `spec`; never raises for bad input."""
+    """Grade the raw bytes of one submission by `student` against `spec`; never raises for bad input.
+
+    Whether the try uses an attempt (`judged`) follows grader.core.sources.not_judged: a file refused before
+    running and an internal failure of the evaluator are not judged; whatever the student's code did once it
+    ran is, a failed sandbox run included (a warm worker lost is run again fresh, see `run_student`, and a
+    sandbox that cannot start raises, which grader.engine.grader turns into an internal error)."""
     started = time.monotonic()
     if is_answer_file(filename):
         try:
             answers, notes = load_answer_file(spec=spec, filename=filename, data=data)
         except SubmissionError as exc:
-            return _error(spec, exc.message, started)
+            return not_judged(_error(spec, exc.message, started), cause="refused")
         return score(spec, Evidence(answers=answers), student=student, notes=notes,
                      duration_s=round(time.monotonic() - started, 3))
     try:
@@ -122,7 +134,7 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
                 f"{filename}: el código tiene más de {MAX_CODE_BYTES // 1024} KB; envía solo tu solución.",
                 f"{filename}: the code is over {MAX_CODE_BYTES // 1024} KB; submit your solution only."))
     except SubmissionError as exc:
-        return _error(spec, exc.message, started)
+        return not_judged(_error(spec, exc.message, started), cause="refused")
     notes = list(source.notes)
     arrays = dict(load_dataset(spec.starter.data).arrays) if spec.starter.data else {}
     limits = RunLimits(timeout_s=spec.limits.timeout_s, cpu_s=spec.limits.cpu_s,
@@ -140,7 +152,8 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
         with evaluators.acquire() as evaluator:
             evidence = evaluator.evaluate(request, timeout_s=evaluator_timeout_for(spec))
     except EvaluatorError as exc:
-        return _error(spec, exc.message, started, notes=notes, logs=logs)
+        failed = _error(spec, exc.message, started, notes=notes, logs=logs)
+        return not_judged(failed, cause="grader") if exc.internal else failed
     failure = _describe_student_error(evidence, source)
     fatal = _nothing_to_grade(spec, evidence, failure)
     if fatal is not None:

@@ -5,7 +5,8 @@ are committed together, a worker claims one with a conditional UPDATE (two worke
 and a grading left `running` by a worker that died is put back by `requeue_stale`.
 A poison submission cannot loop forever: a grading claimed MAX_CLAIMS times without a result (its worker
 died every time) is stored as failed, an internal error the teacher can regrade, instead of being queued
-or claimed again; and a grading function that raises stores a failed result at once.
+or claimed again; and a grading function that raises stores a failed result at once. Both are the grader's
+failures, not the student's: such a result is not judged and uses no attempt (grader.core.sources.not_judged).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from grader.core.i18n import t
 from grader.core.results import GradeResult
+from grader.core.sources import not_judged
 from grader.core.specs.loader import Catalog
 from grader.core.specs.models import ExerciseSpec
 from grader.db import store
@@ -64,11 +66,12 @@ def _give_up(session: Session, *, grading_id: int, claims: int, still: ColumnEle
     (one conditional UPDATE, so a concurrent claimer or sweeper cannot interleave); the caller commits."""
     spec_json = session.scalar(select(ExerciseVersion.spec_json).join(Grading.exercise_version)
                                .where(Grading.id == grading_id))
-    result = GradeResult.failed(t(
+    result = not_judged(GradeResult.failed(t(
         f"La calificación se interrumpió {claims} veces por un error interno del calificador (no de tu "
         "entrega); tu entrega quedó guardada y tu profesor puede volver a calificarla.",
         f"Grading was interrupted {claims} times by an internal grader error (not your submission's fault); "
-        "your submission was kept and your teacher can grade it again."), max_score=_max_score(spec_json))
+        "your submission was kept and your teacher can grade it again."), max_score=_max_score(spec_json)),
+        cause="grader")
     done = session.execute(update(Grading).where(Grading.id == grading_id, Grading.claims == claims, still)
                            .values(**store.result_columns(result))).rowcount == 1
     if done:
@@ -172,9 +175,9 @@ def run_claimed(sessions: sessionmaker[Session], *, catalog: Catalog, claim: Cla
         student, submission_id = submission.student.external_id, submission.id
     spec = catalog.specs.get(slug)
     if spec is None:
-        result = GradeResult.failed(t(
+        result = not_judged(GradeResult.failed(t(
             f"El ejercicio `{slug}` ya no existe en el catálogo; avisa a tu profesor.",
-            f"Exercise `{slug}` no longer exists in the catalog; tell your teacher."), max_score=0.0)
+            f"Exercise `{slug}` no longer exists in the catalog; tell your teacher."), max_score=0.0), cause="grader")
     else:
         with _heartbeat(sessions, claim, heartbeat):
             try:
@@ -183,7 +186,7 @@ def run_claimed(sessions: sessionmaker[Session], *, catalog: Catalog, claim: Cla
                 log.exception("grading=%d submission=%d: the grading function raised; stored as an internal "
                               "error", claim.grading_id, submission_id,
                               extra={"grading_id": claim.grading_id, "submission_id": submission_id})
-                result = GradeResult.failed(INTERNAL_ERROR, max_score=spec.max_score)
+                result = not_judged(GradeResult.failed(INTERNAL_ERROR, max_score=spec.max_score), cause="grader")
         result.max_score = result.max_score or spec.max_score
     with sessions() as session:
         # Locks the row on PostgreSQL so the check and the write are one step against a concurrent sweeper.

@@ -1,0 +1,123 @@
+"""Fair attempts in a real browser (headless Chromium, as in tests/test_browser.py): a double click on Enviar
+is one submission, and a syntax error, refused before running, leaves the student's attempts as they were."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from tests import test_browser
+from tests.student_helpers import set_assignment
+from tests.web_helpers import course_open_now, make_accounts, student_id
+
+pytestmark = pytest.mark.slow
+# The headless Chromium and a fresh page per test, as tests/test_browser.py sets them up.
+browser, page = test_browser.browser, test_browser.page
+
+LAB = "lab-add-hidden-16"
+GRADING_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any) -> Iterator[tuple[Any, str]]:
+    """The app and its address: a live server on a loopback port, graded by the session's real workers."""
+    from grader.web import create_app
+    from grader.web.workers import attach_workers
+
+    folder = tmp_path_factory.mktemp("attempts")
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'grader.sqlite3'}", "SECRET_KEY": "browser-attempts"})
+    make_accounts(app)
+    course_open_now(app)
+    workers = attach_workers(app, grade=grader_nodb.grade_bytes, threads=2, poll_s=0.5)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        workers.stop()
+        app.extensions["grader"].engine.dispose()
+
+
+def _log_in(page: Any, base: str, username: str) -> None:
+    """Log in through the form and land on the assignments."""
+    test_browser._login(page, base, username)
+    page.wait_for_url("**/assignments")
+
+
+def _submissions(app: Any, username: str) -> int:
+    """How many submissions `username` has stored."""
+    from grader.db.models import Submission
+
+    with app.extensions["grader"].sessions() as session:
+        return session.scalar(select(func.count(Submission.id))
+                              .where(Submission.student_id == student_id(app, username))) or 0
+
+
+@contextmanager
+def slow_posts(app: Any, seconds: float) -> Iterator[list[str]]:
+    """A busy server: each POST waits `seconds` before it is handled, so a second click lands while the first
+    request is still pending. Yields the paths of the POSTs handled."""
+    inner, handled = app.wsgi_app, []
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["REQUEST_METHOD"] == "POST":
+            time.sleep(seconds)
+            handled.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = wsgi
+    try:
+        yield handled
+    finally:
+        app.wsgi_app = inner
+
+
+def test_a_double_click_on_enviar_makes_one_submission(site: tuple[Any, str], page: Any) -> None:
+    """Two clicks on Enviar while the server is slow to answer the first: the browser sends both requests
+    (the first is abandoned, not cancelled on the server) and one submission is stored, the one shown."""
+    app, base = site
+    _log_in(page, base, "ana")
+    page.goto(f"{base}/exercises/{LAB}")
+    page.fill("#code", "model = None  # doble clic\n")
+    button = page.locator("#submit-form button[type=submit]")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    with slow_posts(app, 1.0) as handled:
+        page.mouse.click(x, y)  # the mouse, not a locator: a locator would wait for the first navigation
+        page.wait_for_timeout(300)
+        page.mouse.click(x, y)
+        page.wait_for_url("**/submissions/*")
+        page.wait_for_timeout(1500)  # the abandoned first request finishes on the server too
+    assert handled == [f"/exercises/{LAB}"] * 2, "both clicks reached the server"
+    assert _submissions(app, "ana") == 1
+    page.goto(f"{base}/exercises/{LAB}")
+    assert page.locator("#history tbody tr").count() == 1
+
+
+def test_a_syntax_error_does_not_use_an_attempt(site: tuple[Any, str], page: Any) -> None:
+    """With two attempts: a syntax error is answered in Spanish, says the try did not count, and the page
+    still shows two attempts left."""
+    app, base = site
+    set_assignment(app, LAB, max_attempts=2)
+    _log_in(page, base, "beto")
+    page.goto(f"{base}/exercises/{LAB}")
+    assert page.locator("#attempts-left").inner_text() == "2"
+    page.fill("#code", "from tensorflow import keras\nmodel = keras.Sequential([\n")
+    page.click("#submit-form button[type=submit]")
+    page.wait_for_url("**/submissions/*")
+    feedback = page.locator("#feedback")
+    feedback.get_by_text("Este intento no cuenta").wait_for(timeout=GRADING_TIMEOUT_MS)
+    assert "El '[' no se cerró nunca" in feedback.inner_text()
+    assert "never closed" not in feedback.inner_text()
+    page.goto(f"{base}/exercises/{LAB}")
+    assert page.locator("#attempts-left").inner_text() == "2"
+    assert page.locator("#submit-form button[type=submit]").is_enabled()
