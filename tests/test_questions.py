@@ -9,7 +9,7 @@ import pytest
 from grader.core.facts import Evidence
 from grader.core.i18n import Text
 from grader.core.questions.answers import load_answer_file
-from grader.core.questions.grading import QuestionContext, grade_question
+from grader.core.questions.grading import QuestionContext, grade_question, missing_ideas
 from grader.core.questions.models import (
     ChoiceQuestion,
     Idea,
@@ -136,7 +136,14 @@ def test_free_text_suggests_points_and_needs_review() -> None:
     assert both.needs_review and both.credit == 1
     one = grade_question(FREE, "Es cuando el modelo ya está entrenado", CTX)
     assert one.needs_review and one.credit == pytest.approx(0.5)
-    assert "sobre datos nuevos" in one.message.es and "pendiente de revisión" in one.message.es
+    assert "entrenado" in one.message.es and "pendiente de revisión" in one.message.es
+    # The idea the student missed is the model answer: kept apart so an exam can withhold it.
+    assert "sobre datos nuevos" not in one.message.es
+    missing = missing_ideas(FREE, "Es cuando el modelo ya está entrenado")
+    assert missing is not None and missing.es == "Ideas que no se encontraron: sobre datos nuevos."
+    assert missing_ideas(FREE, "Usar un modelo entrenado sobre datos nuevos") is None
+    blank = grade_question(FREE, "no sé", CTX)
+    assert "datos nuevos" not in blank.message.es and "2 ideas" in blank.message.es
     assert grade_question(FREE, "Using a trained model on new data", CTX).credit == 1
     assert grade_question(FREE, "el entrenamiento", CTX).credit == 0  # whole words only
 
@@ -182,7 +189,8 @@ def test_option_text_with_separators_and_variant_explanations() -> None:
         "questions": [STEP.model_copy(update={"explanation": T("paso = {gradient} x {learning_rate}")})],
         "variants": {"gradient": VariantSpec(choices=[2.5]), "learning_rate": VariantSpec(choices=[0.01])}})
     wrong = score(spec, Evidence(answers={"step": "1"}), student="ana").checks[0]
-    assert wrong.message.es.endswith("paso = 2.5 x 0.01")
+    assert wrong.answer is not None and wrong.answer.es == "paso = 2.5 x 0.01"
+    assert "paso" not in wrong.message.es  # the model answer is withheld-able, not part of the message
 
 
 def test_percent_cannot_be_declared_as_a_unit() -> None:

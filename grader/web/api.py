@@ -156,10 +156,12 @@ def submission_out(standing: Feedback) -> SubmissionOut:
                         finished=standing.finished, late=bool(attempt and attempt.late))
     if not standing.finished or standing.result is None:
         return out
-    graded = standing.result
+    graded, scored = standing.result, standing.score_shown
     return out.model_copy(update={
-        "score": graded.score, "max_score": graded.max_score, "final": attempt.final if attempt else graded.score,
-        "checks": graded.checks, "error": graded.error, "notes": graded.notes})
+        "score": graded.score if scored else None, "max_score": graded.max_score,
+        "final": (attempt.final if attempt else graded.score) if scored else None,
+        "checks": graded.checks, "error": graded.error, "notes": graded.notes,
+        "released": not standing.withheld, "withheld": list(standing.withheld)})
 
 
 @bp.get("/submissions/<int:submission_id>")
@@ -168,7 +170,7 @@ def get_submission(submission_id: int) -> Any:
     submission = visible_submission(api_user(), submission_id)
     if submission is None:
         return error_response(404)
-    return jsonify(submission_out(feedback(submission)).model_dump(mode="json"))
+    return jsonify(submission_out(feedback(submission, viewer=api_user())).model_dump(mode="json"))
 
 
 def exercise_out(row: AssignmentRow, *, now: datetime, own: bool) -> ExerciseOut:
@@ -180,9 +182,9 @@ def exercise_out(row: AssignmentRow, *, now: datetime, own: bool) -> ExerciseOut
                       max_attempts=assignment.max_attempts, open=row.is_open(now))
     if not own:
         return out
-    return out.model_copy(update={"status": row.status, "attempts_used": len(row.tries),
+    return out.model_copy(update={"status": row.status, "attempts_used": row.attempts_used,
                                   "attempts_left": row.attempts_left(),
-                                  "score": row.counted.final if row.counted else None})
+                                  "score": row.counted.final if row.counted and row.score_shown else None})
 
 
 @bp.get("/exercises")

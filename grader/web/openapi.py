@@ -47,7 +47,11 @@ class SubmissionAccepted(BaseModel):
 
 
 class SubmissionOut(BaseModel):
-    """A submission and, once its grading finished, the result; result fields are null until then."""
+    """A submission and, once its grading finished, the result; result fields are null until then.
+
+    A student sees what the exercise's feedback policy releases: before an exam's feedback is released,
+    checks come without `hint` and `answer` (the model answer), and `withheld` names what is held back.
+    """
 
     id: int
     exercise: str
@@ -63,6 +67,10 @@ class SubmissionOut(BaseModel):
     checks: list[CheckResult] | None = None
     error: Text | None = Field(default=None, description="Why the submission could not be graded at all.")
     notes: list[Text] | None = None
+    released: bool = Field(default=True, description="False while the teacher has not released the full feedback.")
+    withheld: list[Literal["score", "messages", "hints", "answers"]] = Field(
+        default_factory=list, description="Parts not shown yet: score (score and final are null, check points "
+        "0), messages (empty), hints and answers (null).")
 
 
 class ExerciseOut(BaseModel):
@@ -80,7 +88,8 @@ class ExerciseOut(BaseModel):
     status: Literal["not_started", "pending", "graded", "error"] | None = None
     attempts_used: int | None = None
     attempts_left: int | None = None
-    score: float | None = Field(default=None, description="Final score of the attempt that counts.")
+    score: float | None = Field(default=None, description="Final score of the attempt that counts; null "
+                                "while the feedback policy withholds scores.")
 
 
 class ExerciseList(BaseModel):

@@ -14,9 +14,11 @@ from typing import Any
 
 from grader.core.results import GradeResult
 from grader.core.specs.models import ExerciseSpec
-from grader.course.course import Assignment
+from grader.course.course import EVERYTHING, Assignment, Shown
 from grader.course.gradebook import Attempt, attempts, pick
 from grader.course.intake import Accepted, submit
+from grader.course.release import ReleaseState, release_state, release_states, visible
+from grader.db import review
 from grader.db.models import FINISHED_STATUSES, Grading, Student, Submission, User, utcnow
 from grader.web.state import db, state
 
@@ -39,6 +41,12 @@ class AssignmentRow:
     assignment: Assignment
     tries: list[Attempt]
     counted: Attempt | None
+    release: ReleaseState | None = None
+
+    @property
+    def score_shown(self) -> bool:
+        """True when the student may see scores of this exercise now (always without a release state)."""
+        return self.release is None or "score" in self.release.shown
 
     @property
     def pending(self) -> bool:
@@ -54,11 +62,17 @@ class AssignmentRow:
             return "not_started"
         return "graded" if self.counted.status == "graded" else "error"
 
+    @property
+    def attempts_used(self) -> int:
+        """Tries that use an attempt: a file refused before running (or a grader failure) does not, as in
+        grader.course.intake, so the page and the refusal count alike."""
+        return sum(a.uses_attempt for a in self.tries)
+
     def attempts_left(self) -> int | None:
         """Attempts still allowed; None when unlimited."""
         if self.assignment.max_attempts is None:
             return None
-        return max(self.assignment.max_attempts - len(self.tries), 0)
+        return max(self.assignment.max_attempts - self.attempts_used, 0)
 
     def is_open(self, now: datetime) -> bool:
         """True while submissions are accepted by date."""
@@ -69,11 +83,13 @@ def assignment_rows(student_id: int | None) -> list[AssignmentRow]:
     """Every assignment of the course in order, with `student_id`'s attempts (one query for all of them)."""
     web = state()
     mine = attempts(db(), course=web.course, student_ids=[student_id]) if student_id is not None else []
+    releases = release_states(db(), course=web.course)
     rows = []
     for assignment in web.course.assignments:
         tries = [a for a in mine if a.exercise == assignment.exercise]
         rows.append(AssignmentRow(spec=web.catalog.get(assignment.exercise), assignment=assignment, tries=tries,
-                                  counted=pick(tries, web.course.grading_policy)))  # type: ignore[arg-type]
+                                  counted=pick(tries, web.course.grading_policy),  # type: ignore[arg-type]
+                                  release=releases[assignment.exercise]))
     return rows
 
 
@@ -113,13 +129,29 @@ def newest_grading(submission: Submission) -> Grading | None:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """A teacher's decision in force on a submission, as the student reads it (`check_id` None: the total)."""
+
+    check_id: str | None
+    before: float | None
+    after: float
+    reason: str
+
+
+@dataclass(frozen=True)
 class Feedback:
-    """Where a submission stands: its newest grading, the stored result, and the attempt's final score."""
+    """Where a submission stands: its newest grading, the result as this viewer may see it, and the attempt's
+    final score, number and the teacher's adjustments."""
 
     submission: Submission
     grading: Grading | None
     result: GradeResult | None
     attempt: Attempt | None
+    # The student's n-th submission of this exercise (1-based, in received order), as in the history.
+    number: int = 1
+    shown: tuple[Shown, ...] = EVERYTHING
+    release: ReleaseState | None = None
+    adjustments: tuple[Adjustment, ...] = ()
 
     @property
     def status(self) -> str:
@@ -131,17 +163,46 @@ class Feedback:
         """True once there is a result (graded or error)."""
         return self.status in FINISHED_STATUSES
 
+    @property
+    def score_shown(self) -> bool:
+        """True when this viewer may see the score now."""
+        return "score" in self.shown
+
+    @property
+    def withheld(self) -> tuple[Shown, ...]:
+        """The parts of the feedback this viewer does not see yet."""
+        return tuple(part for part in EVERYTHING if part not in self.shown)
+
     def context(self) -> dict[str, Any]:
         """The names the feedback templates use."""
         return {"submission": self.submission, "grading": self.grading, "result": self.result,
-                "attempt": self.attempt, "status": self.status}
+                "attempt": self.attempt, "status": self.status, "number": self.number, "shown": self.shown,
+                "release": self.release, "adjustments": self.adjustments if self.score_shown else (),
+                "spec": state().catalog.specs.get(self.submission.exercise.slug)}
 
 
-def feedback(submission: Submission) -> Feedback:
-    """The feedback of `submission` as both the pages and the API show it."""
+def adjustments(grading: Grading | None) -> tuple[Adjustment, ...]:
+    """The teacher's decisions in force on `grading` (stale ones left out), oldest first."""
+    if grading is None or grading.status not in FINISHED_STATUSES:
+        return ()
+    return tuple(Adjustment(check_id=d.check_id, before=d.automatic, after=d.points, reason=d.reason)
+                 for d in review.decisions(db(), grading=grading) if not d.stale)
+
+
+def feedback(submission: Submission, *, viewer: User) -> Feedback:
+    """The feedback of `submission` as `viewer` may see it: a teacher everything, a student what the
+    exercise's release policy shows now (see grader.course.release)."""
     grading = newest_grading(submission)
     result = GradeResult.model_validate(grading.result_json) if grading and grading.result_json else None
-    attempt = next((a for a in attempts(db(), course=state().course, student_ids=[submission.student_id],
-                                        exercises=[submission.exercise.slug])
-                    if a.submission_id == submission.id), None)
-    return Feedback(submission=submission, grading=grading, result=result, attempt=attempt)
+    tries = attempts(db(), course=state().course, student_ids=[submission.student_id],
+                     exercises=[submission.exercise.slug])
+    index = next((i for i, a in enumerate(tries) if a.submission_id == submission.id), None)
+    attempt = tries[index] if index is not None else None
+    assignment = state().course.get(submission.exercise.slug)
+    release = release_state(db(), assignment=assignment) if assignment is not None else None
+    shown = EVERYTHING if viewer.role == "teacher" or release is None else release.shown
+    if result is not None:
+        result = visible(result, shown=shown)
+    return Feedback(submission=submission, grading=grading, result=result, attempt=attempt,
+                    number=index + 1 if index is not None else 1,
+                    shown=shown, release=release, adjustments=adjustments(grading))

@@ -158,20 +158,44 @@ def _mentions(answer: str, keyword: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(fold(keyword)) + r"(?!\w)", answer) is not None
 
 
+def _found_ideas(question: TextQuestion, answer: Any) -> tuple[list[Any], list[Any]]:
+    """The rubric ideas `answer` mentions by keyword, and those it does not."""
+    written = fold(answer if isinstance(answer, str) else str(answer))
+    found = [idea for idea in question.rubric if any(_mentions(written, k) for k in idea.keywords)]
+    return found, [idea for idea in question.rubric if idea not in found]
+
+
+def missing_ideas(question: Any, answer: Any) -> Text | None:
+    """For a text question, the rubric ideas `answer` does not mention, as model answer; None otherwise.
+
+    Kept apart from the message (which says which ideas were present) so a release policy can withhold it.
+    """
+    if not isinstance(question, TextQuestion) or is_unanswered(answer):
+        return None
+    try:
+        check_answer_size(answer)
+    except AnswerTooLarge:
+        return None
+    missing = _found_ideas(question, answer)[1]
+    if not missing:
+        return None
+    return t("Ideas que no se encontraron: " + "; ".join(i.description.es for i in missing) + ".",
+             "Ideas not found: " + "; ".join(i.description.en for i in missing) + ".")
+
+
 @question_kind("text")
 def text(question: TextQuestion, answer: Any, ctx: QuestionContext) -> Outcome:
     """Rubric ideas found by keyword give suggested points; a teacher reviews the answer."""
-    written = fold(answer if isinstance(answer, str) else str(answer))
-    found = [idea for idea in question.rubric if any(_mentions(written, k) for k in idea.keywords)]
-    missing = [idea for idea in question.rubric if idea not in found]
+    found, missing = _found_ideas(question, answer)
     fraction = sum(i.weight for i in found) / sum(i.weight for i in question.rubric)
     parts_es, parts_en = [], []
     if found:
         parts_es.append("Ideas presentes: " + "; ".join(i.description.es for i in found) + ".")
         parts_en.append("Ideas present: " + "; ".join(i.description.en for i in found) + ".")
-    if missing:
-        parts_es.append("Ideas que no se encontraron: " + "; ".join(i.description.es for i in missing) + ".")
-        parts_en.append("Ideas not found: " + "; ".join(i.description.en for i in missing) + ".")
+    elif missing:
+        # The missing ideas themselves are the model answer (see missing_ideas); the message only counts them.
+        parts_es.append(f"No se encontró ninguna de las {len(missing)} ideas esperadas.")
+        parts_en.append(f"None of the {len(missing)} expected ideas was found.")
     suggested = round(question.points * fraction, 2)
     if question.review:
         parts_es.append(f"Puntaje sugerido {suggested:g}/{question.points:g}, pendiente de revisión del profesor.")

@@ -1,0 +1,75 @@
+"""The release of an exercise's full feedback: the policy in force, released or not, and the button that
+publishes or withdraws it (exams default to manual release; see grader.course.release)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from grader.course.course import Assignment
+from grader.course.release import release_state, set_release
+from grader.web.auth import teacher_required
+from grader.web.i18n import add_translations, gettext
+from grader.web.routes import Routes
+from grader.web.state import db, state
+
+routes = Routes()
+
+add_translations({
+    "Retroalimentación": "Feedback",
+    "Publicación de la retroalimentación": "Feedback release",
+    "Política": "Policy",
+    "inmediata": "immediate",
+    "tras el plazo": "after the deadline",
+    "manual": "manual",
+    "Antes de publicar, el estudiante ve": "Before release, the student sees",
+    "nota": "score",
+    "mensajes": "messages",
+    "pistas": "hints",
+    "respuestas modelo": "model answers",
+    "nada": "nothing",
+    "Publicada": "Released",
+    "No publicada": "Not released",
+    "Los estudiantes ven toda la retroalimentación en cuanto se califica.":
+        "Students see the whole feedback as soon as it is graded.",
+    "Se publica sola al cerrar las entregas": "It is released by itself when submissions close",
+    "Última decisión": "Last decision",
+    "Publicar retroalimentación completa": "Publish the full feedback",
+    "Retirar": "Withdraw",
+    "Retroalimentación publicada.": "Feedback released.",
+    "Retroalimentación retirada.": "Feedback withdrawn.",
+    "Ver como estudiante (vista previa)": "View as a student (preview)",
+    "Los profesores siempre ven todo.": "Teachers always see everything.",
+})
+
+
+def _assignment(exercise_id: str) -> Assignment:
+    """The assignment of `exercise_id`, or 404."""
+    assignment = state().course.get(exercise_id)
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+@routes.get("/exercises/<exercise_id>/release")
+@teacher_required
+def release_page(exercise_id: str) -> Any:
+    """The feedback policy of one exercise, whether it is released now, and the release/withdraw button."""
+    assignment = _assignment(exercise_id)
+    return render_template("teacher/release.html", spec=state().catalog.specs.get(exercise_id),
+                           assignment=assignment, release=release_state(db(), assignment=assignment))
+
+
+@routes.post("/exercises/<exercise_id>/release")
+@teacher_required
+def release_update(exercise_id: str) -> Any:
+    """Publish (`released=1`) or withdraw (`released=0`) the full feedback; recorded with who did it."""
+    _assignment(exercise_id)
+    released = request.form.get("released") == "1"
+    session = db()
+    set_release(session, exercise_slug=exercise_id, released=released, teacher=current_user.username)
+    session.commit()
+    flash(gettext("Retroalimentación publicada.") if released else gettext("Retroalimentación retirada."), "ok")
+    return redirect(url_for("teacher.release_page", exercise_id=exercise_id))
