@@ -13,9 +13,11 @@ from grader.course.accounts import (
     MAX_FAILURES_PER_USER,
     THROTTLE_WINDOW,
     AccountError,
+    DecodedRoster,
     LoginThrottled,
     authenticate,
     create_user,
+    decode_roster,
     import_roster,
     new_api_token,
     set_password,
@@ -24,8 +26,6 @@ from grader.course.accounts import (
 from grader.db.models import LoginAttempt, Student, User, utcnow
 
 PASSWORD = "correct-horse-1"
-
-
 
 
 def _login(session: Session, username: str, password: str, *, addr: str = "10.0.0.1",
@@ -120,7 +120,10 @@ def test_roster_import_reports_bad_lines_and_imports_the_others(session: Session
     """Bad rows are reported by line number; the good ones get working logins."""
     outcome = import_roster(session, text=ROSTER)
     assert [u for u, _ in outcome.created] == ["A001", "A003"]
-    assert outcome.errors == ["line 3: 'not-an-email' is not an email address", "line 4: empty student_id"]
+    assert [e.en for e in outcome.errors] == ["line 3: 'not-an-email' is not an email address",
+                                              "line 4: empty student_id"]
+    assert [e.es for e in outcome.errors] == ["línea 3: 'not-an-email' no es una dirección de correo",
+                                              "línea 4: falta el `student_id`"]
     session.commit()
     carla = session.scalar(select(Student).where(Student.external_id == "A003"))
     assert (carla.name, carla.email, carla.section) == ("Carla Soto", "carla@example.edu", "G2")
@@ -141,12 +144,39 @@ def test_roster_import_never_takes_over_an_existing_login(session: Session) -> N
     """A student id equal to another account's username is refused, not merged."""
     create_user(session, username="A001", password=PASSWORD, role="teacher")
     outcome = import_roster(session, text="student_id,name,email\nA001,Ana,ana@example.edu\n")
-    assert outcome.created == [] and outcome.errors == ["line 2: username 'A001' belongs to another account"]
+    assert outcome.created == [] and [e.en for e in outcome.errors] == [
+        "line 2: username 'A001' belongs to another account"]
     assert _login(session, "A001", PASSWORD) is not None
 
 
 def test_roster_without_the_required_columns_is_refused_whole(session: Session) -> None:
     """A file without the required columns imports nothing."""
     outcome = import_roster(session, text="id,nombre\nA001,Ana\n")
-    assert outcome.created == [] and outcome.errors[0].startswith("line 1: missing column(s) student_id")
+    assert outcome.created == [] and outcome.refused
+    assert outcome.errors[0].es.startswith("línea 1: faltan las columnas `student_id`, `name`, `email`")
+    assert outcome.errors[0].en.startswith("line 1: missing columns `student_id`, `name`, `email`")
+    one = import_roster(session, text="student_id;name;correo\nA001;Ana;ana@example.edu\n")
+    assert one.refused and one.errors[0].es.startswith("línea 1: falta la columna `email`;")
+    assert one.errors[0].en.startswith("line 1: missing column `email`;")
     assert session.scalar(select(func.count(Student.id))) == 0
+
+
+def test_a_semicolon_roster_with_a_bom_and_commas_in_names_is_read(session: Session) -> None:
+    """Spanish Excel's CSV: `;`-separated, a byte-order mark, names with commas; the header decides."""
+    text = "\ufeffstudent_id;name;email;section\r\nA001;Díaz, Ana;ana@example.edu;G1\r\nA002;Ruiz, Beto;;G2\r\n"
+    outcome = import_roster(session, text=text)
+    assert (outcome.errors, [u for u, _ in outcome.created]) == ([], ["A001", "A002"])
+    ana = session.scalar(select(Student).where(Student.external_id == "A001"))
+    assert (ana.name, ana.email, ana.section) == ("Díaz, Ana", "ana@example.edu", "G1")
+
+
+def test_a_windows_1252_roster_is_decoded_with_a_note(session: Session) -> None:
+    """Old Excel's Windows-1252 bytes are read (with a note to check accents); UTF-8 needs no note."""
+    data = "student_id;name;email\nA001;Íñigo Muñoz – 1º;inigo@example.edu\n".encode("cp1252")
+    decoded = decode_roster(data)
+    assert decoded.note is not None and "Windows-1252" in decoded.note.es and "Windows-1252" in decoded.note.en
+    outcome = import_roster(session, text=decoded.text)
+    assert outcome.errors == [] and [u for u, _ in outcome.created] == ["A001"]
+    assert session.scalar(select(Student.name).where(Student.external_id == "A001")) == "Íñigo Muñoz – 1º"
+    assert decode_roster("student_id\nÍñigo\n".encode("utf-8-sig")) == DecodedRoster("student_id\nÍñigo\n")
+    assert decode_roster(b"student_id\n\x81\xed\n").text == "student_id\n\x81í\n"  # not cp1252: Latin-1

@@ -129,3 +129,16 @@ def test_roster_passwords_go_to_a_private_file_when_asked(app: Any, grader_cli: 
     again = grader_cli("roster", "import", str(roster), "--passwords-out", str(out))
     assert "0 created, 1 updated, 0 errors" in again.stderr
     assert out.read_text().splitlines()[1] == line, "an import that creates no one keeps the earlier passwords"
+
+
+def test_roster_import_reads_an_old_excel_file_and_says_so(app: Any, grader_cli: Any, tmp_path: Path) -> None:
+    """A `;`-separated Windows-1252 file is imported, with a note to check the accents; a bad header is refused."""
+    roster = tmp_path / "lista.csv"
+    roster.write_bytes("student_id;name;email\r\nA001;Íñigo Muñoz;inigo@example.edu\r\n".encode("cp1252"))
+    result = grader_cli("roster", "import", str(roster))
+    assert result.exit_code == 0, result.output
+    assert "note: The file was not UTF-8: it was read as Windows-1252" in result.stderr
+    assert "1 created, 0 updated, 0 errors" in result.stderr
+    roster.write_text("id;nombre\nA002;Ana\n", encoding="utf-8")
+    refused = grader_cli("roster", "import", str(roster))
+    assert refused.exit_code == 1 and "error: line 1: missing columns `student_id`, `name`, `email`" in refused.stderr

@@ -3,6 +3,7 @@ regrade progress, analytics and exports. Results are stored directly (no TensorF
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from pathlib import Path
@@ -12,17 +13,22 @@ import pytest
 
 from grader.db.models import Grading, Override, Regrade, Submission
 from grader.web.i18n import EN
+from grader.web.teacher.roster import OneTimeFiles
 from tests.teacher_helpers import cells, count_rows
 from tests.test_gradebook import (
+    CODE,
     LAB,
     LATE,
     PENALTY,
     counting_statements,
+    finish_with,
     fixed_course,
     graded,
     override_total,
     people,
+    result,
     seed,
+    submit_as,
 )
 from tests.web_helpers import PASSWORD, csrf_token, login
 
@@ -155,6 +161,41 @@ def test_gradebook_page_runs_the_same_queries_for_5_and_60_students(teacher: Any
     assert len(cells(teacher, f"/teacher/gradebook{query}")) == (30 if "section" in query else 50)
 
 
+def _pending_lab(app: Any, student: str, score: float) -> int:
+    """A lab submission of `student` graded `score` whose check b waits for review; returns the submission id."""
+    sub = submit_as(app, student, code=f"{CODE}# {student} {score}\n")
+    finish_with(app, result(score, [("a", True, 4.0, 4.0), ("b", False, score - 4.0, 6.0)], review="b"))
+    return sub
+
+
+def test_pending_reviews_are_marked_in_the_cell_with_a_count_and_summed_up(teacher: Any, app: Any) -> None:
+    sub = _pending_lab(app, "ana", 7.3333)
+    graded(app, "beto", 10)
+    page = teacher.get("/teacher/gradebook").get_data(as_text=True)
+    table = cells(teacher)
+    assert (table["ana"][LAB], table["ana"]["total"], table["beto"][LAB]) == (
+        "7,33 pendiente de revisión: 1", "7,33", "10")
+    assert f'href="/teacher/submissions/{sub}#checks">pendiente de revisión: 1</a>' in page
+    assert re.search(r'id="waiting">En esta página: 1 nota espera revisión', page)
+    assert cells(teacher, "/teacher/gradebook?lang=en")["ana"][LAB] == "7.33 pending review: 1"
+    assert "1 score waits for review" in teacher.get("/teacher/gradebook").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("query", "shown"), [("q=ana", "1 estudiante"), ("", "2 estudiantes"),
+                                             ("q=ana&lang=en", "1 student"), ("lang=en", "2 students")])
+def test_counts_are_singular_or_plural_in_both_languages(teacher: Any, query: str, shown: str) -> None:
+    assert f'id="matched">{shown} ·' in teacher.get(f"/teacher/gradebook?{query}").get_data(as_text=True)
+
+
+def test_column_headers_link_to_the_release_page_when_it_exists(teacher: Any, monkeypatch: Any) -> None:
+    link = f'href="/teacher/exercises/{LAB}/release"'
+    assert ("teacher.release_page" in teacher.application.view_functions) == (
+        link in teacher.get("/teacher/gradebook").get_data(as_text=True))
+    monkeypatch.delitem(teacher.application.view_functions, "teacher.release_page", raising=False)
+    page = teacher.get("/teacher/gradebook")
+    assert page.status_code == 200 and link not in page.get_data(as_text=True)
+
+
 # --- roster ---------------------------------------------------------------------------------------------------
 
 ROSTER = ("student_id,name,email,section\n"
@@ -177,7 +218,7 @@ def test_roster_import_shows_first_passwords_once_and_errors_per_line(teacher: A
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     created = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td><code>([^<]+)</code>', page))
     assert set(created) == {"a001", "a002"}
-    assert "line 3: empty student_id" in page and "line 5:" in page
+    assert "línea 3: falta el `student_id`" in page and "línea 5:" in page
     assert "Mario &lt;b&gt;Gil&lt;/b&gt;" in page  # the roster list escapes names
     # The first password works, and is not shown again.
     student = app.test_client()
@@ -189,13 +230,52 @@ def test_roster_import_shows_first_passwords_once_and_errors_per_line(teacher: A
     assert login(app.test_client(), "a001", PASSWORD).status_code == 401
 
 
-def test_roster_refuses_an_empty_form_non_utf8_files_and_text_that_is_not_csv(teacher: Any) -> None:
+def test_roster_refuses_an_empty_form_and_text_that_is_not_a_roster_in_the_teachers_language(teacher: Any) -> None:
     empty = teacher.post("/teacher/roster", data={"csrf_token": csrf_token(teacher, "/teacher/roster")})
     assert empty.status_code == 400 and "Elige un archivo CSV" in empty.get_data(as_text=True)
-    latin1 = _upload(teacher, "student_id,name,email\nz1,Íñigo,i@uni.example\n".encode("latin-1"))
-    assert latin1.status_code == 400 and "CSV UTF-8" in latin1.get_data(as_text=True)
     prose = _upload(teacher, b"hola", "text")
-    assert prose.status_code == 400 and "No se reconoce como CSV" in prose.get_data(as_text=True)
+    assert prose.status_code == 400 and "línea 1: faltan las columnas `student_id`, `name`" in prose.get_data(True)
+    teacher.get("/teacher/roster?lang=en")
+    english = _upload(teacher, b"student_id;name\nz1;Zoe\n", "text").get_data(as_text=True)
+    assert "line 1: missing column `email`" in english and "línea" not in english
+    bad_row = _upload(teacher, b"student_id;name;email\nz1;Zoe;no-mail\n", "text").get_data(as_text=True)
+    assert "line 2: &#39;no-mail&#39; is not an email address" in bad_row
+
+
+def test_roster_reads_excel_files_semicolons_a_bom_and_windows_1252(teacher: Any, app: Any) -> None:
+    """Spanish Excel's `;` with a BOM imports silently; an old Windows-1252 file imports with a warning."""
+    modern = _upload(teacher, "student_id;name;email\r\nz1;Díaz, Zoe;z@uni.example\r\n".encode("utf-8-sig"))
+    assert modern.status_code == 200 and 'id="note"' not in (page := modern.get_data(as_text=True))
+    assert "Díaz, Zoe" in page
+    old = _upload(teacher, "student_id;name;email\r\nz2;Íñigo Muñoz;i@uni.example\r\n".encode("cp1252"))
+    assert old.status_code == 200 and re.search(r'id="note">[^<]*Windows-1252', page := old.get_data(as_text=True))
+    assert "Íñigo Muñoz" in page and re.search(r'<tr><th scope="row">z2</th><td><code>', page)
+
+
+def test_first_passwords_download_once_as_csv_and_the_warning_is_not_green(teacher: Any, app: Any) -> None:
+    page = _upload(teacher, ROSTER.encode()).get_data(as_text=True)
+    shown = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td><code>([^<]+)</code>', page))
+    assert '<div class="flash warning hint" role="alert" id="once">' in page  # the warning colour, not "ok" green
+    assert 'id="passwords-download"' in page and "passwords.csv?" not in page  # no token in any URL
+    token = csrf_token(teacher, "/teacher/gradebook")
+    download = teacher.post("/teacher/roster/passwords.csv", data={"csrf_token": token})
+    assert (download.status_code, download.mimetype, download.headers["Cache-Control"]) == (200, "text/csv", "no-store")
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
+    assert rows[0] == ["username", "password"] and dict(rows[1:]) == shown
+    again = teacher.post("/teacher/roster/passwords.csv", data={"csrf_token": token})
+    assert again.status_code == 410 and shown["a001"] not in again.get_data(as_text=True)
+    # Leaving the page ends the offer too: the next import's download is gone once the roster page is opened.
+    _upload(teacher, b"student_id,name,email\na009,Nueva,n@uni.example\n")
+    teacher.get("/teacher/roster")
+    assert teacher.post("/teacher/roster/passwords.csv", data={"csrf_token": token}).status_code == 410
+
+
+def test_a_one_time_file_goes_only_to_its_teacher_once() -> None:
+    files = OneTimeFiles()
+    token = files.put(teacher_id=1, text="x")
+    assert files.take(token=token, teacher_id=2) is None and files.take(token=token, teacher_id=1) is None
+    token = files.put(teacher_id=1, text="x")
+    assert files.take(token=token, teacher_id=1) == "x" and files.take(token=token, teacher_id=1) is None
 
 
 # --- language -------------------------------------------------------------------------------------------------

@@ -5,8 +5,6 @@ A thin shell over grader.course.accounts, on the same database as the web (migra
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import secrets
 import sys
@@ -17,7 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.cli.review import _session
-from grader.course.accounts import AccountError, create_user, import_roster, new_api_token, set_password
+from grader.course.accounts import (
+    AccountError,
+    create_user,
+    decode_roster,
+    import_roster,
+    new_api_token,
+    passwords_csv,
+    set_password,
+)
 from grader.db.models import User
 from grader.db.session import default_database_url
 
@@ -138,22 +144,21 @@ def import_file(file: Path, passwords_out: Path | None, db_url: str) -> None:
 
     Bad rows are reported with their line number and skipped; the exit status is then 1.
     """
-    # utf-8-sig: spreadsheets save CSV with a byte-order mark that would otherwise glue onto "student_id".
-    text = file.read_text(encoding="utf-8-sig")
+    # UTF-8 with or without the byte-order mark spreadsheets write, else Windows-1252 (old Excel), with a note.
+    decoded = decode_roster(file.read_bytes())
+    if decoded.note is not None:
+        click.echo(f"note: {decoded.note.en}", err=True)
     with _session(db_url) as session:
-        outcome = import_roster(session, text=text)
-        passwords = io.StringIO()
-        writer = csv.writer(passwords)
-        writer.writerow(["username", "password"])
-        writer.writerows(outcome.created)
+        outcome = import_roster(session, text=decoded.text)
+        passwords = passwords_csv(outcome.created)
         # Written before the commit: if writing fails nothing is created, rather than accounts nobody can open.
         if passwords_out is not None and outcome.created:
-            _write_private(passwords_out, passwords.getvalue())
+            _write_private(passwords_out, passwords)
         session.commit()
     if passwords_out is None and outcome.created:
-        click.echo(passwords.getvalue(), nl=False)
+        click.echo(passwords, nl=False)
     for error in outcome.errors:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {error.en}", err=True)
     where = f" (first passwords in {passwords_out})" if passwords_out is not None and outcome.created else ""
     click.echo(f"{len(outcome.created)} created{where}, {len(outcome.updated)} updated, "
                f"{len(outcome.errors)} errors", err=True)

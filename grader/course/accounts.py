@@ -1,5 +1,8 @@
 """Accounts of the web service: teachers, students from a roster, passwords, login throttling, API tokens.
 
+The roster is read as spreadsheets write it: `;`-separated (Spanish Excel), with a UTF-8 byte-order mark, or in
+Windows-1252 when old; its messages are bilingual `Text`s with the line number.
+
 Shared by the CLI (`grader users ...`, `grader roster import`) and the web (login form, roster upload).
 Like grader.db.store, functions take the caller's Session, flush, and never commit.
 """
@@ -15,9 +18,10 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from grader.core.i18n import Text, t
 from grader.db import store
 from grader.db.models import LoginAttempt, Role, User, utcnow
 
@@ -74,10 +78,10 @@ def set_password(session: Session, *, user: User, password: str) -> None:
     session.flush()
 
 
-def _recent_failures(session: Session, column: object, value: str, now: datetime) -> int:
+def _recent_failures(session: Session, column: InstrumentedAttribute[str], value: str, now: datetime) -> int:
     """Failed attempts matching `column == value` within the throttle window."""
     return session.scalar(select(func.count(LoginAttempt.id)).where(
-        column == value, LoginAttempt.succeeded.is_(False),  # type: ignore[operator]
+        column == value, LoginAttempt.succeeded.is_(False),
         LoginAttempt.created_at > now - THROTTLE_WINDOW)) or 0
 
 
@@ -119,56 +123,138 @@ def user_for_token(session: Session, *, token: str) -> User | None:
     return session.scalar(select(User).where(User.api_token_hash == _token_hash(token)))
 
 
+ROSTER_COLUMNS = ("student_id", "name", "email")
+DELIMITERS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class DecodedRoster:
+    """An uploaded roster as text, with a note when it was not UTF-8 and had to be guessed."""
+
+    text: str
+    note: Text | None = None
+
+
+def decode_roster(data: bytes) -> DecodedRoster:
+    """UTF-8 (with or without a byte-order mark), else Windows-1252, the encoding of old Excel's "CSV".
+
+    Windows-1252 decodes nearly any byte, so the teacher is told to check the accents rather than refused.
+    """
+    try:
+        return DecodedRoster(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        pass
+    # The five bytes cp1252 leaves undefined are read as Latin-1, which defines every byte.
+    text = data.decode("cp1252", errors="replace") if _cp1252_ok(data) else data.decode("latin-1")
+    return DecodedRoster(text, t(
+        "El archivo no era UTF-8: se ha leído como Windows-1252 (Excel antiguo). Comprueba que los nombres "
+        "con acentos se ven bien; si no, guárdalo como «CSV UTF-8» y vuelve a importarlo.",
+        "The file was not UTF-8: it was read as Windows-1252 (old Excel). Check that names with accents look "
+        "right; if not, save it as \"CSV UTF-8\" and import it again."))
+
+
+def _cp1252_ok(data: bytes) -> bool:
+    """True when every byte of `data` is defined in Windows-1252."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @dataclass
 class RosterImport:
     """What a roster import did: accounts created (with their first passwords), updated, and refused rows."""
 
     created: list[tuple[str, str]] = field(default_factory=list)  # (username, initial password)
     updated: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[Text] = field(default_factory=list)
+    # True when the header lacks a required column: the file was not read at all.
+    refused: bool = False
 
 
-ROSTER_COLUMNS = ("student_id", "name", "email")
+def delimiter(header: str) -> str:
+    """The separator of a CSV, from its header line: the most frequent of `,` `;` and tab (`,` if none).
+
+    Only the header is looked at: names such as "Díaz, Ana" in the rows would mislead a sniffer.
+    """
+    return max(DELIMITERS, key=header.count) if any(d in header for d in DELIMITERS) else ","
+
+
+def _missing(missing: list[str]) -> Text:
+    """The message for a header without the required columns."""
+    names = ", ".join(f"`{c}`" for c in missing)
+    if len(missing) == 1:
+        return t(f"línea 1: falta la columna {names}; la primera línea debe ser student_id,name,email "
+                 "(separadas por comas o por punto y coma)",
+                 f"line 1: missing column {names}; the first line must be student_id,name,email "
+                 "(separated by commas or semicolons)")
+    return t(f"línea 1: faltan las columnas {names}; la primera línea debe ser student_id,name,email "
+             "(separadas por comas o por punto y coma)",
+             f"line 1: missing columns {names}; the first line must be student_id,name,email "
+             "(separated by commas or semicolons)")
 
 
 def import_roster(session: Session, *, text: str) -> RosterImport:
     """Create or update students from CSV text with columns student_id, name, email (and optional section).
 
-    Each new student gets a login (username = student id) with a random first password, returned once so
-    the teacher can hand it out. Bad rows are reported by line number and do not stop the others.
+    `,`, `;` or tab separated, a leading byte-order mark ignored. Each new student gets a login (username =
+    student id) with a random first password, returned once so the teacher can hand it out. Bad rows are
+    reported by line number and do not stop the others.
     """
     outcome = RosterImport()
-    sample = text[:4096]
-    dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    text = text.removeprefix("\ufeff")
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter(text.partition("\n")[0]))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ROSTER_COLUMNS if c not in header]
     if missing:
-        outcome.errors.append(f"line 1: missing column(s) {', '.join(missing)}; expected student_id,name,email")
+        outcome.errors.append(_missing(missing))
+        outcome.refused = True
         return outcome
-    for line, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(v, str | None)}
-        external_id, name, email = row.get("student_id", ""), row.get("name", ""), row.get("email", "")
-        if not external_id:
-            outcome.errors.append(f"line {line}: empty student_id")
-            continue
-        if email and "@" not in email:
-            outcome.errors.append(f"line {line}: {email!r} is not an email address")
-            continue
-        student = store.get_or_create_student(session, external_id=external_id, name=name or None,
-                                              email=email or None)
-        if row.get("section"):
-            student.section = row["section"]
-        existing = session.scalar(select(User).where(User.student_id == student.id))
-        if existing is not None:
-            outcome.updated.append(external_id)
-            continue
-        if session.scalar(select(User.id).where(User.username == external_id)) is not None:
-            outcome.errors.append(f"line {line}: username {external_id!r} belongs to another account")
-            continue
-        password = secrets.token_urlsafe(9)
-        session.add(User(username=external_id, password_hash=generate_password_hash(password), role="student",
-                         display_name=name or None, student=student))
-        session.flush()
-        outcome.created.append((external_id, password))
+    try:
+        for raw in reader:
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(v, str | None)}
+            error = _import_row(session, outcome, row)
+            if error is not None:
+                _line_error(outcome, reader.line_num, error)
+    except csv.Error as exc:  # e.g. a NUL byte: the rest of the file cannot be read
+        _line_error(outcome, reader.line_num, t(f"no se puede leer como CSV ({exc})", f"not readable as CSV ({exc})"))
     return outcome
+
+
+def _line_error(outcome: RosterImport, line: int, error: Text) -> None:
+    """Report `error` on line `line` of the file."""
+    outcome.errors.append(t(f"línea {line}: {error.es}", f"line {line}: {error.en}"))
+
+
+def _import_row(session: Session, outcome: RosterImport, row: dict[str, str]) -> Text | None:
+    """Import one row into `outcome`; the reason it is refused, if it is."""
+    external_id, name, email = row.get("student_id", ""), row.get("name", ""), row.get("email", "")
+    if not external_id:
+        return t("falta el `student_id`", "empty student_id")
+    if email and "@" not in email:
+        return t(f"{email!r} no es una dirección de correo", f"{email!r} is not an email address")
+    student = store.get_or_create_student(session, external_id=external_id, name=name or None, email=email or None)
+    if row.get("section"):
+        student.section = row["section"]
+    if session.scalar(select(User).where(User.student_id == student.id)) is not None:
+        outcome.updated.append(external_id)
+        return None
+    if session.scalar(select(User.id).where(User.username == external_id)) is not None:
+        return t(f"el usuario {external_id!r} pertenece a otra cuenta",
+                 f"username {external_id!r} belongs to another account")
+    password = secrets.token_urlsafe(9)
+    session.add(User(username=external_id, password_hash=generate_password_hash(password), role="student",
+                     display_name=name or None, student=student))
+    session.flush()
+    outcome.created.append((external_id, password))
+    return None
+
+
+def passwords_csv(created: list[tuple[str, str]]) -> str:
+    """The first passwords as CSV text (username,password), as the CLI writes them and the web downloads them."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["username", "password"])
+    writer.writerows(created)
+    return out.getvalue()

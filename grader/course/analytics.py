@@ -111,9 +111,7 @@ def check_titles(catalog: Catalog, exercise_id: str) -> dict[str, Text]:
     spec = catalog.specs.get(exercise_id)
     if spec is None:
         return {}
-    named = {c.id: c.title for c in spec.checks if c.title is not None}
-    named.update({q.id: q.prompt for q in spec.questions})
-    return named
+    return {item.id: spec.item_title(item.id) for item in [*spec.checks, *spec.questions]}
 
 
 def exercise_stats(session: Session, *, course: Course, catalog: Catalog, exercise_id: str,

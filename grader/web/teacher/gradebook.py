@@ -1,16 +1,27 @@
-"""Teacher pages: the gradebook, its exports and the roster. Every route is `teacher_required`."""
+"""Teacher pages: the gradebook and its exports (the roster page is in roster.py). Every route is
+`teacher_required`."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-from flask import Response, abort, render_template, request
-from sqlalchemy import select
+from flask import Response, abort, current_app, render_template, request
 
-from grader.course.accounts import import_roster
-from grader.course.exports import MOODLE_IDENTITIES, canvas_csv, generic_csv, moodle_csv
+from grader.course.exports import (
+    DEFAULT_PENDING,
+    EXPORT_KINDS,
+    MOODLE_IDENTITIES,
+    PENDING_CHOICES,
+    ExportOptions,
+    canvas_csv,
+    filename,
+    generic_csv,
+    moodle_csv,
+    unmatched,
+    waiting,
+)
 from grader.course.gradebook import (
     POLICIES,
     SORT_KEYS,
@@ -21,11 +32,12 @@ from grader.course.gradebook import (
     sections,
     students,
 )
-from grader.db.models import User, utcnow
+from grader.db.models import utcnow
 from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, gettext
 from grader.web.routes import Routes
 from grader.web.state import db, state
+from grader.web.teacher import roster as roster_views
 
 routes = Routes()
 
@@ -57,6 +69,7 @@ add_translations({
     "Siguiente": "Next",
     "Paginación": "Pagination",
     "Ningún estudiante coincide con el filtro.": "No student matches the filter.",
+    "intento": "attempt",
     "intentos": "attempts",
     "tardía": "late",
     "revisada": "overridden",
@@ -67,27 +80,33 @@ add_translations({
     "hay intentos en cola": "attempts are queued",
     "Notas de los estudiantes por ejercicio, con el intento que cuenta según la política elegida.":
         "Students' scores per exercise, with the attempt that counts under the chosen policy.",
-    "Importar lista de estudiantes": "Import the student list",
-    "CSV con las columnas student_id, name, email (y, opcionalmente, section).":
-        "CSV with columns student_id, name, email (and, optionally, section).",
-    "Archivo CSV": "CSV file",
-    "o pega el CSV aquí": "or paste the CSV here",
-    "Importar": "Import",
-    "Cuentas creadas": "Accounts created",
-    "Apunta o reparte estas contraseñas ahora: no se volverán a mostrar.":
-        "Write down or hand out these passwords now: they will not be shown again.",
-    "Contraseña inicial": "First password",
-    "Actualizados": "Updated",
-    "Errores": "Errors",
-    "Elige un archivo CSV o pega su contenido.": "Choose a CSV file or paste its contents.",
-    "El archivo no es texto UTF-8: guárdalo como «CSV UTF-8» y vuelve a subirlo.":
-        "The file is not UTF-8 text: save it as \"CSV UTF-8\" and upload it again.",
-    "No se reconoce como CSV: la primera línea debe ser student_id,name,email.":
-        "Not recognised as CSV: the first line must be student_id,name,email.",
-    "Correo": "Email",
-    "Cuenta": "Account",
-    "Estudiantes inscritos": "Enrolled students",
-    "Todavía no hay estudiantes.": "There are no students yet.",
+    "estudiante": "student",
+    "pendiente de revisión": "pending review",
+    "comprobaciones que esperan tu revisión; la nota es provisional":
+        "checks waiting for your review; the score is provisional",
+    "esperan revisión": "wait for review",
+    "espera revisión": "waits for review",
+    "nota": "score",
+    "notas": "scores",
+    "En esta página": "On this page",
+    "ver las revisiones pendientes por ejercicio": "see the pending reviews per exercise",
+    "publicación": "release",
+    "Publicación de la corrección de este ejercicio": "Release of this exercise's feedback",
+    "Notas pendientes de revisión": "Scores pending review",
+    "Dejar la celda vacía": "Leave the cell empty",
+    "Exportar la nota marcada como provisional": "Export the score marked as provisional",
+    "Por defecto, una nota que espera tu revisión no se exporta: la celda queda vacía (no un 0), para que a la "
+    "plataforma solo lleguen notas definitivas. La columna pending_review (en Canvas, «Pendiente de revisión "
+    "(read only)», que Canvas no importa) dice qué ejercicios esperan. Si eliges incluirla, se exporta como "
+    "provisional, y en Moodle su comentario lo dice.":
+        "By default a score waiting for your review is not exported: its cell is left empty (not a 0), so only "
+        "final grades reach the platform. The pending_review column (in Canvas, \"Pendiente de revisión (read "
+        "only)\", which Canvas does not import) says which exercises wait. If you choose to include it, it is "
+        "exported as provisional, and in Moodle its feedback says so.",
+    "Moodle por correo deja fuera a quien no tiene correo": "Moodle by email leaves out whoever has no email",
+    "Usa «Moodle por número de id» o completa su correo en la lista de estudiantes.":
+        "Use \"Moodle by ID number\" or add their email in the student list.",
+    "lista de estudiantes": "student list",
 })
 
 
@@ -111,7 +130,7 @@ def gradebook_params() -> GradebookParams:
     policy = request.args.get("policy", "")
     sort = request.args.get("sort", "")
     filters = GradebookFilters(search=request.args.get("q", "")[:200], section=request.args.get("section", ""),
-                               sort=sort if sort in SORT_KEYS else "name",  # type: ignore[arg-type]
+                               sort=sort if sort in SORT_KEYS else "name",
                                descending=request.args.get("dir") == "desc")
     return GradebookParams(policy=policy if policy in POLICIES else state().course.grading_policy,  # type: ignore[arg-type]
                            filters=filters, page=max(request.args.get("page", 1, type=int) or 1, 1))
@@ -124,77 +143,56 @@ def current_gradebook(params: GradebookParams, *, paged: bool) -> Gradebook:
                            filters=params.filters, page=params.page if paged else None)
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """`count` with the Spanish noun `one` or `many` as the count needs, translated: "1 estudiante", "2 students"."""
+    return f"{count} {gettext(one if count == 1 else many)}"
+
+
+def release_links() -> bool:
+    """True when the per-exercise release page exists (another part of the app adds it), to link the columns."""
+    return "teacher.release_page" in current_app.view_functions
+
+
 @routes.get("/gradebook")
 @teacher_required
 def gradebook() -> Any:
-    """Students x exercises: counted score per cell, totals, search, section filter, sorting, pages."""
+    """Students x exercises: counted score per cell, totals, search, section filter, sorting, pages, exports."""
     params = gradebook_params()
-    return render_template("teacher/gradebook.html", book=current_gradebook(params, paged=True), params=params,
-                           sections=sections(db()))
-
-
-EXPORTS = ("generic", "canvas", "moodle")
+    book = current_gradebook(params, paged=True)
+    # Everyone the exports would hold (not just this page), so no student is dropped by Moodle unannounced.
+    no_email = [p for p in students(db(), params.filters) if not p.email]
+    return render_template("teacher/gradebook.html", book=book, params=params, sections=sections(db()),
+                           waiting=sum(waiting(c) for r in book.rows for c in r.cells), no_email=no_email,
+                           release_links=release_links(), counted=counted, pending_choices=PENDING_CHOICES)
 
 
 @routes.get("/export/<kind>.csv")
 @teacher_required
 def export(kind: str) -> Any:
-    """The gradebook as a CSV download: `generic`, `canvas`, or `moodle` (with ?identity=email|idnumber)."""
-    if kind not in EXPORTS:
+    """The gradebook as a CSV download: `generic`, `canvas`, or `moodle` (with ?identity=email|idnumber), and
+    ?pending=exclude|include for scores still waiting for review (left empty, or exported as provisional)."""
+    if kind not in EXPORT_KINDS:
         abort(404)
+    identity, pending = request.args.get("identity", "email"), request.args.get("pending", DEFAULT_PENDING)
+    if identity not in MOODLE_IDENTITIES or pending not in PENDING_CHOICES:
+        abort(400)
+    options = ExportOptions(pending=pending)
     book = current_gradebook(gradebook_params(), paged=False)
+    headers = {"Cache-Control": "no-store"}
     if kind == "moodle":
-        identity = request.args.get("identity", "email")
-        if identity not in MOODLE_IDENTITIES:
-            abort(400)
-        text = moodle_csv(book, identity=identity)  # type: ignore[arg-type]
+        text = moodle_csv(book, identity=identity, options=options)
+        left_out = unmatched(book, identity=identity)
+        # Also said on the gradebook page, above the link; the header lets a script see it too.
+        headers["X-Grader-Left-Out"] = quote(",".join(p.external_id for p in left_out), safe=",")
     else:
-        text = canvas_csv(book) if kind == "canvas" else generic_csv(book)
+        text = canvas_csv(book, options) if kind == "canvas" else generic_csv(book, options)
     # A BOM lets spreadsheet programs see the accents of the plain export; LMS importers are given none.
     data = text.encode("utf-8-sig" if kind == "generic" else "utf-8")
-    filename = f"notas-{kind}-{book.policy}-{utcnow():%Y-%m-%d}.csv"
-    return Response(data, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    name = filename(kind=kind, identity=identity, policy=book.policy, options=options,
+                    day=f"{utcnow():%Y-%m-%d}")
+    headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(data, mimetype="text/csv", headers=headers)
 
 
-def _uploaded_roster() -> str | None:
-    """The roster text from the upload (which wins) or the text box; raises UnicodeDecodeError on non-UTF-8."""
-    upload = request.files.get("roster")
-    if upload is not None and upload.filename:
-        return upload.read().decode("utf-8-sig")
-    return request.form.get("text", "").strip() or None
-
-
-@routes.route("/roster", methods=["GET", "POST"])
-@teacher_required
-def roster() -> Any:
-    """Import students from a CSV; new accounts' first passwords are shown once, in this response only."""
-    outcome, error, status = None, None, 200
-    if request.method == "POST":
-        try:
-            text = _uploaded_roster()
-        except UnicodeDecodeError:
-            text, error = None, gettext(
-                "El archivo no es texto UTF-8: guárdalo como «CSV UTF-8» y vuelve a subirlo.")
-        if text is None:
-            error = error or gettext("Elige un archivo CSV o pega su contenido.")
-            status = 400
-        else:
-            session = db()
-            try:
-                outcome = import_roster(session, text=text)
-            except csv.Error:  # the sniffer finds no delimiter: not a CSV at all
-                session.rollback()
-                error = gettext("No se reconoce como CSV: la primera línea debe ser student_id,name,email.")
-                status = 400
-            else:
-                session.commit()
-    session = db()
-    accounts = {sid: name for sid, name in session.execute(
-        select(User.student_id, User.username).where(User.student_id.is_not(None)))}
-    response = Response(render_template("teacher/roster.html", outcome=outcome, error=error,
-                                        people=students(session), accounts=accounts), status=status)
-    # The page may carry first passwords: keep it out of every cache and the browser's history cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
+# The roster page was split out of this module; its routes are served with these (see roster.py's docstring).
+routes.rules += roster_views.routes.rules
