@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import re
+import time
+from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from grader.web.i18n import EN
+import pytest
+
+from grader.web.i18n import EN, add_translations, when
 
 WEB = Path(__file__).resolve().parent.parent / "grader" / "web"
 # _("..."), _('...') in templates; gettext("...") in views. Adjacent string literals are not used there.
 CALLS = re.compile(r"""\b(?:_|gettext)\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
+JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+# A visible word is Spanish if it has a Spanish letter or is one of the commonest short Spanish words
+# (lower case, so that the ES/EN switch and code-like labels do not count).
+SPANISH_LETTER = re.compile(r"[áéíóúüñ¿¡]", re.IGNORECASE)
+SPANISH_WORDS = frozenset({"de", "la", "el", "los", "las", "del", "al", "para", "con", "por", "una", "un", "que",
+                           "es", "tu", "tus", "sin", "se", "su", "y", "o", "en", "no", "hay", "ver", "ya", "más"})
 
 
 def _interface_strings() -> set[str]:
@@ -20,6 +31,56 @@ def _interface_strings() -> set[str]:
         for double, single in CALLS.findall(path.read_text(encoding="utf-8")):
             found.add(double or single)
     return found
+
+
+class _VisibleText(HTMLParser):
+    """Text a reader sees in a template once its Jinja parts are removed: text nodes outside code, and the
+    attributes read aloud or shown (title, aria-label, placeholder, alt)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Enter code (not prose) or collect readable attributes."""
+        self._hidden += tag in ("script", "style", "code", "pre")
+        self.texts += [v for k, v in attrs if k in ("title", "aria-label", "placeholder", "alt") and v]
+
+    def handle_endtag(self, tag: str) -> None:
+        """Leave code."""
+        self._hidden -= tag in ("script", "style", "code", "pre")
+
+    def handle_data(self, data: str) -> None:
+        """A text node outside code."""
+        if not self._hidden and data.strip():
+            self.texts.append(data)
+
+
+def _spanish_words(template: str) -> list[str]:
+    """Spanish words a template shows outside `_()` (everything inside {{ }} / {% %} is removed first)."""
+    parser = _VisibleText()
+    parser.feed(JINJA.sub(" ", template))
+    words = (w for text in parser.texts for w in re.findall(r"[^\W\d_]+", text))
+    return [w for w in words if SPANISH_LETTER.search(w) or w in SPANISH_WORDS]
+
+
+def test_templates_show_no_spanish_outside_the_translation_function() -> None:
+    """Text written straight into a template would stay Spanish in English mode."""
+    assert _spanish_words('<p title="Página">{{ _("Nota") }} de la entrega <code>año</code></p>') == [
+        "Página", "de", "la"]  # the scan finds what it must and skips code and translated text
+    found = {str(p.relative_to(WEB)): _spanish_words(p.read_text(encoding="utf-8"))
+             for p in WEB.rglob("*.html")}
+    assert {path: words for path, words in found.items() if words} == {}
+
+
+def test_add_translations_refuses_a_second_different_english() -> None:
+    """Two modules giving different English for one Spanish string would make the result depend on import
+    order: registering the same pair again is fine, a different one is an error."""
+    add_translations({"Entrar": EN["Entrar"]})
+    with pytest.raises(ValueError, match="Entrar"):
+        add_translations({"Entrar": "Sign in"})
+    assert EN["Entrar"] == "Log in"
 
 
 def test_every_interface_string_has_an_english_translation(app: Any) -> None:
@@ -36,3 +97,35 @@ def test_language_switch_is_remembered_in_the_session(client: Any, accounts: Any
     english = client.get("/login?lang=en").get_data(as_text=True)
     assert "Log in" in english and '<html lang="en">' in english
     assert "Log in" in client.get("/login").get_data(as_text=True)
+
+
+def test_language_switch_stays_on_the_page_with_its_parameters(client: Any, accounts: Any) -> None:
+    """The ES/EN links point at the current page with its query kept (one `lang`), and `<html lang>` follows."""
+    page = client.get("/login?next=/assignments&lang=es").get_data(as_text=True)
+    assert 'href="/login?next=%2Fassignments&amp;lang=en"' in page
+    assert 'href="/login?next=%2Fassignments&amp;lang=es"' in page and '<html lang="es">' in page
+    english = client.get("/login?next=%2Fassignments&lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Log in" in english
+    missing = client.get("/no-such-page").get_data(as_text=True)
+    assert 'href="/no-such-page?lang=es"' in missing and "Page not found." in missing
+    # A page answering a POST to an address that has no GET switches on the page the form came from.
+    refused = client.post("/logout", headers={"Referer": "http://localhost/assignments?x=1"})
+    assert refused.status_code == 400 and 'href="/assignments?lang=es"' in refused.get_data(as_text=True)
+
+
+def test_when_shows_utc_times_in_the_course_zone_even_without_tzinfo(app: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`|when` converts to the course's zone and names it; a naive datetime counts as UTC, whatever the
+    server's own clock is set to (here New York's)."""
+    web = app.extensions["grader"]
+    web.course = web.course.model_copy(update={"timezone": "Europe/Madrid"})
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        with app.app_context():
+            assert when(datetime(2027, 6, 30, 21, 59, tzinfo=UTC)) == "2027-06-30 23:59 CEST"
+            assert when(datetime(2027, 1, 15, 12, 0)) == "2027-01-15 13:00 CET"
+            assert when(None) == ""
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -6,6 +6,7 @@ import json
 import logging
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import sessionmaker
 
 from grader.cli.logs import JsonFormatter
@@ -14,6 +15,8 @@ from grader.db.session import make_engine
 from grader.web import create_app
 from grader.web.workers import attach_workers
 from tests.web_helpers import csrf_token, finish_queued, login
+
+METRICS_TOKEN = "scrape-me-7f3a"
 
 
 def _nothing(**_: Any) -> GradeResult:
@@ -72,10 +75,55 @@ def test_metrics_count_the_queue_and_the_latency(app: Any, accounts: Any) -> Non
     for code in ("print(1)\n", "print(2)\n"):
         assert client.post(page, data={"csrf_token": csrf_token(client, page), "code": code}).status_code == 302
     finish_queued(app, score=5, checks=[("layers", True, 5, 10)])
-    text = app.test_client().get("/metrics").get_data(as_text=True)
+    app.config["METRICS_TOKEN"] = METRICS_TOKEN
+    text = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(
+        as_text=True)
     assert 'grader_gradings{status="queued"} 1' in text
     assert 'grader_gradings{status="graded"} 1' in text
     assert "grader_latency_seconds_count 1" in text
+
+
+def test_metrics_refuse_anonymous_requests_and_wrong_tokens(app: Any, accounts: Any) -> None:
+    """Without the token or a teacher's session: 401 asking for a bearer token (403 for a student), and no
+    numbers leak; /healthz stays public."""
+    app.config["METRICS_TOKEN"] = METRICS_TOKEN
+    client = app.test_client()
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {METRICS_TOKEN}"},
+                    {"Authorization": f"Bearer {METRICS_TOKEN[:-1]}"}):
+        refused = client.get("/metrics", headers=headers)
+        assert refused.status_code == 401, headers
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "grader_gradings" not in refused.get_data(as_text=True)
+    assert client.get("/healthz").status_code == 200
+    login(client, "ana")
+    assert client.get("/metrics").status_code == 403
+
+
+def test_metrics_are_served_to_the_token_and_to_a_teacher(app: Any, accounts: Any) -> None:
+    """The configured bearer token or a logged-in teacher gets the Prometheus text."""
+    app.config["METRICS_TOKEN"] = METRICS_TOKEN
+    scraper = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert scraper.status_code == 200 and "grader_gradings" in scraper.get_data(as_text=True)
+    teacher = app.test_client()
+    login(teacher, "profe")
+    assert "grader_gradings" in teacher.get("/metrics").get_data(as_text=True)
+
+
+def test_metrics_token_comes_from_the_environment_and_none_means_teachers_only(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GRADER_METRICS_TOKEN configures the token; unset, no bearer token is accepted, not even an empty one."""
+    monkeypatch.setenv("GRADER_METRICS_TOKEN", METRICS_TOKEN)
+    configured = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "t"})
+    monkeypatch.delenv("GRADER_METRICS_TOKEN")
+    unset = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "t"})
+    try:
+        assert configured.test_client().get(
+            "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).status_code == 200
+        for header in (f"Bearer {METRICS_TOKEN}", "Bearer ", "Bearer"):
+            assert unset.test_client().get("/metrics", headers={"Authorization": header}).status_code == 401
+    finally:
+        configured.extensions["grader"].engine.dispose()
+        unset.extensions["grader"].engine.dispose()
 
 
 def test_json_logs_carry_the_submission_context() -> None:

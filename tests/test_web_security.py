@@ -4,8 +4,10 @@ later are covered without editing this file."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +18,7 @@ from werkzeug.routing import Rule
 
 from grader.course.accounts import MAX_FAILURES_PER_USER
 from grader.db.models import Submission
+from grader.web import SECURITY_HEADERS
 from tests.student_helpers import (
     allow_submissions,
     issue_token,
@@ -28,6 +31,9 @@ from tests.web_helpers import PASSWORD, csrf_token, finish_queued, login
 
 LAB = "lab-add-hidden-16"
 CODE = "from tensorflow import keras\nmodel = keras.Sequential()\n"
+TEMPLATES = Path(__file__).resolve().parent.parent / "grader" / "web" / "templates"
+# What the CSP (script-src/style-src 'self', no 'unsafe-inline') would block in a template.
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE)
 
 
 @pytest.fixture
@@ -142,26 +148,31 @@ def test_login_is_throttled_after_repeated_failures(site: Any) -> None:
 
 
 def test_submissions_are_rate_limited_per_student(site: Any) -> None:
-    """One student hitting the limit does not stop another."""
+    """One student hitting the limit does not stop another (each code differs: the same file sent twice in a
+    row is one submission, not two)."""
     allow_submissions(site, 2)
     ana, beto = site.test_client(), site.test_client()
     login(ana, "ana")
     login(beto, "beto")
-    for _ in range(2):
-        submission_id(submit_code(ana, LAB, CODE))
-    assert submit_code(ana, LAB, CODE).status_code == 429
+    for n in range(2):
+        submission_id(submit_code(ana, LAB, f"{CODE}# {n}\n"))
+    assert submit_code(ana, LAB, f"{CODE}# 2\n").status_code == 429
     submission_id(submit_code(beto, LAB, CODE))
 
 
 def test_uploads_are_capped_in_size_and_type_and_keep_only_the_base_name(site: Any) -> None:
-    """Wrong types are 415, oversized bodies 413, and a path in the file name is dropped."""
+    """Wrong types are 415, oversized bodies 413 (saying the limit), and a path in the file name is dropped."""
     client = site.test_client()
     login(client, "ana")
     for name in ("tarea.exe", "tarea.py.sh", "sin-extension"):
         assert submit_file(client, LAB, name, b"x = 1\n").status_code == 415, name
     site.config["MAX_CONTENT_LENGTH"] = 4096
-    too_big = submit_file(client, LAB, "grande.py", b"x = 1\n" * 2000)
-    assert too_big.status_code == 413 and "El archivo es demasiado grande." in too_big.get_data(as_text=True)
+    too_big = submit_file(client, LAB, "grande.py", b"x = 1\n" * 2000).get_data(as_text=True)
+    assert "El archivo es demasiado grande." in too_big and "El límite es de 4 KB" in too_big
+    assert "Borrar todas las salidas" in too_big
+    client.get("/assignments?lang=en")
+    too_big = submit_file(client, LAB, "grande.ipynb", b"x" * 8000)
+    assert too_big.status_code == 413 and "The limit is 4 KB" in too_big.get_data(as_text=True)
     assert _count(site) == 0
     submission_id(submit_file(client, LAB, "../../etc/tarea.py", b"x = 1\n"))
     with site.extensions["grader"].sessions() as session:
@@ -213,3 +224,74 @@ def test_login_follows_a_local_next(site: Any) -> None:
     response = client.post("/login", query_string={"next": f"/exercises/{LAB}"},
                            data={"username": "ana", "password": PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == f"/exercises/{LAB}"
+
+
+def _assert_security_headers(response: Any, where: str) -> None:
+    """Every security header is present with the app's value."""
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, (where, name)
+
+
+def test_security_headers_on_pages_api_static_files_and_errors(site: Any) -> None:
+    """HTML pages, JSON API answers (success and error), static files, redirects, error pages and the health
+    probe all carry the security headers; the CSP forbids inline code and framing."""
+    csp = SECURITY_HEADERS["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self';" in csp and "unsafe-inline" not in csp
+    client = site.test_client()
+    token = issue_token(site, "ana")
+    answers = {"login": client.get("/login"), "static": client.get("/static/style.css"),
+               "redirect": client.get("/assignments"), "404": client.get("/no-such-page"),
+               "healthz": client.get("/healthz"), "api": client.get("/api/v1/exercises", headers=token),
+               "api 401": client.get("/api/v1/exercises"), "api 404": client.get("/api/v1/no-such-thing")}
+    assert [r.status_code for r in answers.values()] == [200, 200, 302, 404, 200, 200, 401, 404]
+    assert answers["api 404"].is_json and answers["api"].is_json
+    login(client, "ana")
+    answers["student page"] = client.get("/assignments")
+    for where, response in answers.items():
+        _assert_security_headers(response, where)
+
+
+def test_templates_have_no_inline_code_the_csp_would_block() -> None:
+    """No inline <script>, <style>, style= attribute, on...= handler or javascript: link in the templates."""
+    offenders = {str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html") if INLINE.search(p.read_text())}
+    assert offenders == set()
+    assert INLINE.search('<p style="x">') and INLINE.search("<script>") and not INLINE.search('<script src="a">')
+
+
+def test_a_missing_csrf_token_gets_a_styled_page_in_the_users_language(site: Any) -> None:
+    """The CSRF refusal is the site's own 400 page (navigation included), in Spanish or English."""
+    client = site.test_client()
+    spanish = client.post("/login", data={"username": "ana", "password": PASSWORD})
+    body = spanish.get_data(as_text=True)
+    assert spanish.status_code == 400 and "error-page" in body and 'class="brand"' in body
+    assert "La sesión del formulario caducó: recarga la página e inténtalo de nuevo." in body
+    assert "CSRF" not in body and "Bad Request" not in body
+    client.get("/login?lang=en")
+    english = client.post("/login", data={"username": "ana", "password": PASSWORD}).get_data(as_text=True)
+    assert "The form&#39;s session expired: reload the page and try again." in english and 'lang="en"' in english
+    _assert_security_headers(spanish, "csrf page")
+
+
+def test_an_unexpected_error_shows_a_reference_and_logs_it_without_a_traceback_on_the_page(
+        site: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """500: a styled page with a reference id (JSON under the API), the traceback only in the log."""
+    def explode() -> Any:
+        raise RuntimeError("a secret detail")
+
+    site.add_url_rule("/explode", "explode", explode)
+    site.add_url_rule("/api/v1/explode", "api_explode", explode)
+    site.config["PROPAGATE_EXCEPTIONS"] = False  # TESTING re-raises; production renders the page
+    client = site.test_client()
+    with caplog.at_level(logging.ERROR, logger="grader.web"):
+        page = client.get("/explode")
+        api = client.get("/api/v1/explode")
+    body = page.get_data(as_text=True)
+    reference = re.search(r'<code id="reference">([0-9a-f]{8})</code>', body)
+    assert page.status_code == 500 and reference and "a secret detail" not in body and "Traceback" not in body
+    _assert_security_headers(page, "500 page")
+    assert api.status_code == 500 and "a secret detail" not in api.get_data(as_text=True)
+    api_reference = re.search(r"referencia ([0-9a-f]{8})", api.get_json()["error"]["es"])
+    assert api_reference and api_reference.group(1) in api.get_json()["error"]["en"]
+    for ref in (reference.group(1), api_reference.group(1)):  # each reference leads to its traceback
+        logged = [r for r in caplog.records if ref in r.getMessage()]
+        assert logged and logged[0].exc_info and "a secret detail" in str(logged[0].exc_info[1]), ref

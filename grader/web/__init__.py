@@ -7,16 +7,18 @@ pool in `grader serve`, or separate processes) pick them up.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import HTTPException
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, InternalServerError
 
+from grader.core.i18n import t
 from grader.core.specs.loader import Catalog
 from grader.course.course import DEFAULT_COURSE_FILE, load_course
 from grader.course.intake import MAX_UPLOAD_BYTES, parse_rate_limit
@@ -24,11 +26,38 @@ from grader.db.models import User
 from grader.db.runtime import Runtime
 from grader.db.session import default_database_url
 from grader.queue.celery import CeleryDispatcher, broker_url_from_env, make_celery
-from grader.web.i18n import current_lang, gettext, score, tr, when
+from grader.web.i18n import add_translations, current_lang, gettext, lang_url, score, tr, when
+from grader.web.markdown import render_markdown
 from grader.web.state import WebState, close_db, db
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
+log = logging.getLogger(__name__)
+
+# Every page, JSON answer, static file and error page carries these. The CSP allows only this site's own
+# scripts and stylesheets: no inline <script>, no on...= handlers, no style= attributes (templates keep to it).
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+add_translations({
+    "La petición no es válida.": "The request is not valid.",
+    "La sesión del formulario caducó: recarga la página e inténtalo de nuevo.":
+        "The form's session expired: reload the page and try again.",
+    "El límite es de %(size)s. Si es un cuaderno, borra sus salidas (en Colab o Jupyter: Editar → Borrar "
+    "todas las salidas), guárdalo y vuelve a subirlo.":
+        "The limit is %(size)s. If it is a notebook, clear its outputs (in Colab or Jupyter: Edit → Clear all "
+        "outputs), save it and upload it again.",
+    "Algo falló en el servidor. Si vuelve a pasar, da al profesor esta referencia:":
+        "Something went wrong on the server. If it happens again, give the teacher this reference:",
+})
 
 
 def _secret_key(instance: Path) -> str:
@@ -58,6 +87,8 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        # /metrics answers this bearer token (for a Prometheus scraper) or a logged-in teacher.
+        METRICS_TOKEN=os.environ.get("GRADER_METRICS_TOKEN") or None,
     )
     app.config.update(config or {})
     if "SECRET_KEY" not in (config or {}):
@@ -85,8 +116,8 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
     login_manager.login_message = None
     login_manager.session_protection = "strong"
 
-    app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang)
-    app.jinja_env.filters.update(tr=tr, score=score, when=when)
+    app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang, lang_url=lang_url)
+    app.jinja_env.filters.update(tr=tr, score=score, when=when, md=render_markdown)
     _register(app)
     return app
 
@@ -99,14 +130,17 @@ def _load_user(user_id: str) -> User | None:
 
 def _register(app: Flask) -> None:
     """Blueprints, error pages and the health probe."""
-    from grader.web import api, auth, ops, student, teacher
+    from grader.web import api, auth, ops, quiz, student, teacher
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(student.bp)
+    app.register_blueprint(quiz.bp)
     app.register_blueprint(teacher.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF cannot apply
+
+    app.after_request(_security_headers)
 
     def error_page(exc: HTTPException) -> Any:
         """HTML error pages, except under the API prefix: routing errors (unknown URL, wrong method) never
@@ -114,7 +148,38 @@ def _register(app: Flask) -> None:
         code = exc.code or 500
         if request.path.startswith(api.bp.url_prefix or "/api/"):
             return api.error_response(code)
-        return render_template("error.html", code=code, error=exc), code
+        return render_template("error.html", code=code, csrf_expired=isinstance(exc, CSRFError),
+                               size_limit=_size(app.config.get("MAX_CONTENT_LENGTH") or MAX_UPLOAD_BYTES)), code
 
-    for code in (403, 404, 405, 413, 429):
+    def server_error(exc: InternalServerError) -> Any:
+        """An unexpected failure: logged with its traceback under a short reference the page shows, so a
+        student can report it and the teacher can find it; the page itself never shows the traceback."""
+        reference = secrets.token_hex(4)
+        log.error("unhandled error reference=%s %s %s", reference, request.method, request.path,
+                  exc_info=exc.original_exception or exc)
+        if request.path.startswith(api.bp.url_prefix or "/api/"):
+            return api.error_response(500, t(f"Error interno del servidor (referencia {reference}).",
+                                             f"Internal server error (reference {reference})."))
+        try:
+            return render_template("error.html", code=500, reference=reference), 500
+        except Exception:  # the page itself failed (database down?): a bare answer, still with the reference
+            log.exception("error page failed reference=%s", reference)
+            return Response(f"500 · {reference}\n", status=500, mimetype="text/plain")
+
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, error_page)
+    app.register_error_handler(InternalServerError, server_error)
+
+
+def _security_headers(response: Response) -> Response:
+    """Add the security headers to any response that does not set its own."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _size(limit: int) -> str:
+    """A byte count for people: whole megabytes (or kilobytes below one megabyte)."""
+    if limit >= 1024 * 1024:
+        return f"{limit // (1024 * 1024)} MB"
+    return f"{max(1, limit // 1024)} KB"

@@ -6,9 +6,11 @@ every `_()` string in the templates and blueprints has its English entry, so non
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, request, session
+from werkzeug.exceptions import HTTPException
 
 from grader.core.i18n import Lang, Text, format_score
 
@@ -85,7 +87,13 @@ EN: dict[str, str] = {
 
 
 def add_translations(entries: dict[str, str]) -> None:
-    """Register English for a blueprint's own Spanish strings (each blueprint keeps its texts beside it)."""
+    """Register English for a blueprint's own Spanish strings (each blueprint keeps its texts beside it).
+
+    Raises ValueError when a string already has a different English: which one won would depend on the order
+    the modules happen to be imported in."""
+    clashes = sorted(s for s, english in entries.items() if EN.get(s, english) != english)
+    if clashes:
+        raise ValueError(f"different English already registered for: {clashes}")
     EN.update(entries)
 
 
@@ -96,6 +104,19 @@ def current_lang() -> Lang:
         session["lang"] = asked
     lang = session.get("lang", "es")
     return lang if lang in LANGS else "es"
+
+
+def lang_url(lang: Lang) -> str:
+    """This page's address with `?lang=lang`, keeping its other query parameters, so that switching the
+    language stays on the page (filters, pages and ?next= included). A page rendered in answer to a form
+    whose address cannot be opened (a refused override) switches on the page the form was sent from."""
+    path, kept = request.path, [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    if request.method not in ("GET", "HEAD"):
+        try:
+            current_app.url_map.bind_to_environ(request.environ).match(path, method="GET")
+        except HTTPException:
+            path, kept = urlsplit(request.referrer or "").path or "/", []
+    return f"{request.script_root}{path}?{urlencode([*kept, ('lang', lang)])}"
 
 
 def gettext(spanish: str) -> str:
@@ -122,6 +143,8 @@ def when(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     (`2027-06-30 23:59 CEST`), so nobody has to guess which clock a deadline follows."""
     if moment is None:
         return ""
+    if moment.tzinfo is None:  # stored and configured times are UTC; astimezone would read the server's clock
+        moment = moment.replace(tzinfo=UTC)
     zone = current_app.extensions["grader"].course.zone
     local = moment.astimezone(zone)
     return f"{local.strftime(fmt)} {local.tzname()}"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask_login import current_user
 from sqlalchemy import text
 
 from grader.course.metrics import queue_metrics
@@ -41,10 +43,27 @@ def healthz() -> Any:
     return jsonify(status="ok" if healthy else "unavailable", **checks), 200 if healthy else 503
 
 
+def _scraper_token_ok() -> bool:
+    """True when the request carries `Authorization: Bearer <GRADER_METRICS_TOKEN>` (compared in constant time,
+    so the answer's timing does not reveal how much of a guess was right). No token configured: never."""
+    expected = current_app.config.get("METRICS_TOKEN")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), str(expected).encode())
+
+
 @bp.get("/metrics")
 def metrics() -> Response:
     """Queue depth per status, age of the oldest queued grading, and recent reception-to-result latency.
 
-    Aggregates only (no student data), so it can be scraped without a login from the internal network.
+    Aggregates only, yet queue sizes and timings still tell outsiders about the course: a scraper sends the
+    metrics token, a teacher can look from the browser; anyone else gets 401 (403 for a logged-in student).
     """
+    if not _scraper_token_ok():
+        if current_user.is_authenticated and current_user.role != "teacher":
+            abort(403)
+        if not current_user.is_authenticated:
+            return Response("401 Unauthorized: send Authorization: Bearer <GRADER_METRICS_TOKEN>\n", status=401,
+                            mimetype="text/plain", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     return Response(queue_metrics(db()).prometheus(), mimetype="text/plain; version=0.0.4")
