@@ -12,8 +12,12 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 import grader.course.intake
+from grader.core.i18n import t
+from grader.core.results import GradeResult
 from grader.course.public import public_view
-from grader.db.models import Submission, utcnow
+from grader.db import store
+from grader.db.models import Grading, Submission, utcnow
+from grader.db.review import add_override
 from grader.queue.claims import claim_next
 from tests.student_helpers import (
     allow_submissions,
@@ -24,7 +28,7 @@ from tests.student_helpers import (
     submit_code,
     submit_file,
 )
-from tests.web_helpers import finish_queued, login
+from tests.web_helpers import csrf_token, finish_queued, login
 
 LAB = "lab-add-hidden-16"
 CODE = "from tensorflow import keras\nmodel = keras.Sequential()\n"
@@ -123,15 +127,16 @@ def _attempts_used_up(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) ->
     """Submit once when one attempt is allowed, then again."""
     set_assignment(app, LAB, max_attempts=1)
     submission_id(submit_code(client, LAB, CODE))
-    return submit_code(client, LAB, CODE)
+    # Other code: the same file again within moments is the same submission (a double click), not a new one.
+    return submit_code(client, LAB, CODE + "# 2\n")
 
 
 def _rate_limited(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Submit three times when two a minute are allowed."""
     allow_submissions(app, 2)
-    for _ in range(2):
-        submission_id(submit_code(client, LAB, CODE))
-    return submit_code(client, LAB, CODE)
+    for i in range(2):
+        submission_id(submit_code(client, LAB, f"{CODE}# {i}\n"))
+    return submit_code(client, LAB, CODE + "# 2\n")
 
 
 def _not_open_yet(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -231,3 +236,87 @@ def test_a_grading_error_is_shown_with_its_message(app: Any, ana: Any) -> None:
     status = ana.get(f"/submissions/{new_id}/status").get_json()
     assert status["status"] == "error" and status["finished"]
     assert "Tu archivo tiene un error de sintaxis en la línea 3." in status["html"]
+
+
+def test_teacher_previews_the_student_page_without_submitting(app: Any, client: Any,
+                                                               accounts: dict[str, tuple[str, str]]) -> None:
+    """A teacher sees the exercise as a student would (sample variant, starter code), submitting disabled."""
+    assert login(client, "profe").status_code == 302
+    page = client.get(f"/exercises/{LAB}").get_data(as_text=True)
+    assert "Vista previa del profesor" in page and str(escape(app.extensions["grader"].catalog.get(LAB)
+                                                                .starter.code)) in page
+    assert re.search(r'<button type="submit"\s+disabled', page)
+    assert client.post(f"/exercises/{LAB}", data={"code": CODE}).status_code in (400, 403)
+    assert _count(app) == 0
+    assert client.get("/exercises/no-such-exercise").status_code == 404
+
+
+def test_submission_page_shows_the_code_and_loads_it_into_the_editor(app: Any, ana: Any) -> None:
+    """The student's own code is on the submission page; ?from= puts it in the editor, the newest typed
+    submission is the editor's default, and ?from=starter goes back to the starter code."""
+    first = submission_id(submit_code(ana, LAB, "primera = 1\n"))
+    second = submission_id(submit_code(ana, LAB, "segunda = 2\n"))
+    page = ana.get(f"/submissions/{first}").get_data(as_text=True)
+    assert "<title>Entrega 1" in page and "primera" in page and f"/exercises/{LAB}?from={first}" in page
+    assert "<title>Entrega 2" in ana.get(f"/submissions/{second}").get_data(as_text=True)
+    editor = re.compile(r'<textarea id="code"[^>]*>(.*?)</textarea>', re.S)
+    assert editor.search(ana.get(f"/exercises/{LAB}?from={first}").get_data(as_text=True)).group(1) == "primera = 1\n"
+    default = ana.get(f"/exercises/{LAB}").get_data(as_text=True)
+    assert editor.search(default).group(1) == "segunda = 2\n" and "?from=starter" in default
+    starter = editor.search(ana.get(f"/exercises/{LAB}?from=starter").get_data(as_text=True)).group(1)
+    assert "segunda" not in starter
+    assert ana.get(f"/exercises/lab-fashion-quiz?from={first}").status_code == 404  # another exercise's
+
+
+def test_notebook_and_bad_bytes_are_shown_readably(app: Any, ana: Any) -> None:
+    """A notebook shows its numbered code cells; bytes that are not UTF-8 are replaced and said so."""
+    notebook = ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": ['
+                '{"cell_type": "code", "metadata": {}, "source": "capa = 1", "outputs": [], "execution_count": 3}]}')
+    nb = submission_id(submit_file(ana, LAB, "tarea.ipynb", notebook.encode()))
+    page = ana.get(f"/submissions/{nb}").get_data(as_text=True)
+    assert "Celda de código 1" in page and "(In [3])" in page and "capa" in page
+    editor = ana.get(f"/exercises/{LAB}?from={nb}").get_data(as_text=True)
+    assert "# %% [1]\ncapa = 1</textarea>" in editor
+    bad = submission_id(submit_file(ana, LAB, "raro.py", b"x = '\xff'\n"))
+    assert "no es UTF-8" in ana.get(f"/submissions/{bad}").get_data(as_text=True)
+
+
+def test_someone_elses_submission_cannot_be_loaded(app: Any, client: Any, ana: Any) -> None:
+    """?from= with another student's submission is 404, like the submission page itself."""
+    mine = submission_id(submit_code(ana, LAB, CODE))
+    ana.post("/logout", data={"csrf_token": csrf_token(ana, "/assignments")})
+    assert login(client, "beto").status_code == 302
+    assert client.get(f"/exercises/{LAB}?from={mine}").status_code == 404
+    assert client.get(f"/submissions/{mine}").status_code == 404
+
+
+def test_the_teachers_adjustment_is_shown_with_its_reason(app: Any, ana: Any) -> None:
+    """A teacher's decision on a check reads as a line with the points before and after and the reason."""
+    new_id = submission_id(submit_code(ana, LAB, CODE))
+    grading_id = finish_queued(app, score=3, checks=[("layers", False, 0, 1), ("trains", True, 3, 9)])
+    with app.extensions["grader"].sessions() as session:
+        add_override(session, grading=session.get(Grading, grading_id), check_id="layers", points=1,
+                     reason="La capa está bien, el nombre no importa", teacher="profe")
+        session.commit()
+    page = ana.get(f"/submissions/{new_id}").get_data(as_text=True)
+    line = re.search(r'<li data-adjustment="layers">(.*?)</li>', page, re.S)
+    assert line is not None, page
+    text = " ".join(line.group(1).split())
+    assert "Ajuste del profesor en «Capas del modelo ampliado»: 0 → 1 punto(s). Motivo: La capa está bien" in text
+    assert "4 / 10" in page
+
+
+def test_a_try_refused_before_running_uses_no_attempt_on_the_pages(app: Any, ana: Any) -> None:
+    """A file the grader refused before running it (not judged) is in the history but leaves the attempts."""
+    set_assignment(app, LAB, max_attempts=3)
+    submission_id(submit_code(ana, LAB, "x = (\n"))
+    with app.extensions["grader"].sessions() as session:
+        claim = claim_next(session)
+        assert claim is not None
+        refused = GradeResult.failed(t("Error de sintaxis", "Syntax error"), max_score=10).model_copy(
+            update={"judged": False})
+        store.finish_grading(session, grading=session.get(Grading, claim.grading_id), result=refused)
+        session.commit()
+    page = ana.get(f"/exercises/{LAB}").get_data(as_text=True)
+    assert '<strong id="attempts-left">3</strong>' in page and "Entrega 1" in page
+    assert ">0 / 3<" in _assignment_row(ana.get("/assignments").get_data(as_text=True), LAB)

@@ -39,6 +39,8 @@ class CheckResult(BaseModel):
             "points": self.points,
             "max_points": self.max_points,
             "message": self.message.get(lang),
+            # The model answer the student's feedback may withhold (release policy); the CLI is the teacher's.
+            "answer": self.answer.get(lang) if self.answer is not None else None,
         }
 
 

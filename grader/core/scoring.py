@@ -6,16 +6,33 @@ from grader.core.checks import get_kind
 from grader.core.checks.registry import Outcome
 from grader.core.facts import Evidence
 from grader.core.i18n import Text
-from grader.core.questions.grading import QuestionContext, grade_question
+from grader.core.questions.grading import QuestionContext, grade_question, missing_ideas
+from grader.core.questions.models import TextQuestion
+from grader.core.questions.parse import MAX_TEXT_CHARS
 from grader.core.questions.variants import render, variant_values
 from grader.core.results import CheckResult, GradeResult
 from grader.core.specs.models import ExerciseSpec
 
 
-def _result(id_: str, points: float, outcome: Outcome, hint: Text | None) -> CheckResult:
+def _result(id_: str, points: float, outcome: Outcome, hint: Text | None,
+            answer: Text | None = None, response: str | None = None) -> CheckResult:
     return CheckResult(id=id_, passed=outcome.passed, points=round(points * outcome.credit, 4), max_points=points,
                        message=outcome.message, hint=None if outcome.passed else hint,
-                       needs_review=outcome.needs_review)
+                       needs_review=outcome.needs_review, answer=answer, response=response)
+
+
+def _response(question: object, given: object) -> str | None:
+    """A free-text answer as the teacher will read it beside the rubric (capped like the grader reads it)."""
+    if not isinstance(question, TextQuestion) or given is None:
+        return None
+    return (given if isinstance(given, str) else str(given))[:MAX_TEXT_CHARS]
+
+
+def _joined(parts: list[Text]) -> Text | None:
+    """Several texts as one, or None when there are none."""
+    if not parts:
+        return None
+    return Text(es=" ".join(p.es for p in parts), en=" ".join(p.en for p in parts))
 
 
 def question_context(spec: ExerciseSpec, student: str) -> QuestionContext:
@@ -29,14 +46,15 @@ def run_questions(spec: ExerciseSpec, evidence: Evidence, *, student: str) -> li
     ctx = question_context(spec, student)
     results = []
     for question in spec.questions:
-        outcome = grade_question(question, evidence.answers.get(question.id), ctx)
+        given = evidence.answers.get(question.id)
+        outcome = grade_question(question, given, ctx)
+        # The model answer stays out of the message, so that a release policy can withhold it (exams).
+        answer = [missing] if (missing := missing_ideas(question, given)) is not None else []
         if not outcome.passed and question.explanation is not None and not outcome.needs_review:
-            explanation = render(question.explanation, ctx.values)  # the student's own numbers
-            outcome = Outcome(outcome.passed, Text(es=f"{outcome.message.es} {explanation.es}",
-                                                   en=f"{outcome.message.en} {explanation.en}"),
-                              outcome.fraction, outcome.needs_review)
+            answer.append(render(question.explanation, ctx.values))  # the student's own numbers
         hint = render(question.hint, ctx.values) if question.hint is not None else None
-        results.append(_result(question.id, question.points, outcome, hint))
+        results.append(_result(question.id, question.points, outcome, hint, _joined(answer),
+                               _response(question, given)))
     return results
 
 

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from sqlalchemy import select
 from wtforms import TextAreaField
 
 from grader.core.i18n import t
+from grader.core.sources import SubmissionError, notebook_code_cells
+from grader.course.drafts import student_draft
 from grader.course.intake import SubmissionRefused
 from grader.course.public import public_view
-from grader.db.models import Submission, utcnow
+from grader.course.quizform import quiz_fields
+from grader.db.models import Exercise, Submission, utcnow
 from grader.web.auth import student_required
-from grader.web.i18n import current_lang, gettext, tr
+from grader.web.i18n import add_translations, current_lang, gettext, tr
 from grader.web.services import (
     EDITOR_FILENAME,
     AssignmentRow,
@@ -25,9 +30,89 @@ from grader.web.services import (
     feedback,
     visible_submission,
 )
-from grader.web.state import state
+from grader.web.state import db, state
+from grader.web.teacher.source import highlight_css, render_source
 
 bp = Blueprint("student", __name__)
+
+add_translations({
+    "Vista previa del profesor": "Teacher preview",
+    "Así ve esta página un estudiante (con una variante de ejemplo); el envío está desactivado.":
+        "This is the page as a student sees it (with a sample variant); submitting is disabled.",
+    "Tu código entregado": "Your submitted code",
+    "Cargar en el editor": "Load in the editor",
+    "El editor muestra tu entrega": "The editor shows your submission",
+    "Volver al código inicial": "Back to the starter code",
+    "Celda de código": "Code cell",
+    "Ajuste del profesor en": "Teacher's adjustment on",
+    "Ajuste del profesor de la nota total": "Teacher's adjustment of the total",
+    "Motivo": "Reason",
+    "punto(s)": "point(s)",
+    "Respuesta modelo": "Model answer",
+    "La retroalimentación completa (pistas y respuestas) se publicará cuando el profesor la libere.":
+        "The full feedback (hints and answers) will be published when the teacher releases it.",
+    "La nota se publicará cuando el profesor libere la retroalimentación.":
+        "The score will be published when the teacher releases the feedback.",
+    "Oculta hasta la publicación": "Hidden until release",
+})
+
+# A made-up student whose variant the teacher preview shows: the page looks like a student's without
+# belonging to any real one.
+PREVIEW_STUDENT = "vista-previa"
+
+
+@dataclass(frozen=True)
+class EditorStart:
+    """What the editor starts with: a submission's code (`submission_id`) or the starter code (None)."""
+
+    code: str
+    submission_id: int | None = None
+    number: int | None = None
+
+
+def editor_code(filename: str, data: bytes) -> str:
+    """A stored submission as text for the editor: a notebook's code cells one after another, marked with
+    their numbers, any other file decoded (bad bytes replaced, as on the submission page)."""
+    text = data.decode("utf-8-sig", errors="replace")
+    if filename.lower().endswith(".ipynb"):
+        try:
+            cells, _counts = notebook_code_cells(filename, text)
+        except SubmissionError:
+            return text
+        # `# %%` marks a cell in most editors; the number is the one the submission page shows.
+        return "\n\n".join(f"# %% [{n}]\n{code}" for n, code in enumerate(cells, 1))
+    return text
+
+
+def _own_submissions(exercise_id: str) -> list[tuple[int, str]]:
+    """(id, filename) of the current student's submissions of `exercise_id`, oldest first (no file bytes:
+    only the one shown is read)."""
+    query = (select(Submission.id, Submission.filename).join(Exercise, Exercise.id == Submission.exercise_id)
+             .where(Exercise.slug == exercise_id, Submission.student_id == current_user.student_id)
+             .order_by(Submission.received_at, Submission.id))
+    return [(row.id, row.filename) for row in db().execute(query)]
+
+
+def editor_start(exercise_id: str, starter: str) -> EditorStart:
+    """`?from=<id>` (one of the student's own submissions of this exercise), else their newest Python
+    submission, else the starter code; `?from=starter` always gives the starter code."""
+    wanted = request.args.get("from", "")
+    if current_user.role != "student" or wanted == "starter":
+        return EditorStart(code=starter)
+    # Numbered as in the history: the student's n-th submission of this exercise.
+    mine = [(n, sub_id, name) for n, (sub_id, name) in enumerate(_own_submissions(exercise_id), 1)]
+    if wanted:
+        chosen = next((m for m in mine if str(m[1]) == wanted), None)
+        if chosen is None:
+            abort(404)  # someone else's or another exercise's: ids reveal nothing
+    else:
+        typed = [m for m in mine if m[2].lower().endswith(".py")]
+        if not typed:
+            return EditorStart(code=starter)
+        chosen = typed[-1]
+    number, sub_id, name = chosen
+    return EditorStart(code=editor_code(name, db().get(Submission, sub_id).source), submission_id=sub_id,
+                       number=number)
 
 
 class SubmitForm(FlaskForm):
@@ -57,13 +142,24 @@ def assignments() -> Any:
 
 
 @bp.route("/exercises/<exercise_id>", methods=["GET", "POST"])
-@student_required
+@login_required
 def exercise(exercise_id: str) -> Any:
-    """The statement (this student's variant), starter code, editor/upload, and the attempt history."""
-    row = _row(exercise_id)
+    """The statement (this student's variant), starter code, editor/upload, and the attempt history.
+
+    A teacher gets the same page as a preview: a sample variant, no history, submitting disabled.
+    """
+    preview = current_user.role == "teacher"
+    if current_user.role != "student" and not (preview and request.method == "GET"):
+        abort(403)
+    if preview:
+        if state().course.get(exercise_id) is None:
+            abort(404)
+        row = next(r for r in assignment_rows(None) if r.spec.id == exercise_id)
+    else:
+        row = _row(exercise_id)
     form = SubmitForm()
     status = 200
-    if form.validate_on_submit():
+    if not preview and form.validate_on_submit():
         upload = form.upload.data
         if upload is not None and upload.filename:
             filename, data = upload.filename, upload.read()
@@ -85,8 +181,14 @@ def exercise(exercise_id: str) -> Any:
                 return redirect(url_for("student.submission", submission_id=accepted))
     elif request.method == "POST":
         status = 400
-    view = public_view(row.spec, current_lang(), current_user.student.external_id)
-    return render_template("student/exercise.html", row=row, view=view, form=form, now=utcnow()), status
+    who = PREVIEW_STUDENT if preview else current_user.student.external_id
+    view = public_view(row.spec, current_lang(), who)
+    start = editor_start(exercise_id, view["starter_code"] or "")
+    fields = quiz_fields(row.spec, student=who)
+    draft = None if preview or not fields else student_draft(db(), spec=row.spec, student=current_user.student)
+    db().commit()  # the draft lookup may have recorded the exercise's current version
+    return render_template("student/exercise.html", row=row, view=view, form=form, now=utcnow(), preview=preview,
+                           start=start, fields=fields, draft=draft), status
 
 
 def _submit(exercise_id: str, filename: str, data: bytes) -> int:
@@ -104,8 +206,9 @@ def own_submission(submission_id: int) -> Submission:
 
 
 def feedback_context(submission: Submission) -> dict[str, Any]:
-    """What the feedback partial shows: status, the result, and the attempt's final score."""
-    return feedback(submission).context()
+    """What the feedback partial shows: status, the result as the release policy allows, the attempt's
+    final score and number, and the teacher's adjustments."""
+    return feedback(submission, viewer=current_user).context()
 
 
 @bp.get("/submissions/<int:submission_id>")
@@ -113,15 +216,24 @@ def feedback_context(submission: Submission) -> dict[str, Any]:
 def submission(submission_id: int) -> Any:
     """One attempt: its feedback, updated live while it is queued or running."""
     sub = own_submission(submission_id)
-    spec = state().catalog.specs.get(sub.exercise.slug)
-    return render_template("student/submission.html", spec=spec, **feedback_context(sub))
+    # The feedback's context carries the spec too (titles of checks and questions).
+    return render_template("student/submission.html", source=render_source(sub.filename, sub.source),
+                           **feedback_context(sub))
+
+
+@bp.get("/submissions/highlight.css")
+def highlight_stylesheet() -> Any:
+    """Colours of highlighted code: submitted source, statements' code blocks (the style teachers see).
+
+    Public: it is Pygments' stock stylesheet, and the teacher preview and statements need it too."""
+    return highlight_css(), 200, {"Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=3600"}
 
 
 @bp.get("/submissions/<int:submission_id>/status")
 @student_required
 def submission_status(submission_id: int) -> Any:
     """JSON for the page's polling: the status and, once finished, the feedback as HTML."""
-    result = feedback(own_submission(submission_id))
+    result = feedback(own_submission(submission_id), viewer=current_user)
     labels = {"queued": t("En cola", "Queued"), "running": t("Calificando", "Grading"),
               "graded": t("Calificado", "Graded"), "error": t("Error", "Error")}
     return jsonify(status=result.status, label=tr(labels[result.status]), finished=result.finished,

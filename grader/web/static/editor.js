@@ -29,16 +29,8 @@
     function render() { view.innerHTML = highlight(area.value); pre.scrollTop = area.scrollTop; pre.scrollLeft = area.scrollLeft; }
     area.addEventListener("input", render);
     area.addEventListener("scroll", function () { pre.scrollTop = area.scrollTop; pre.scrollLeft = area.scrollLeft; });
-    area.addEventListener("keydown", function (event) {
-      // Tab indents (4 spaces, as in Colab); Escape then Tab leaves the editor, so keyboard users are not trapped.
-      if (event.key === "Tab" && !event.shiftKey && !area.dataset.escaped) {
-        event.preventDefault();
-        var start = area.selectionStart;
-        area.setRangeText("    ", start, area.selectionEnd, "end");
-        render();
-      }
-      area.dataset.escaped = event.key === "Escape" ? "1" : "";
-    });
+    // Tab, Shift+Tab, Enter and Esc-then-Tab are handled by editor-keys.js, which fires "input" after each
+    // edit, so the highlighted copy follows.
     render();
   });
 })();

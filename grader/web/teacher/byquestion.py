@@ -1,0 +1,142 @@
+"""Grade by question: one free-text question, every student's answer on one page, driven by the keyboard.
+
+Each answer shows the student's words, the rubric's ideas found and the suggested points, with a form whose
+points start at the suggestion: Enter accepts it, a number then Enter adjusts it, and the page comes back on
+the next answer still waiting. "Accept every remaining suggestion" decides the rest at once. Every decision
+goes through grader.db.decisions.add_override, the audited path the drill-down uses.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from grader.course.byquestion import answers_to_question, review_questions
+from grader.course.gradebook import POLICIES
+from grader.db.decisions import DecisionRefused, add_override
+from grader.db.models import Grading
+from grader.web.auth import teacher_required
+from grader.web.i18n import add_translations, current_lang, gettext
+from grader.web.routes import Routes
+from grader.web.state import db, state
+
+routes = Routes()
+
+add_translations({
+    "Calificar por pregunta": "Grade by question",
+    "Preguntas de respuesta libre": "Free-text questions",
+    "Este ejercicio no tiene preguntas de respuesta libre.": "This exercise has no free-text questions.",
+    "Rúbrica": "Rubric",
+    "Respuesta del estudiante": "Student's answer",
+    "Respuesta no guardada en esta calificación: ábrela en la entrega.":
+        "Answer not kept in this grading: open it in the submission.",
+    "Sugerido": "Suggested",
+    "Decidido": "Decided",
+    "Aceptar o ajustar": "Accept or adjust",
+    "Aceptar todas las sugerencias pendientes": "Accept every pending suggestion",
+    "Teclado: J/K o flechas para moverse, Intro acepta los puntos del campo, escribe un número para ajustar.":
+        "Keyboard: J/K or arrows to move, Enter accepts the points in the field, type a number to adjust.",
+    "Sugerencia aceptada (calificación por pregunta).": "Suggestion accepted (grading by question).",
+    "Ajustado al calificar por pregunta.": "Adjusted while grading by question.",
+    "Decisión guardada.": "Decision saved.",
+    "sugerencias aceptadas.": "suggestions accepted.",
+    "pendientes": "pending",
+    "Nadie ha respondido todavía.": "Nobody has answered yet.",
+    "Escribe un número de puntos.": "Type a number of points.",
+})
+
+
+def _spec(exercise_id: str) -> Any:
+    """The spec of an exercise of the course, or 404."""
+    web = state()
+    if web.course.get(exercise_id) is None or exercise_id not in web.catalog.specs:
+        abort(404)
+    return web.catalog.get(exercise_id)
+
+
+def _policy() -> Any:
+    """The policy the gradebook shows: ?policy= when valid, else the course's."""
+    asked = request.values.get("policy")
+    return asked if asked in POLICIES else state().course.grading_policy
+
+
+@routes.get("/exercises/<exercise_id>/questions")
+@teacher_required
+def question_index(exercise_id: str) -> Any:
+    """The exercise's free-text questions, each linking to its grade-by-question page."""
+    spec = _spec(exercise_id)
+    questions = review_questions(spec)
+    if len(questions) == 1:
+        return redirect(url_for("teacher.by_question", exercise_id=exercise_id, question_id=questions[0].id))
+    return render_template("teacher/by_question.html", spec=spec, questions=questions, question=None,
+                           answers=[], policy=_policy())
+
+
+@routes.get("/exercises/<exercise_id>/questions/<question_id>")
+@teacher_required
+def by_question(exercise_id: str, question_id: str) -> Any:
+    """Every student's counted answer to one free-text question, with the rubric and the suggestions."""
+    spec = _spec(exercise_id)
+    question = next((q for q in review_questions(spec) if q.id == question_id), None)
+    if question is None:
+        abort(404)
+    answers = answers_to_question(db(), course=state().course, spec=spec, question_id=question_id,
+                                  policy=_policy())
+    focus = next((a.grading_id for a in answers if a.pending), None)
+    return render_template("teacher/by_question.html", spec=spec, questions=review_questions(spec),
+                           question=question, answers=answers, focus=focus, policy=_policy())
+
+
+def _decide(grading_id: int, question_id: str, points: float, reason: str) -> None:
+    """Record one decision through the audited path (raises DecisionRefused)."""
+    grading = db().get(Grading, grading_id)
+    if grading is None:
+        abort(404)
+    add_override(db(), grading=grading, check_id=question_id, points=points, reason=reason,
+                 teacher=current_user.username)
+
+
+@routes.post("/exercises/<exercise_id>/questions/<question_id>/decide")
+@teacher_required
+def decide_question(exercise_id: str, question_id: str) -> Any:
+    """Accept or adjust one answer's points, then come back on the next answer still waiting."""
+    _spec(exercise_id)
+    back = url_for("teacher.by_question", exercise_id=exercise_id, question_id=question_id, policy=_policy())
+    try:
+        grading_id = int(request.form.get("grading_id", ""))
+        points = float(request.form.get("points", "").replace(",", "."))
+        suggested = float(request.form.get("suggested", "nan"))
+    except ValueError:
+        flash(gettext("Escribe un número de puntos."), "error")
+        return redirect(back)
+    accepted = math.isclose(points, suggested, abs_tol=1e-9)
+    reason = request.form.get("reason", "").strip() or gettext(
+        "Sugerencia aceptada (calificación por pregunta)." if accepted else "Ajustado al calificar por pregunta.")
+    try:
+        _decide(grading_id, question_id, points, reason)
+    except DecisionRefused as refused:
+        db().rollback()
+        flash(refused.message.get(current_lang()), "error")
+        return redirect(back)
+    db().commit()
+    flash(gettext("Decisión guardada."), "ok")
+    return redirect(back)
+
+
+@routes.post("/exercises/<exercise_id>/questions/<question_id>/accept-all")
+@teacher_required
+def accept_all(exercise_id: str, question_id: str) -> Any:
+    """Accept the suggested points of every answer still waiting, in one transaction."""
+    spec = _spec(exercise_id)
+    waiting = [a for a in answers_to_question(db(), course=state().course, spec=spec, question_id=question_id,
+                                              policy=_policy()) if a.pending]
+    for answer in waiting:
+        _decide(answer.grading_id, question_id, answer.suggested,
+                gettext("Sugerencia aceptada (calificación por pregunta)."))
+    db().commit()
+    flash(f"{len(waiting)} {gettext('sugerencias aceptadas.')}", "ok")
+    return redirect(url_for("teacher.by_question", exercise_id=exercise_id, question_id=question_id,
+                            policy=_policy()))
