@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.core.i18n import Lang, Text
+from grader.core.summaries import ModelSummary, TrainingCurve
 
 Status = Literal["graded", "error"]
 
@@ -64,6 +65,9 @@ class GradeResult(BaseModel):
     # False when the submission was not run and judged on its merits (refused before running: not UTF-8,
     # a syntax error, over a size cap; or the grader itself failed): such a try does not use an attempt.
     judged: bool = True
+    # What the feedback draws: each graded model's layers, and the trusted training's curves (when trained).
+    models: list[ModelSummary] = Field(default_factory=list)
+    training: TrainingCurve | None = None
 
     @classmethod
     def failed(cls, error: Text, *, max_score: float, notes: list[Text] | None = None, logs: str = "",
