@@ -57,6 +57,21 @@ def test_a_new_token_replaces_the_old_one(app: Any, client: Any, tokens: dict[st
     assert client.get(f"{API_PREFIX}/exercises", headers=newer).status_code == 200
 
 
+def test_a_retried_submission_is_the_same_submission(app: Any, client: Any,
+                                                    tokens: dict[str, dict[str, str]]) -> None:
+    """The same file sent again moments later (a client retrying after a lost answer) returns the submission
+    already made, with its current status and 200, and stores nothing new; other bytes are a new one."""
+    first = post_file(client, tokens["ana"], "retry.py", b"x = 1\n")
+    assert first.status_code == 202 and first.get_json()["duplicate"] is False
+    finish_queued(app, score=3.0)
+    again = post_file(client, tokens["ana"], "retry.py", b"x = 1\n")
+    assert again.status_code == 200
+    body = again.get_json()
+    assert (body["id"], body["status"], body["duplicate"]) == (first.get_json()["id"], "graded", True)
+    other = post_file(client, tokens["ana"], "retry.py", b"x = 2\n")
+    assert other.status_code == 202 and other.get_json()["id"] != body["id"]
+
+
 def test_submit_then_poll_until_graded(app: Any, client: Any, tokens: dict[str, dict[str, str]]) -> None:
     """A multipart submission is queued (202), then its status URL shows the stored result."""
     response = post_file(client, tokens["ana"], "lab2.py", b"x = 1\n")

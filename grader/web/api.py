@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from grader.core.i18n import Text, t
 from grader.course.accounts import user_for_token
 from grader.course.intake import SubmissionRefused
-from grader.db.models import User, utcnow
+from grader.db.models import Grading, User, utcnow
 from grader.web.openapi import (
     ApiError,
     ExerciseList,
@@ -144,8 +144,13 @@ def create_submission() -> Any:
     except SubmissionRefused as refused:
         return error_response(refused.status_code, refused.message)
     url = url_for("api.get_submission", submission_id=accepted.submission_id)
-    body = SubmissionAccepted(id=accepted.submission_id, status="queued", status_url=url)
-    return jsonify(body.model_dump(mode="json")), 202, {"Location": url}
+    status = "queued"
+    if accepted.duplicate:
+        grading = db().get(Grading, accepted.grading_id)
+        status = grading.status if grading is not None else "queued"
+    body = SubmissionAccepted(id=accepted.submission_id, status=status, status_url=url,  # type: ignore[arg-type]
+                              duplicate=accepted.duplicate)
+    return jsonify(body.model_dump(mode="json")), 200 if accepted.duplicate else 202, {"Location": url}
 
 
 def submission_out(standing: Feedback) -> SubmissionOut:

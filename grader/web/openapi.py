@@ -39,11 +39,14 @@ class SubmissionIn(BaseModel):
 
 
 class SubmissionAccepted(BaseModel):
-    """A stored submission whose grading is queued."""
+    """A stored submission whose grading is queued, or (`duplicate`) the one already made with the same file
+    moments before: a retried request never makes a second submission."""
 
     id: int
-    status: Literal["queued"]
+    status: Literal["queued", "running", "graded", "error"]
     status_url: str = Field(description="Poll this URL for the result.")
+    duplicate: bool = Field(default=False, description="True when this is the same file sent again within 2 "
+                            "minutes: nothing new was stored (HTTP 200 instead of 202).")
 
 
 class SubmissionOut(BaseModel):

@@ -103,10 +103,12 @@ def accept_submission(student: Student, *, exercise_id: str, filename: str, data
                       filename=filename, data=data, now=utcnow(), rate_limit=web.rate_limit)
     # Committed before the workers are woken, so the one that wakes finds the grading in the queue.
     session.commit()
-    log.info("accepted submission=%d exercise=%s student=%s", accepted.submission_id, exercise_id,
+    what = "duplicate of" if accepted.duplicate else "accepted"
+    log.info("%s submission=%d exercise=%s student=%s", what, accepted.submission_id, exercise_id,
              student.external_id, extra={"submission_id": accepted.submission_id, "grading_id": accepted.grading_id,
                                          "exercise": exercise_id, "student": student.external_id})
-    web.notify(1)
+    if not accepted.duplicate:  # the first request already woke a worker for it
+        web.notify(1)
     return accepted
 
 
