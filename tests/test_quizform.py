@@ -56,6 +56,22 @@ def test_blank_fields_are_unanswered_and_multiple_choice_stays_a_list() -> None:
     assert answers == {ids[0]: "(150, 150, 3)", ids[1]: "b"}
 
 
+def test_forged_forms_give_one_value_per_question_and_no_endless_lists() -> None:
+    """A repeated field of a number, shape or text question keeps its first value (never a list); a choice
+    keeps at most as many picks as it has options; short answers are cut to 200 characters."""
+    spec = CATALOG.get("exam-serie2")
+    choice = next(q for q in spec.questions if isinstance(q, ChoiceQuestion))
+    form: dict[str, Any] = {FIELD_PREFIX + "input-shape": ["(150, 150, 3)", "(1, 2)"],
+                            FIELD_PREFIX + "validation-count": "9" * 500,
+                            FIELD_PREFIX + "output-neurons": ["", "Es binaria."],
+                            FIELD_PREFIX + choice.id: ["a"] * 50}
+    answers = answers_from_form(spec, form)
+    assert answers["input-shape"] == "(150, 150, 3)"
+    assert answers["validation-count"] == "9" * 200
+    assert answers["output-neurons"] == "Es binaria."
+    assert answers[choice.id] == ["a"] * len(choice.options)
+
+
 def test_form_answers_appended_to_code_keep_line_numbers_and_are_literals() -> None:
     """For code-and-questions exercises the answers follow the code as literals: the code's lines keep their
     numbers, and a hostile answer stays a string."""

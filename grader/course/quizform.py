@@ -24,6 +24,8 @@ ANSWERS_FILENAME = "respuestas.json"
 # A field's name in the form: a prefix keeps question ids apart from the form's own fields (code, upload).
 FIELD_PREFIX = "q-"
 Answer = str | list[str]
+# The longest number, shape or option letter kept (the form's inputs say maxlength="200" too).
+SHORT_ANSWER_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -98,18 +100,19 @@ def answers_from_form(spec: ExerciseSpec, form: Mapping[str, Answer]) -> dict[st
     answers: dict[str, Answer] = {}
     for question in spec.questions:
         value = form.get(FIELD_PREFIX + question.id)
-        if isinstance(value, list):
-            picks = [v.strip() for v in value if isinstance(v, str) and v.strip()]
-            if picks:
-                answers[question.id] = picks if len(picks) > 1 or _multiple(question) else picks[0]
-        elif isinstance(value, str) and value.strip():
-            limit = MAX_TEXT_CHARS if isinstance(question, TextQuestion) else 200
-            answers[question.id] = value.strip()[:limit]
+        given = value if isinstance(value, list) else [value]
+        picks = [v.strip() for v in given if isinstance(v, str) and v.strip()]
+        if not picks:
+            continue
+        if isinstance(question, ChoiceQuestion):
+            # No more picks than options: a forged form cannot store an endless list.
+            letters = [p[:SHORT_ANSWER_CHARS] for p in picks[:len(question.options)]]
+            answers[question.id] = letters if len(letters) > 1 or question.multiple else letters[0]
+        else:
+            # One value per question: a repeated field (a forged form) keeps the first, never a list.
+            limit = MAX_TEXT_CHARS if isinstance(question, TextQuestion) else SHORT_ANSWER_CHARS
+            answers[question.id] = picks[0][:limit]
     return answers
-
-
-def _multiple(question: object) -> bool:
-    return isinstance(question, ChoiceQuestion) and question.multiple
 
 
 def answers_document(answers: Mapping[str, Answer]) -> bytes:

@@ -80,9 +80,13 @@ def submit_answers(exercise_id: str) -> Any:
     answers = answers_from_form(spec, _form_values(spec))
     code = request.form.get("code") if spec.checks else None
     student = current_user.student
-    # The draft keeps what was sent, so the page shows it again even if the submission is refused.
-    keep_draft(db(), spec=spec, student=student, content=DraftContent(code=code, answers=answers), now=utcnow())
-    db().commit()
+    # The draft keeps what was sent, so the page shows it again even if the submission is refused; code over
+    # the draft's cap is still submitted (the submission has its own limit), it is just not kept as a draft.
+    try:
+        keep_draft(db(), spec=spec, student=student, content=DraftContent(code=code, answers=answers), now=utcnow())
+        db().commit()
+    except DraftTooLarge:
+        db().rollback()
     back = url_for("student.exercise", exercise_id=exercise_id)
     if not answers and not (code or "").strip():
         flash(gettext("No has respondido ninguna pregunta: responde al menos una antes de enviar."), "error")

@@ -39,6 +39,14 @@
 
   function later() { if (timer) { clearTimeout(timer); } timer = setTimeout(save, 800); }
 
+  // Enter in a one-line answer would send the whole exam half done; it only saves the draft.
+  form.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key === "Enter" && field.tagName === "INPUT" && field.type === "text" && field.name.indexOf("q-") === 0) {
+      event.preventDefault();
+      later();
+    }
+  });
   form.addEventListener("input", later);
   form.addEventListener("change", later);
   form.addEventListener("submit", function (event) {

@@ -14,6 +14,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from grader.core.i18n import round_score
 from grader.course.byquestion import answers_to_question, review_questions
 from grader.course.gradebook import POLICIES
 from grader.db.decisions import DecisionRefused, add_override
@@ -57,6 +58,14 @@ def _spec(exercise_id: str) -> Any:
     return web.catalog.get(exercise_id)
 
 
+def _question(exercise_id: str, question_id: str) -> Any:
+    """The spec and its reviewed free-text question `question_id`, or 404 (unknown, or not a reviewed one)."""
+    spec = _spec(exercise_id)
+    if question_id not in {q.id for q in review_questions(spec)}:
+        abort(404)
+    return spec
+
+
 def _policy() -> Any:
     """The policy the gradebook shows: ?policy= when valid, else the course's."""
     asked = request.values.get("policy")
@@ -79,10 +88,8 @@ def question_index(exercise_id: str) -> Any:
 @teacher_required
 def by_question(exercise_id: str, question_id: str) -> Any:
     """Every student's counted answer to one free-text question, with the rubric and the suggestions."""
-    spec = _spec(exercise_id)
-    question = next((q for q in review_questions(spec) if q.id == question_id), None)
-    if question is None:
-        abort(404)
+    spec = _question(exercise_id, question_id)
+    question = next(q for q in review_questions(spec) if q.id == question_id)
     answers = answers_to_question(db(), course=state().course, spec=spec, question_id=question_id,
                                   policy=_policy())
     focus = next((a.grading_id for a in answers if a.pending), None)
@@ -90,10 +97,11 @@ def by_question(exercise_id: str, question_id: str) -> Any:
                            question=question, answers=answers, focus=focus, policy=_policy())
 
 
-def _decide(grading_id: int, question_id: str, points: float, reason: str) -> None:
-    """Record one decision through the audited path (raises DecisionRefused)."""
+def _decide(exercise_id: str, grading_id: int, question_id: str, points: float, reason: str) -> None:
+    """Record one decision through the audited path (raises DecisionRefused); 404 for a grading of another
+    exercise, so a stale or forged form cannot decide elsewhere."""
     grading = db().get(Grading, grading_id)
-    if grading is None:
+    if grading is None or grading.submission.exercise.slug != exercise_id:
         abort(404)
     add_override(db(), grading=grading, check_id=question_id, points=points, reason=reason,
                  teacher=current_user.username)
@@ -103,7 +111,7 @@ def _decide(grading_id: int, question_id: str, points: float, reason: str) -> No
 @teacher_required
 def decide_question(exercise_id: str, question_id: str) -> Any:
     """Accept or adjust one answer's points, then come back on the next answer still waiting."""
-    _spec(exercise_id)
+    _question(exercise_id, question_id)
     back = url_for("teacher.by_question", exercise_id=exercise_id, question_id=question_id, policy=_policy())
     try:
         grading_id = int(request.form.get("grading_id", ""))
@@ -112,11 +120,14 @@ def decide_question(exercise_id: str, question_id: str) -> Any:
     except ValueError:
         flash(gettext("Escribe un número de puntos."), "error")
         return redirect(back)
-    accepted = math.isclose(points, suggested, abs_tol=1e-9)
+    # The field shows the suggestion rounded (2/3 as 0,67): Enter on it accepts the exact suggestion.
+    accepted = math.isclose(points, round_score(suggested), abs_tol=1e-9) or math.isclose(points, suggested)
+    if accepted:
+        points = suggested
     reason = request.form.get("reason", "").strip() or gettext(
         "Sugerencia aceptada (calificación por pregunta)." if accepted else "Ajustado al calificar por pregunta.")
     try:
-        _decide(grading_id, question_id, points, reason)
+        _decide(exercise_id, grading_id, question_id, points, reason)
     except DecisionRefused as refused:
         db().rollback()
         flash(refused.message.get(current_lang()), "error")
@@ -130,13 +141,19 @@ def decide_question(exercise_id: str, question_id: str) -> Any:
 @teacher_required
 def accept_all(exercise_id: str, question_id: str) -> Any:
     """Accept the suggested points of every answer still waiting, in one transaction."""
-    spec = _spec(exercise_id)
+    spec = _question(exercise_id, question_id)
     waiting = [a for a in answers_to_question(db(), course=state().course, spec=spec, question_id=question_id,
                                               policy=_policy()) if a.pending]
-    for answer in waiting:
-        _decide(answer.grading_id, question_id, answer.suggested,
-                gettext("Sugerencia aceptada (calificación por pregunta)."))
+    back = url_for("teacher.by_question", exercise_id=exercise_id, question_id=question_id, policy=_policy())
+    try:
+        for answer in waiting:
+            _decide(exercise_id, answer.grading_id, question_id, answer.suggested,
+                    gettext("Sugerencia aceptada (calificación por pregunta)."))
+    except DecisionRefused as refused:
+        # All or nothing: a refusal leaves every answer as it was, and says why.
+        db().rollback()
+        flash(refused.message.get(current_lang()), "error")
+        return redirect(back)
     db().commit()
     flash(f"{len(waiting)} {gettext('sugerencias aceptadas.')}", "ok")
-    return redirect(url_for("teacher.by_question", exercise_id=exercise_id, question_id=question_id,
-                            policy=_policy()))
+    return redirect(back)
