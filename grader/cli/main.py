@@ -23,6 +23,7 @@ from grader.core.i18n import Lang
 from grader.core.questions.answers import is_answer_file
 from grader.core.specs.loader import Catalog, SpecError, load_catalog
 from grader.core.specs.models import ExerciseSpec
+from grader.course.handback import HandbackRow, write_feedback_dir
 from grader.course.public import public_view
 from grader.db.runtime import Runtime
 from grader.db.session import default_database_url, upgrade
@@ -114,9 +115,13 @@ def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
 @COLD_OPTION
 @click.option("--broker-url", default=broker_url_from_env, show_default="GRADER_BROKER_URL",
               help="Enqueue to Celery workers (`grader worker`) through this broker instead of grading here.")
+@click.option("--feedback-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also write one self-contained HTML feedback page per student, and an index, into this folder.")
+@click.option("--with-answers", is_flag=True, help="Include model answers in the feedback pages (not for exams "
+              "still open).")
 def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | None, db_url: str | None,
           force: bool, lang: Lang, exercises_dir: Path | None, unsafe_no_sandbox: bool, cold: bool,
-          broker_url: str | None) -> None:
+          broker_url: str | None, feedback_dir: Path | None, with_answers: bool) -> None:
     """Grade EXERCISE_ID submissions in PATHS (files, folders of files, folders of student folders)."""
     catalog = _catalog(exercises_dir, quiet=True)
     _spec_or_exit(catalog, exercise_id)
@@ -159,6 +164,11 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
         rows = grade_batch(grading, exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":
         _print(rows, fmt, lang)
+    if feedback_dir is not None:
+        written = write_feedback_dir(rows=[HandbackRow(student=row.student, result=row.result) for row in rows],
+                                     spec=catalog.get(exercise_id), directory=feedback_dir, lang=lang,
+                                     with_answers=with_answers)
+        click.echo(f"feedback: {len(written) - 1} page(s) and index.html in {feedback_dir}", err=True)
 
 
 @main.group()

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from grader.core.i18n import Text, t
 from grader.course.accounts import user_for_token
+from grader.course.figures.diagnosis import diagnose
 from grader.course.intake import SubmissionRefused
 from grader.db.models import Grading, User, utcnow
 from grader.web.openapi import (
@@ -166,6 +167,8 @@ def submission_out(standing: Feedback) -> SubmissionOut:
         "score": graded.score if scored else None, "max_score": graded.max_score,
         "final": (attempt.final if attempt else graded.score) if scored else None,
         "checks": graded.checks, "error": graded.error, "notes": graded.notes,
+        "models": graded.models, "training": graded.training,
+        "diagnosis": diagnose(graded.training).text if graded.training and graded.training.epochs else None,
         "released": not standing.withheld, "withheld": list(standing.withheld)})
 
 

@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 import grader
 from grader.core.i18n import Text
 from grader.core.results import CheckResult
+from grader.core.summaries import ModelSummary, TrainingCurve
 from grader.web.services import EDITOR_FILENAME
 
 GradingStatus = Literal["queued", "running", "graded", "error"]
@@ -70,6 +71,12 @@ class SubmissionOut(BaseModel):
     checks: list[CheckResult] | None = None
     error: Text | None = Field(default=None, description="Why the submission could not be graded at all.")
     notes: list[Text] | None = None
+    models: list[ModelSummary] | None = Field(default=None, description="Each graded model layer by layer (class, "
+                                              "units, activation, output shape, parameters): what the feedback draws.")
+    training: TrainingCurve | None = Field(default=None, description="The grader's own brief training, epoch by "
+                                           "epoch (loss, val_loss, metric, val_metric), with the baseline.")
+    diagnosis: Text | None = Field(default=None, description="What the curves say: learns or not, over- or "
+                                   "underfitting, where the student's EarlyStopping would stop.")
     released: bool = Field(default=True, description="False while the teacher has not released the full feedback.")
     withheld: list[Literal["score", "messages", "hints", "answers"]] = Field(
         default_factory=list, description="Parts not shown yet: score (score and final are null, check points "

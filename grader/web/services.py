@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from grader.core.i18n import Lang
 from grader.core.results import GradeResult
 from grader.core.specs.models import ExerciseSpec
 from grader.course.course import EVERYTHING, Assignment, Shown
+from grader.course.figures.feedback import FeedbackFigures, feedback_figures
 from grader.course.gradebook import Attempt, attempts, pick
 from grader.course.intake import Accepted, submit
 from grader.course.release import ReleaseState, release_state, release_states, visible
 from grader.db import review
 from grader.db.models import FINISHED_STATUSES, Grading, Student, Submission, User, utcnow
+from grader.web.i18n import current_lang
 from grader.web.state import db, state
 
 log = logging.getLogger(__name__)
@@ -180,7 +183,18 @@ class Feedback:
         return {"submission": self.submission, "grading": self.grading, "result": self.result,
                 "attempt": self.attempt, "status": self.status, "number": self.number, "shown": self.shown,
                 "release": self.release, "adjustments": self.adjustments if self.score_shown else (),
-                "spec": state().catalog.specs.get(self.submission.exercise.slug)}
+                "spec": self.spec, "figures": self.figures(current_lang())}
+
+    @property
+    def spec(self) -> ExerciseSpec | None:
+        """The exercise's current spec (titles of checks and questions), None if it left the catalog."""
+        return state().catalog.specs.get(self.submission.exercise.slug)
+
+    def figures(self, lang: Lang) -> FeedbackFigures | None:
+        """The drawings of the result in `lang`; the expected architecture only when answers are shown."""
+        if self.result is None:
+            return None
+        return feedback_figures(self.result, self.spec, lang=lang, show_answers="answers" in self.shown)
 
 
 def adjustments(grading: Grading | None) -> tuple[Adjustment, ...]:

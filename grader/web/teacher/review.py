@@ -22,6 +22,7 @@ from grader.core.i18n import Text, format_score, t
 from grader.core.paths import scrub_paths
 from grader.core.results import GradeResult
 from grader.course.analytics import check_titles
+from grader.course.figures.feedback import feedback_figures
 from grader.course.gradebook import attempts, pick
 from grader.db.models import FINISHED_STATUSES, Grading, Override, Submission
 from grader.db.review import DecisionRefused, FinalScore, add_override, final_score, override_history
@@ -193,6 +194,8 @@ def _context(sub: Submission) -> dict[str, Any]:
         "counted": pick(tries, web.course.grading_policy),  # type: ignore[arg-type]
         "check_titles": check_titles(web.catalog, sub.exercise.slug),
         "source": render_source(sub.filename, sub.source),
+        # Teachers see the expected architecture beside a failed layers check, whatever the release policy.
+        "figures": feedback_figures(result, spec, lang=current_lang(), show_answers=True) if result else None,
         "form_error": None, "form_check": None, "form": {},
     }
 
