@@ -132,15 +132,15 @@ def test_teacher_overrides_a_score_with_a_reason_and_exports_canvas_csv(live_ser
     total_form.locator("input[name=reason]").fill("La arquitectura es casi correcta: revisión manual")
     total_form.locator("button[type=submit]").click()
     page.wait_for_selector("#audit")
-    assert page.locator("#final").inner_text().startswith("7.5 / ")
+    assert page.locator("#final").inner_text().startswith("7,5 / ")  # the Spanish interface's decimal comma
     assert page.locator("#automatic").inner_text().startswith(f"{automatic} / ")
     assert "revisión manual" in page.locator("#audit").inner_text()
     assert "profe" in page.locator("#audit").inner_text()
 
     page.goto(f"{live_server}/teacher/gradebook")
-    assert page.locator("tr[data-student=beto] td[data-exercise=lab-add-hidden-16] a").first.inner_text() == "7.5"
+    assert page.locator("tr[data-student=beto] td[data-exercise=lab-add-hidden-16] a").first.inner_text() == "7,5"
     with page.expect_download() as download_info:
-        page.click("a[href*='/export/canvas']")
+        page.click("button[formaction*='/export/canvas']")
     download = download_info.value
     rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
     header = rows[0]
