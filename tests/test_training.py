@@ -11,7 +11,7 @@ keras = pytest.importorskip("keras")  # a hard dependency: importorskip only giv
 
 from grader.core.specs.models import TrainingSpec  # noqa: E402
 from grader.engine.evaluator.training import brief_training  # noqa: E402
-from grader.engine.evaluator.training_loop import batch_plan, train_steps  # noqa: E402
+from grader.engine.evaluator.training_loop import batch_plan, train_steps, training_loop  # noqa: E402
 
 
 def spec(**overrides: object) -> TrainingSpec:
@@ -47,15 +47,26 @@ def test_train_steps_matches_keras_fit_on_the_same_batches(regularized: bool) ->
     x = rng.normal(size=(30, 3)).astype("float32")
     y = (x @ np.array([1.0, -2.0, 0.5], dtype="float32")).reshape(-1, 1)
     plan = spec(epochs=4, batch_size=8, seed=3)
+    x_valid, y_valid = x[:10] + 0.5, y[:10]
 
-    ours = model_for(regularized)
-    train_steps(ours, x, y, plan)
+    ours = model_for(regularized)  # with the validation pass after every epoch, which must change nothing
+    trace = training_loop(ours, x, y, plan, valid=(x_valid, y_valid))()
 
     theirs = model_for(regularized)
     order, _ = batch_plan(len(x), plan)
+    reported = []
     for epoch in range(plan.epochs):  # Keras' own fit, fed the same order without shuffling
         rows = order[epoch * len(x):(epoch + 1) * len(x)]
-        theirs.fit(x[rows], y[rows], batch_size=plan.batch_size, epochs=1, shuffle=False, verbose=0)
+        history = theirs.fit(x[rows], y[rows], batch_size=plan.batch_size, epochs=1, shuffle=False, verbose=0,
+                             validation_data=(x_valid, y_valid))
+        reported.append((history.history["loss"][0], history.history["val_loss"][0]))
+        outputs = np.asarray(theirs(x_valid, training=False))
+        np.testing.assert_allclose(trace.val_outputs[epoch], outputs, rtol=1e-4, atol=1e-5)
+
+    # The epoch's mean training loss and the validation loss (regularization included) as fit reports them.
+    np.testing.assert_allclose(trace.loss, [loss for loss, _ in reported], rtol=1e-4)
+    np.testing.assert_allclose(trace.val_loss, [val for _, val in reported], rtol=1e-4)
+    assert trace.val_outputs.shape == (plan.epochs, 10, 1) and trace.loss[-1] < trace.loss[0]
 
     assert int(ours.optimizer.iterations.numpy()) == int(theirs.optimizer.iterations.numpy()) == 4 * 4
     for mine, reference in zip(ours.get_weights(), theirs.get_weights(), strict=True):  # BN statistics too
@@ -96,8 +107,21 @@ def test_a_reused_training_gives_exactly_the_fresh_result() -> None:
     assert training._LOOPS.hits == hits + 1  # the second `wine` training reused the first one's traced loop
     assert fresh.error is None and fresh.value is not None
     assert reused.value == fresh.value  # bit for bit: every variable was reset to its fresh starting value
+    assert reused.history == fresh.history and [p.epoch for p in fresh.history] == [1, 2]
+    numbers = [v for p in fresh.history for v in (p.loss, p.val_loss, p.val_metric)]
+    assert all(v is not None and float(f"{v:.4g}") == v for v in numbers)  # stored to 4 significant digits
     changed = brief_training(config=config, compile_config={"optimizer": "adam", "loss": "mse"}, spec=wine)
     assert changed.value != fresh.value  # other compile settings: another key, another result
+
+
+def test_a_diverging_training_keeps_its_epochs_without_numbers() -> None:
+    wild = spec(dataset="wine", epochs=2, batch_size=64,
+                compile={"optimizer": {"class_name": "SGD", "config": {"learning_rate": 1e30}}, "loss": "mse"})
+    outcome = brief_training(config=wine_model(), compile_config=None, spec=wild)
+    assert outcome.error is None and outcome.value is None and not outcome.passed
+    last = outcome.history[-1]
+    assert [p.epoch for p in outcome.history] == [1, 2]
+    assert (last.loss, last.val_loss, last.val_metric) == (None, None, None)  # NaN and inf are stored as null
 
 
 def test_compile_settings_spelled_differently_share_a_training_but_other_values_do_not() -> None:

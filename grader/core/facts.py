@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.core.i18n import Text
+from grader.core.summaries import EpochPoint
 
 Scalar = float | int | str | bool | None
 
@@ -146,6 +147,8 @@ class TrainingOutcome(_Facts):
     passed: bool
     epochs: int
     error: Text | None = None
+    # Epoch by epoch (empty when the training failed): what the feedback draws, rounded to 4 significant digits.
+    history: list[EpochPoint] = Field(default_factory=list)
 
 
 class Evidence(_Facts):

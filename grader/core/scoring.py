@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grader.core.checks import get_kind
 from grader.core.checks.registry import Outcome
-from grader.core.facts import Evidence
+from grader.core.facts import CallbackFacts, Evidence, ModelFacts, Scalar
 from grader.core.i18n import Text
 from grader.core.questions.grading import QuestionContext, grade_question, missing_ideas
 from grader.core.questions.models import TextQuestion
@@ -12,6 +12,7 @@ from grader.core.questions.parse import MAX_TEXT_CHARS
 from grader.core.questions.variants import render, variant_values
 from grader.core.results import CheckResult, GradeResult
 from grader.core.specs.models import ExerciseSpec
+from grader.core.summaries import EarlyStoppingSettings, ModelSummary, TrainingCurve
 
 
 def _result(id_: str, points: float, outcome: Outcome, hint: Text | None,
@@ -74,6 +75,49 @@ def run_checks(spec: ExerciseSpec, evidence: Evidence) -> list[CheckResult]:
     return results
 
 
+def model_summaries(spec: ExerciseSpec, evidence: Evidence) -> list[ModelSummary]:
+    """One summary per graded variable that is a rebuilt model, in the spec's order."""
+    return [ModelSummary.from_facts(name, facts) for name in spec.grade
+            if isinstance(facts := evidence.variables.get(name), ModelFacts)]
+
+
+def _setting(attrs: dict[str, Scalar], key: str, kind: type | tuple[type, ...]) -> Scalar:
+    """One attribute of the student's callback when it has the expected type (a bool is no number here)."""
+    value = attrs.get(key)
+    if isinstance(value, bool) and kind is not bool:
+        return None
+    return value if isinstance(value, kind) else None
+
+
+def early_stopping(evidence: Evidence, variable: str) -> EarlyStoppingSettings | None:
+    """The student's EarlyStopping: the one passed to the last `<variable>.fit` that had one, else one stored
+    in a graded variable; None without one. Keras' defaults fill what the sandbox did not record."""
+    fitted = [cb for call in evidence.fit_calls if call.model_variable == variable for cb in call.callbacks
+              if cb.class_name == "EarlyStopping"]
+    stored = [facts for facts in evidence.variables.values()
+              if isinstance(facts, CallbackFacts) and facts.class_name == "EarlyStopping"]
+    if not fitted and not stored:
+        return None
+    attrs = (fitted[-1] if fitted else stored[0]).attrs
+    min_delta = _setting(attrs, "min_delta", (int, float))
+    values = {"monitor": _setting(attrs, "monitor", str), "patience": _setting(attrs, "patience", int),
+              "min_delta": abs(float(min_delta)) if min_delta is not None else None,  # Keras 3 flips its sign
+              "mode": _setting(attrs, "mode", str),
+              "restore_best_weights": _setting(attrs, "restore_best_weights", bool),
+              "start_from_epoch": _setting(attrs, "start_from_epoch", int)}
+    return EarlyStoppingSettings.model_validate({key: value for key, value in values.items() if value is not None})
+
+
+def training_curve(evidence: Evidence) -> TrainingCurve | None:
+    """The trusted brief training's curves with what they are judged against; None when it did not run."""
+    outcome = evidence.training
+    if outcome is None or not outcome.history:
+        return None
+    return TrainingCurve(metric=outcome.metric, higher_is_better=outcome.higher_is_better, baseline=outcome.baseline,
+                         threshold=outcome.threshold, epochs=outcome.history,
+                         early_stopping=early_stopping(evidence, outcome.variable))
+
+
 def score(spec: ExerciseSpec, evidence: Evidence, *, student: str, notes: list[Text] | None = None,
           logs: str = "", duration_s: float = 0.0) -> GradeResult:
     """A graded result: per-check and per-question results, total and maximum score."""
@@ -86,4 +130,6 @@ def score(spec: ExerciseSpec, evidence: Evidence, *, student: str, notes: list[T
         notes=[*(notes or []), *evidence.notes],
         logs=logs,
         duration_s=duration_s,
+        models=model_summaries(spec, evidence),
+        training=training_curve(evidence),
     )

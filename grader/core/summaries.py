@@ -7,9 +7,12 @@ TensorFlow and without grading again. They are facts, not judgements: the checks
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from grader.core.facts import ModelFacts
+if TYPE_CHECKING:  # only read by attribute: grader.core.facts keeps the training's EpochPoint history
+    from grader.core.facts import ModelFacts
 
 
 class _Summary(BaseModel):

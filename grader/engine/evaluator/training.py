@@ -19,9 +19,10 @@ from grader.core.excerpt import keep_ends
 from grader.core.facts import TrainingOutcome
 from grader.core.i18n import Text, t
 from grader.core.specs.models import TrainingSpec
+from grader.core.summaries import EpochPoint
 from grader.engine.datasets import Dataset, load_dataset
 from grader.engine.evaluator.inspect import check_plain_keras, function_name, out_of_memory_error, rebuild_model
-from grader.engine.evaluator.training_loop import LoopCache, PreparedTraining, cache_key
+from grader.engine.evaluator.training_loop import LoopCache, LoopTrace, PreparedTraining, cache_key
 
 _LOOPS = LoopCache()
 
@@ -141,20 +142,27 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
     x_valid, y_valid = dataset.valid
     if spec.max_rows:
         x_train, y_train = x_train[: spec.max_rows], y_train[: spec.max_rows]
+    # Every epoch's validation pass runs inside the traced loop on at most PREDICT_ROWS rows, so that its cost
+    # stays small; when they are all the rows (every current data set but Fashion-MNIST's), the last epoch's
+    # pass is also the final judgement's, and no forward pass is left to run after the loop.
+    curve_rows = min(len(x_valid), PREDICT_ROWS)
     source = _compile_source(compile_config, spec)
     key = cache_key(config, _training_settings(source), spec)
     prepared = _LOOPS.take(key)
     try:
         if prepared is None:
-            made = _prepare(config, source, x_train, y_train, spec, valid_rows=len(x_valid))
+            made = _prepare(config, source, x_train, y_train, spec,
+                            valid=(x_valid[:curve_rows], y_valid[:curve_rows]), valid_rows=len(x_valid))
             if not isinstance(made, PreparedTraining):
                 return outcome.model_copy(update={"error": made})
             prepared = made
-        prepared.run()
-        model = prepared.model
-        # A plain forward pass: predict() would trace yet another function for a few hundred rows.
-        outputs = np.concatenate([np.asarray(model(x_valid[i:i + PREDICT_ROWS], training=False))
-                                  for i in range(0, len(x_valid), PREDICT_ROWS)])
+        trace = prepared.run()
+        history = _history(trace, y_valid[:curve_rows], spec.metric, from_logits=prepared.from_logits)
+        if curve_rows == len(x_valid) and trace.val_outputs is not None:
+            outputs = trace.val_outputs[-1]
+        else:  # a plain forward pass: predict() would trace yet another function
+            outputs = np.concatenate([np.asarray(prepared.model(x_valid[i:i + PREDICT_ROWS], training=False))
+                                      for i in range(0, len(x_valid), PREDICT_ROWS)])
         value = metric_value(outputs, y_valid, spec.metric, from_logits=prepared.from_logits)
     except Exception as exc:
         if out_of_memory_error(exc):
@@ -166,11 +174,30 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
         _reset_keras()
     _LOOPS.keep(key, prepared)  # only a training that ran to the end is reused
     passed = math.isfinite(value) and (value >= threshold if higher else value <= threshold)
-    return outcome.model_copy(update={"value": value if math.isfinite(value) else None, "passed": passed})
+    return outcome.model_copy(update={"value": value if math.isfinite(value) else None, "passed": passed,
+                                      "history": history})
+
+
+def _rounded(value: float) -> float | None:
+    """A stored curve's number: 4 significant digits (what a drawing shows), None when not finite."""
+    value = float(value)
+    return float(f"{value:.4g}") if math.isfinite(value) else None
+
+
+def _history(trace: LoopTrace, y_valid: np.ndarray, metric: str, *, from_logits: bool) -> list[EpochPoint]:
+    """One point per epoch: training loss, and validation loss and metric (computed here from the outputs)."""
+    points = []
+    for index, loss in enumerate(trace.loss):
+        point = EpochPoint(epoch=index + 1, loss=_rounded(loss))
+        if trace.val_loss is not None and trace.val_outputs is not None:
+            point = point.model_copy(update={"val_loss": _rounded(trace.val_loss[index]), "val_metric": _rounded(
+                metric_value(trace.val_outputs[index], y_valid, metric, from_logits=from_logits))})
+        points.append(point)
+    return points
 
 
 def _prepare(config: dict[str, Any], source: dict[str, Any], x_train: np.ndarray, y_train: np.ndarray,
-             spec: TrainingSpec, *, valid_rows: int) -> PreparedTraining | Text:
+             spec: TrainingSpec, *, valid: tuple[np.ndarray, np.ndarray], valid_rows: int) -> PreparedTraining | Text:
     """Rebuild and compile the model afresh (seeded) and trace its loop, or say why it cannot be set up:
     first, from its config alone, whether it is too costly to train on this data (grader/core/cost/budget.py).
     Errors inside Keras while compiling or tracing propagate to the caller."""
@@ -194,4 +221,4 @@ def _prepare(config: dict[str, Any], source: dict[str, Any], x_train: np.ndarray
     if model.count_params() > MAX_TRAIN_PARAMS:
         return t(f"El modelo tiene {model.count_params():,} parámetros: demasiados para entrenarlo aquí.",
                  f"The model has {model.count_params():,} parameters: too many to train here.")
-    return PreparedTraining.prepare(model, x_train, y_train, spec, from_logits=from_logits)
+    return PreparedTraining.prepare(model, x_train, y_train, spec, from_logits=from_logits, valid=valid)

@@ -36,37 +36,71 @@ def batch_plan(rows: int, spec: TrainingSpec) -> tuple[np.ndarray, np.ndarray]:
     return order, bounds
 
 
-def training_loop(model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec) -> Callable[[], Any]:
+@dataclass(frozen=True)
+class LoopTrace:
+    """What one run of the loop measured, epoch by epoch (float32 arrays of length `spec.epochs`).
+
+    `loss` is the mean training loss over the epoch's batches, as Keras' `fit` reports it (regularization
+    included, each batch weighted by its rows). `val_loss` and `val_outputs` (the model's outputs on the
+    validation rows after the epoch) are None when the loop was built without validation rows.
+    """
+
+    loss: np.ndarray
+    val_loss: np.ndarray | None = None
+    val_outputs: np.ndarray | None = None
+
+
+def training_loop(model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, *,
+                  valid: tuple[np.ndarray, np.ndarray] | None = None) -> Callable[[], LoopTrace]:
     """A traced function that runs Keras' own `train_step` (forward, compiled loss with regularization,
-    gradients, optimizer) on every batch of `batch_plan`. The model must be compiled.
+    gradients, optimizer) on every batch of `batch_plan`, and after every epoch, given `valid` rows, one
+    inference forward pass on them with the compiled loss. The model must be compiled.
 
     `fit()` would trace its step function twice (a while loop with a conditional around it), build a
     tf.data pipeline and run callbacks; for the few hundred tiny steps of a brief training that set-up
-    was most of the time. The updates and their order are the same as a shuffled `fit`.
+    was most of the time. The updates and their order are the same as a shuffled `fit`, and the validation
+    pass (training=False) changes no variable, so the weights do not depend on `valid`.
     """
     import tensorflow as tf
 
     order, bounds = batch_plan(len(x), spec)
     xs, ys = tf.constant(x), tf.constant(y)
     order_t, bounds_t = tf.constant(order), tf.constant(bounds)
-    steps = len(bounds) - 1
+    per_epoch = (len(bounds) - 1) // spec.epochs
+    xv, yv = (tf.constant(valid[0]), tf.constant(valid[1])) if valid is not None else (None, None)
     model.optimizer.build(model.trainable_variables)  # slots created eagerly, not lifted out of the trace
 
-    def step(k: Any) -> tuple[Any]:
+    def step(k: Any, _loss: Any) -> tuple[Any, Any]:
         rows = order_t[bounds_t[k]:bounds_t[k + 1]]
-        model.train_step((tf.gather(xs, rows), tf.gather(ys, rows)))
-        return (k + 1,)
+        logs = model.train_step((tf.gather(xs, rows), tf.gather(ys, rows)))
+        return k + 1, tf.cast(logs["loss"], "float32")  # the loss tracker's mean since the epoch began
+
+    def epoch(e: Any, *arrays: Any) -> tuple[Any, ...]:
+        model.reset_metrics()  # as fit does when an epoch begins, so the tracked loss is this epoch's
+        _, loss = tf.while_loop(lambda k, _: k < (e + 1) * per_epoch, step, (e * per_epoch, tf.constant(0.0)))
+        written = [arrays[0].write(e, loss)]
+        if xv is not None:
+            outputs = model(xv, training=False)
+            val_loss = model.compute_loss(x=xv, y=yv, y_pred=outputs, training=False)
+            written += [arrays[1].write(e, tf.cast(val_loss, "float32")),
+                        arrays[2].write(e, tf.cast(outputs, "float32"))]
+        return (e + 1, *written)
 
     @tf.function(autograph=False)  # Keras' train_step has no Python control flow on tensors
-    def run() -> Any:
-        return tf.while_loop(lambda k: k < steps, step, (tf.constant(0),))
+    def run() -> tuple[Any, ...]:
+        arrays = [tf.TensorArray("float32", size=spec.epochs) for _ in range(1 if xv is None else 3)]
+        _, *done = tf.while_loop(lambda e, *_: e < spec.epochs, epoch, (tf.constant(0), *arrays))
+        return tuple(array.stack() for array in done)
 
-    return run
+    def traced() -> LoopTrace:
+        return LoopTrace(*(np.asarray(part) for part in run()))
+
+    return traced
 
 
-def train_steps(model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec) -> None:
+def train_steps(model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec) -> LoopTrace:
     """Train the compiled `model` on (x, y) as `spec` says, once."""
-    training_loop(model, x, y, spec)()
+    return training_loop(model, x, y, spec)()
 
 
 @dataclass
@@ -74,15 +108,15 @@ class PreparedTraining:
     """A compiled model with its traced loop, and the value of every variable before its first training."""
 
     model: Any
-    run: Callable[[], Any]
+    run: Callable[[], LoopTrace]
     from_logits: bool
     initial: list[np.ndarray]
 
     @classmethod
-    def prepare(cls, model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, *,
-                from_logits: bool) -> PreparedTraining:
+    def prepare(cls, model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, *, from_logits: bool,
+                valid: tuple[np.ndarray, np.ndarray] | None = None) -> PreparedTraining:
         """Build the loop for a freshly built and compiled `model` and remember its starting state."""
-        run = training_loop(model, x, y, spec)
+        run = training_loop(model, x, y, spec, valid=valid)
         return cls(model=model, run=run, from_logits=from_logits,
                    initial=[np.array(v.numpy()) for v in _state(model)])
 
