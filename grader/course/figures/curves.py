@@ -70,13 +70,17 @@ def _stop_marks(scale: _Scale, point: EarlyStopPoint, curve: TrainingCurve, lang
                 text(x - 3 if right else x + 3, scale.top + 12, t(f"EarlyStopping: época {point.stop_epoch}",
                                               f"EarlyStopping: epoch {point.stop_epoch}").get(lang),
                      size=10, anchor="end" if right else "start", color=WARN, css="stop")]
-    kept = next((getattr(p, point.series) for p in curve.epochs if p.epoch == point.kept_epoch), None)
-    if point.restored and kept is not None and point.series.endswith("loss"):
-        x, y = scale.x(point.kept_epoch), scale.y(kept)
+    # The epoch "where the validation loss is at a minimum" (the lesson's words) is always marked: the weights
+    # restored there, or, without restore_best_weights, the best epoch the model does not go back to.
+    marked = point.kept_epoch if point.restored else point.best_epoch
+    value = next((getattr(p, point.series) for p in curve.epochs if p.epoch == marked), None)
+    if marked is not None and value is not None and point.series.endswith("loss"):
+        x, y = scale.x(marked), scale.y(value)
+        label = (t(f"se restauran los pesos de la época {marked}", f"weights of epoch {marked} restored")
+                 if point.restored else t(f"mejor época: {marked}", f"best epoch: {marked}"))
         out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{WARN}"/>',
-                text(x, y - 9, t(f"se restauran los pesos de la época {point.kept_epoch}",
-                                  f"weights of epoch {point.kept_epoch} restored").get(lang),
-                     size=10, color=WARN, css="restored")]
+                text(x, y - 9, label.get(lang), size=10, color=WARN, anchor="end" if x > WIDTH * 0.75 else "middle",
+                     css="restored" if point.restored else "best")]
     return out
 
 
