@@ -23,7 +23,8 @@ from grader.course.figures.feedback import FeedbackFigures, feedback_figures
 STYLE = """body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#1b1f23}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;
 vertical-align:top}tr.fail th{color:#a4262c}tr.pass th{color:#1a7f37}.muted{color:#57606a}
-figure{margin:1rem 0}svg{max-width:100%;height:auto}figure svg{display:block;max-width:34rem}code{background:#f3f4f6;padding:0 .2rem}
+figure{margin:1rem 0}svg{max-width:100%;height:auto}figure svg{display:block;max-width:34rem}
+code{background:#f3f4f6;padding:0 .2rem}
 .error{border-left:4px solid #a4262c;padding:.5rem;background:#fff5f5;white-space:pre-wrap}"""
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
