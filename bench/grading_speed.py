@@ -129,6 +129,7 @@ def main() -> None:
         print(f"(c) grader grade via 2 running `grader worker`s (warm pool already up): {pool:7.1f} s  "
               f"({pool / len(files):.2f} s each); ratio (a)/(c): {fresh / pool:.1f}x")
 
+    from grader.course.figures.feedback import feedback_figures
     from grader.engine.grader import Grader
     from grader.engine.sandbox.procs import tree_rss_mb
 
@@ -138,13 +139,19 @@ def main() -> None:
                                    ("wine-early-stopping", [SOLUTIONS / "wine-early-stopping" / "solution.py"] * 5)):
             spec = grader.catalog.get(exercise)
             grader.grade_bytes(spec=spec, filename=examples[0].name, data=examples[0].read_bytes(), student="w")
-            latencies = []
+            latencies, drawing = [], []
             for path in examples:
                 started = time.monotonic()
-                grader.grade_bytes(spec=spec, filename=path.name, data=path.read_bytes(), student="s")
+                result = grader.grade_bytes(spec=spec, filename=path.name, data=path.read_bytes(), student="s")
                 latencies.append(time.monotonic() - started)
+                # The feedback's drawings are made when a page is shown, off the grading path: their cost per
+                # submission (network, arithmetic, curves, diagnosis) is measured here on real results.
+                started = time.perf_counter()
+                feedback_figures(result, spec, lang="es", show_answers=True)
+                drawing.append(time.perf_counter() - started)
             print(f"warm latency {exercise:<20} p50 {percentile(latencies, 0.5):.2f} s  "
-                  f"p95 {percentile(latencies, 0.95):.2f} s  (n={len(latencies)})")
+                  f"p95 {percentile(latencies, 0.95):.2f} s  (n={len(latencies)}); drawing the feedback "
+                  f"p50 {1000 * percentile(drawing, 0.5):.1f} ms, max {1000 * max(drawing):.1f} ms")
 
         spec = grader.catalog.get("lab-add-hidden-16")
         worker, evaluator = grader.warm.workers[0], grader.evaluators.processes[0]
