@@ -68,6 +68,7 @@ def test_exam_model_answer_appears_only_after_the_teacher_releases(live: Live, b
     ana = student.new_page()
     _login(ana, live.url, "ana")
     ana.goto(f"{live.url}/exercises/{EXAM}")
+    ana.click("#answers-file summary")  # the exam is a form; an answers file is sent from the folded box below
     ana.set_input_files("#upload", str(SOLUTIONS / EXAM / "wrong-flattened-size.yaml"))
     ana.click("#submit-form button[type=submit]")
     _wait_for_feedback(ana)

@@ -70,7 +70,7 @@ def test_batch_json_lines_storage_and_reuse(batch: Path, db_url: str) -> None:
     bob_checks = {c["id"]: c for c in rows["bob"]["checks"]}
     assert not bob_checks["layers"]["passed"]
     assert "La capa oculta 1 tiene 32 neuronas; se esperaban 16" in bob_checks["layers"]["message"]
-    assert set(bob_checks["layers"]) == {"id", "passed", "points", "max_points", "message"}
+    assert set(bob_checks["layers"]) == {"id", "passed", "points", "max_points", "message", "answer"}
     assert rows["carol"]["status"] == "error" and "línea 2" in rows["carol"]["error"]
     assert rows["carol"]["checks"] == [] and rows["carol"]["score"] == 0
     assert "[4/4]" in first.stderr
