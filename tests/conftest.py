@@ -156,3 +156,20 @@ def teacher(app: Any, client: Any, accounts: dict[str, tuple[str, str]]) -> Any:
     fixed_course(app)
     assert login(client, "profe").status_code == 302
     return client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium, one per test module (see tests/browser_support.py)."""
+    from tests.browser_support import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (its own cookies, downloads accepted) and page."""
+    context = browser.new_context(accept_downloads=True)
+    yield context.new_page()
+    context.close()

@@ -5,74 +5,24 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.web_helpers import PASSWORD, course_open_now, make_accounts
+from tests.browser_support import GRADING_TIMEOUT_MS, live_site, login
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 SOLUTIONS = Path(__file__).resolve().parent.parent / "exercises" / "solutions" / "lab-add-hidden-16"
-# Without the networking switches Chromium keeps dialling Google's hosts, which this closed network refuses.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
-GRADING_TIMEOUT_MS = 180_000
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any) -> Iterator[str]:
     """The web app on a free loopback port with grading threads over the session's real sandbox pool."""
-    from grader.web import create_app
-    from grader.web.workers import attach_workers
-
-    folder = tmp_path_factory.mktemp("live")
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'grader.sqlite3'}", "SECRET_KEY": "browser-tests"})
-    make_accounts(app)
-    course_open_now(app)
-    workers = attach_workers(app, grade=grader_nodb.grade_bytes, threads=2, poll_s=0.5)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        workers.stop()
-        app.extensions["grader"].engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium; a missing binary fails loudly (the test command installs it)."""
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (its own cookies) and page."""
-    context = browser.new_context(accept_downloads=True)
-    yield context.new_page()
-    context.close()
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    """Log in through the form."""
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    with live_site(tmp_path_factory.mktemp("live"), grade=grader_nodb.grade_bytes) as live:
+        yield live.url
 
 
 def _submit_code(page: Any, base: str, code: str) -> None:
@@ -87,7 +37,7 @@ def _submit_code(page: Any, base: str, code: str) -> None:
 
 def test_student_submits_right_and_wrong_answers_and_reads_feedback(live_server: str, page: Any) -> None:
     """A student logs in, submits the reference and a wrong answer, and reads each one's feedback."""
-    _login(page, live_server, "ana")
+    login(page, live_server, "ana")
     page.wait_for_url("**/assignments")
     assert page.locator("tr[data-exercise=lab-add-hidden-16] .status").inner_text().strip() == "Sin empezar"
 
@@ -113,14 +63,14 @@ def test_teacher_overrides_a_score_with_a_reason_and_exports_canvas_csv(live_ser
     score change (automatic score kept), and downloads a Canvas CSV carrying the overridden score."""
     student = browser.new_context()
     student_page = student.new_page()
-    _login(student_page, live_server, "beto")
+    login(student_page, live_server, "beto")
     _submit_code(student_page, live_server, (SOLUTIONS / "wrong-one-layer.py").read_text())
     automatic = student_page.locator("#feedback .total").inner_text().replace("Nota: ", "").split(" / ")[0]
     student.close()
 
     teacher = browser.new_context(accept_downloads=True)
     page = teacher.new_page()
-    _login(page, live_server, "profe")
+    login(page, live_server, "profe")
     page.wait_for_url("**/teacher/gradebook")
     cell = page.locator("tr[data-student=beto] td[data-exercise=lab-add-hidden-16] a").first
     assert cell.inner_text() == automatic

@@ -3,7 +3,6 @@ is one submission, and a syntax error, refused before running, leaves the studen
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,15 +10,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
-from tests import test_browser
+from tests.browser_support import live_site, login
 from tests.student_helpers import set_assignment
-from tests.web_helpers import course_open_now, make_accounts, student_id
+from tests.web_helpers import student_id
 
 pytestmark = pytest.mark.slow
-# The headless Chromium and a fresh page per test, as tests/test_browser.py sets them up.
-browser, page = test_browser.browser, test_browser.page
 
 LAB = "lab-add-hidden-16"
 GRADING_TIMEOUT_MS = 120_000
@@ -28,27 +24,13 @@ GRADING_TIMEOUT_MS = 120_000
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any) -> Iterator[tuple[Any, str]]:
     """The app and its address: a live server on a loopback port, graded by the session's real workers."""
-    from grader.web import create_app
-    from grader.web.workers import attach_workers
-
-    folder = tmp_path_factory.mktemp("attempts")
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'grader.sqlite3'}", "SECRET_KEY": "browser-attempts"})
-    make_accounts(app)
-    course_open_now(app)
-    workers = attach_workers(app, grade=grader_nodb.grade_bytes, threads=2, poll_s=0.5)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        workers.stop()
-        app.extensions["grader"].engine.dispose()
+    with live_site(tmp_path_factory.mktemp("attempts"), grade=grader_nodb.grade_bytes) as live:
+        yield live.app, live.url
 
 
 def _log_in(page: Any, base: str, username: str) -> None:
     """Log in through the form and land on the assignments."""
-    test_browser._login(page, base, username)
+    login(page, base, username)
     page.wait_for_url("**/assignments")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,13 +13,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from grader.course.intake import submit
 from grader.db import store
 from grader.db.models import Grading
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _login
-from tests.web_helpers import course_open_now, make_accounts
+from tests.browser_support import live_site, login
 
 pytestmark = pytest.mark.slow
 
@@ -32,35 +29,8 @@ TIMEOUT_S = 120
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any) -> Iterator[tuple[str, Any]]:
     """The web app on a free loopback port with grading threads over the session's sandbox pool, and the app."""
-    from grader.web import create_app
-    from grader.web.workers import attach_workers
-
-    folder = tmp_path_factory.mktemp("live-decisions")
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'grader.sqlite3'}", "SECRET_KEY": "browser-tests"})
-    make_accounts(app)
-    course_open_now(app)
-    workers = attach_workers(app, grade=grader_nodb.grade_bytes, threads=2, poll_s=0.5)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        workers.stop()
-        app.extensions["grader"].engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium."""
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with live_site(tmp_path_factory.mktemp("live-decisions"), grade=grader_nodb.grade_bytes) as site:
+        yield site.url, site.app
 
 
 def _graded_submission(app: Any) -> int:
@@ -92,7 +62,7 @@ def test_an_override_survives_regrade_everyone(live: tuple[str, Any], browser: A
     submission = _graded_submission(app)
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
-    _login(page, base, "profe")
+    login(page, base, "profe")
     page.wait_for_url("**/teacher/gradebook")
 
     page.goto(f"{base}/teacher/submissions/{submission}")

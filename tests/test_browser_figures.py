@@ -4,16 +4,13 @@ on wine-early-stopping, on the student's page and in the teacher's drill-down.""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, GRADING_TIMEOUT_MS
-from tests.web_helpers import PASSWORD, course_open_now, make_accounts
+from tests.browser_support import GRADING_TIMEOUT_MS, live_site, login
 
 pytestmark = pytest.mark.slow
 
@@ -25,41 +22,8 @@ WINE = ROOT / "exercises" / "samples" / "wine-early-stopping" / "walter.py"
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any) -> Iterator[str]:
     """The web app on a free loopback port, grading with the session's real sandbox pool."""
-    from grader.web import create_app
-    from grader.web.workers import attach_workers
-
-    folder = tmp_path_factory.mktemp("figures")
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'grader.sqlite3'}", "SECRET_KEY": "figures"})
-    make_accounts(app)
-    course_open_now(app)
-    workers = attach_workers(app, grade=grader_nodb.grade_bytes, threads=2, poll_s=0.5)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        workers.stop()
-        app.extensions["grader"].engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium."""
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make system-deps`"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    with live_site(tmp_path_factory.mktemp("figures"), grade=grader_nodb.grade_bytes) as live:
+        yield live.url
 
 
 def _submit(page: Any, base: str, exercise: str, code: str) -> str:
@@ -84,7 +48,7 @@ def test_the_lab_feedback_draws_the_network_its_arithmetic_and_the_expected_one(
     teacher's drill-down draws the same."""
     context = browser.new_context()
     page = context.new_page()
-    _login(page, live_server, "ana")
+    login(page, live_server, "ana")
     url = _submit(page, live_server, "lab-add-hidden-16", LAB_WRONG.read_text())
     network = page.locator("#feedback svg.network")
     assert network.count() == 1 and network.get_attribute("role") == "img"
@@ -100,7 +64,7 @@ def test_the_lab_feedback_draws_the_network_its_arithmetic_and_the_expected_one(
 
     teacher = browser.new_context()
     page = teacher.new_page()
-    _login(page, live_server, "profe")
+    login(page, live_server, "profe")
     page.goto(f"{live_server}/teacher/submissions/{url.rstrip('/').rsplit('/', 1)[-1]}")
     assert page.locator("svg.network text.layer").count() == len(layers)
     teacher.close()
@@ -112,7 +76,7 @@ def test_wine_feedback_draws_the_learning_curves_with_the_early_stopping_marker(
     EarlyStopping marked on the loss, and a diagnosis in words; in English too."""
     context = browser.new_context()
     page = context.new_page()
-    _login(page, live_server, "beto")
+    login(page, live_server, "beto")
     url = _submit(page, live_server, "wine-early-stopping", WINE.read_text())
     curves = page.locator("#feedback svg.curves")
     assert curves.count() == 1

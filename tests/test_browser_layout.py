@@ -7,21 +7,19 @@ polls, which exercises the live update (poll.js) and keeps the test fast."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from grader.core.i18n import t
 from grader.core.results import CheckResult, GradeResult
 from grader.db import store
 from grader.db.models import Grading
 from grader.queue.claims import claim_next
+from tests.browser_support import live_site, login
 from tests.student_helpers import submission_id, submit_code
-from tests.test_browser import _login, browser  # noqa: F401 (fixture)
-from tests.web_helpers import course_open_now, login, make_accounts
+from tests.web_helpers import login as client_login
 
 pytestmark = pytest.mark.slow
 
@@ -35,28 +33,19 @@ document.addEventListener("securitypolicyviolation",
   e => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));"""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    """The web app on a free loopback port, without grading threads: (base URL, app). Student beto already
-    has a graded submission with long feedback, for the teacher's pages."""
-    from grader.web import create_app
-
-    folder = tmp_path_factory.mktemp("layout")
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'grader.sqlite3'}", "SECRET_KEY": "layout-tests"})
-    make_accounts(app)
-    course_open_now(app)
+def _graded_long_feedback(app: Any) -> None:
+    """Student beto's graded submission with long feedback, for the teacher's pages."""
     beto = app.test_client()
-    login(beto, "beto")
+    client_login(beto, "beto")
     submission_id(submit_code(beto, EXERCISE, f"{LONG_LINE}\n"))
     _grade_with_long_feedback(app)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app
-    finally:
-        httpd.shutdown()
-        app.extensions["grader"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """The web app on a free loopback port, without grading threads: (base URL, app)."""
+    with live_site(tmp_path_factory.mktemp("layout"), grade=None, prepare=_graded_long_feedback) as site:
+        yield site.url, site.app
 
 
 class Watched:
@@ -80,7 +69,7 @@ class Watched:
 
 
 @pytest.fixture
-def watched(browser: Any) -> Iterator[Watched]:  # noqa: F811 (the imported fixture)
+def watched(browser: Any) -> Iterator[Watched]:
     """A fresh watched phone page."""
     opened = Watched(browser)
     yield opened
@@ -121,7 +110,7 @@ def test_student_pages_fit_a_phone_without_csp_violations(server: tuple[str, Any
     page = watched.page
     page.goto(f"{base}/login")
     watched.check("login")
-    _login(page, base, "ana")
+    login(page, base, "ana")
     page.wait_for_url("**/assignments")
     watched.check("assignments")
 
@@ -146,7 +135,7 @@ def test_teacher_pages_fit_a_phone_without_csp_violations(server: tuple[str, Any
     """The gradebook (its table may scroll inside its box, the page may not) and a submission's review page."""
     base, _ = server
     page = watched.page
-    _login(page, base, "profe")
+    login(page, base, "profe")
     page.wait_for_url("**/teacher/gradebook")
     watched.check("gradebook")
     page.locator(f"tr[data-student=beto] td[data-exercise={EXERCISE}] a").first.click()

@@ -7,25 +7,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from grader.course.accounts import create_user
+from tests.browser_support import GRADING_TIMEOUT_MS, Live, live_site, login
 from tests.student_helpers import allow_submissions, issue_token
-from tests.test_browser import CHROMIUM_ARGS, GRADING_TIMEOUT_MS
-from tests.web_helpers import PASSWORD, course_open_now, make_accounts
+from tests.web_helpers import PASSWORD
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 GRADER_CLI = Path(sys.executable).with_name("grader")
 EXAM = "exam-serie2"
 TEXT = "Es binaria: una neurona sigmoid da la probabilidad de una clase; con 4 no coincide con las etiquetas."
@@ -34,72 +30,30 @@ TEXT = "Es binaria: una neurona sigmoid da la probabilidad de una clase; con 4 n
 GRADED = {"cami": "Abel Arce", "dora": "Abril Bravo", "eva": "Adela Cano"}
 
 
-@dataclass(frozen=True)
-class Live:
-    """The live server's base URL and its app (for accounts and API tokens)."""
-
-    base: str
-    app: Any
+def _students(app: Any) -> None:
+    """The three students of the teacher's journey, and room for every try of this module."""
+    with app.extensions["grader"].sessions() as session:
+        for username, name in GRADED.items():
+            create_user(session, username=username, password=PASSWORD, role="student", display_name=name)
+        session.commit()
+    allow_submissions(app, 20)
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any) -> Iterator[Live]:
     """The web app on a free loopback port with grading threads over the session's real sandbox pool."""
-    from grader.web import create_app
-    from grader.web.workers import attach_workers
-
-    folder = tmp_path_factory.mktemp("live-quiz")
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'grader.sqlite3'}", "SECRET_KEY": "browser-quiz"})
-    make_accounts(app)
-    with app.extensions["grader"].sessions() as session:
-        for username, name in GRADED.items():
-            create_user(session, username=username, password=PASSWORD, role="student", display_name=name)
-        session.commit()
-    course_open_now(app)
-    allow_submissions(app, 20)
-    workers = attach_workers(app, grade=grader_nodb.grade_bytes, threads=2, poll_s=0.5)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Live(base=f"http://127.0.0.1:{server.server_port}", app=app)
-    finally:
-        server.shutdown()
-        workers.stop()
-        app.extensions["grader"].engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium."""
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (its own cookies) and page."""
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
+    with live_site(tmp_path_factory.mktemp("live-quiz"), grade=grader_nodb.grade_bytes, prepare=_students) as site:
+        yield site
 
 
 def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    login(page, base, username)
     page.wait_for_load_state()
 
 
 def _api_checks(live: Live, submission: int) -> dict[str, float]:
     """Points by check id of a submission, read through the API as the teacher."""
-    request = urllib.request.Request(f"{live.base}/api/v1/submissions/{submission}",
+    request = urllib.request.Request(f"{live.url}/api/v1/submissions/{submission}",
                                      headers=issue_token(live.app, "profe"))
     with urllib.request.urlopen(request, timeout=30) as response:
         body = json.load(response)
@@ -121,8 +75,8 @@ def test_teacher_grades_one_question_for_three_students_by_keyboard(live: Live, 
     for username in GRADED:
         context = browser.new_context()
         student = context.new_page()
-        _login(student, live.base, username)
-        student.goto(f"{live.base}/exercises/{EXAM}")
+        _login(student, live.url, username)
+        student.goto(f"{live.url}/exercises/{EXAM}")
         student.fill("textarea[name=q-output-neurons]", f"{TEXT} ({username})")
         student.click("#quiz-form button[type=submit]")
         student.wait_for_url("**/submissions/*")
@@ -130,8 +84,8 @@ def test_teacher_grades_one_question_for_three_students_by_keyboard(live: Live, 
 
     context = browser.new_context()
     page = context.new_page()
-    _login(page, live.base, "profe")
-    url = f"{live.base}/teacher/exercises/{EXAM}/questions/output-neurons"
+    _login(page, live.url, "profe")
+    url = f"{live.url}/teacher/exercises/{EXAM}/questions/output-neurons"
     page.goto(url)
     names = list(GRADED.values())
     for _ in range(120):  # the workers grade in the background: wait until the three answers are there
@@ -180,8 +134,8 @@ def test_student_answers_the_exam_in_the_form_with_a_draft_and_matches_the_cli(l
                                                                                tmp_path: Path) -> None:
     """Answer a choice, a shape, a number and a free text; the draft survives a reload; Enviar twice quickly
     makes one submission; the per-question points equal the CLI's on the equivalent answers file."""
-    _login(page, live.base, "ana")
-    page.goto(f"{live.base}/exercises/{EXAM}")
+    _login(page, live.url, "ana")
+    page.goto(f"{live.url}/exercises/{EXAM}")
     option = page.locator("#question-flatten-role label.option", has_text="Convierte cada imagen").locator("input")
     option.check()
     letter = option.get_attribute("value")
@@ -198,8 +152,8 @@ def test_student_answers_the_exam_in_the_form_with_a_draft_and_matches_the_cli(l
     # Another device (a fresh browser, no form state to restore): the draft comes from the server.
     other = browser.new_context()
     device = other.new_page()
-    _login(device, live.base, "ana")
-    device.goto(f"{live.base}/exercises/{EXAM}")
+    _login(device, live.url, "ana")
+    device.goto(f"{live.url}/exercises/{EXAM}")
     _assert_filled_in(device, letter)
     other.close()
 
@@ -208,7 +162,7 @@ def test_student_answers_the_exam_in_the_form_with_a_draft_and_matches_the_cli(l
     page.wait_for_url("**/submissions/*")
     page.wait_for_selector("#feedback tr[data-check]", timeout=GRADING_TIMEOUT_MS)
     submission = int(page.url.rstrip("/").rsplit("/", 1)[-1])
-    page.goto(f"{live.base}/exercises/{EXAM}")
+    page.goto(f"{live.url}/exercises/{EXAM}")
     assert page.locator("#history tbody tr").count() == 1
 
     answers = {"flatten-role": letter, "input-shape": "(150, 150, 3)", "validation-count": "18 000",
@@ -223,8 +177,8 @@ def test_student_answers_the_exam_in_the_form_with_a_draft_and_matches_the_cli(l
 
 def test_editor_keys(live: Live, page: Any) -> None:
     """Tab inserts 4 spaces, Shift+Tab removes them, Enter after `def f():` indents, Esc then Tab leaves."""
-    _login(page, live.base, "beto")
-    page.goto(f"{live.base}/exercises/lab-add-hidden-16")
+    _login(page, live.url, "beto")
+    page.goto(f"{live.url}/exercises/lab-add-hidden-16")
     area = page.locator("#code")
     area.fill("")
     area.focus()
