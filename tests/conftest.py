@@ -173,3 +173,16 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(accept_downloads=True)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def course_app(db_url: str) -> Iterator[Any]:
+    """The app on SQLite and on PostgreSQL, with fixed course dates (tests never depend on today's date; the
+    dates and the data helpers are in tests/test_gradebook.py, shared by the gradebook and decision tests)."""
+    from grader.web import create_app
+    from tests.test_gradebook import fixed_course
+
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret"})
+    fixed_course(app)
+    yield app
+    app.extensions["grader"].engine.dispose()

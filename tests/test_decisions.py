@@ -3,7 +3,6 @@ applied, flagged, pending) when the check disappears or its maximum changes. On 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,21 +20,18 @@ from grader.db.review import (
     final_scores,
     pending_reviews,
 )
-from tests.test_gradebook import LAB, LATE, finish_with, fixed_course, graded, override_total, result, submit_as
+from tests.test_gradebook import (
+    LAB,
+    LATE,
+    finish_with,
+    graded,
+    override_total,
+    result,
+    submit_as,
+)
 
 # The lab's two checks as `graded` stores them: a (4 points) and b (6 points).
 SAME = [("a", True, 4.0, 4.0), ("b", False, 2.0, 6.0)]
-
-
-@pytest.fixture
-def course_app(db_url: str) -> Iterator[Any]:
-    """The app on SQLite and on PostgreSQL with fixed course dates; no grading threads."""
-    from grader.web import create_app
-
-    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret"})
-    fixed_course(app)
-    yield app
-    app.extensions["grader"].engine.dispose()
 
 
 def _regrade(app: Any, outcome: GradeResult, *, policy: str = "last") -> int:

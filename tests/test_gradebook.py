@@ -140,17 +140,6 @@ def counting_statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
 
 # --- the gradebook --------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def course_app(db_url: str) -> Iterator[Any]:
-    """The app on SQLite and on PostgreSQL, with fixed course dates (tests never depend on today's date)."""
-    from grader.web import create_app
-
-    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret"})
-    fixed_course(app)
-    yield app
-    app.extensions["grader"].engine.dispose()
-
-
 def book(app: Any, policy: Policy = "best", page: int | None = None, **filters: Any) -> Gradebook:
     """The gradebook of `app` under `policy` and `filters`."""
     web = app.extensions["grader"]
