@@ -4,8 +4,9 @@ is one submission, and a syntax error, refused before running, leaves the studen
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -43,23 +44,40 @@ def _submissions(app: Any, username: str) -> int:
                               .where(Submission.student_id == student_id(app, username))) or 0
 
 
+@dataclass
+class Posts:
+    """The POSTs a slowed server has received (`started`) and gone on to handle (`handled`), by path."""
+
+    started: list[str] = field(default_factory=list)
+    handled: list[str] = field(default_factory=list)
+
+
 @contextmanager
-def slow_posts(app: Any, seconds: float) -> Iterator[list[str]]:
+def slow_posts(app: Any, seconds: float) -> Iterator[Posts]:
     """A busy server: each POST waits `seconds` before it is handled, so a second click lands while the first
-    request is still pending. Yields the paths of the POSTs handled."""
-    inner, handled = app.wsgi_app, []
+    request is still pending."""
+    inner, posts = app.wsgi_app, Posts()
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
         if environ["REQUEST_METHOD"] == "POST":
+            posts.started.append(environ["PATH_INFO"])
             time.sleep(seconds)
-            handled.append(environ["PATH_INFO"])
+            posts.handled.append(environ["PATH_INFO"])
         return inner(environ, start_response)
 
     app.wsgi_app = wsgi
     try:
-        yield handled
+        yield posts
     finally:
         app.wsgi_app = inner
+
+
+def _until(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
+    """Wait for `condition` (a loaded machine can take a while), failing with a clear message."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the server"
+        time.sleep(0.05)
 
 
 def test_a_double_click_on_enviar_makes_one_submission(site: tuple[Any, str], page: Any) -> None:
@@ -73,13 +91,13 @@ def test_a_double_click_on_enviar_makes_one_submission(site: tuple[Any, str], pa
     button.scroll_into_view_if_needed()
     box = button.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    with slow_posts(app, 1.0) as handled:
+    with slow_posts(app, 1.0) as posts:
         page.mouse.click(x, y)  # the mouse, not a locator: a locator would wait for the first navigation
-        page.wait_for_timeout(300)
+        _until(lambda: len(posts.started) == 1)  # the second click lands while the first is being handled
         page.mouse.click(x, y)
         page.wait_for_url("**/submissions/*")
-        page.wait_for_timeout(1500)  # the abandoned first request finishes on the server too
-    assert handled == [f"/exercises/{LAB}"] * 2, "both clicks reached the server"
+        _until(lambda: len(posts.handled) == 2)  # the abandoned first request finishes on the server too
+    assert posts.handled == [f"/exercises/{LAB}"] * 2, "both clicks reached the server"
     assert _submissions(app, "ana") == 1
     page.goto(f"{base}/exercises/{LAB}")
     assert page.locator("#history tbody tr").count() == 1
