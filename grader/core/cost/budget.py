@@ -96,7 +96,7 @@ def evaluator_timeout_s(*, limit_s: float, epochs: int | None = None, rows: int 
     return round(min(max(budget, FLOOR_S), max(FLOOR_S, min(limit_s, CEILING_S))), 1)
 
 
-def out_of_memory(limit_mb: float | None = None) -> Text:
+def memory_message(limit_mb: float | None = None) -> Text:
     """The message for a model that needed more memory than the evaluator has (over `limit_mb`, when known)."""
     over_es = f" (más de {limit_mb:,.0f} MB)" if limit_mb else ""
     over_en = f" (over {limit_mb:,.0f} MB)" if limit_mb else ""

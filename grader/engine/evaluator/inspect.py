@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.core.cost.budget import build_refusal, out_of_memory
+from grader.core.cost.budget import build_refusal, memory_message
 from grader.core.excerpt import keep_ends
 from grader.core.facts import (
     CallbackFacts,
@@ -273,7 +273,7 @@ def variable_facts(raw: dict[str, Any]) -> VariableFacts:
             ))
         except Exception as exc:  # Keras' own refusal or a broken config: explain, never crash the batch
             if out_of_memory_error(exc):
-                return RefusedFacts(reason=out_of_memory())
+                return RefusedFacts(reason=memory_message())
             return RefusedFacts(reason=t(
                 f"El modelo no se pudo reconstruir a partir de su configuración: {type(exc).__name__}: "
                 f"{keep_ends(str(exc))}",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from grader.core.cost.budget import out_of_memory, too_slow
+from grader.core.cost.budget import memory_message, too_slow
 from grader.core.facts import Evidence
 from grader.core.i18n import Text, t
 from grader.engine.evaluator.process import EvalReply, EvalRequest
@@ -202,7 +202,7 @@ class EvaluatorProcess:
         if line is None:
             self.close()
             if stopped == "memory":
-                raise EvaluatorError(out_of_memory(budget))
+                raise EvaluatorError(memory_message(budget))
             raise EvaluatorError(too_slow(timeout_s, training=request.training is not None)
                                  if stopped == "timeout" else _crashed())
         if watch.rss_mb() > budget / 2:  # a big model's memory lingers: the next submission gets a fresh fork

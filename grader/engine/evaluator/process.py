@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from grader.core.cost.budget import out_of_memory
+from grader.core.cost.budget import memory_message
 from grader.core.facts import Evidence, ModelFacts
 from grader.core.i18n import Text, t
 from grader.core.specs.models import TrainingSpec
@@ -159,7 +159,7 @@ def serve(requests_fd: int, replies_fd: int) -> None:
             except SubmissionFault as exc:
                 reply = EvalReply(ok=False, error=exc.message, detail=repr(exc.__cause__)[:500])
             except MemoryError:  # the address-space limit, reached outside the model's own rebuild or training
-                reply = EvalReply(ok=False, error=out_of_memory(), detail="MemoryError")
+                reply = EvalReply(ok=False, error=memory_message(), detail="MemoryError")
             except Exception as exc:
                 reply = EvalReply(ok=False, internal=True, detail=f"{type(exc).__name__}: {str(exc)[:500]}")
             replies.write(reply.model_dump_json() + "\n")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.core.cost.budget import MAX_TRAIN_PARAMS, PREDICT_ROWS, out_of_memory, training_refusal
+from grader.core.cost.budget import MAX_TRAIN_PARAMS, PREDICT_ROWS, memory_message, training_refusal
 from grader.core.excerpt import keep_ends
 from grader.core.facts import TrainingOutcome
 from grader.core.i18n import Text, t
@@ -166,7 +166,7 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
         value = metric_value(outputs, y_valid, spec.metric, from_logits=prepared.from_logits)
     except Exception as exc:
         if out_of_memory_error(exc):
-            return outcome.model_copy(update={"error": out_of_memory()})
+            return outcome.model_copy(update={"error": memory_message()})
         return outcome.model_copy(update={"error": t(
             f"El entrenamiento con tu configuración falló: {_short(exc)}",
             f"Training with your settings failed: {_short(exc)}")})
