@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -112,25 +111,20 @@ def test_no_reference_solution_or_sample_is_refused(grader_nodb: Grader, monkeyp
             list(pool.map(lambda f, spec=spec: grader_nodb.grade_bytes(
                 spec=spec, filename=f.name, data=f.read_bytes(), student=spec.reference.student), files))
     models = 0
-    slowest = 0.0
     for exercise, request in sent:
         for name, raw in request.payload.get("variables", {}).items():
             if raw.get("kind") != "model":
                 continue
             models += 1
-            started = time.perf_counter()
             refusal = build_refusal(raw["config"], raw.get("weight_shapes"))
             training = request.training
             if refusal is None and training is not None and training.variable == name:
                 x_train, x_valid = load_dataset(training.dataset).train[0], load_dataset(training.dataset).valid[0]
-                started = time.perf_counter()  # the data set's first load is not the estimator's
                 refusal = training_refusal(raw["config"], input_shape=x_train.shape[1:],
                                            rows=min(len(x_train), training.max_rows or len(x_train)),
                                            valid_rows=len(x_valid), epochs=training.epochs,
                                            batch_size=training.batch_size)
-            slowest = max(slowest, time.perf_counter() - started)
             assert refusal is None, (exercise, name, refusal)
             if raw.get("built"):
                 assert estimate(raw["config"]).params == sum(math.prod(s) for s in raw["weight_shapes"])
     assert models > 100
-    assert slowest < 0.01  # negligible next to a grading

@@ -24,12 +24,11 @@ NOTEBOOK_CAP = 20 * 1024 * 1024  # what the pipeline allows a notebook
 
 
 def refused(text: str | bytes, filename: str = "r.yaml") -> SubmissionError:
-    """Load an answers file that must be refused, within a second, and return the error."""
+    """Load an answers file that must be refused (while it is read, before anything is expanded) and return
+    the error."""
     data = text.encode() if isinstance(text, str) else text
-    started = time.monotonic()
     with pytest.raises(SubmissionError) as info:
         load_answer_file(spec=quiz_spec(), filename=filename, data=data)
-    assert time.monotonic() - started < 1.0
     return info.value
 
 
@@ -202,20 +201,16 @@ def test_notebook_cell_cap() -> None:
     ok = load_source(filename="ok.ipynb", data=cells_notebook(MAX_NOTEBOOK_CELLS), max_bytes=NOTEBOOK_CAP)
     assert ok.code.count("\n") == MAX_NOTEBOOK_CELLS // 2 and ok.origins[-1] == (MAX_NOTEBOOK_CELLS // 2, 1)
     huge = cells_notebook(20_000)
-    started = time.monotonic()
     with pytest.raises(SubmissionError) as info:
         load_source(filename="big.ipynb", data=huge, max_bytes=NOTEBOOK_CAP)
-    assert time.monotonic() - started < 2.0
     assert info.value.message.es.startswith("`big.ipynb` tiene 20000 celdas y el máximo es 2000")
     assert "has 20000 cells and the limit is 2000" in info.value.message.en
 
 
 def test_notebook_code_size_cap_is_checked_before_compiling() -> None:
     data = notebook(new_code_cell("x = [" + "1, " * 100_000 + "]"))
-    started = time.monotonic()
-    with pytest.raises(SubmissionError) as info:
+    with pytest.raises(SubmissionError) as info:  # the size message, not a compile error: refused before compiling
         load_source(filename="datos.ipynb", data=data, max_bytes=NOTEBOOK_CAP)
-    assert time.monotonic() - started < 2.0
     assert info.value.message.es.startswith("Las celdas de código de `datos.ipynb` suman 293 KB y el máximo es 256")
 
 

@@ -183,11 +183,7 @@ def test_a_repeated_model_is_described_once_and_each_caller_gets_its_own_copy(
 
 def test_a_model_too_large_to_rebuild_is_refused_from_its_config() -> None:
     """The refusal comes before Keras allocates anything (1.5 billion weights would be 6 GB)."""
-    import time
-
     from tests.config_attacks import billions
 
-    started = time.perf_counter()
     refused = variable_facts({"kind": "model", "config": billions()})
-    assert time.perf_counter() - started < 0.5
     assert isinstance(refused, RefusedFacts) and "parámetros (el máximo es" in refused.reason.es
