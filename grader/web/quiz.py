@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from grader.core.specs.models import ExerciseSpec
@@ -26,8 +26,8 @@ from grader.db.drafts import DraftContent, DraftTooLarge
 from grader.db.models import utcnow
 from grader.web.auth import student_required
 from grader.web.i18n import add_translations, current_lang, gettext
-from grader.web.services import EDITOR_FILENAME, accept_submission, editor_bytes
-from grader.web.state import db, state
+from grader.web.services import EDITOR_FILENAME, accept_submission, assigned_spec, editor_bytes
+from grader.web.state import db
 
 bp = Blueprint("quiz", __name__)
 
@@ -50,14 +50,6 @@ add_translations({
 })
 
 
-def _spec(exercise_id: str) -> ExerciseSpec:
-    """The spec of an exercise of the course, or 404."""
-    web = state()
-    if web.course.get(exercise_id) is None or exercise_id not in web.catalog.specs:
-        abort(404)
-    return web.catalog.get(exercise_id)
-
-
 def _form_values(spec: ExerciseSpec) -> dict[str, Any]:
     """The form's question fields, a list where a question allows several picks."""
     values: dict[str, Any] = {}
@@ -76,7 +68,7 @@ def _multiple_ids(spec: ExerciseSpec) -> set[str]:
 @student_required
 def submit_answers(exercise_id: str) -> Any:
     """Submit the form's answers (and code, for an exercise with both) as one submission."""
-    spec = _spec(exercise_id)
+    spec = assigned_spec(exercise_id)
     answers = answers_from_form(spec, _form_values(spec))
     code = request.form.get("code") if spec.checks else None
     student = current_user.student
@@ -108,7 +100,7 @@ def submit_answers(exercise_id: str) -> Any:
 @student_required
 def get_draft(exercise_id: str) -> Any:
     """The student's draft as JSON (`{}` fields empty when there is none)."""
-    draft = student_draft(db(), spec=_spec(exercise_id), student=current_user.student)
+    draft = student_draft(db(), spec=assigned_spec(exercise_id), student=current_user.student)
     db().commit()
     if draft is None:
         return jsonify(code=None, answers={}, updated_at=None)
@@ -120,7 +112,7 @@ def get_draft(exercise_id: str) -> Any:
 @student_required
 def save_draft(exercise_id: str) -> Any:
     """Save the page's code and answers as the draft (JSON body `{code, answers}`); 204, 413 or 400."""
-    spec = _spec(exercise_id)
+    spec = assigned_spec(exercise_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(error="expected a JSON object {code, answers}"), 400

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import abort
+
 from grader.core.i18n import Lang
 from grader.core.results import GradeResult
 from grader.core.specs.models import ExerciseSpec
@@ -94,6 +96,14 @@ def assignment_rows(student_id: int | None) -> list[AssignmentRow]:
                                   counted=pick(tries, web.course.grading_policy),  # type: ignore[arg-type]
                                   release=releases[assignment.exercise]))
     return rows
+
+
+def assigned_spec(exercise_id: str) -> ExerciseSpec:
+    """The spec of an exercise assigned in the course and present in the catalog; 404 otherwise."""
+    web = state()
+    if web.course.get(exercise_id) is None or exercise_id not in web.catalog.specs:
+        abort(404)
+    return web.catalog.get(exercise_id)
 
 
 def accept_submission(student: Student, *, exercise_id: str, filename: str, data: bytes) -> Accepted:

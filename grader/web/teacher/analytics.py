@@ -63,9 +63,9 @@ add_translations({
 })
 
 
-def _policy() -> Any:
-    """?policy=best|last, else the course's."""
-    asked = request.args.get("policy", "")
+def requested_policy() -> Any:
+    """?policy=best|last (in the query or a form), else the course's."""
+    asked = request.values.get("policy", "")
     return asked if asked in POLICIES else state().course.grading_policy
 
 
@@ -85,7 +85,7 @@ def analytics_exercise(exercise_id: str) -> Any:
     web = state()
     try:
         stats = exercise_stats(db(), course=web.course, catalog=web.catalog, exercise_id=exercise_id,
-                               policy=_policy())
+                               policy=requested_policy())
     except KeyError:
         abort(404)
     return render_template("teacher/analytics.html", stats=stats, counted=counted,

@@ -16,13 +16,14 @@ from flask_login import current_user
 
 from grader.core.i18n import round_score
 from grader.course.byquestion import answers_to_question, review_questions
-from grader.course.gradebook import POLICIES
 from grader.db.decisions import DecisionRefused, add_override
 from grader.db.models import Grading
 from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, current_lang, gettext
 from grader.web.routes import Routes
+from grader.web.services import assigned_spec
 from grader.web.state import db, state
+from grader.web.teacher.analytics import requested_policy
 
 routes = Routes()
 
@@ -50,38 +51,24 @@ add_translations({
 })
 
 
-def _spec(exercise_id: str) -> Any:
-    """The spec of an exercise of the course, or 404."""
-    web = state()
-    if web.course.get(exercise_id) is None or exercise_id not in web.catalog.specs:
-        abort(404)
-    return web.catalog.get(exercise_id)
-
-
 def _question(exercise_id: str, question_id: str) -> Any:
     """The spec and its reviewed free-text question `question_id`, or 404 (unknown, or not a reviewed one)."""
-    spec = _spec(exercise_id)
+    spec = assigned_spec(exercise_id)
     if question_id not in {q.id for q in review_questions(spec)}:
         abort(404)
     return spec
-
-
-def _policy() -> Any:
-    """The policy the gradebook shows: ?policy= when valid, else the course's."""
-    asked = request.values.get("policy")
-    return asked if asked in POLICIES else state().course.grading_policy
 
 
 @routes.get("/exercises/<exercise_id>/questions")
 @teacher_required
 def question_index(exercise_id: str) -> Any:
     """The exercise's free-text questions, each linking to its grade-by-question page."""
-    spec = _spec(exercise_id)
+    spec = assigned_spec(exercise_id)
     questions = review_questions(spec)
     if len(questions) == 1:
         return redirect(url_for("teacher.by_question", exercise_id=exercise_id, question_id=questions[0].id))
     return render_template("teacher/by_question.html", spec=spec, questions=questions, question=None,
-                           answers=[], policy=_policy())
+                           answers=[], policy=requested_policy())
 
 
 @routes.get("/exercises/<exercise_id>/questions/<question_id>")
@@ -91,10 +78,10 @@ def by_question(exercise_id: str, question_id: str) -> Any:
     spec = _question(exercise_id, question_id)
     question = next(q for q in review_questions(spec) if q.id == question_id)
     answers = answers_to_question(db(), course=state().course, spec=spec, question_id=question_id,
-                                  policy=_policy())
+                                  policy=requested_policy())
     focus = next((a.grading_id for a in answers if a.pending), None)
     return render_template("teacher/by_question.html", spec=spec, questions=review_questions(spec),
-                           question=question, answers=answers, focus=focus, policy=_policy())
+                           question=question, answers=answers, focus=focus, policy=requested_policy())
 
 
 def _decide(exercise_id: str, grading_id: int, question_id: str, points: float, reason: str) -> None:
@@ -112,7 +99,7 @@ def _decide(exercise_id: str, grading_id: int, question_id: str, points: float, 
 def decide_question(exercise_id: str, question_id: str) -> Any:
     """Accept or adjust one answer's points, then come back on the next answer still waiting."""
     _question(exercise_id, question_id)
-    back = url_for("teacher.by_question", exercise_id=exercise_id, question_id=question_id, policy=_policy())
+    back = url_for("teacher.by_question", exercise_id=exercise_id, question_id=question_id, policy=requested_policy())
     try:
         grading_id = int(request.form.get("grading_id", ""))
         points = float(request.form.get("points", "").replace(",", "."))
@@ -143,8 +130,8 @@ def accept_all(exercise_id: str, question_id: str) -> Any:
     """Accept the suggested points of every answer still waiting, in one transaction."""
     spec = _question(exercise_id, question_id)
     waiting = [a for a in answers_to_question(db(), course=state().course, spec=spec, question_id=question_id,
-                                              policy=_policy()) if a.pending]
-    back = url_for("teacher.by_question", exercise_id=exercise_id, question_id=question_id, policy=_policy())
+                                              policy=requested_policy()) if a.pending]
+    back = url_for("teacher.by_question", exercise_id=exercise_id, question_id=question_id, policy=requested_policy())
     try:
         for answer in waiting:
             _decide(exercise_id, answer.grading_id, question_id, answer.suggested,
