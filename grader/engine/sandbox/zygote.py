@@ -98,7 +98,8 @@ def own_namespaces(control):
     if pid != 0:
         control.close()  # only the zygote holds the host's socket: its end tells the host the zygote is gone
         _, status = os.waitpid(pid, 0)
-        os._exit(max(os.waitstatus_to_exitcode(status), 0))
+        code = os.waitstatus_to_exitcode(status)
+        os._exit(128 - code if code < 0 else code)  # a signal as a shell reports it, for the host's log
     return os.open("/proc/self/ns/pid", os.O_RDONLY)
 
 
