@@ -20,6 +20,7 @@ import pytest
 from grader.core.results import GradeResult
 from grader.engine.evaluator import pool
 from grader.engine.grader import Grader
+from grader.engine.sandbox.job import Job, RunLimits
 from grader.engine.sandbox.warm import WarmWorker
 from tests.process_killers import Killer, evaluators, kill, wait_gone, zygotes
 
@@ -210,3 +211,12 @@ class socket_port:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_a_job_over_its_cpu_time_is_told_apart_from_a_worker_killed(grader: Grader) -> None:
+    """The CPU limit ends a job with its own signal (SIGXCPU), not a SIGKILL that reads as a lost worker."""
+    job = Job(code="while True:\n    pass\n", starter_code="", grade=["value"], data={},
+              limits=RunLimits(timeout_s=120, cpu_s=2))
+    run = grader.warm.run(job)  # type: ignore[union-attr]
+    assert not run.worker_lost
+    assert run.error is not None and "límite de CPU (2 s)" in run.error.es

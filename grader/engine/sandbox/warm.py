@@ -220,7 +220,12 @@ class WarmWorker:
                     message = control.recv(64).decode(errors="replace")
                 except OSError:  # the zygote is gone (its end was reset): the job went with it
                     return None, None
-                return (None, int(message.split()[1])) if message.startswith("exit ") else (None, None)
+                if not message.startswith("exit "):
+                    return None, None
+                code, cpu_s = message.split()[1], float(message.split()[2])
+                # The CPU limit's SIGKILL (the job, process 1 of its namespace, never gets its SIGXCPU).
+                return None, -signal.SIGXCPU if int(code) == -signal.SIGKILL and cpu_s >= job.limits.cpu_s \
+                    else int(code)
             if time.monotonic() > deadline:
                 return "timeout", None
             # The job's own pages: a forked child's RSS also counts all it shares with the zygote.
