@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pytest
 from grader.core.results import GradeResult
 from grader.engine.evaluator import pool
 from grader.engine.grader import Grader
+from grader.engine.sandbox.isolation import make_isolation
 from grader.engine.sandbox.job import Job, RunLimits
 from grader.engine.sandbox.warm import WarmWorker
 from tests.process_killers import Killer, evaluators, kill, wait_gone, zygotes
@@ -220,3 +222,20 @@ def test_a_job_over_its_cpu_time_is_told_apart_from_a_worker_killed(grader: Grad
     run = grader.warm.run(job)  # type: ignore[union-attr]
     assert not run.worker_lost
     assert run.error is not None and "límite de CPU (2 s)" in run.error.es
+
+
+def test_a_worker_started_by_a_thread_that_ended_keeps_serving() -> None:
+    """The cause of the zygotes that died under load: the kernel's parent-death signal follows the thread that
+    started a sandbox, and a batch's pool threads end. Started from any thread, a worker serves on."""
+    isolation = make_isolation()
+    worker = WarmWorker(isolation=isolation, uid=isolation.take_slot())
+    try:
+        starter = threading.Thread(target=worker.ensure_started)
+        starter.start()
+        starter.join()
+        run = worker.run(Job(code="value = 41 + 1\n", starter_code="", grade=["value"], data={},
+                             limits=RunLimits(timeout_s=120)))
+        assert run.ok and not run.worker_lost, run.error
+        assert worker.starts == 1, "the zygote died with the thread that started it"
+    finally:
+        worker.close()
