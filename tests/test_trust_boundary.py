@@ -204,3 +204,17 @@ def test_rebuilt_models_get_neutral_names_wired_as_before() -> None:
     assert inner["layers"][1]["config"]["dtype"]["config"]["name"] == "float32"
     assert originals == {"layer_0": "in\x01", "layer_1": "relu", "model": "m\u202e<b>"}
     assert config["config"]["name"] == "m\u202e<b>"  # the caller's copy is untouched
+
+
+def test_grader_grade_format_csv_neutralises_student_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    from grader.batch.grading import GradedSubmission
+    from grader.cli.main import _print
+
+    rows = [GradedSubmission(student=formula, exercise="lab", path=f"{formula}/entrega.py",
+                             result=GradeResult(status="graded", score=-2.5 if i else 10, max_score=10))
+            for i, formula in enumerate(FORMULAS)]
+    _print(rows, "csv", "es")
+    table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert [row[0][:1] for row in table[1:]] == ["'", "'", "'", "'", "'", "\ufffd"]
+    assert [row[2][:1] for row in table[1:]] == ["'", "'", "'", "'", "'", "\ufffd"]
+    assert table[1][4] == "10.0" and table[2][4] == "-2.5"  # numbers stay numbers
