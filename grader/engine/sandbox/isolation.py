@@ -1,7 +1,8 @@
 """How processes are isolated: bubblewrap under an unprivileged uid, or (explicitly) not at all.
 
 bwrap gives every run its own user, PID, network, IPC, UTS and mount namespaces (no network at all; it
-cannot see or signal the grader), drops every capability, clears the environment, and shows it only:
+cannot see or signal the grader), drops every capability, clears the environment, loads a seccomp filter
+(grader/engine/sandbox/seccomp.py: no new namespaces, mounts, keyrings, BPF, ptrace...), and shows it only:
 /usr read-only, the Python installation and virtualenv read-only, the paths the caller binds, and a
 size-capped tmpfs as the only writable place. As root, the run starts under a real unprivileged uid
 (one per concurrent slot) so rlimits such as RLIMIT_NPROC bite and slots cannot signal each other.
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from grader.engine.sandbox.cgroup import MemoryGroup, MemoryGroups
 from grader.engine.sandbox.reach import staged
+from grader.engine.sandbox.seccomp import SeccompUnavailable, filter_file
 
 SLOT_UID_BASE = 61000
 SLOT_COUNT = 256
@@ -36,6 +38,10 @@ SHM_MB = 64
 # Slot uids are claimed machine-wide (one lock file each), not per process: two graders on one machine
 # must never run students under the same uid (shared RLIMIT_NPROC, signals between their children).
 LOCK_DIR = Path(tempfile.gettempdir()) / "grader-uid-locks"
+# The descriptor bwrap reads its system-call filter from (above any a caller passes), and where a zygote
+# finds the filter of its jobs (grader/engine/sandbox/zygote.py reads the same path).
+FILTER_FD = 1000
+JOB_FILTER = "/sandbox/job.seccomp"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -122,11 +128,15 @@ class Isolation:
             self.give_back(uid)
 
     def command(self, argv: list[str], *, uid: int, mounts: list[Mount], env: dict[str, str], workdir: Path,
-                writable_mb: int = WRITABLE_MB, group: MemoryGroup | None = None) -> list[str]:
+                writable_mb: int = WRITABLE_MB, group: MemoryGroup | None = None, zygote: bool = False) -> list[str]:
         """The full command line for `argv`; `workdir` is a fresh size-capped tmpfs inside the sandbox.
-        With `group`, the whole sandbox runs in that memory cgroup from its first instruction."""
+        With `group`, the whole sandbox runs in that memory cgroup from its first instruction. Every sandbox
+        runs under the job system-call filter (grader/engine/sandbox/seccomp.py); a `zygote` under the one
+        that still lets it make each job's namespaces, with the job filter at JOB_FILTER for its children."""
         if not self.sandboxed:
             return group.enter_command(argv) if group is not None else argv
+        if zygote:
+            mounts = [*mounts, Mount(filter_file("job"), Path(JOB_FILTER))]
         cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL",
                "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"]
         for name in ("lib", "lib64", "bin", "sbin"):
@@ -156,10 +166,13 @@ class Isolation:
         cmd += ["--remount-ro", "/", "--chdir", str(workdir)]
         for key, value in env.items():
             cmd += ["--setenv", key, value]
-        cmd += ["--", *argv]
+        cmd += ["--seccomp", str(FILTER_FD), "--", *argv]
         if as_root:
             cmd = [*prefix, "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--",
                    *cmd]
+        # bash opens the filter for bwrap, which reads and closes it before the sandbox's first instruction.
+        cmd = ["/bin/bash", "-c", f'exec "$@" {FILTER_FD}<"$0"', str(filter_file("zygote" if zygote else "job")),
+               *cmd]
         return group.enter_command(cmd) if group is not None else cmd
 
 
@@ -174,6 +187,10 @@ def probe_bwrap() -> str | None:
         return NO_BWRAP
     if os.geteuid() == 0 and (shutil.which("setpriv") is None or shutil.which("unshare") is None):
         return NO_SETPRIV
+    try:
+        filter_file("job"), filter_file("zygote")
+    except SeccompUnavailable as exc:
+        return f"no system-call filter: {exc}"
     iso = Isolation(sandboxed=True)
     # The real interpreter finding and reading numpy's package: proves the sandbox's uid can read the Python
     # installation too (without importing numpy, which would add 0.05-0.08 s to every start).

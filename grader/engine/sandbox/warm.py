@@ -87,7 +87,7 @@ class WarmWorker:
             if self.preload is not None:
                 argv.append("--preload=" + ",".join(self.preload))
             return self.isolation.command(argv, uid=self.uid, mounts=mounts, env=env, workdir=WORK,
-                                          group=self._group)
+                                          group=self._group, zygote=True)
 
         self._group = self.isolation.memory.create(f"warm{self.uid}")
         self._zygote.launch(command, env={"PATH": "/usr/bin:/bin"})
