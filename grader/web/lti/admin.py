@@ -1,0 +1,89 @@
+"""The teacher's LMS page: what to enter in Moodle or Canvas, the LMS courses seen, roster sync, score outbox."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from grader.db.lti import retry_now
+from grader.db.lti_models import LtiContext, LtiScorePost
+from grader.lti.config import LtiConfig, tool_urls
+from grader.lti.roster import RosterSyncError, sync_roster
+from grader.lti.scores import send_pending
+from grader.web.auth import teacher_required
+from grader.web.i18n import add_translations, gettext
+from grader.web.state import db, state
+
+bp = Blueprint("lti_admin", __name__, url_prefix="/lti")
+PUBLIC_URL_ENV = "GRADER_PUBLIC_URL"
+
+add_translations({
+    "LMS (LTI 1.3)": "LMS (LTI 1.3)",
+    "Datos para registrar la herramienta": "What to enter when registering the tool",
+    "Plataformas registradas": "Registered platforms",
+    "Cursos del LMS": "LMS courses",
+    "Sincronizar la lista": "Sync the roster",
+    "Notas enviadas al LMS": "Scores sent to the LMS",
+    "Enviar ahora": "Send now",
+    "Lista sincronizada: %(created)s nuevos, %(updated)s actualizados.":
+        "Roster synced: %(created)s new, %(updated)s updated.",
+    "Enviadas: %(sent)s; fallidas: %(failed)s.": "Sent: %(sent)s; failed: %(failed)s.",
+    "No se pudo sincronizar: %(reason)s": "The roster could not be synced: %(reason)s",
+})
+
+
+def _config() -> LtiConfig:
+    """The platform configuration; 404 without an LMS."""
+    config = state().lti
+    if config is None:
+        abort(404)
+    return config
+
+
+@bp.get("/admin")
+@teacher_required
+def admin() -> Any:
+    """Tool URLs, platforms, LMS courses and the outbox (counts, then the newest entries with their errors)."""
+    config = _config()
+    session = db()
+    counts = dict(session.execute(select(LtiScorePost.status, func.count()).group_by(LtiScorePost.status)).all())
+    posts = session.scalars(select(LtiScorePost).order_by(LtiScorePost.updated_at.desc()).limit(100)).all()
+    contexts = session.scalars(select(LtiContext).order_by(LtiContext.created_at.desc())).all()
+    urls = tool_urls(os.environ.get(PUBLIC_URL_ENV) or request.host_url)
+    return render_template("lti/admin.html", urls=urls, platforms=config.platforms, contexts=contexts,
+                           counts=counts, posts=posts)
+
+
+@bp.post("/contexts/<int:context_id>/sync")
+@teacher_required
+def sync(context_id: int) -> Any:
+    """Pull an LMS course's members in (Names and Roles)."""
+    config = _config()
+    session = db()
+    context = session.get(LtiContext, context_id) or abort(404)
+    try:
+        done = sync_roster(session, config=config, context=context)
+    except RosterSyncError as exc:
+        session.rollback()
+        flash(gettext("No se pudo sincronizar: %(reason)s") % {"reason": str(exc)}, "error")
+        return redirect(url_for("lti_admin.admin")), 303
+    session.commit()
+    flash(gettext("Lista sincronizada: %(created)s nuevos, %(updated)s actualizados.")
+          % {"created": done.created, "updated": done.updated}, "ok")
+    return redirect(url_for("lti_admin.admin")), 303
+
+
+@bp.post("/outbox/send")
+@teacher_required
+def send_now() -> Any:
+    """Retry the failed posts at once and send what is due (the workers do this on their own every minute)."""
+    config = _config()
+    retry_now(db())
+    db().commit()
+    report = send_pending(state().sessions, config=config, course=state().course, catalog=state().catalog)
+    flash(gettext("Enviadas: %(sent)s; fallidas: %(failed)s.") % {"sent": report.sent, "failed": report.failed},
+          "ok" if not report.failed else "error")
+    return redirect(url_for("lti_admin.admin")), 303
