@@ -22,11 +22,14 @@ from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import func, select
 
 from grader.cli.main import main
+from grader.course.course import FeedbackPolicy
+from grader.course.release import set_release
 from grader.db.lti import retry_now
 from grader.db.lti_models import LtiContext, LtiScorePost, LtiUser
 from grader.db.models import Grading, User
 from grader.lti.scores import scores_url, send_pending
 from tests.lti_platform import INSTRUCTOR, LEARNER, LTI, TA, Platform
+from tests.student_helpers import set_assignment
 from tests.test_gradebook import LAB, finish_with, fixed_course, graded, override_total, result, submit_as
 from tests.web_helpers import csrf_token
 
@@ -329,3 +332,42 @@ def test_a_grading_of_a_student_without_launches_queues_nothing(lti_app: Any) ->
     with lti_app.extensions["grader"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(LtiScorePost)) == 0
         assert session.scalar(select(func.count()).select_from(Grading)) == 1
+
+
+def test_a_withheld_score_is_sent_once_the_teacher_releases_it(lti_app: Any, platform: Platform) -> None:
+    set_assignment(lti_app, LAB, feedback=FeedbackPolicy(release="manual", before_release=("messages",)))
+    launch(lti_app.test_client(), platform, "stu-9", [LEARNER], exercise=LAB)
+    graded(lti_app, _student_external_id(lti_app, "stu-9"), 8)
+    _send(lti_app, platform)
+    before = platform.scores[-1].body
+    assert before["gradingProgress"] == "PendingManual" and "scoreGiven" not in before
+    with lti_app.extensions["grader"].sessions() as session:
+        set_release(session, exercise_slug=LAB, released=True, teacher="profe")
+        session.commit()
+    assert _send(lti_app, platform).sent == 1
+    after = platform.scores[-1].body
+    assert after["gradingProgress"] == "FullyGraded" and after["scoreGiven"] == 8
+
+
+def test_over_https_the_launch_cookies_survive_a_cross_site_frame(platform: Platform, tmp_path: Path,
+                                                                  sqlite_url: str) -> None:
+    from grader.web import create_app
+
+    _write_keys(tmp_path)
+    config = tmp_path / "lti.json"
+    config.write_text(json.dumps(platform.registration(private_key_file="tool-private.key",
+                                                       public_key_file="tool-public.key")))
+    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "s", "LTI_CONFIG": str(config),
+                      "SESSION_COOKIE_SECURE": True})
+    client = app.test_client()
+    https = "https://localhost"
+    started = client.post("/lti/login", base_url=https, data={"iss": platform.issuer, "login_hint": "s-1",
+                                                              "client_id": platform.client_id})
+    state_cookie = next(c for c in started.headers.getlist("Set-Cookie") if c.startswith("lti1p3-state-"))
+    assert "Secure" in state_cookie and "SameSite=None" in state_cookie
+    params = platform.authorize(started.headers["Location"], launch_url=f"{https}/lti/launch")
+    token = platform.id_token(nonce=params["nonce"], sub="s-1", roles=[LEARNER], exercise=LAB)
+    launched = client.post("/lti/launch", base_url=https, data={"id_token": token, "state": params["state"]})
+    assert launched.status_code == 302
+    session_cookie = next(c for c in launched.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "Secure" in session_cookie and "SameSite=None" in session_cookie

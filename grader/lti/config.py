@@ -18,6 +18,8 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfJsonFile
 
 CONFIG_ENV = "GRADER_LTI_CONFIG"
+# The tool's public address as the LMS reaches it (behind a proxy the request's own host may differ).
+PUBLIC_URL_ENV = "GRADER_PUBLIC_URL"
 # Seconds a call to a platform (key set, token, scores, roster) may take before it counts as failed.
 TIMEOUT_S = 20.0
 

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from grader.db.lti import retry_now
 from grader.db.lti_models import LtiContext, LtiScorePost
-from grader.lti.config import LtiConfig, tool_urls
 from grader.lti.roster import RosterSyncError, sync_roster
 from grader.lti.scores import send_pending
 from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, gettext
+from grader.web.lti.launch import lti_config, public_urls
 from grader.web.state import db, state
 
 bp = Blueprint("lti_admin", __name__, url_prefix="/lti")
-PUBLIC_URL_ENV = "GRADER_PUBLIC_URL"
 
 add_translations({
     "LMS (LTI 1.3)": "LMS (LTI 1.3)",
@@ -35,24 +33,16 @@ add_translations({
 })
 
 
-def _config() -> LtiConfig:
-    """The platform configuration; 404 without an LMS."""
-    config = state().lti
-    if config is None:
-        abort(404)
-    return config
-
-
 @bp.get("/admin")
 @teacher_required
 def admin() -> Any:
     """Tool URLs, platforms, LMS courses and the outbox (counts, then the newest entries with their errors)."""
-    config = _config()
+    config = lti_config()
     session = db()
     counts = dict(session.execute(select(LtiScorePost.status, func.count()).group_by(LtiScorePost.status)).all())
     posts = session.scalars(select(LtiScorePost).order_by(LtiScorePost.updated_at.desc()).limit(100)).all()
     contexts = session.scalars(select(LtiContext).order_by(LtiContext.created_at.desc())).all()
-    urls = tool_urls(os.environ.get(PUBLIC_URL_ENV) or request.host_url)
+    urls = public_urls()
     return render_template("lti/admin.html", urls=urls, platforms=config.platforms, contexts=contexts,
                            counts=counts, posts=posts)
 
@@ -61,7 +51,7 @@ def admin() -> Any:
 @teacher_required
 def sync(context_id: int) -> Any:
     """Pull an LMS course's members in (Names and Roles)."""
-    config = _config()
+    config = lti_config()
     session = db()
     context = session.get(LtiContext, context_id) or abort(404)
     try:
@@ -80,7 +70,7 @@ def sync(context_id: int) -> Any:
 @teacher_required
 def send_now() -> Any:
     """Retry the failed posts at once and send what is due (the workers do this on their own every minute)."""
-    config = _config()
+    config = lti_config()
     retry_now(db())
     db().commit()
     report = send_pending(state().sessions, config=config, course=state().course, catalog=state().catalog)

@@ -8,6 +8,7 @@ launch boundary catches everything the library raises.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,12 +18,12 @@ from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequ
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
-from grader.lti.config import LtiConfig, http_session
+from grader.lti.config import PUBLIC_URL_ENV, LtiConfig, ToolUrls, http_session, tool_urls
 from grader.lti.identity import CLAIM, Person, context_for, record_link, user_for
 from grader.lti.storage import DatabaseLaunchStorage
 from grader.web.auth import home_for, teacher_required
 from grader.web.i18n import add_translations
-from grader.web.lti.framing import SESSION_FLAG
+from grader.web.lti.framing import SESSION_FLAG, frame_ancestors
 from grader.web.state import db, state
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -48,12 +49,18 @@ class LaunchRefused(Exception):
         self.status = status
 
 
-def _config() -> LtiConfig:
+def lti_config() -> LtiConfig:
     """The platform configuration; 404 when this deployment has no LMS."""
     config = state().lti
     if config is None:
         abort(404)
     return config
+
+
+def public_urls() -> ToolUrls:
+    """The tool's URLs as registered in the LMS: under GRADER_PUBLIC_URL when set (behind a proxy), else under
+    this request's host."""
+    return tool_urls(os.environ.get(PUBLIC_URL_ENV) or request.host_url)
 
 
 def _storage() -> DatabaseLaunchStorage:
@@ -71,18 +78,18 @@ def _refused(reason: str, status: int) -> Any:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """OIDC third-party initiated login: check the platform, then send the browser to its auth endpoint."""
-    config = _config()
+    config = lti_config()
     try:
         oidc = FlaskOIDCLogin(FlaskRequest(), config.tool_conf, launch_data_storage=_storage())
         # The redirect URI is always this tool's launch URL (registered in the LMS), never target_link_uri.
-        return oidc.redirect(url_for("lti.launch", _external=True))
+        return oidc.redirect(public_urls().redirect_uri)
     except Exception as exc:  # OIDCException, or a bare Exception for an unknown client id
         return _refused(str(exc) or type(exc).__name__, 400)
 
 
 def _validated(storage: DatabaseLaunchStorage) -> FlaskMessageLaunch:
     """The launch message once pylti1p3 validated it and its nonce was consumed (a replay is refused)."""
-    message = FlaskMessageLaunch(FlaskRequest(), _config().tool_conf, launch_data_storage=storage,
+    message = FlaskMessageLaunch(FlaskRequest(), lti_config().tool_conf, launch_data_storage=storage,
                                  requests_session=http_session())
     try:
         claims = message.get_launch_data()
@@ -141,7 +148,7 @@ def _open(message: FlaskMessageLaunch, claims: dict[str, Any], person: Person) -
 @bp.get("/jwks")
 def jwks() -> Any:
     """The tool's public keys (platforms verify its client assertions and deep-linking responses with them)."""
-    return jsonify(_config().jwks())
+    return jsonify(lti_config().jwks())
 
 
 def _deep_link_message() -> FlaskMessageLaunch:
@@ -150,7 +157,7 @@ def _deep_link_message() -> FlaskMessageLaunch:
     if not launch_id:
         abort(400)
     try:
-        return FlaskMessageLaunch.from_cache(launch_id, FlaskRequest(), _config().tool_conf,
+        return FlaskMessageLaunch.from_cache(launch_id, FlaskRequest(), lti_config().tool_conf,
                                              launch_data_storage=_storage())
     except Exception:  # expired or unknown launch id
         abort(400)
@@ -166,7 +173,7 @@ def deep_link() -> Any:
     if request.method == "GET":
         return render_template("lti/deep_link.html", choices=choices)
     picked = set(request.form.getlist("exercise"))
-    resources = [DeepLinkResource().set_url(url_for("lti.launch", _external=True)).set_title(spec.title.es)
+    resources = [DeepLinkResource().set_url(public_urls().tool_url).set_title(spec.title.es)
                  .set_custom_params({"exercise": slug})
                  .set_lineitem(LineItem().set_score_maximum(spec.max_score or 1).set_label(spec.title.es)
                                .set_resource_id(slug))
@@ -187,5 +194,5 @@ def _form_to(url: str) -> str:
     parts = urlsplit(url)
     csp = SECURITY_HEADERS["Content-Security-Policy"].replace(
         "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")
-    return csp.replace("frame-ancestors 'none'", "frame-ancestors " + " ".join(("'self'", *_config().frame_origins)))
+    return csp.replace("frame-ancestors 'none'", f"frame-ancestors {frame_ancestors()}")
 
