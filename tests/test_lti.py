@@ -9,7 +9,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from grader.course.release import set_release
 from grader.db.lti import retry_now
 from grader.db.lti_models import LtiContext, LtiScorePost, LtiUser
 from grader.db.models import Grading, User
-from grader.lti.scores import scores_url, send_pending
+from grader.lti.scores import requeue_released, scores_url, send_pending
 from tests.lti_platform import INSTRUCTOR, LEARNER, LTI, TA, Platform
 from tests.student_helpers import set_assignment
 from tests.test_gradebook import LAB, finish_with, fixed_course, graded, override_total, result, submit_as
@@ -371,3 +371,19 @@ def test_over_https_the_launch_cookies_survive_a_cross_site_frame(platform: Plat
     assert launched.status_code == 302
     session_cookie = next(c for c in launched.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Secure" in session_cookie and "SameSite=None" in session_cookie
+
+
+def test_scores_held_for_an_after_deadline_release_are_queued_again_once_it_passes(lti_app: Any,
+                                                                                 platform: Platform) -> None:
+    set_assignment(lti_app, LAB, feedback=FeedbackPolicy(release="after_deadline", before_release=("messages",)))
+    launch(lti_app.test_client(), platform, "stu-10", [LEARNER], exercise=LAB)
+    graded(lti_app, _student_external_id(lti_app, "stu-10"), 5)
+    _send(lti_app, platform)
+    assert platform.scores[-1].body["gradingProgress"] == "PendingManual"
+    course = lti_app.extensions["grader"].course
+    closes = course.get(LAB).closes_at()
+    with lti_app.extensions["grader"].sessions() as session:
+        assert requeue_released(session, course=course, now=closes - timedelta(minutes=1)) == 0
+        assert requeue_released(session, course=course, now=closes + timedelta(minutes=1)) == 1
+        session.commit()
+        assert session.scalar(select(LtiScorePost.status)) == "pending"

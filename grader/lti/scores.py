@@ -18,15 +18,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from pylti1p3.service_connector import ServiceConnector
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.course.gradebook import attempts, pick
 from grader.course.release import release_state
-from grader.db.lti import due_posts, record_attempt
-from grader.db.lti_models import LtiScorePost
-from grader.db.models import utcnow
+from grader.db.lti import due_posts, mark_pending, record_attempt
+from grader.db.lti_models import LtiLink, LtiScorePost
+from grader.db.models import Exercise, utcnow
 from grader.lti.config import LtiConfig, http_session
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,24 @@ def _send_one(session: Session, post: LtiScorePost, *, course: Course, catalog: 
     return score, None
 
 
+def requeue_released(session: Session, *, course: Course, now: datetime | None = None) -> int:
+    """Queue again the scores sent as PendingManual before an `after_deadline` release came by itself (no teacher
+    action marks those); returns how many."""
+    moment = now or utcnow()
+    closed = {a.exercise: a.closes_at() for a in course.assignments
+              if a.feedback_policy.release == "after_deadline" and a.closes_at() <= moment}
+    if not closed:
+        return 0
+    query = (select(LtiScorePost).join(LtiScorePost.link).join(LtiLink.exercise)
+             .where(LtiScorePost.status == "sent", Exercise.slug.in_(closed)))
+    stale = [post for post in session.scalars(query)
+             if (post.last_score or {}).get("gradingProgress") == "PendingManual"
+             and post.updated_at < closed[post.link.exercise.slug]]
+    for post in stale:
+        mark_pending(session, link_id=post.link_id)
+    return len(stale)
+
+
 def send_pending(sessions: sessionmaker[Session], *, config: LtiConfig, course: Course, catalog: Catalog,
                  http: requests.Session | None = None, limit: int = 50) -> SendReport:
     """Send every due outbox entry once; failures stay in the outbox with their error and a later retry time.
@@ -122,6 +141,8 @@ def send_pending(sessions: sessionmaker[Session], *, config: LtiConfig, course: 
     http = http or http_session()
     connectors = _Connectors(config, http)
     with sessions() as session:
+        requeue_released(session, course=course)
+        session.commit()
         due = [(p.id, p.generation) for p in due_posts(session, limit=limit)]
     for post_id, generation in due:
         with sessions() as session:
