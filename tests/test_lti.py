@@ -28,6 +28,7 @@ from grader.db.lti import retry_now
 from grader.db.lti_models import LtiContext, LtiScorePost, LtiUser
 from grader.db.models import Grading, User
 from grader.lti.scores import requeue_released, scores_url, send_pending
+from tests.conftest import _reset_postgres
 from tests.lti_platform import INSTRUCTOR, LEARNER, LTI, TA, Platform
 from tests.student_helpers import set_assignment
 from tests.test_gradebook import LAB, finish_with, fixed_course, graded, override_total, result, submit_as
@@ -52,18 +53,23 @@ def platform() -> Iterator[Platform]:
     running.stop()
 
 
-@pytest.fixture
-def lti_app(platform: Platform, tmp_path: Path, sqlite_url: str) -> Any:
+@pytest.fixture(params=["sqlite"])
+def lti_app(request: pytest.FixtureRequest, platform: Platform, tmp_path: Path) -> Any:
     """The tool with `platform` registered (keys generated here), course dates fixed; the platform learns the
-    tool's public keys from the tool's own /lti/jwks, as an LMS does."""
+    tool's public keys from the tool's own /lti/jwks, as an LMS does. SQLite unless a test asks for
+    PostgreSQL (indirect parametrization)."""
     from grader.web import create_app
 
+    if request.param == "sqlite":
+        url = request.getfixturevalue("sqlite_url")
+    else:
+        url = request.getfixturevalue("postgres_url")
+        _reset_postgres(url)
     _write_keys(tmp_path)
     config = tmp_path / "lti.json"
     config.write_text(json.dumps(platform.registration(private_key_file="tool-private.key",
                                                        public_key_file="tool-public.key")))
-    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "test-secret",
-                      "LTI_CONFIG": str(config)})
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "LTI_CONFIG": str(config)})
     fixed_course(app)
     platform.tool_jwks = app.test_client().get("/lti/jwks").get_json()
     return app
@@ -172,6 +178,7 @@ def test_a_forged_launch_is_refused_with_a_page_and_logged(lti_app: Any, platfor
     assert client.get("/teacher/gradebook").status_code == 302  # not logged in
 
 
+@pytest.mark.parametrize("lti_app", ["sqlite", "postgresql"], indirect=True)
 def test_a_replayed_launch_is_refused(lti_app: Any, platform: Platform) -> None:
     client = lti_app.test_client()
     params = login_step(client, platform, "stu-2")
@@ -208,6 +215,7 @@ def test_a_login_from_an_unknown_platform_is_refused(lti_app: Any) -> None:
 
 # --- grade passback ----------------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("lti_app", ["sqlite", "postgresql"], indirect=True)
 def test_scores_reach_the_line_item_after_a_grading_and_after_an_override(lti_app: Any, platform: Platform) -> None:
     launch(lti_app.test_client(), platform, "stu-4", [LEARNER], exercise=LAB)
     external = _student_external_id(lti_app, "stu-4")

@@ -27,7 +27,7 @@ TIMEOUT_S = 20.0
 class _TimeoutSession(requests.Session):
     """A requests session whose calls time out (pylti1p3 passes none, and a hung LMS must not hang a worker)."""
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", TIMEOUT_S)
         return super().request(*args, **kwargs)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from flask_login import login_user
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
+from pylti1p3.message_launch import MessageLaunch
 
 from grader.lti.config import PUBLIC_URL_ENV, LtiConfig, ToolUrls, http_session, tool_urls
 from grader.lti.identity import CLAIM, Person, context_for, record_link, user_for
@@ -118,7 +120,7 @@ def launch() -> Any:
     return redirect(target)
 
 
-def _open(message: FlaskMessageLaunch, claims: dict[str, Any], person: Person) -> str:
+def _open(message: FlaskMessageLaunch, claims: Mapping[str, Any], person: Person) -> str:
     """Log the person in (created on first launch), record the launch, and say where to go."""
     exercise = str((claims.get(CLAIM + "custom") or {}).get("exercise") or "").strip()
     spec = state().catalog.specs.get(exercise) if exercise else None
@@ -151,7 +153,7 @@ def jwks() -> Any:
     return jsonify(lti_config().jwks())
 
 
-def _deep_link_message() -> FlaskMessageLaunch:
+def _deep_link_message() -> MessageLaunch:
     """The deep-linking launch this teacher came in with (restored from the database), else 400."""
     launch_id = session.get(DEEP_LINK_KEY)
     if not launch_id:
