@@ -53,25 +53,33 @@ def platform() -> Iterator[Platform]:
     running.stop()
 
 
-@pytest.fixture(params=["sqlite"])
-def lti_app(request: pytest.FixtureRequest, platform: Platform, tmp_path: Path) -> Any:
+def make_tool(platform: Platform, directory: Path, url: str, **config: Any) -> Any:
     """The tool with `platform` registered (keys generated here), course dates fixed; the platform learns the
-    tool's public keys from the tool's own /lti/jwks, as an LMS does. SQLite unless a test asks for
-    PostgreSQL (indirect parametrization)."""
+    tool's public keys from the tool's own /lti/jwks, as an LMS does."""
     from grader.web import create_app
 
+    _write_keys(directory)
+    path = directory / "lti.json"
+    path.write_text(json.dumps(platform.registration(private_key_file="tool-private.key",
+                                                     public_key_file="tool-public.key")))
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "LTI_CONFIG": str(path),
+                      **config})
+    fixed_course(app)
+    platform.tool_jwks = app.test_client().get("/lti/jwks").get_json()
+    return app
+
+
+@pytest.fixture(params=["sqlite"])
+def lti_app(request: pytest.FixtureRequest, platform: Platform, tmp_path: Path) -> Any:
+    """`make_tool` whose LMS course was linked by its instructor's first launch. SQLite unless a test asks for
+    PostgreSQL (indirect parametrization)."""
     if request.param == "sqlite":
         url = request.getfixturevalue("sqlite_url")
     else:
         url = request.getfixturevalue("postgres_url")
         _reset_postgres(url)
-    _write_keys(tmp_path)
-    config = tmp_path / "lti.json"
-    config.write_text(json.dumps(platform.registration(private_key_file="tool-private.key",
-                                                       public_key_file="tool-public.key")))
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "LTI_CONFIG": str(config)})
-    fixed_course(app)
-    platform.tool_jwks = app.test_client().get("/lti/jwks").get_json()
+    app = make_tool(platform, tmp_path, url)
+    assert launch(app.test_client(), platform, "prof-0", [INSTRUCTOR]).status_code == 302
     return app
 
 
@@ -124,9 +132,11 @@ def test_a_learner_launch_opens_the_exercise_logged_in_as_a_student_created_once
     with lti_app.extensions["grader"].sessions() as session:
         student = session.get(User, user.id).student
         assert student is not None and student.email == "stu-1@uni.example"
+    with lti_app.extensions["grader"].sessions() as session:
+        before = session.scalar(select(func.count()).select_from(LtiUser))
     launch(lti_app.test_client(), platform, "stu-1", [LEARNER], exercise=LAB)
     with lti_app.extensions["grader"].sessions() as session:
-        assert session.scalar(select(func.count()).select_from(LtiUser)) == 1
+        assert session.scalar(select(func.count()).select_from(LtiUser)) == before
 
 
 @pytest.mark.parametrize(("roles", "role"), [([INSTRUCTOR], "teacher"), ([TA], "teacher"),
@@ -359,14 +369,7 @@ def test_a_withheld_score_is_sent_once_the_teacher_releases_it(lti_app: Any, pla
 
 def test_over_https_the_launch_cookies_survive_a_cross_site_frame(platform: Platform, tmp_path: Path,
                                                                   sqlite_url: str) -> None:
-    from grader.web import create_app
-
-    _write_keys(tmp_path)
-    config = tmp_path / "lti.json"
-    config.write_text(json.dumps(platform.registration(private_key_file="tool-private.key",
-                                                       public_key_file="tool-public.key")))
-    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "s", "LTI_CONFIG": str(config),
-                      "SESSION_COOKIE_SECURE": True})
+    app = make_tool(platform, tmp_path, sqlite_url, SESSION_COOKIE_SECURE=True)
     client = app.test_client()
     https = "https://localhost"
     started = client.post("/lti/login", base_url=https, data={"iss": platform.issuer, "login_hint": "s-1",
@@ -374,7 +377,7 @@ def test_over_https_the_launch_cookies_survive_a_cross_site_frame(platform: Plat
     state_cookie = next(c for c in started.headers.getlist("Set-Cookie") if c.startswith("lti1p3-state-"))
     assert "Secure" in state_cookie and "SameSite=None" in state_cookie
     params = platform.authorize(started.headers["Location"], launch_url=f"{https}/lti/launch")
-    token = platform.id_token(nonce=params["nonce"], sub="s-1", roles=[LEARNER], exercise=LAB)
+    token = platform.id_token(nonce=params["nonce"], sub="s-1", roles=[INSTRUCTOR], exercise=LAB)
     launched = client.post("/lti/launch", base_url=https, data={"id_token": token, "state": params["state"]})
     assert launched.status_code == 302
     session_cookie = next(c for c in launched.headers.getlist("Set-Cookie") if c.startswith("session="))
@@ -395,3 +398,31 @@ def test_scores_held_for_an_after_deadline_release_are_queued_again_once_it_pass
         assert requeue_released(session, course=course, now=closes + timedelta(minutes=1)) == 1
         session.commit()
         assert session.scalar(select(LtiScorePost.status)) == "pending"
+
+
+# --- which LMS courses may launch ----------------------------------------------------------------------------------
+
+def test_on_a_new_deployment_a_learner_cannot_launch_before_an_instructor(platform: Platform, tmp_path: Path,
+                                                                          sqlite_url: str) -> None:
+    app = make_tool(platform, tmp_path, sqlite_url)
+    refused = launch(app.test_client(), platform, "early", [LEARNER], exercise=LAB)
+    assert refused.status_code == 403 and _user(app, "early") is None
+    assert launch(app.test_client(), platform, "prof", [INSTRUCTOR]).status_code == 302
+    assert launch(app.test_client(), platform, "early", [LEARNER], exercise=LAB).status_code == 302
+
+
+def test_another_lms_course_waits_for_a_teachers_approval(lti_app: Any, platform: Platform) -> None:
+    other = {LTI + "context": {"id": "course-88", "title": "Curso de otra persona"}}
+    assert launch(lti_app.test_client(), platform, "intruder", [INSTRUCTOR], **other).status_code == 403
+    assert launch(lti_app.test_client(), platform, "stu-88", [LEARNER], exercise=LAB, **other).status_code == 403
+    assert _user(lti_app, "intruder") is None
+    teacher = lti_app.test_client()
+    launch(teacher, platform, "prof-0", [INSTRUCTOR])
+    page = teacher.get("/lti/admin").get_data(as_text=True)
+    assert "Curso de otra persona" in page and "Pendiente de aprobación" in page
+    with lti_app.extensions["grader"].sessions() as session:
+        pending = session.scalar(select(LtiContext.id).where(LtiContext.context_id == "course-88"))
+    token = csrf_token(teacher, "/lti/admin")
+    assert teacher.post(f"/lti/contexts/{pending}/sync", data={"csrf_token": token}).status_code == 403
+    assert teacher.post(f"/lti/contexts/{pending}/approve", data={"csrf_token": token}).status_code == 303
+    assert launch(lti_app.test_client(), platform, "stu-88", [LEARNER], exercise=LAB, **other).status_code == 302

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grader.db.models import Base, Exercise, User, utcnow
@@ -40,7 +41,12 @@ class LtiUser(Base):
 
 
 class LtiContext(Base):
-    """An LMS course (the launch's context claim) and its Names and Roles service URL."""
+    """An LMS course (the launch's context claim) and its Names and Roles service URL.
+
+    Launches are accepted from approved contexts only: the first one is approved by an instructor's first
+    launch, any later one by a teacher of the grader (else any instructor of any LMS course sharing the
+    deployment would become a teacher here).
+    """
 
     __tablename__ = "lti_contexts"
     __table_args__ = (UniqueConstraint("issuer", "deployment_id", "context_id"),)
@@ -52,6 +58,7 @@ class LtiContext(Base):
     context_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str | None] = mapped_column(String(500))
     nrps_url: Mapped[str | None] = mapped_column(Text)
+    approved: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     synced_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

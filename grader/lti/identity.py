@@ -61,8 +61,10 @@ class Person:
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> Person:
         """Read iss, sub, name (or given + family name), email and roles; names are bounded for the database."""
-        name = claims.get("name") or " ".join(p for p in (claims.get("given_name"), claims.get("family_name")) if p)
-        roles = claims.get(CLAIM + "roles") or []
+        name = claims.get("name") or " ".join(str(p) for p in (claims.get("given_name"), claims.get("family_name"))
+                                              if p)
+        roles = claims.get(CLAIM + "roles")
+        roles = roles if isinstance(roles, list) else []
         return cls(issuer=str(claims["iss"])[:255], subject=str(claims["sub"])[:255],
                    name=str(name)[:255] or None, email=str(claims.get("email") or "")[:320] or None,
                    roles=tuple(str(r) for r in roles if isinstance(r, str)))
@@ -71,6 +73,12 @@ class Person:
     def role(self) -> LmsRole:
         """Their role mapped (see `lms_role`)."""
         return lms_role(self.roles)
+
+
+def claim_dict(claims: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """Claim `name` when it is an object, else empty (a platform's odd claim must not become a 500)."""
+    value = claims.get(name)
+    return value if isinstance(value, Mapping) else {}
 
 
 def _username(issuer: str, subject: str) -> str:
@@ -112,8 +120,8 @@ def context_for(session: Session, *, issuer: str, client_id: str, deployment_id:
 
     Every context maps to this deployment's one course for now; a course offering belongs on this row later.
     """
-    context = claims.get(CLAIM + "context") or {}
-    context_id = str(context.get("id") or f"resource:{(claims.get(CLAIM + 'resource_link') or {}).get('id', '')}")
+    context = claim_dict(claims, CLAIM + "context")
+    context_id = str(context.get("id") or f"resource:{claim_dict(claims, CLAIM + 'resource_link').get('id', '')}")
     row = session.scalar(select(LtiContext).where(LtiContext.issuer == issuer,
                                                   LtiContext.deployment_id == deployment_id,
                                                   LtiContext.context_id == context_id[:255]))
@@ -122,10 +130,22 @@ def context_for(session: Session, *, issuer: str, client_id: str, deployment_id:
         session.add(row)
     row.client_id = client_id
     row.title = str(context.get("title") or context.get("label") or "")[:500] or row.title
-    nrps = claims.get("https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice") or {}
-    row.nrps_url = nrps.get("context_memberships_url") or row.nrps_url
+    nrps = claim_dict(claims, "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice")
+    row.nrps_url = str(nrps.get("context_memberships_url") or row.nrps_url or "") or None
     session.flush()
     return row
+
+
+def approve_first(session: Session, *, context: LtiContext, role: LmsRole) -> bool:
+    """Whether launches from `context` are accepted: approved already, or the deployment's first LMS course
+    launched by an instructor (approved now). Any later course waits for a teacher's approval."""
+    if context.approved:
+        return True
+    if role != "teacher" or session.scalar(select(LtiContext.id).where(LtiContext.approved.is_(True))) is not None:
+        return False
+    context.approved = True
+    session.flush()
+    return True
 
 
 def record_link(session: Session, *, user: User, exercise_slug: str, exercise_title: str, context: LtiContext,
@@ -140,10 +160,10 @@ def record_link(session: Session, *, user: User, exercise_slug: str, exercise_ti
     if link is None:
         link = LtiLink(lti_user=linked, exercise=exercise, context=context, resource_link_id="")
         session.add(link)
-    ags = claims.get("https://purl.imsglobal.org/spec/lti-ags/claim/endpoint") or {}
+    ags = claim_dict(claims, "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint")
     link.context = context
-    link.resource_link_id = str((claims.get(CLAIM + "resource_link") or {}).get("id", ""))[:255]
-    link.lineitem_url = ags.get("lineitem") or link.lineitem_url
+    link.resource_link_id = str(claim_dict(claims, CLAIM + "resource_link").get("id", ""))[:255]
+    link.lineitem_url = str(ags.get("lineitem") or link.lineitem_url or "") or None
     link.updated_at = utcnow()
     session.flush()
     if link.lineitem_url and user.role == "student":

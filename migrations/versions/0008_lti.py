@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("context_id", sa.String(255), nullable=False),
         sa.Column("title", sa.String(500), nullable=True),
         sa.Column("nrps_url", sa.Text(), nullable=True),
+        sa.Column("approved", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("synced_at", TS, nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_lti_contexts"),

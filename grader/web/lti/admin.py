@@ -30,6 +30,10 @@ add_translations({
         "Roster synced: %(created)s new, %(updated)s updated.",
     "Enviadas: %(sent)s; fallidas: %(failed)s.": "Sent: %(sent)s; failed: %(failed)s.",
     "No se pudo sincronizar: %(reason)s": "The roster could not be synced: %(reason)s",
+    "Curso del LMS aprobado: ya se puede abrir el calificador desde él.":
+        "LMS course approved: the grader can now be opened from it.",
+    "Aprobar": "Approve",
+    "Pendiente de aprobación": "Waiting for approval",
 })
 
 
@@ -54,6 +58,8 @@ def sync(context_id: int) -> Any:
     config = lti_config()
     session = db()
     context = session.get(LtiContext, context_id) or abort(404)
+    if not context.approved:
+        abort(403)  # its instructors would become teachers here
     try:
         done = sync_roster(session, config=config, context=context)
     except RosterSyncError as exc:
@@ -63,6 +69,19 @@ def sync(context_id: int) -> Any:
     session.commit()
     flash(gettext("Lista sincronizada: %(created)s nuevos, %(updated)s actualizados.")
           % {"created": done.created, "updated": done.updated}, "ok")
+    return redirect(url_for("lti_admin.admin")), 303
+
+
+@bp.post("/contexts/<int:context_id>/approve")
+@teacher_required
+def approve(context_id: int) -> Any:
+    """Accept launches from one more LMS course (its instructors become teachers of this grader)."""
+    lti_config()
+    session = db()
+    context = session.get(LtiContext, context_id) or abort(404)
+    context.approved = True
+    session.commit()
+    flash(gettext("Curso del LMS aprobado: ya se puede abrir el calificador desde él."), "ok")
     return redirect(url_for("lti_admin.admin")), 303
 
 

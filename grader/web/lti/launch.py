@@ -21,7 +21,7 @@ from pylti1p3.lineitem import LineItem
 from pylti1p3.message_launch import MessageLaunch
 
 from grader.lti.config import PUBLIC_URL_ENV, LtiConfig, ToolUrls, http_session, tool_urls
-from grader.lti.identity import CLAIM, Person, context_for, record_link, user_for
+from grader.lti.identity import CLAIM, Person, approve_first, claim_dict, context_for, record_link, user_for
 from grader.lti.storage import DatabaseLaunchStorage
 from grader.web.auth import home_for, teacher_required
 from grader.web.i18n import add_translations
@@ -122,14 +122,18 @@ def launch() -> Any:
 
 def _open(message: FlaskMessageLaunch, claims: Mapping[str, Any], person: Person) -> str:
     """Log the person in (created on first launch), record the launch, and say where to go."""
-    exercise = str((claims.get(CLAIM + "custom") or {}).get("exercise") or "").strip()
+    exercise = str(claim_dict(claims, CLAIM + "custom").get("exercise") or "").strip()
     spec = state().catalog.specs.get(exercise) if exercise else None
     if exercise and (spec is None or state().course.get(exercise) is None):
         raise LaunchRefused(f"exercise {exercise[:100]!r} is not part of this course", 404)
     session_db = db()
-    user = user_for(session_db, person)
     context = context_for(session_db, issuer=person.issuer, client_id=message.get_client_id(),
                           deployment_id=str(claims.get(CLAIM + "deployment_id")), claims=claims)
+    if not approve_first(session_db, context=context, role=person.role):
+        session_db.commit()  # kept, so a teacher sees it on the LMS page and can approve it
+        raise LaunchRefused("this LMS course is not linked to the grader yet: a teacher of the grader approves it "
+                            "on the LMS page (the first course is linked by its instructor's first launch)", 403)
+    user = user_for(session_db, person)
     if spec is not None and message.is_resource_launch():
         record_link(session_db, user=user, exercise_slug=exercise, exercise_title=spec.title.es, context=context,
                     claims=claims)
