@@ -426,3 +426,13 @@ def test_another_lms_course_waits_for_a_teachers_approval(lti_app: Any, platform
     assert teacher.post(f"/lti/contexts/{pending}/sync", data={"csrf_token": token}).status_code == 403
     assert teacher.post(f"/lti/contexts/{pending}/approve", data={"csrf_token": token}).status_code == 303
     assert launch(lti_app.test_client(), platform, "stu-88", [LEARNER], exercise=LAB, **other).status_code == 302
+
+
+def test_lti_keygen_writes_a_key_pair_the_platform_file_can_name_and_never_overwrites_it(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["lti", "keygen", str(tmp_path / "keys")]).exit_code == 0
+    private = serialization.load_pem_private_key((tmp_path / "keys" / "private.key").read_bytes(), password=None)
+    public = serialization.load_pem_public_key((tmp_path / "keys" / "public.key").read_bytes())
+    assert private.public_key().public_numbers() == public.public_numbers()  # type: ignore[union-attr]
+    again = runner.invoke(main, ["lti", "keygen", str(tmp_path / "keys")])
+    assert again.exit_code != 0 and "exists" in again.output

@@ -17,6 +17,8 @@ from grader.web.lti.launch import lti_config, public_urls
 from grader.web.state import db, state
 
 bp = Blueprint("lti_admin", __name__, url_prefix="/lti")
+# Posts sent within the teacher's request (each may wait for a slow LMS); the workers send the rest.
+SEND_NOW_LIMIT = 20
 
 add_translations({
     "LMS (LTI 1.3)": "LMS (LTI 1.3)",
@@ -92,7 +94,8 @@ def send_now() -> Any:
     config = lti_config()
     retry_now(db())
     db().commit()
-    report = send_pending(state().sessions, config=config, course=state().course, catalog=state().catalog)
+    report = send_pending(state().sessions, config=config, course=state().course, catalog=state().catalog,
+                          limit=SEND_NOW_LIMIT)
     flash(gettext("Enviadas: %(sent)s; fallidas: %(failed)s.") % {"sent": report.sent, "failed": report.failed},
           "ok" if not report.failed else "error")
     return redirect(url_for("lti_admin.admin")), 303
