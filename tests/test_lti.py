@@ -27,7 +27,7 @@ from grader.course.release import set_release
 from grader.db.lti import retry_now
 from grader.db.lti_models import LtiContext, LtiScorePost, LtiUser
 from grader.db.models import Grading, User
-from grader.lti.scores import requeue_released, scores_url, send_pending
+from grader.lti.scores import requeue_released, scores_url, send_pending, start_outbox_loop
 from tests.conftest import _reset_postgres
 from tests.lti_platform import INSTRUCTOR, LEARNER, LTI, TA, Platform
 from tests.student_helpers import set_assignment
@@ -436,3 +436,17 @@ def test_lti_keygen_writes_a_key_pair_the_platform_file_can_name_and_never_overw
     assert private.public_key().public_numbers() == public.public_numbers()  # type: ignore[union-attr]
     again = runner.invoke(main, ["lti", "keygen", str(tmp_path / "keys")])
     assert again.exit_code != 0 and "exists" in again.output
+
+
+def test_the_workers_outbox_loop_sends_scores_on_its_own(lti_app: Any, platform: Platform) -> None:
+    launch(lti_app.test_client(), platform, "stu-11", [LEARNER], exercise=LAB)
+    graded(lti_app, _student_external_id(lti_app, "stu-11"), 3)
+    web = lti_app.extensions["grader"]
+    stop = start_outbox_loop(web.sessions, config=web.lti, course=web.course, catalog=web.catalog, every_s=0.05)
+    try:
+        deadline = time.monotonic() + 30
+        while not any(r.body.get("scoreGiven") == 3 for r in platform.scores) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    assert any(r.body.get("userId") == "stu-11" and r.body.get("scoreGiven") == 3 for r in platform.scores)
