@@ -15,6 +15,7 @@ from grader.batch.grading import GradedSubmission, grade_batch
 from grader.batch.local import LocalGrader
 from grader.cli.accounts import roster, users
 from grader.cli.common import open_grader
+from grader.cli.lti import lti
 from grader.cli.review import review
 from grader.cli.serve import serve
 from grader.cli.worker import worker
@@ -236,6 +237,7 @@ main.add_command(users)
 main.add_command(roster)
 main.add_command(serve)
 main.add_command(worker)
+main.add_command(lti)
 
 
 @main.group()
