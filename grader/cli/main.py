@@ -18,6 +18,7 @@ from grader.cli.accounts import roster, users
 from grader.cli.common import open_grader
 from grader.cli.review import review
 from grader.cli.serve import serve
+from grader.cli.similarity import similarity
 from grader.cli.worker import worker
 from grader.core.i18n import Lang
 from grader.core.questions.answers import is_answer_file
@@ -239,6 +240,7 @@ main.add_command(users)
 main.add_command(roster)
 main.add_command(serve)
 main.add_command(worker)
+main.add_command(similarity)
 
 
 @main.group()

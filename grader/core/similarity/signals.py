@@ -1,0 +1,177 @@
+"""The things students rarely share by chance, taken from one hand-in, each with where it is.
+
+Comments, strings, markdown lines, words (a shared typo is one), variable names, settings (keyword
+arguments, layer sizes), seeds, numbers, architectures, output lines and images, notebook ids and the
+execution counts. Whether a trace is evidence is decided later, against the class: only what few
+hand-ins have and the exercise's own material does not.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+
+from grader.core.similarity.document import Document
+from grader.core.similarity.normalize import code_of
+
+MAX_SHOWN = 100  # characters of student text in one piece of evidence
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_]{6,}")
+_DECIMALS = re.compile(r"\d\.\d{3,}")
+_MODULE_PREFIX = re.compile(r"\b(?:[a-z_]\w*\.)+(?=[A-Z])")
+_SEED_CALLS = {"seed", "set_seed", "set_random_seed", "manual_seed"}
+_SEED_KEYWORDS = {"seed", "random_state"}
+_TRIVIAL_NUMBERS = {"0", "1", "-1", "2", "0.0", "1.0"}
+_NAME_PART = re.compile(r"[^\W\d_][^\W\d_A-Z]*")  # the words of a snake_case or camelCase name
+PROSE = {"comment", "string", "markdown"}  # sentences: matched word for word, and inside the exercise's text
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One thing found in a hand-in: its `kind`, a normalised `key` to match on, what the teacher reads
+    (`shown`, `where`), and for settings and numbers the literal `value` (discounted when the exercise
+    itself uses it)."""
+
+    kind: str
+    key: str
+    shown: str
+    where: str
+    value: str = ""
+
+
+def clip(text: str) -> str:
+    """Student text made safe to show in one line: control characters escaped, bounded."""
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text.strip())
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "…"
+
+
+def _norm(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+class _Found(dict[tuple[str, str], Trace]):
+    """Traces by (kind, key); the first place a trace appears is the one shown."""
+
+    def __call__(self, kind: str, key: str, shown: str, where: str, value: str = "") -> None:
+        self.setdefault((kind, key), Trace(kind, key, clip(shown), where, value))
+
+
+def traces(document: Document) -> dict[tuple[str, str], Trace]:
+    """Every trace of `document`, keyed by (kind, key); the first place a trace appears is kept."""
+    found = add = _Found()
+    for kind, value in document.ids:
+        add(kind, value, value, "notebook metadata")
+    counts = [cell.execution_count for _, cell in document.code_cells]
+    ran = [count for count in counts if count is not None]
+    if len(ran) >= 3 and ran != list(range(ran[0], ran[0] + len(ran))):
+        shown = ", ".join("-" if count is None else str(count) for count in counts)
+        add("execution counts", shown, f"In [{shown}]", "code cells")
+    number = 0
+    for index, cell in enumerate(document.cells, start=1):
+        for kind, value in cell.ids:
+            add(kind, value, value, f"cell {index}")
+        if cell.kind == "markdown":
+            _prose(add, cell.source, f"markdown cell {index}")
+            continue
+        number += 1
+        where = f"code cell {number}" if document.notebook else "line {}"
+        _code(add, code_of(cell.source), where)
+        for output in cell.outputs:
+            _output(add, output, f"output of code cell {number}")
+    return found
+
+
+def _place(where: str, line: int) -> str:
+    return where.format(line) if "{}" in where else f"{where}, line {line}"
+
+
+def _prose(add: _Found, text: str, where: str) -> None:
+    for line in text.splitlines():
+        key = _norm(line.lstrip("#*>-|` \t"))
+        if len(key) >= 20:
+            add("markdown", key, line, where)
+        for word in _WORD.findall(line):
+            add("word", word.lower(), word, where)
+
+
+def _output(add: _Found, text: str, where: str) -> None:
+    for line in text.splitlines():
+        if line.startswith("image "):
+            add("output image", line, "identical picture", where)
+            continue
+        key = _norm(line)
+        if _DECIMALS.search(key):  # a loss, an accuracy: what one run printed; other lines repeat the code
+            add("output", key, line, where)
+
+
+def _code(add: _Found, code: str, where: str) -> None:
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type == tokenize.COMMENT:
+                key = _norm(token.string.lstrip("#"))
+                if len(key) >= 12 and " " in key:
+                    add("comment", key, token.string, _place(where, token.start[0]))
+                for word in _WORD.findall(token.string):
+                    add("word", word.lower(), word, _place(where, token.start[0]))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass  # the comments before the error were kept
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 1)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value.strip()) >= 8:
+            add("string", _norm(node.value), repr(node.value), _place(where, line))
+            for word in _WORD.findall(node.value):
+                add("word", word.lower(), word, _place(where, line))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool) and repr(node.value) not in _TRIVIAL_NUMBERS:
+            add("number", repr(node.value), repr(node.value), _place(where, line), repr(node.value))
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and len(node.id) >= 4:
+            add("name", node.id, node.id, _place(where, line))
+            for word in _NAME_PART.findall(node.id):  # a typo survives renaming `forma_entrda` to `shape_entrda`
+                if len(word) >= 6:
+                    add("word", word.lower(), word, _place(where, line))
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and len(node.name) >= 4:
+            add("name", node.name, node.name, _place(where, line))
+        elif isinstance(node, ast.Call):
+            _call(add, node, _place(where, line))
+
+
+def _func_name(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _literal(node: ast.expr) -> str | None:
+    """The source of a constant argument (a number, a string, a tuple of them), else None."""
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return ast.unparse(node)
+
+
+def _call(add: _Found, node: ast.Call, where: str) -> None:
+    name = _func_name(node)
+    if not name:
+        return
+    for keyword in node.keywords:
+        value = _literal(keyword.value) if keyword.arg else None
+        if value is not None:
+            kind = "seed" if keyword.arg in _SEED_KEYWORDS else "setting"
+            add(kind, f"{name}({keyword.arg}={value})", f"{name}(..., {keyword.arg}={value})", where, value)
+    values = [_literal(arg) for arg in node.args]
+    if name in _SEED_CALLS and values and values[0] is not None:
+        add("seed", f"{name}({values[0]})", f"{name}({values[0]})", where, values[0])
+    elif name[:1].isupper() and values and all(v is not None for v in values):
+        shown = f"{name}({', '.join(v for v in values if v is not None)})"
+        add("setting", shown, shown, where, ",".join(v for v in values if v is not None))
+    layers = node.args[0] if name == "Sequential" and node.args else None
+    if isinstance(layers, (ast.List, ast.Tuple)) and len(layers.elts) >= 2:
+        shown = " → ".join(_MODULE_PREFIX.sub("", ast.unparse(layer)) for layer in layers.elts)
+        add("architecture", _norm(shown), shown, where)
