@@ -78,7 +78,7 @@ COPIES = [
 ]
 
 
-def _cells(text: str) -> list[tuple[str, str]]:
+def cells_of(text: str) -> list[tuple[str, str]]:
     """(kind, source) of each cell of a percent-format file."""
     cells: list[tuple[str, list[str]]] = [] if text.startswith("# %%") else [("code", [])]
     for line in text.splitlines():
@@ -168,13 +168,13 @@ def build(root: Path) -> dict[str, set[frozenset[str]]]:
         folder = root / exercise
         folder.mkdir(parents=True)
         for path in sorted((SET / exercise).glob("*.py")):
-            cells = _cells(path.read_text(encoding="utf-8"))
+            cells = cells_of(path.read_text(encoding="utf-8"))
             _write(folder / _name(exercise, path.stem, path.stem), cells, ids_from=path.stem,
                    outputs_from=path.stem if path.stem in ran else None)
         copied[exercise] = set()
     for copy in COPIES:
         ran = NOTEBOOKS[copy.exercise][1]
-        cells = _cells(_edit((SET / copy.exercise / f"{copy.source}.py").read_text(encoding="utf-8"), copy))
+        cells = cells_of(_edit((SET / copy.exercise / f"{copy.source}.py").read_text(encoding="utf-8"), copy))
         if copy.drop_markdown:
             cells = [cell for cell in cells if cell[0] == "code"]
         if copy.move:
