@@ -1,0 +1,66 @@
+"""The labelled set (tests/similarity/) through copydetect at its default thresholds, beside `grader
+similarity`, for docs/similarity.md. copydetect is not a dependency: `pip install copydetect` first.
+
+copydetect reads source files, not notebooks, so each hand-in is given to it as its code cells joined
+(Colab `!`/`%` lines blanked), as a teacher would export them; its boilerplate is the same material our
+check discounts (starter, solutions, statement snippets, templates), exported the same way.
+    .venv/bin/python bench/similarity_copydetect.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the labelled set lives under tests/
+
+from copydetect import CopyDetector
+
+from grader.batch.similarity import similarity_report
+from grader.core.similarity import Document, read_document
+from grader.core.similarity.boilerplate import exercise_documents
+from grader.core.similarity.normalize import code_of
+from grader.core.specs.loader import load_catalog
+from tests.similarity.labelled import build, figures
+
+
+def _export(doc: Document, path: Path) -> None:
+    path.write_text("\n\n".join(code_of(cell.source) for _, cell in doc.code_cells) + "\n", encoding="utf-8")
+
+
+def _copydetect(folder: Path, boilerplate: Path | None) -> set[frozenset[str]]:
+    detector = CopyDetector(test_dirs=[str(folder)], boilerplate_dirs=[str(boilerplate)] if boilerplate else [],
+                            extensions=["py"], autoopen=False, silent=True)
+    detector.run()
+    return {frozenset(Path(name).stem for name in entry[2:4]) for entry in detector.get_copied_code_list()}
+
+
+def main() -> None:
+    catalog = load_catalog()
+    root = Path(tempfile.mkdtemp())
+    copied = build(root / "set")
+    students = {exercise: [path.stem for path in (root / "set" / exercise).iterdir()] for exercise in copied}
+    ours: dict[str, set[frozenset[str]]] = {}
+    theirs: dict[str, set[frozenset[str]]] = {}
+    bare: dict[str, set[frozenset[str]]] = {}
+    for exercise in copied:
+        report = similarity_report(catalog=catalog, exercise_id=exercise, paths=[root / "set" / exercise])
+        ours[exercise] = {frozenset((flag.a, flag.b)) for flag in report.flags}
+        code, given = root / "code" / exercise, root / "boilerplate" / exercise
+        code.mkdir(parents=True)
+        given.mkdir(parents=True)
+        for path in (root / "set" / exercise).iterdir():
+            _export(read_document(name=path.stem, filename=path.name, data=path.read_bytes()),
+                    code / f"{path.stem}.py")
+        for index, doc in enumerate(exercise_documents(spec=catalog.get(exercise), exercises_dir=catalog.directory)):
+            _export(doc, given / f"given{index}.py")
+        theirs[exercise] = _copydetect(code, given)
+        bare[exercise] = _copydetect(code, None)
+    print(f"grader similarity (threshold 0.6):         {figures(copied, ours, students)}")
+    print(f"copydetect defaults, with boilerplate:     {figures(copied, theirs, students)}")
+    print(f"copydetect defaults, without boilerplate:  {figures(copied, bare, students)}")
+
+
+if __name__ == "__main__":
+    main()
