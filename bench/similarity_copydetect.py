@@ -57,9 +57,12 @@ def main() -> None:
             _export(doc, given / f"given{index}.py")
         theirs[exercise] = _copydetect(code, given)
         bare[exercise] = _copydetect(code, None)
-    print(f"grader similarity (threshold 0.6):         {figures(copied, ours, students)}")
-    print(f"copydetect defaults, with boilerplate:     {figures(copied, theirs, students)}")
-    print(f"copydetect defaults, without boilerplate:  {figures(copied, bare, students)}")
+    for label, flagged in (("grader similarity (threshold 0.6)", ours),
+                           ("copydetect defaults, with boilerplate", theirs),
+                           ("copydetect defaults, without boilerplate", bare)):
+        print(f"{label}: {figures(copied, flagged, students)}")
+        for exercise in copied:
+            print(f"    {exercise}: {figures(copied, flagged, {exercise: students[exercise]})}")
 
 
 if __name__ == "__main__":

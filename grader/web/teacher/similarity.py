@@ -16,7 +16,8 @@ from grader.db.models import SimilarityFlag, Submission
 from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, gettext
 from grader.web.routes import Routes
-from grader.web.state import db, state
+from grader.web.services import assigned_spec
+from grader.web.state import db
 
 routes = Routes()
 MAX_NOTE = 4000  # characters of a teacher's note
@@ -47,18 +48,11 @@ add_translations({
 })
 
 
-def _spec_or_404(exercise_id: str) -> Any:
-    spec = state().catalog.specs.get(exercise_id)
-    if spec is None or state().course.get(exercise_id) is None:
-        abort(404)
-    return spec
-
-
 @routes.get("/exercises/<exercise_id>/similarity")
 @teacher_required
 def similarity_page(exercise_id: str) -> Any:
     """The newest finished run's flagged pairs, with their notes, and the state of the newest run."""
-    spec = _spec_or_404(exercise_id)
+    spec = assigned_spec(exercise_id)
     session = db()
     done, newest = latest_done(session, exercise_id), latest_run(session, exercise_id)
     flags = [(flag, note_for(session, PairKey.of(flag))) for flag in done.flags] if done else []
@@ -70,7 +64,7 @@ def similarity_page(exercise_id: str) -> Any:
 @teacher_required
 def similarity_request(exercise_id: str) -> Any:
     """Queue a run (the job does it); say so."""
-    _spec_or_404(exercise_id)
+    assigned_spec(exercise_id)
     session = db()
     run = request_run(session, exercise_slug=exercise_id, requested_by=current_user.username)
     session.commit()
@@ -107,7 +101,7 @@ def _cells(submission: Submission, spans: list[list[int]]) -> list[tuple[int, li
 @teacher_required
 def similarity_pair(exercise_id: str, flag_id: int) -> Any:
     """One flagged pair side by side, shared statements marked, with the evidence and the note."""
-    spec = _spec_or_404(exercise_id)
+    spec = assigned_spec(exercise_id)
     flag = _flag_or_404(exercise_id, flag_id)
     return render_template("teacher/similarity_pair.html", spec=spec, exercise_id=exercise_id, flag=flag,
                            left=_cells(flag.submission_a, flag.shared.get("a", [])),
@@ -119,7 +113,7 @@ def similarity_pair(exercise_id: str, flag_id: int) -> Any:
 @teacher_required
 def similarity_note(exercise_id: str, flag_id: int) -> Any:
     """Save the teacher's note on the pair (kept for later runs)."""
-    _spec_or_404(exercise_id)
+    assigned_spec(exercise_id)
     flag = _flag_or_404(exercise_id, flag_id)
     session = db()
     set_note(session, key=PairKey.of(flag), note=request.form.get("note", "")[:MAX_NOTE],
