@@ -133,3 +133,21 @@ def test_cli_json_one_pair_per_line_summary_on_stderr_and_unreadable_files_skipp
 def test_cli_unknown_exercise_is_a_usage_error(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["similarity", "no-such-exercise", str(tmp_path)])
     assert out.exit_code == 2 and "unknown exercise" in out.output
+
+
+def test_hostile_and_broken_hand_ins_are_compared_without_crashing(tmp_path: Path) -> None:
+    """A 100,000-term expression (too deep to rewrite), bytes that are not UTF-8, a notebook whose cells are
+    of the wrong types, a cell that does not parse: each is read as far as it goes, and a copy of the
+    unparsable one is still found."""
+    broken = "# mi solucion rara: la red con una capa que nadie mas usaria nunca\nmodel = Sequential([Dense(16 ("
+    files = {"deep.py": ("x = " + "+".join(["1"] * 100_000) + "\n").encode(),
+             "latin.py": "# año\nprint('ñ')\n".encode("latin-1"),
+             "odd.ipynb": json.dumps({"nbformat": 4, "cells": [None, 3, {"cell_type": "code", "source": 7,
+                                                                          "outputs": "x", "metadata": []}]}).encode(),
+             "rota.py": broken.encode(), "copia.py": broken.encode()}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    report = similarity_report(catalog=CATALOG, exercise_id="lab-add-hidden-16", paths=[tmp_path], threshold=0.3)
+    assert report.compared == 5 and report.skipped == []
+    assert [(flag.a, flag.b) for flag in report.flags] == [("copia", "rota")]
+    assert {"comment", "code"} <= {item.kind for item in report.flags[0].evidence}

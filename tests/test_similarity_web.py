@@ -53,7 +53,7 @@ def test_compare_now_queues_and_the_job_flags_the_copy_with_evidence_and_notes(a
     pair_url = f"{url}/{flag_id}"
     pair = teacher.get(pair_url).get_data(as_text=True)
     assert "<script>alert" not in pair and "&lt;script&gt;" in pair  # student text is data
-    assert "comment" in pair and "<mark data-line=" in pair
+    assert "comentario" in pair and "<mark data-line=" in pair
     note = teacher.post(f"{pair_url}/note", data={"note": "Hablado con ambos <b>", "csrf_token": csrf_token(
         teacher, pair_url)})
     assert note.status_code == 302

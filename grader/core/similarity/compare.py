@@ -30,7 +30,7 @@ CODE = "code"
 WEIGHTS: dict[str, tuple[float, float]] = {
     "Colab file id": (3.0, 3.0), "Colab authorship tag": (3.0, 3.0), "Colab user id": (3.0, 3.0),
     "Colab output id": (1.5, 3.0), "Colab run timestamp": (1.5, 3.0), "widget id": (1.5, 3.0),
-    "cell id": (0.8, 2.4), "notebook name": (0.5, 0.5), "execution counts": (1.2, 1.2),
+    "cell id": (0.8, 2.4), "notebook name": (0.5, 0.5), "execution counts": (0.6, 0.6),
     "output image": (1.5, 3.0), "output": (0.6, 2.4),
     "comment": (0.4, 1.6), "markdown": (0.4, 1.6), "string": (0.3, 1.2), "architecture": (0.6, 0.6),
     "seed": (0.4, 0.8), "setting": (0.25, 1.0), "number": (0.1, 0.3), "name": (0.1, 0.4), "word": (0.1, 0.4),

@@ -47,6 +47,7 @@ def normalise(document: Document) -> list[Unit]:
     """The canonical units of every code cell of `document`, in canonical order."""
     statements: list[tuple[int, ast.stmt]] = []
     raw: list[Unit] = []
+    lines: dict[int, list[str]] = {}
     for number, cell in document.code_cells:
         code = code_of(cell.source)
         try:
@@ -54,12 +55,13 @@ def normalise(document: Document) -> list[Unit]:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             raw.append(_raw_unit(number, code))
             continue
+        lines[number] = code.split("\n")
         statements += [(number, stmt) for stmt in tree.body if not _skipped(stmt)]
     aliases = _import_aliases(statements)
     defined = _defined_names([stmt for _, stmt in statements]) - set(aliases)
     kept = [(number, stmt) for number, stmt in statements if not isinstance(stmt, (ast.Import, ast.ImportFrom))]
     deps = [_names(stmt, defined) for _, stmt in kept]  # before rewriting: the order needs the real names
-    units = [_unit(number, stmt, aliases, defined) for number, stmt in kept]
+    units = [_unit(number, stmt, aliases, defined, lines[number]) for number, stmt in kept]
     return _canonical_order(units, deps) + raw
 
 
@@ -69,10 +71,11 @@ def _skipped(stmt: ast.stmt) -> bool:
                                           and isinstance(stmt.value.value, str))
 
 
-def _raw_unit(number: int, code: str) -> Unit:
+def _raw_unit(number: int, code: str, first: int = 1) -> Unit:
+    """Code that cannot be rewritten, as its raw tokens (comments cut at a naive `#`)."""
     text = "\n".join(line.split("#", 1)[0] for line in LINE_BREAK.split(code))
     tokens = tuple(_TOKEN.findall(text))
-    return Unit(cell=number, first=1, last=max(1, code.count("\n") + 1), text=" ".join(tokens), tokens=tokens)
+    return Unit(cell=number, first=first, last=first + code.count("\n"), text=" ".join(tokens), tokens=tokens)
 
 
 def _import_aliases(statements: list[tuple[int, ast.stmt]]) -> dict[str, str]:
@@ -151,9 +154,14 @@ class _Canonical(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
-def _unit(number: int, stmt: ast.stmt, aliases: dict[str, str], defined: set[str]) -> Unit:
+def _unit(number: int, stmt: ast.stmt, aliases: dict[str, str], defined: set[str], lines: list[str]) -> Unit:
+    """The canonical unit of one statement; a statement nested too deeply to rewrite (a hostile
+    `1+1+...` of 100,000 terms) is kept as its raw tokens."""
     first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
-    text = ast.unparse(_Canonical(aliases, defined).visit(stmt))
+    try:
+        text = ast.unparse(_Canonical(aliases, defined).visit(stmt))
+    except RecursionError:
+        return _raw_unit(number, "\n".join(lines[first - 1:last]), first)
     return Unit(cell=number, first=first, last=last, text=text, tokens=tuple(_TOKEN.findall(text)))
 
 

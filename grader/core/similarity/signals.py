@@ -9,6 +9,7 @@ hand-ins have and the exercise's own material does not.
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import re
 import tokenize
@@ -66,7 +67,7 @@ def traces(document: Document) -> dict[tuple[str, str], Trace]:
         add(kind, value, value, "notebook metadata")
     counts = [cell.execution_count for _, cell in document.code_cells]
     ran = [count for count in counts if count is not None]
-    if len(ran) >= 3 and ran != list(range(ran[0], ran[0] + len(ran))):
+    if len(ran) >= 4 and ran != list(range(ran[0], ran[0] + len(ran))):
         shown = ", ".join("-" if count is None else str(count) for count in counts)
         add("execution counts", shown, f"In [{shown}]", "code cells")
     number = 0
@@ -122,6 +123,12 @@ def _code(add: _Found, code: str, where: str) -> None:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
+    with contextlib.suppress(RecursionError):  # a hostile, deeply nested expression: earlier traces are kept
+        _nodes(add, tree, where)
+
+
+def _nodes(add: _Found, tree: ast.Module, where: str) -> None:
+    """The strings, numbers, names, settings, seeds and architectures of a parsed cell."""
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 1)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value.strip()) >= 8:

@@ -20,10 +20,20 @@ from grader.web.services import assigned_spec
 from grader.web.state import db
 
 routes = Routes()
+# Each kind of evidence (grader.core.similarity.compare.WEIGHTS) as the page names it, in Spanish; English below.
+KINDS = {
+    "Colab file id": "id de archivo de Colab", "Colab authorship tag": "marca de autoría de Colab",
+    "Colab user id": "id de usuario de Colab", "Colab output id": "id de salida de Colab",
+    "Colab run timestamp": "hora de ejecución en Colab", "widget id": "id de widget", "cell id": "id de celda",
+    "notebook name": "nombre del cuaderno", "execution counts": "contadores de ejecución",
+    "output image": "imagen de salida", "output": "línea de salida", "comment": "comentario", "markdown": "texto",
+    "string": "cadena", "architecture": "arquitectura", "seed": "semilla", "setting": "ajuste", "number": "número",
+    "name": "nombre de variable", "word": "palabra", "code": "código",
+}
 MAX_NOTE = 4000  # characters of a teacher's note
 MAX_LINES = 3000  # lines of one hand-in shown side by side
 
-add_translations({
+add_translations({**{es: en for en, es in KINDS.items()},
     "Similitud": "Similarity",
     "Parejas señaladas": "Flagged pairs",
     "Comparar ahora": "Compare now",
@@ -57,7 +67,7 @@ def similarity_page(exercise_id: str) -> Any:
     done, newest = latest_done(session, exercise_id), latest_run(session, exercise_id)
     flags = [(flag, note_for(session, PairKey.of(flag))) for flag in done.flags] if done else []
     return render_template("teacher/similarity.html", spec=spec, exercise_id=exercise_id, done=done,
-                           newest=newest, flags=flags)
+                           newest=newest, flags=flags, kinds=KINDS)
 
 
 @routes.post("/exercises/<exercise_id>/similarity")
@@ -106,7 +116,7 @@ def similarity_pair(exercise_id: str, flag_id: int) -> Any:
     return render_template("teacher/similarity_pair.html", spec=spec, exercise_id=exercise_id, flag=flag,
                            left=_cells(flag.submission_a, flag.shared.get("a", [])),
                            right=_cells(flag.submission_b, flag.shared.get("b", [])),
-                           note=note_for(db(), PairKey.of(flag)))
+                           note=note_for(db(), PairKey.of(flag)), kinds=KINDS)
 
 
 @routes.post("/exercises/<exercise_id>/similarity/<int:flag_id>/note")
