@@ -151,3 +151,28 @@ def test_hostile_and_broken_hand_ins_are_compared_without_crashing(tmp_path: Pat
     assert report.compared == 5 and report.skipped == []
     assert [(flag.a, flag.b) for flag in report.flags] == [("copia", "rota")]
     assert {"comment", "code"} <= {item.kind for item in report.flags[0].evidence}
+
+
+def _ran(name: str, code: str, outputs: list[str], markdown: str = "") -> Document:
+    cells = (Cell(kind="markdown", source=markdown),) if markdown else ()
+    return Document(name=name, notebook=True, cells=(*cells, Cell(kind="code", source=code, outputs=tuple(outputs))))
+
+
+EPOCH = "1500/1500 - 4s - loss: 0.4312 - accuracy: 0.8457 - val_loss: 0.4620 - val_accuracy: 0.8391"
+
+
+def test_outputs_count_only_when_one_run_printed_them() -> None:
+    """The same pixels printed, the same picture of the first image, the lab sheet's questions pasted as
+    markdown: everyone who did the same gets them; one accuracy of 0.8457 is often matched by chance. The
+    same epoch line (four metrics) means the same run."""
+    spec = CATALOG.get("fashion-mnist-lab")
+    pixels = ["[0.         0.00392157 0.01176471 0.05098039]", "image 5f1d2a9c0b3e4d6f"]
+    question = "### 4. ¿Qué hace? ¿Qué significan los parámetros? ¿Diferencia entre loss y val_loss?"
+    docs = [_ran("a", "print(train_images[0])\nw = 1", pixels, question),
+            _ran("b", "for fila in train_images[:1]:\n    print(fila)", pixels, question),
+            _ran("c", "print(1)", [EPOCH]), _ran("e", "print(3)", ["Test accuracy: 0.8457"])]
+    assert find_similar(documents=docs, spec=spec, exercises_dir=CATALOG.directory, threshold=0.2) == []
+    docs += [_ran("d", "print(2)", [EPOCH]), _ran("f", "print(4)", ["Test accuracy: 0.8457"])]
+    flags = find_similar(documents=docs, spec=spec, exercises_dir=CATALOG.directory)
+    assert [(flag.a, flag.b) for flag in flags] == [("c", "d")]
+    assert flags[0].evidence[0].kind == "output" and "0.4312" in flags[0].evidence[0].detail

@@ -17,7 +17,7 @@ from typing import Any
 
 from grader.core.similarity.document import Cell, Document, read_document
 from grader.core.similarity.normalize import normalise
-from grader.core.similarity.signals import PROSE, Trace, traces
+from grader.core.similarity.signals import PROSE, Trace, prose_key, traces
 from grader.core.similarity.winnow import fingerprints
 from grader.core.sources import SubmissionError
 from grader.core.specs.models import ExerciseSpec
@@ -35,7 +35,7 @@ class Boilerplate:
     fingerprints: frozenset[int]
     keys: frozenset[tuple[str, str]]
     values: frozenset[str]
-    prose: str = ""  # every comment, string and markdown line of the material, normalised, one per line
+    prose: str = ""  # all prose of the material (markdown, comments, strings) as `prose_key` words
 
     def covers(self, trace: Trace) -> bool:
         """Whether `trace` comes from the exercise: the same trace, a setting with a value it uses, or prose
@@ -111,10 +111,12 @@ def build_boilerplate(*, spec: ExerciseSpec, exercises_dir: Path) -> Boilerplate
     values: set[str] = set(_values([check.params for check in spec.checks]))
     if spec.training is not None:
         values.update(_values(spec.training.model_dump()))
+    texts: list[str] = []  # whole markdown texts: a question students paste on one line spans several here
     for doc in exercise_documents(spec=spec, exercises_dir=exercises_dir):
+        texts += [prose_key(cell.source) for cell in doc.cells if cell.kind == "markdown"]
         prints.update(fingerprints(normalise(doc)))
         found = traces(doc)
         keys.update(found)
         values.update(trace.value for trace in found.values() if trace.value)
-    prose = "\n".join(key for kind, key in keys if kind in PROSE)
+    prose = " | ".join([*(key for kind, key in keys if kind in PROSE), *texts])
     return Boilerplate(fingerprints=frozenset(prints), keys=frozenset(keys), values=frozenset(values), prose=prose)

@@ -21,7 +21,11 @@ from grader.core.similarity.normalize import code_of
 MAX_SHOWN = 100  # characters of student text in one piece of evidence
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_]{6,}")
-_DECIMALS = re.compile(r"\d\.\d{3,}")
+DECIMALS = re.compile(r"\d\.\d{3,}")
+# A training or evaluation metric: its value depends on one run's random start, so two hand-ins printing the
+# same one ran once. Data printouts (pixels, `describe()`) are the same for everyone and do not count.
+_METRIC = re.compile(r"loss|acc|mae|mse|auc|precision|recall|precisi|exactitud|p[ée]rdida", re.I)
+_NOT_WORD = re.compile(r"[\W_]+")
 _MODULE_PREFIX = re.compile(r"\b(?:[a-z_]\w*\.)+(?=[A-Z])")
 _SEED_CALLS = {"seed", "set_seed", "set_random_seed", "manual_seed"}
 _SEED_KEYWORDS = {"seed", "random_state"}
@@ -47,6 +51,11 @@ def clip(text: str) -> str:
     """Student text made safe to show in one line: control characters escaped, bounded."""
     text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text.strip())
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "…"
+
+
+def prose_key(text: str) -> str:
+    """Prose as matched: lowercase words only, so `# 1. Describe qué hace:` and `1 describe qué hace` match."""
+    return _NOT_WORD.sub(" ", text).strip().lower()
 
 
 def _norm(text: str) -> str:
@@ -91,7 +100,7 @@ def _place(where: str, line: int) -> str:
 
 def _prose(add: _Found, text: str, where: str) -> None:
     for line in text.splitlines():
-        key = _norm(line.lstrip("#*>-|` \t"))
+        key = prose_key(line)
         if len(key) >= 20:
             add("markdown", key, line, where)
         for word in _WORD.findall(line):
@@ -104,7 +113,7 @@ def _output(add: _Found, text: str, where: str) -> None:
             add("output image", line, "identical picture", where)
             continue
         key = _norm(line)
-        if _DECIMALS.search(key):  # a loss, an accuracy: what one run printed; other lines repeat the code
+        if DECIMALS.search(key) and _METRIC.search(key):
             add("output", key, line, where)
 
 
@@ -112,7 +121,7 @@ def _code(add: _Found, code: str, where: str) -> None:
     try:
         for token in tokenize.generate_tokens(io.StringIO(code).readline):
             if token.type == tokenize.COMMENT:
-                key = _norm(token.string.lstrip("#"))
+                key = prose_key(token.string)
                 if len(key) >= 12 and " " in key:
                     add("comment", key, token.string, _place(where, token.start[0]))
                 for word in _WORD.findall(token.string):
@@ -132,7 +141,7 @@ def _nodes(add: _Found, tree: ast.Module, where: str) -> None:
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 1)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value.strip()) >= 8:
-            add("string", _norm(node.value), repr(node.value), _place(where, line))
+            add("string", prose_key(node.value), repr(node.value), _place(where, line))
             for word in _WORD.findall(node.value):
                 add("word", word.lower(), word, _place(where, line))
         elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
