@@ -99,10 +99,11 @@ def _outputs(source: str, rng: random.Random) -> list[dict]:
     text: list[str] = []
     if match := re.search(r"epochs=(\d+)", source):
         for epoch in range(1, min(int(match.group(1)), 6) + 1):
-            loss, acc = rng.uniform(0.25, 0.6), rng.uniform(0.78, 0.92)
+            loss, acc, val_loss, val_acc = (rng.uniform(0.25, 0.6), rng.uniform(0.78, 0.92),
+                                             rng.uniform(0.28, 0.65), rng.uniform(0.76, 0.9))
             text += [f"Epoch {epoch}/{match.group(1)}",
                      f"1500/1500 [==============================] - 4s 3ms/step - loss: {loss:.4f} - "
-                     f"accuracy: {acc:.4f} - val_loss: {loss + 0.03:.4f} - val_accuracy: {acc - 0.01:.4f}"]
+                     f"accuracy: {acc:.4f} - val_loss: {val_loss:.4f} - val_accuracy: {val_acc:.4f}"]
     if ".evaluate(" in source or "print(" in source:
         text.append(f"313/313 - 1s - loss: {rng.uniform(0.3, 0.4):.4f} - accuracy: {rng.uniform(0.85, 0.89):.4f}")
     outputs: list[dict] = [{"output_type": "stream", "name": "stdout", "text": [line + "\n" for line in text]}] \

@@ -21,7 +21,7 @@ from itertools import combinations
 from grader.core.similarity.boilerplate import Boilerplate
 from grader.core.similarity.document import Document
 from grader.core.similarity.normalize import Unit, normalise
-from grader.core.similarity.signals import DECIMALS, PROSE, Trace, traces
+from grader.core.similarity.signals import DECIMALS, PROSE, Trace, clip, traces
 from grader.core.similarity.winnow import K, fingerprints
 
 DEFAULT_THRESHOLD = 0.6
@@ -189,7 +189,7 @@ def _rare_units(a: Profile, items: list[tuple[str, float]]) -> dict[int, float]:
 
 
 def _trace_evidence(kind: str, pairs: list[tuple[Trace, Trace]]) -> Evidence:
-    shown = [f"{ta.shown!r} (a: {ta.where}; b: {tb.where})" for ta, tb in pairs[:SHOWN_PER_KIND]]
+    shown = [f"{clip(ta.shown)!r} (a: {ta.where}; b: {tb.where})" for ta, tb in pairs[:SHOWN_PER_KIND]]
     more = f"; and {len(pairs) - SHOWN_PER_KIND} more" if len(pairs) > SHOWN_PER_KIND else ""
     return Evidence(kind=kind, detail=f"{len(pairs)} shared, few others have them: " + "; ".join(shown) + more)
 

@@ -37,8 +37,8 @@ PROSE = {"comment", "string", "markdown"}  # sentences: matched word for word, a
 @dataclass(frozen=True)
 class Trace:
     """One thing found in a hand-in: its `kind`, a normalised `key` to match on, what the teacher reads
-    (`shown`, `where`), and for settings and numbers the literal `value` (discounted when the exercise
-    itself uses it)."""
+    (`shown`, as written, bounded and passed through `clip` before it is shown; `where`), and for settings and
+    numbers the literal `value` (discounted when the exercise itself uses it)."""
 
     kind: str
     key: str
@@ -66,7 +66,8 @@ class _Found(dict[tuple[str, str], Trace]):
     """Traces by (kind, key); the first place a trace appears is the one shown."""
 
     def __call__(self, kind: str, key: str, shown: str, where: str, value: str = "") -> None:
-        self.setdefault((kind, key), Trace(kind, key, clip(shown), where, value))
+        if (kind, key) not in self:  # most traces are never shown: they are clipped when they are
+            self[(kind, key)] = Trace(kind, key, shown[:4 * MAX_SHOWN], where, value)
 
 
 def traces(document: Document) -> dict[tuple[str, str], Trace]:
