@@ -7,10 +7,10 @@ from pathlib import Path
 
 from grader.batch.discover import Found, discover, read_submission
 from grader.core.i18n import Text, t
-from grader.core.questions.answers import is_answer_file
 from grader.core.similarity import DEFAULT_THRESHOLD, Document, PairFlag, find_similar, read_document
 from grader.core.sources import SubmissionError
 from grader.core.specs.loader import Catalog
+from grader.core.specs.models import ExerciseSpec
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,11 @@ class SimilarityReport:
         return self.compared * (self.compared - 1) // 2
 
 
-def _read(item: Found) -> Document | Skipped:
+def _read(item: Found, spec: ExerciseSpec) -> Document | Skipped:
     if item.problem is not None:
         return Skipped(item.student, item.problem)
-    if is_answer_file(item.path.name):
-        return Skipped(item.student, t("es un archivo de respuestas, no código", "is an answers file, not code"))
     try:
-        return read_document(name=item.student, filename=item.path.name, data=read_submission(item))
+        return read_document(name=item.student, filename=item.path.name, data=read_submission(item), spec=spec)
     except SubmissionError as exc:
         return Skipped(item.student, exc.message)
     except OSError as exc:
@@ -61,7 +59,7 @@ def similarity_report(*, catalog: Catalog, exercise_id: str, paths: list[Path],
     documents: list[Document] = []
     skipped: list[Skipped] = []
     for item in discover(paths):
-        read = _read(item)
+        read = _read(item, spec)
         if isinstance(read, Document):
             documents.append(read)
         else:

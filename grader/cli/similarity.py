@@ -41,10 +41,14 @@ def similarity(exercise_id: str, paths: tuple[Path, ...], fmt: str, threshold: f
     score changes: the flags are for the teacher to look at."""
     catalog = load_catalog(exercises_dir) if exercises_dir else load_catalog()
     try:
-        report = similarity_report(catalog=catalog, exercise_id=exercise_id, paths=list(paths), threshold=threshold)
+        catalog.get(exercise_id)
     except KeyError as exc:
         raise click.UsageError(exc.args[0]) from None
-    except (SpecError, FileNotFoundError, PermissionError) as exc:
+    except SpecError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        report = similarity_report(catalog=catalog, exercise_id=exercise_id, paths=list(paths), threshold=threshold)
+    except (FileNotFoundError, PermissionError) as exc:
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
         for flag in report.flags:

@@ -91,7 +91,7 @@ def run_next(sessions: sessionmaker[Session], *, catalog: Catalog) -> Similarity
             documents = []
             for key, sub in submissions.items():
                 try:
-                    documents.append(read_document(name=key, filename=sub.filename, data=sub.source))
+                    documents.append(read_document(name=key, filename=sub.filename, data=sub.source, spec=spec))
                 except SubmissionError:
                     continue  # an unreadable file is compared with nothing; its grading says what is wrong
             for flag in find_similar(documents=documents, spec=spec, exercises_dir=catalog.directory):

@@ -23,6 +23,7 @@ NOTEBOOKS = {
                           {"alba", "bea", "dani", "eva", "gema", "hugo"}),
     "lab-add-hidden-16": ({"irene", "lola", "marc", "oscar"}, {"lola", "marc"}),
     "exam-flatten-dense": (set(), set()),
+    "exam-serie1": (set(), set()),  # free-text answers, .yaml files
 }
 
 
@@ -75,6 +76,14 @@ COPIES = [
     Copy("lab-add-hidden-16", "marc", "flor", clear_outputs=True),
     Copy("exam-flatten-dense", "sara", "gael", renames={"forma_entrda": "shape_entrda"}),
     Copy("exam-flatten-dense", "xavi", "hana", renames={"entrada": "inp", "salida": "out", "x": "h"}),
+    # exam answers passed on a phone: a sentence reworded, another answer rewritten, one left as is
+    Copy("exam-serie1", "julia", "olivia", edits={
+        "Una vez que la red aprendió sus pesos con el conjunto de entrenamiento, la": "Cuando la red ya está "
+        "entrenada, la", "Son activaciones que rompen la linealidad.": "Las tres son funciones de activación.",
+        "como perro o gato": "como sí o no"}),
+    Copy("exam-serie1", "mateo", "pau", edits={
+        "Inferir es deducir. En deep learning la": "La", "Mi resumen: relu": "relu",
+        "Se utiliza en clasificación binaria o multietiqueta,": "Para clasificación binaria (o multietiqueta),"}),
 ]
 
 
@@ -150,16 +159,24 @@ def _edit(text: str, copy: Copy) -> str:
 
 def _write(path: Path, cells: list[tuple[str, str]], *, ids_from: str, outputs_from: str | None) -> None:
     """`path` as a notebook (.ipynb) or a script (.py, the cells one after another)."""
-    if path.suffix == ".ipynb":
+    if path.suffix == ".yaml":  # an answers file: its one "cell" is the text as written
+        path.write_text(cells[0][1] + "\n", encoding="utf-8")
+    elif path.suffix == ".ipynb":
         body = notebook(cells, ids_from=ids_from, outputs_from=outputs_from)
         path.write_text(json.dumps(body, indent=1, ensure_ascii=False), encoding="utf-8")
     else:
         path.write_text("\n\n".join(source for _, source in cells) + "\n", encoding="utf-8")
 
 
+def _source(exercise: str, author: str) -> Path:
+    """The file `author` wrote: a percent-format script, or an answers file."""
+    return next((SET / exercise).glob(f"{author}.*"))
+
+
 def _name(exercise: str, author: str, student: str) -> str:
-    """The file `student` hands in: a notebook when `author` (who wrote the code) worked in one."""
-    return f"{student}.ipynb" if author in NOTEBOOKS[exercise][0] else f"{student}.py"
+    """The file `student` hands in: a notebook when `author` (who wrote it) worked in one, else as written."""
+    suffix = _source(exercise, author).suffix
+    return f"{student}.ipynb" if author in NOTEBOOKS[exercise][0] else f"{student}{suffix}"
 
 
 def build(root: Path) -> dict[str, set[frozenset[str]]]:
@@ -168,14 +185,14 @@ def build(root: Path) -> dict[str, set[frozenset[str]]]:
     for exercise, (_, ran) in NOTEBOOKS.items():
         folder = root / exercise
         folder.mkdir(parents=True)
-        for path in sorted((SET / exercise).glob("*.py")):
+        for path in sorted((SET / exercise).iterdir()):
             cells = cells_of(path.read_text(encoding="utf-8"))
             _write(folder / _name(exercise, path.stem, path.stem), cells, ids_from=path.stem,
                    outputs_from=path.stem if path.stem in ran else None)
         copied[exercise] = set()
     for copy in COPIES:
         ran = NOTEBOOKS[copy.exercise][1]
-        cells = cells_of(_edit((SET / copy.exercise / f"{copy.source}.py").read_text(encoding="utf-8"), copy))
+        cells = cells_of(_edit(_source(copy.exercise, copy.source).read_text(encoding="utf-8"), copy))
         if copy.drop_markdown:
             cells = [cell for cell in cells if cell[0] == "code"]
         if copy.move:

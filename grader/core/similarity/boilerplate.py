@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +61,11 @@ def exercise_documents(*, spec: ExerciseSpec, exercises_dir: Path) -> list[Docum
         snippets = [*_FENCED.findall(text), *_INDENTED.findall(text), *_INLINE.findall(text)]
         docs += [_code_doc("statement", snippet) for snippet in snippets]
         docs.append(Document(name="statement", cells=(Cell(kind="markdown", source=text),)))
+    questions = "\n\n".join(_texts(spec.model_dump(include={"questions"})))  # prompts, options, rubrics
+    docs.append(Document(name="questions", cells=(Cell(kind="markdown", source=questions),)))
     for folder in (exercises_dir / "solutions" / spec.id, templates_dir(exercises_dir, spec.id)):
-        docs += list(_folder_documents(folder))
-    return [doc if doc is starter else Document(name=doc.name, cells=starter.cells + doc.cells, ids=doc.ids,
-                                                notebook=doc.notebook) for doc in docs]
+        docs += list(_folder_documents(folder, spec))
+    return [doc if doc is starter else replace(doc, cells=starter.cells + doc.cells) for doc in docs]
 
 
 def _code_doc(name: str, code: str) -> Document:
@@ -73,7 +74,8 @@ def _code_doc(name: str, code: str) -> Document:
     return Document(name=name, cells=(Cell(kind="code", source="\n".join(line[indent:] for line in lines)),))
 
 
-def _folder_documents(folder: Path) -> Iterator[Document]:
+def _folder_documents(folder: Path, spec: ExerciseSpec) -> Iterator[Document]:
+    """The documents of a folder of solutions or templates: code, notebooks, answers files, prose."""
     if not folder.is_dir():
         return
     for path in sorted(folder.rglob("*")):
@@ -83,11 +85,22 @@ def _folder_documents(folder: Path) -> Iterator[Document]:
         if suffix in (".md", ".txt"):
             text = path.read_text(encoding="utf-8", errors="replace")
             yield Document(name=path.name, cells=(Cell(kind="markdown", source=text),))
-        elif suffix in (".py", ".ipynb"):
+        elif suffix in (".py", ".ipynb", ".json", ".yaml", ".yml"):
             try:
-                yield read_document(name=path.name, filename=path.name, data=path.read_bytes())
+                yield read_document(name=path.name, filename=path.name, data=path.read_bytes(), spec=spec)
             except SubmissionError:
                 continue  # a broken template discounts nothing; the teacher sees it is not used
+
+
+def _texts(data: Any) -> Iterable[str]:
+    """Every string inside `data` (a spec's questions as plain data)."""
+    if isinstance(data, dict):
+        data = list(data.values())
+    if isinstance(data, list):
+        for item in data:
+            yield from _texts(item)
+    elif isinstance(data, str):
+        yield data
 
 
 def _values(data: Any) -> Iterable[str]:

@@ -32,7 +32,8 @@ WEIGHTS: dict[str, tuple[float, float]] = {
     "Colab output id": (1.5, 3.0), "Colab run timestamp": (1.5, 3.0), "widget id": (1.5, 3.0),
     "cell id": (0.8, 2.4), "notebook name": (0.5, 0.5), "execution counts": (0.6, 0.6),
     "output image": (0.3, 0.6), "output": (0.6, 2.4),
-    "comment": (0.4, 1.6), "markdown": (0.4, 1.6), "string": (0.3, 1.2), "architecture": (0.6, 0.6),
+    "comment": (0.4, 1.6), "markdown": (0.4, 1.6), "string": (0.3, 1.2), "answer": (0.4, 1.6),
+    "sentence": (0.3, 1.5), "choice": (0.3, 0.9), "architecture": (0.6, 0.6),
     "seed": (0.4, 0.8), "setting": (0.25, 1.0), "number": (0.1, 0.3), "name": (0.1, 0.4), "word": (0.1, 0.4),
     CODE: (0.2, 1.6),
 }
@@ -42,7 +43,7 @@ STRONG = {"Colab file id", "Colab authorship tag", "Colab user id", "Colab outpu
 # architecture and of a code passage; a comment's words are words): within a family the strongest counts
 # in full and the others at OVERLAP.
 FAMILY = {"architecture": CODE, "setting": CODE, "number": CODE, "comment": "prose", "string": "prose",
-          "markdown": "prose", "word": "prose", "name": "prose"}
+          "markdown": "prose", "word": "prose", "name": "prose", "answer": "prose", "sentence": "prose"}
 OVERLAP = 0.3
 FULL_CODE_SIMILARITY = 0.5  # weak evidence counts in full from this code similarity up
 SHOWN_PER_KIND = 3
@@ -140,7 +141,9 @@ def _judge(a: Profile, b: Profile, found: list[tuple[tuple[str, str], float]]) -
     by_kind: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for (kind, key), rarity in found:
         by_kind[kind].append((key, rarity))
-    damp = min(1.0, overlap(a.all_prints, b.all_prints) / FULL_CODE_SIMILARITY)
+    # Two answers files (no code at all) have no code to be alike: their prose counts in full.
+    no_code = not a.all_prints and not b.all_prints
+    damp = 1.0 if no_code else min(1.0, overlap(a.all_prints, b.all_prints) / FULL_CODE_SIMILARITY)
     families: dict[str, list[float]] = defaultdict(list)
     scored: list[tuple[float, Evidence]] = []
     for kind, items in by_kind.items():

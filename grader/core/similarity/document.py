@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from grader.core.i18n import t
+from grader.core.questions.answers import is_answer_file, load_answer_file
 from grader.core.sources import MAX_NOTEBOOK_BYTES, SubmissionError
+from grader.core.specs.models import ExerciseSpec
 
 MAX_OUTPUT_CHARS = 20_000  # of text kept per cell's outputs: training logs are long, the evidence is early
 MAX_ID_CHARS = 200
@@ -32,12 +34,14 @@ class Cell:
 
 @dataclass(frozen=True)
 class Document:
-    """A whole hand-in: a .py file is one code cell; a notebook keeps its cells and its metadata ids."""
+    """A whole hand-in: a .py file is one code cell; a notebook keeps its cells and its metadata ids; an
+    answers file (a quiz, an exam's free-text questions) its answers."""
 
     name: str
     cells: tuple[Cell, ...]
     ids: tuple[tuple[str, str], ...] = ()
     notebook: bool = False
+    answers: tuple[tuple[str, str], ...] = ()  # (question id, answer as text) of an answers file
 
     @property
     def code_cells(self) -> list[tuple[int, Cell]]:
@@ -45,11 +49,18 @@ class Document:
         return list(enumerate((c for c in self.cells if c.kind == "code"), start=1))
 
 
-def read_document(*, name: str, filename: str, data: bytes) -> Document:
-    """The hand-in `filename` (bytes `data`) of student `name`; SubmissionError if it cannot be read."""
+def read_document(*, name: str, filename: str, data: bytes, spec: ExerciseSpec | None = None) -> Document:
+    """The hand-in `filename` (bytes `data`) of student `name`; SubmissionError if it cannot be read.
+    An answers file (.json/.yaml) is read as `grader grade` reads it for exercise `spec`."""
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise SubmissionError(t(f"`{filename}` es demasiado grande para compararlo.",
                                 f"`{filename}` is too large to compare."))
+    if is_answer_file(filename):
+        if spec is None:
+            raise SubmissionError(t(f"`{filename}` es un archivo de respuestas.", f"`{filename}` is an answers file."))
+        answers, _ = load_answer_file(spec=spec, filename=filename, data=data)
+        return Document(name=name, cells=(), answers=tuple((key, _answer_text(value))
+                                                           for key, value in sorted(answers.items())))
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     if not filename.lower().endswith(".ipynb"):
         return Document(name=name, cells=(Cell(kind="code", source=text),))
@@ -65,6 +76,13 @@ def read_document(*, name: str, filename: str, data: bytes) -> Document:
         cells = [_cell(item) for sheet in _list(raw.get("worksheets")) for item in _list(_dict(sheet).get("cells"))]
     return Document(name=name, cells=tuple(c for c in cells if c is not None), ids=_notebook_ids(raw),
                     notebook=True)
+
+
+def _answer_text(value: Any) -> str:
+    """An answer as text: a list of choices joined, anything else as written."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(sorted(str(item) for item in value))
+    return str(value)
 
 
 def _dict(value: Any) -> dict[str, Any]:

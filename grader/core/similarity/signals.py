@@ -31,7 +31,10 @@ _SEED_CALLS = {"seed", "set_seed", "set_random_seed", "manual_seed"}
 _SEED_KEYWORDS = {"seed", "random_state"}
 _TRIVIAL_NUMBERS = {"0", "1", "-1", "2", "0.0", "1.0"}
 _NAME_PART = re.compile(r"[^\W\d_][^\W\d_A-Z]*")  # the words of a snake_case or camelCase name
-PROSE = {"comment", "string", "markdown"}  # sentences: matched word for word, and inside the exercise's text
+# Sentences: matched word for word, and discounted when they are inside the exercise's own text.
+PROSE = {"comment", "string", "markdown", "sentence", "answer"}
+_SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+|\n\s*\n")
+SENTENCE_WORDS = 6  # a shorter sentence is too often written alike by chance
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,37 @@ def traces(document: Document) -> dict[tuple[str, str], Trace]:
             add(kind, value, value, f"cell {index}")
         if cell.kind == "markdown":
             _prose(add, cell.source, f"markdown cell {index}")
+            _sentences(add, cell.source, f"markdown cell {index}")
             continue
         number += 1
         where = f"code cell {number}" if document.notebook else "line {}"
         _code(add, code_of(cell.source), where)
         for output in cell.outputs:
             _output(add, output, f"output of code cell {number}")
+    for question, answer in document.answers:
+        _answer(add, question, answer)
     return found
+
+
+def _answer(add: _Found, question: str, answer: str) -> None:
+    """A free-text answer (whole, and sentence by sentence: a copier rewords some) or a short one (a shared
+    wrong choice says something; the right one is the solution's, discounted)."""
+    where = f"answer to {question}"
+    if len(answer.split()) >= SENTENCE_WORDS:
+        add("answer", prose_key(answer), answer, where)
+        _sentences(add, answer, where)
+        for word in _WORD.findall(answer):
+            add("word", word.lower(), word, where)
+    else:
+        add("choice", f"{question}: {prose_key(answer)}", answer, where)
+
+
+def _sentences(add: _Found, text: str, where: str) -> None:
+    """Each sentence of SENTENCE_WORDS words or more of a paragraph, as its own trace."""
+    for sentence in _SENTENCE_END.split(text):
+        key = prose_key(sentence)
+        if len(key.split()) >= SENTENCE_WORDS:
+            add("sentence", key, sentence, where)
 
 
 def _place(where: str, line: int) -> str:
@@ -143,6 +170,7 @@ def _nodes(add: _Found, tree: ast.Module, where: str) -> None:
         line = getattr(node, "lineno", 1)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value.strip()) >= 8:
             add("string", prose_key(node.value), repr(node.value), _place(where, line))
+            _sentences(add, node.value, _place(where, line))
             for word in _WORD.findall(node.value):
                 add("word", word.lower(), word, _place(where, line))
         elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
