@@ -176,3 +176,20 @@ def test_outputs_count_only_when_one_run_printed_them() -> None:
     flags = find_similar(documents=docs, spec=spec, exercises_dir=CATALOG.directory)
     assert [(flag.a, flag.b) for flag in flags] == [("c", "d")]
     assert flags[0].evidence[0].kind == "output" and "0.4312" in flags[0].evidence[0].detail
+
+
+def test_a_definition_quoted_from_the_lesson_notes_is_not_evidence(tmp_path: Path) -> None:
+    """Two students quoting the same sentences of the course notes in their free-text answers: a flag until
+    the notes are in exercises/templates/_all/, none after."""
+    spec = CATALOG.get("exam-serie1")
+    quote = ("La inferencia es el proceso de usar un modelo entrenado para hacer predicciones sobre datos nuevos "
+             "que no ha visto antes. Durante la inferencia los pesos de la red permanecen fijos y no se calcula "
+             "ningún gradiente.")
+    answers = {"a": f"{quote} Lo uso con predict.", "b": f"{quote} Es lo que hace una app.",
+               "c": "Predecir con el modelo ya entrenado."}
+    docs = [Document(name=name, cells=(), answers=(("inferencia", text),)) for name, text in answers.items()]
+    assert [(f.a, f.b) for f in find_similar(documents=docs, spec=spec, exercises_dir=CATALOG.directory)] \
+        == [("a", "b")]
+    (tmp_path / "templates" / "_all").mkdir(parents=True)
+    (tmp_path / "templates" / "_all" / "lesson-1.md").write_text(f"## Inferencia\n\n{quote}\n", encoding="utf-8")
+    assert find_similar(documents=docs, spec=spec, exercises_dir=tmp_path) == []

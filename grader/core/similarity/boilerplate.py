@@ -4,7 +4,8 @@ The starter code, the reference solutions and known-wrong examples (exercises/so
 in the statement (indented and fenced blocks, inline `code`), the statement's own prose, the settings the
 checks fix (layer sizes, shapes, activations), and the teacher's templates: every .py, .ipynb, .md or .txt
 under exercises/templates/<id>/ (the public notebooks and tutorials students start from; a teacher adds
-files there, nothing else to configure).
+files there, nothing else to configure) and under exercises/templates/_all/ (the course's lesson notes,
+which students quote in every exercise).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from grader.core.sources import SubmissionError
 from grader.core.specs.models import ExerciseSpec
 
 TEMPLATES = "templates"
+EVERY_EXERCISE = "_all"  # exercises/templates/_all/: material of the whole course (lesson notes, tutorials)
 _FENCED = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 _INDENTED = re.compile(r"(?:^(?: {4}|\t).*\n?)+", re.M)
 _INLINE = re.compile(r"`([^`\n]+)`")
@@ -63,7 +65,8 @@ def exercise_documents(*, spec: ExerciseSpec, exercises_dir: Path) -> list[Docum
         docs.append(Document(name="statement", cells=(Cell(kind="markdown", source=text),)))
     questions = "\n\n".join(_texts(spec.model_dump(include={"questions"})))  # prompts, options, rubrics
     docs.append(Document(name="questions", cells=(Cell(kind="markdown", source=questions),)))
-    for folder in (exercises_dir / "solutions" / spec.id, templates_dir(exercises_dir, spec.id)):
+    for folder in (exercises_dir / "solutions" / spec.id, templates_dir(exercises_dir, spec.id),
+                   templates_dir(exercises_dir, EVERY_EXERCISE)):
         docs += list(_folder_documents(folder, spec))
     return [doc if doc is starter else replace(doc, cells=starter.cells + doc.cells) for doc in docs]
 
