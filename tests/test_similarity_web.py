@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from grader.cli.main import main
 from grader.course.similarity import DEADLINE, queue_after_deadlines, run_next
 from grader.db.models import SimilarityFlag, SimilarityRun
 from tests.student_helpers import close_assignment
@@ -75,3 +77,14 @@ def test_a_closed_assignment_gets_one_run_queued_by_the_deadline(app: Any, teach
         session.commit()
         assert [(r.exercise.slug, r.requested_by) for r in queued] == [(EXAM, DEADLINE)]
         assert queue_after_deadlines(session, course=web.course) == []  # once per closing
+
+
+def test_similarity_jobs_command_does_the_queued_run(app: Any, teacher: Any) -> None:
+    """Where gunicorn serves the web there is no job thread: `grader similarity-jobs` (cron) does the runs."""
+    _hand_ins(app)
+    url = f"/teacher/exercises/{EXAM}/similarity"
+    teacher.post(url, data={"csrf_token": csrf_token(teacher, url)})
+    out = CliRunner().invoke(main, ["similarity-jobs", "--database-url", app.config["DATABASE_URL"]])
+    assert out.exit_code == 0, out.output
+    assert f"({EXAM}): done, 4 compared, 1 flagged" in out.stderr
+    assert teacher.get(url).get_data(as_text=True).count('data-flag="') == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -10,6 +11,10 @@ import click
 from grader.batch.similarity import SimilarityReport, similarity_report
 from grader.core.similarity import DEFAULT_THRESHOLD, PairFlag
 from grader.core.specs.loader import SpecError, load_catalog
+from grader.course.course import load_course
+from grader.course.similarity import queue_after_deadlines, run_next
+from grader.db.runtime import Runtime
+from grader.db.session import default_database_url
 
 
 def pair_record(flag: PairFlag) -> dict[str, object]:
@@ -59,3 +64,27 @@ def similarity(exercise_id: str, paths: tuple[Path, ...], fmt: str, threshold: f
         click.echo(f"skipped {item.student}: {item.why.en}", err=True)
     click.echo(f"{report.exercise}: compared {report.compared} hand-ins ({report.pairs} pairs), flagged "
                f"{len(report.flags)} at threshold {report.threshold:g}; {len(report.skipped)} skipped", err=True)
+
+
+@click.command("similarity-jobs")
+@click.option("--database-url", default=default_database_url, show_default="GRADER_DATABASE_URL",
+              help="The course's database.")
+@click.option("--every", type=click.FloatRange(min=1), default=None,
+              help="Keep going, looking again every this many seconds (default: once, then exit).")
+def similarity_jobs(database_url: str, every: float | None) -> None:
+    """Do the queued similarity runs of the web's "compare now", and queue one for every assignment whose
+    submissions closed. `grader serve` does this by itself; run this where gunicorn serves the web (cron, or
+    with --every)."""
+    runtime = Runtime(database_url=database_url)
+    course = load_course(catalog=runtime.catalog)
+    while True:
+        with runtime.sessions() as session:
+            queued = queue_after_deadlines(session, course=course)
+            session.commit()
+        click.echo(f"queued after deadlines: {len(queued)}", err=True)
+        while (run := run_next(runtime.sessions, catalog=runtime.catalog)) is not None:
+            click.echo(f"run {run.run_id} ({run.exercise}): {run.status}, {run.compared} compared, "
+                       f"{run.flagged} flagged" + (f"; {run.error}" if run.error else ""), err=True)
+        if every is None:
+            return
+        time.sleep(every)

@@ -78,9 +78,21 @@ def _claim(session: Session) -> SimilarityRun | None:
     return session.get(SimilarityRun, run.id) if getattr(taken, "rowcount", 0) == 1 else None
 
 
-def run_next(sessions: sessionmaker[Session], *, catalog: Catalog) -> SimilarityRun | None:
+@dataclass(frozen=True)
+class RunDone:
+    """What became of a run: `status` done or failed, hand-ins compared, pairs flagged, the error if any."""
+
+    run_id: int
+    exercise: str
+    status: str
+    compared: int
+    flagged: int
+    error: str | None
+
+
+def run_next(sessions: sessionmaker[Session], *, catalog: Catalog) -> RunDone | None:
     """Claim the oldest queued run and do it: compare each student's newest submission, store the flags.
-    Returns the finished run, or None when nothing was queued. A run that cannot finish is marked failed."""
+    Returns what became of it, or None when nothing was queued. A run that cannot finish is marked failed."""
     with sessions() as session:
         run = _claim(session)
         if run is None:
@@ -94,21 +106,24 @@ def run_next(sessions: sessionmaker[Session], *, catalog: Catalog) -> Similarity
                     documents.append(read_document(name=key, filename=sub.filename, data=sub.source, spec=spec))
                 except SubmissionError:
                     continue  # an unreadable file is compared with nothing; its grading says what is wrong
-            for flag in find_similar(documents=documents, spec=spec, exercises_dir=catalog.directory):
+            flags = find_similar(documents=documents, spec=spec, exercises_dir=catalog.directory)
+            for flag in flags:
                 session.add(SimilarityFlag(
                     run=run, submission_a_id=int(flag.a), submission_b_id=int(flag.b), score=flag.score,
                     code_similarity=flag.code_similarity,
                     evidence=[{"kind": item.kind, "detail": item.detail} for item in flag.evidence],
                     shared={"a": [[s.cell, s.first, s.last] for s in flag.shared_a],
                             "b": [[s.cell, s.first, s.last] for s in flag.shared_b]}))
-            run.status, run.compared = "done", len(documents)
+            run.status, run.compared, flagged = "done", len(documents), len(flags)
         except Exception as exc:  # the job must end, and say why, whatever went wrong
             session.rollback()
             run = session.get(SimilarityRun, run.id) or run
-            run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+            run.status, run.error, flagged = "failed", f"{type(exc).__name__}: {exc}"[:2000], 0
         run.finished_at = utcnow()
+        done = RunDone(run_id=run.id, exercise=run.exercise.slug, status=run.status, compared=run.compared,
+                       flagged=flagged, error=run.error)
         session.commit()
-        return run
+        return done
 
 
 def latest_run(session: Session, exercise_slug: str) -> SimilarityRun | None:
