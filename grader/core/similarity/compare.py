@@ -160,9 +160,10 @@ def _judge(a: Profile, b: Profile, found: list[tuple[tuple[str, str], float]]) -
         scored.append((value, evidence))
     total = sum(max(values) + OVERLAP * (sum(values) - max(values)) for values in families.values())
     scored.sort(key=lambda item: -item[0])
+    traced = [key for key, _ in found if key[0] != CODE]
     return PairFlag(a=a.name, b=b.name, score=round(1 - math.exp(-total), 2), code_similarity=round(similarity, 2),
                     evidence=tuple(evidence for _, evidence in scored),
-                    shared_a=_spans(a, b), shared_b=_spans(b, a))
+                    shared_a=_spans(a, b, traced), shared_b=_spans(b, a, traced))
 
 
 def _length_factor(kind: str, key: str) -> float:
@@ -202,10 +203,14 @@ def _code_evidence(a: Profile, units: dict[int, float], similarity: float) -> Ev
     shown = [f"{a.units[i].text.splitlines()[0][:80]!r} (a: code cell {a.units[i].cell}, line "
              f"{a.units[i].first})" for i in rare[:SHOWN_PER_KIND]]
     return Evidence(kind=CODE, detail=f"{round(similarity * 100)}% of the code that is not the exercise's own "
-                    f"is alike after normalisation; {len(rare)} statements few others wrote: " + "; ".join(shown))
+                    f"is alike after normalisation; {len(rare)} statement{'s' if len(rare) != 1 else ''} few "
+                    "others wrote: " + "; ".join(shown))
 
 
-def _spans(a: Profile, b: Profile) -> tuple[Span, ...]:
-    """The statements of `a` holding a fingerprint `b` has too, as line spans of its cells."""
+def _spans(a: Profile, b: Profile, traced: list[tuple[str, str]]) -> tuple[Span, ...]:
+    """What `a` shares with `b`, as line spans of its code cells: the statements holding a fingerprint `b`
+    has too, and the lines of the rare traces they share (a comment, a string)."""
     units = {index for digest in a.prints.keys() & b.prints.keys() for index in a.prints[digest]}
-    return tuple(sorted(Span(a.units[i].cell, a.units[i].first, a.units[i].last) for i in units))
+    spans = {Span(a.units[i].cell, a.units[i].first, a.units[i].last) for i in units}
+    spans |= {Span(at[0], at[1], at[1]) for key in traced if (at := a.traces[key].at) is not None}
+    return tuple(sorted(spans))

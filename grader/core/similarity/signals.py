@@ -48,6 +48,7 @@ class Trace:
     shown: str
     where: str
     value: str = ""
+    at: tuple[int, int] | None = None  # (code cell, line) of a trace found in code, to mark it side by side
 
 
 def clip(text: str) -> str:
@@ -66,11 +67,16 @@ def _norm(text: str) -> str:
 
 
 class _Found(dict[tuple[str, str], Trace]):
-    """Traces by (kind, key); the first place a trace appears is the one shown."""
+    """Traces by (kind, key); the first place a trace appears is the one shown. While code is read, `cell`
+    (its code cell number; 0 elsewhere) and `line` say where the next trace is."""
+
+    cell = 0
+    line = 0
 
     def __call__(self, kind: str, key: str, shown: str, where: str, value: str = "") -> None:
         if (kind, key) not in self:  # most traces are never shown: they are clipped when they are
-            self[(kind, key)] = Trace(kind, key, shown[:4 * MAX_SHOWN], where, value)
+            at = (self.cell, self.line) if self.cell else None
+            self[(kind, key)] = Trace(kind, key, shown[:4 * MAX_SHOWN], where, value, at)
 
 
 def traces(document: Document) -> dict[tuple[str, str], Trace]:
@@ -93,7 +99,9 @@ def traces(document: Document) -> dict[tuple[str, str], Trace]:
             continue
         number += 1
         where = f"code cell {number}" if document.notebook else "line {}"
+        add.cell = number
         _code(add, code_of(cell.source), where)
+        add.cell = 0
         for output in cell.outputs:
             _output(add, output, f"output of code cell {number}")
     for question, answer in document.answers:
@@ -149,7 +157,7 @@ def _code(add: _Found, code: str, where: str) -> None:
     try:
         for token in tokenize.generate_tokens(io.StringIO(code).readline):
             if token.type == tokenize.COMMENT:
-                key = prose_key(token.string)
+                add.line, key = token.start[0], prose_key(token.string)
                 if len(key) >= 12 and " " in key:
                     add("comment", key, token.string, _place(where, token.start[0]))
                 for word in _WORD.findall(token.string):
@@ -167,7 +175,7 @@ def _code(add: _Found, code: str, where: str) -> None:
 def _nodes(add: _Found, tree: ast.Module, where: str) -> None:
     """The strings, numbers, names, settings, seeds and architectures of a parsed cell."""
     for node in ast.walk(tree):
-        line = getattr(node, "lineno", 1)
+        line = add.line = getattr(node, "lineno", 1)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value.strip()) >= 8:
             add("string", prose_key(node.value), repr(node.value), _place(where, line))
             _sentences(add, node.value, _place(where, line))
