@@ -193,3 +193,17 @@ def test_a_definition_quoted_from_the_lesson_notes_is_not_evidence(tmp_path: Pat
     (tmp_path / "templates" / "_all").mkdir(parents=True)
     (tmp_path / "templates" / "_all" / "lesson-1.md").write_text(f"## Inferencia\n\n{quote}\n", encoding="utf-8")
     assert find_similar(documents=docs, spec=spec, exercises_dir=tmp_path) == []
+
+
+def test_jupyter_and_kaggle_run_times_are_provenance() -> None:
+    """A cell's recorded run time (Jupyter's record_timing, Kaggle, ExecuteTime) to the microsecond is only
+    shared by a notebook and its copy."""
+    def notebook_with(stamp: str, code: str) -> bytes:
+        cell = {"cell_type": "code", "source": code, "outputs": [], "execution_count": 1,
+                "metadata": {"execution": {"iopub.execute_input": stamp, "shell.execute_reply": stamp}}}
+        return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}).encode()
+    docs = [read_document(name=n, filename=f"{n}.ipynb", data=notebook_with(stamp, code)) for n, stamp, code in (
+        ("a", "2026-11-30T10:15:02.123456Z", "x = 1"), ("b", "2026-11-30T10:15:02.123456Z", "y = 2"),
+        ("c", "2026-11-30T11:40:57.654321Z", "z = 3"))]
+    flags = find_similar(documents=docs, spec=CATALOG.get("fashion-mnist-lab"), exercises_dir=CATALOG.directory)
+    assert [(f.a, f.b, f.evidence[0].kind) for f in flags] == [("a", "b", "run timestamp")]

@@ -29,7 +29,8 @@ CODE = "code"
 # kind -> (weight of one shared trace, cap for the kind)
 WEIGHTS: dict[str, tuple[float, float]] = {
     "Colab file id": (3.0, 3.0), "Colab authorship tag": (3.0, 3.0), "Colab user id": (3.0, 3.0),
-    "Colab output id": (1.5, 3.0), "Colab run timestamp": (1.5, 3.0), "widget id": (1.5, 3.0),
+    "Colab output id": (1.5, 3.0), "Colab run timestamp": (1.5, 3.0), "run timestamp": (1.5, 3.0),
+    "widget id": (1.5, 3.0),
     "cell id": (0.8, 2.4), "notebook name": (0.5, 0.5), "execution counts": (0.6, 0.6),
     "output image": (0.3, 0.6), "output": (0.6, 2.4),
     "comment": (0.4, 1.6), "markdown": (0.4, 1.6), "string": (0.3, 1.2), "answer": (0.4, 1.6),
@@ -38,7 +39,7 @@ WEIGHTS: dict[str, tuple[float, float]] = {
     CODE: (0.2, 1.6),
 }
 STRONG = {"Colab file id", "Colab authorship tag", "Colab user id", "Colab output id", "Colab run timestamp",
-          "widget id", "cell id", "execution counts", "output"}
+          "run timestamp", "widget id", "cell id", "execution counts", "output"}
 # Kinds that often show one fact several times (a rare `Dense(322)` is a setting, a number, part of an
 # architecture and of a code passage; a comment's words are words): within a family the strongest counts
 # in full and the others at OVERLAP.

@@ -117,6 +117,11 @@ def _cell(raw: Any) -> Cell | None:
     found = [_id("cell id", cell.get("id")), _id("cell id", meta.get("id")),
              _id("Colab output id", meta.get("outputId")), _id("Colab run timestamp", info.get("timestamp")),
              _id("Colab user id", _dict(info.get("user")).get("userId"))]
+    # Times to the microsecond that other tools record when a cell runs: Jupyter's record_timing and Kaggle
+    # (`execution`), the ExecuteTime extension, papermill. Two hand-ins sharing one ran once.
+    for stamps in (meta.get("execution"), meta.get("ExecuteTime"), meta.get("papermill")):
+        found += [_id("run timestamp", value) for key, value in sorted(_dict(stamps).items()) if "time" in key
+                  or key.startswith(("iopub.", "shell."))]
     count = cell.get("execution_count", cell.get("prompt_number"))
     return Cell(kind=kind, source=_text(cell.get("source", cell.get("input"))), outputs=_outputs(cell),
                 execution_count=count if type(count) is int else None,

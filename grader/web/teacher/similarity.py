@@ -24,11 +24,13 @@ routes = Routes()
 KINDS = {
     "Colab file id": "id de archivo de Colab", "Colab authorship tag": "marca de autoría de Colab",
     "Colab user id": "id de usuario de Colab", "Colab output id": "id de salida de Colab",
-    "Colab run timestamp": "hora de ejecución en Colab", "widget id": "id de widget", "cell id": "id de celda",
+    "Colab run timestamp": "hora de ejecución en Colab", "run timestamp": "hora de ejecución",
+    "widget id": "id de widget", "cell id": "id de celda",
     "notebook name": "nombre del cuaderno", "execution counts": "contadores de ejecución",
     "output image": "imagen de salida", "output": "línea de salida", "comment": "comentario", "markdown": "texto",
     "string": "cadena", "architecture": "arquitectura", "seed": "semilla", "setting": "ajuste", "number": "número",
-    "name": "nombre de variable", "word": "palabra", "code": "código",
+    "name": "nombre de variable", "word": "palabra", "code": "código", "answer": "respuesta libre",
+    "sentence": "frase", "choice": "respuesta corta",
 }
 MAX_NOTE = 4000  # characters of a teacher's note
 MAX_LINES = 3000  # lines of one hand-in shown side by side
