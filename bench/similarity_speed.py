@@ -1,8 +1,8 @@
 """Similarity flags on a class of 200 Colab notebooks: must take under a minute on the 2-core machine.
 
 The class is generated deterministically from the labelled set's Fashion-MNIST hand-ins: each student
-gets three of them stitched together (about 25 cells), with their own names, settings, seeds, cell ids
-and training logs; students 0-9 are copied by students 190-199 (renamed, outputs cleared). Run:
+gets three of them stitched together (about 25 cells), with their own hidden sizes, epochs, comments,
+markdown, seeds, cell ids and training logs; students 0-9 are copied by students 190-199 (renamed, outputs cleared). Run:
     .venv/bin/python bench/similarity_speed.py [students]
 """
 
@@ -25,6 +25,7 @@ from tests.similarity.labelled import SET, cells_of, notebook
 EXERCISE = "fashion-mnist-lab"
 SOURCES = sorted((SET / EXERCISE).glob("*.py"))
 COPIED = 10
+UNITS = (32, 64, 100, 128, 256, 300, 512)  # the hidden sizes students pick
 
 
 def _student(index: int) -> list[tuple[str, str]]:
@@ -34,11 +35,13 @@ def _student(index: int) -> list[tuple[str, str]]:
     for source in rng.sample(SOURCES, 3):
         text = source.read_text(encoding="utf-8")
         text = re.sub(r"epochs=\d+", f"epochs={rng.randint(5, 40)}", text)
-        text = re.sub(r"Dense\((\d+)", lambda m: f"Dense({int(m.group(1)) + rng.randint(0, 64)}", text)
+        text = re.sub(r"Dense\((?!10\b)(\d+)", lambda m: f"Dense({rng.choice(UNITS)}", text)
         text = re.sub(r"# (\w+)", lambda m: f"# {m.group(1)} {rng.choice(['paso', 'ahora', 'luego', 'aqui'])}",
                       text)
         text += f"\n# %%\nseed_{index} = {rng.randint(1, 10**6)}\n"
-        cells += cells_of(text)
+        # each student writes their own explanations: their markdown is theirs, not the source's
+        cells += [(kind, f"{source} ({index}, {rng.randint(0, 10**6)})" if kind == "markdown" else source)
+                  for kind, source in cells_of(text)]
     return cells
 
 
