@@ -2,7 +2,8 @@
 
 The class is generated deterministically from the labelled set's Fashion-MNIST hand-ins: each student
 gets three of them stitched together (about 25 cells), with their own hidden sizes, epochs, comments,
-markdown, seeds, cell ids and training logs; students 0-9 are copied by students 190-199 (renamed, outputs cleared). Run:
+markdown, seeds, cell ids and training logs; students 0-9 are copied by students 190-199 (renamed,
+outputs cleared). Run:
     .venv/bin/python bench/similarity_speed.py [students]
 """
 
