@@ -18,6 +18,7 @@ from grader.cli.common import open_grader
 from grader.cli.lti import lti
 from grader.cli.review import review
 from grader.cli.serve import serve
+from grader.cli.similarity import similarity, similarity_jobs
 from grader.cli.worker import worker
 from grader.core.i18n import Lang
 from grader.core.questions.answers import is_answer_file
@@ -238,6 +239,8 @@ main.add_command(roster)
 main.add_command(serve)
 main.add_command(worker)
 main.add_command(lti)
+main.add_command(similarity)
+main.add_command(similarity_jobs)
 
 
 @main.group()

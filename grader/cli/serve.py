@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 def serve(host: str, port: int, workers: int, database_url: str, demo: bool, unsafe_no_sandbox: bool) -> None:
     """Run the web service; student submissions are graded by warm sandboxed workers in this process."""
     from grader.web import create_app
+    from grader.web.similarity_jobs import SimilarityJobs
     from grader.web.workers import attach_workers
 
     configure_logging()
@@ -44,6 +45,7 @@ def serve(host: str, port: int, workers: int, database_url: str, demo: bool, uns
     _announce(web, database_url, demo)
     if web.lti is not None:  # scores waiting for the LMS go out from here (the outbox, see grader.lti.scores)
         start_outbox_loop(web.sessions, config=web.lti, course=web.course, catalog=web.catalog)
+    SimilarityJobs(app).start()  # a daemon thread: it ends with the server
     if web.dispatcher is not None:
         # Several machines: Celery workers (`grader worker`) grade; this process only serves pages.
         click.echo("Calificación: workers de Celery (`grader worker`) / grading: Celery workers")
