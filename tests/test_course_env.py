@@ -80,8 +80,8 @@ def test_keras_datasets_answer_offline_with_the_real_shapes_dtypes_and_labels(gr
     value, notes, error = run_value(grader_nodb, DATASETS)
     assert error is None
     assert value[:-1] == [
-        [6000, 28, 28], "uint8", 0, value[3], [6000], "uint8", list(range(10)), [1000, 28, 28], [1000], True,
-        [6000, 28, 28], "uint8", [3000, 32, 32, 3], "uint8", [3000, 1], "uint8", 9, 19,
+        [60000, 28, 28], "uint8", 0, value[3], [60000], "uint8", list(range(10)), [10000, 28, 28], [10000], True,
+        [60000, 28, 28], "uint8", [50000, 32, 32, 3], "uint8", [50000, 1], "uint8", 9, 19,
         [404, 13], "float64", "float64", True, True,
         1000, "object", "list", 1, True, [0, 1],
         [60000, 10]]
@@ -211,7 +211,7 @@ def test_old_apis_are_adapted_with_one_note_each(grader_nodb: Grader) -> None:
     assert "`nb_epoch` es el nombre antiguo de `epochs`" in notes
     assert "`lr` es el nombre antiguo de `learning_rate`" in notes
     assert "ModelCheckpoint('mejor.hdf5'): Keras 3 guarda modelos en '.keras'" in notes and "'mejor.keras'" in notes
-    assert "Los datos de Fashion-MNIST se sustituyeron por 6.000 imágenes sintéticas" in notes
+    assert "Los datos de Fashion-MNIST se sustituyeron por 60.000 imágenes sintéticas" in notes
     assert notes.count("nb_epoch") == 1 and notes.count("keras.layers.core") == 1
 
 

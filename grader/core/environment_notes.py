@@ -63,6 +63,13 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         f"Se leyó `{a['file']}` de la copia del curso: la ruta de tu cuaderno (Kaggle, Colab o tu ordenador) no "
         "existe aquí.", f"`{a['file']}` was read from the course's copy: your notebook's path (Kaggle, Colab or "
         "your computer) does not exist here."),
+    "course_table": lambda a: t(
+        f"`{a['file']}` no está aquí: se leyó una copia con sus mismas columnas, tipos, categorías y codificación de "
+        f"etiquetas ({_n(a['rows'], 'es')} filas; el original tiene {_n(a['real'], 'es')}), generada para el corrector: "
+        "tu código corre igual, pero sus números no son los del conjunto real.", f"`{a['file']}` is not here: a copy "
+        f"with its same columns, types, categories and label encoding was read ({_n(a['rows'], 'en')} rows; the "
+        f"original has {_n(a['real'], 'en')}), made for the grader: your code runs the same, but its numbers are not "
+        "the real data set's."),
     "colab_drive": lambda a: t(
         "google.colab.drive.mount no hace nada aquí: los datos del curso ya están disponibles.",
         "google.colab.drive.mount does nothing here: the course's data is already available."),

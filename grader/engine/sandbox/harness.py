@@ -48,6 +48,7 @@ def _sibling(name):
     return module
 
 
+coursefiles = _sibling("coursefiles")
 courseenv = _sibling("courseenv")
 courseapi = _sibling("courseapi")
 coursecompat = _sibling("coursecompat")

@@ -30,6 +30,7 @@ HARNESS = Path(__file__).with_name("harness.py")
 
 # The course environment the harness installs (beside it at /sandbox) and the course's public data files.
 COURSE_MOUNTS = (
+    Mount(Path(__file__).with_name("coursefiles.py"), Path("/sandbox/coursefiles.py")),
     Mount(Path(__file__).with_name("courseenv.py"), Path("/sandbox/courseenv.py")),
     Mount(Path(__file__).with_name("courseapi.py"), Path("/sandbox/courseapi.py")),
     Mount(Path(__file__).with_name("coursecompat.py"), Path("/sandbox/coursecompat.py")),
