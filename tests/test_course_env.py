@@ -299,6 +299,7 @@ for _ in range(5):
     harness.courseenv.install_files(np)
     harness.courseenv.install_downloads(sys.modules)
     harness.coursecompat.install()
+    harness.coursestubs.patch_numpy(np)
     harness.courseapi.patch_keras(keras)
     harness.courseenv.begin_job()
     harness.courseapi.cap_inference(keras, 256)

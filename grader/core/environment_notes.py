@@ -64,12 +64,25 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         "existe aquí.", f"`{a['file']}` was read from the course's copy: your notebook's path (Kaggle, Colab or "
         "your computer) does not exist here."),
     "course_table": lambda a: t(
-        f"`{a['file']}` no está aquí: se leyó una copia con sus mismas columnas, tipos, categorías y codificación de "
-        f"etiquetas ({_n(a['rows'], 'es')} filas; el original tiene {_n(a['real'], 'es')}), generada para el corrector: "
-        "tu código corre igual, pero sus números no son los del conjunto real.", f"`{a['file']}` is not here: a copy "
-        f"with its same columns, types, categories and label encoding was read ({_n(a['rows'], 'en')} rows; the "
-        f"original has {_n(a['real'], 'en')}), made for the grader: your code runs the same, but its numbers are not "
-        "the real data set's."),
+        f"`{a['file']}` no está aquí: se leyó una copia con sus mismas columnas, tipos, categorías y codificación "
+        f"de etiquetas ({_n(a['rows'], 'es')} filas; el original tiene {_n(a['real'], 'es')}), generada para el "
+        "corrector: tu código corre igual, pero sus números no son los del conjunto real.",
+        f"`{a['file']}` is not here: a copy with its same columns, types, categories and label encoding was read "
+        f"({_n(a['rows'], 'en')} rows; the original has {_n(a['real'], 'en')}), made for the grader: your code runs "
+        "the same, but its numbers are not the real data set's."),
+    "hub_layer": lambda a: t(
+        f"`hub.KerasLayer('{a['handle']}')`: aquí no hay TF Hub ni conexión, así que hace su papel un extractor "
+        f"pequeño con la misma salida ({a['size']} características); se califica tu código alrededor de él.",
+        f"`hub.KerasLayer('{a['handle']}')`: there is no TF Hub nor connection here, so a small extractor with the "
+        f"same output ({a['size']} features) stands in for it; your code around it is graded."),
+    "tfds": lambda a: t(
+        f"`tfds.load('{a['name']}')`: aquí no hay conexión; se usaron {_n(a['rows'], 'es')} imágenes sintéticas con "
+        "las mismas formas, tipos y clases; la nota no depende de ellas.", f"`tfds.load('{a['name']}')`: there is "
+        f"no connection here; {_n(a['rows'], 'en')} synthetic images with the same shapes, types and classes were "
+        "used; the score does not depend on them."),
+    "numpy1": lambda a: t(
+        f"`np.{a['name']}` ya no existe en NumPy 2: se usó lo que significaba en NumPy 1.",
+        f"`np.{a['name']}` no longer exists in NumPy 2: what it meant in NumPy 1 was used."),
     "colab_drive": lambda a: t(
         "google.colab.drive.mount no hace nada aquí: los datos del curso ya están disponibles.",
         "google.colab.drive.mount does nothing here: the course's data is already available."),

@@ -320,6 +320,22 @@ def _join_cells(filename: str, cells: list[str], counts: tuple[int | None, ...])
                          notes=tuple(notes), origins=tuple(origins), execution_counts=counts)
 
 
+# IPython's automagic: in a notebook, a line magic or shell alias runs without its `%` (`pip install x`,
+# `matplotlib inline`, `cd ..`, `ls -la`) unless what follows makes it Python (IPython's rule: an assignment, a
+# call or an operator other than `-` and `/`, which start a flag or a path; a bracket or keyword here too).
+_AUTOMAGIC = re.compile(r"(pip|conda|cd|ls|matplotlib|load_ext|reload_ext|env|pwd|cat|mkdir|rm|cp|mv|rmdir|"
+                        r"tensorflow_version|pylab|autoreload|config|who|whos|history|bookmark|alias|unalias|"
+                        r"pinfo|notebook|precision|set_env|pdb|xmode)"
+                        r"(\s+(?![+*%&|^<>=!,:;(\[{'\"]|(is|not|in|and|or|if|else|for)\b)\S.*|\s*$)")
+_BARE_ALIASES = ("ls", "pwd")  # alone on a line: a shell alias (any other bare name is a Python expression)
+
+
+def _automagic(stripped: str) -> bool:
+    """Whether `stripped` (a line starting a statement) is one IPython runs as a magic without its `%`."""
+    match = _AUTOMAGIC.match(stripped.rstrip())
+    return match is not None and (bool(match.group(2).strip()) or match.group(1) in _BARE_ALIASES)
+
+
 def _skip_magics(cell: tuple[str, str], lines: list[str], notes: list[Text]) -> list[str]:
     # Only a line that starts a new statement can be a magic: `% b` continuing a bracket or a `!` in a
     # docstring is Python. Track brackets, open strings and `\` continuations to tell them apart.
@@ -327,7 +343,7 @@ def _skip_magics(cell: tuple[str, str], lines: list[str], notes: list[Text]) -> 
     depth, quote, continued = 0, "", False
     for number, line in enumerate(lines, start=1):
         stripped = line.lstrip()
-        if depth == 0 and not quote and not continued and stripped.startswith(COLAB_ESCAPES):
+        if depth == 0 and not quote and not continued and (stripped.startswith(COLAB_ESCAPES) or _automagic(stripped)):
             shown = snippet(line)
             notes.append(t(f"{cell[0]}, línea {number}: se omitió `{shown}` (los comandos `!` y `%` de "
                            "Colab no se ejecutan al corregir).", f"{cell[1]}, line {number}: skipped "

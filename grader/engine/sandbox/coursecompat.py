@@ -1,7 +1,8 @@
 """The notebook's imports inside the sandbox: Colab/Kaggle/IPython scaffolding and old module paths.
 
 Plain Python (no import from the grader package), loaded by the harness. Scaffolding that is NOT really
-installed (google.colab, IPython, Kaggle's learntools, tqdm) is served by an import hook placed LAST on
+installed (google.colab, IPython, Kaggle's learntools, tqdm, and coursestubs' tensorflow_hub and
+tensorflow_datasets) is served by an import hook placed LAST on
 sys.meta_path, so an installed package is never shadowed; it runs and does nothing. Old module paths
 (`keras.layers.core`, `keras.engine...`, `numpy.lib.function_base`) resolve to today's modules the same
 way. A hook placed first patches pandas and matplotlib right after they are imported (courseenv's
@@ -18,6 +19,7 @@ import types
 
 from courseapi import patch_styles
 from courseenv import note, patch_pandas, patch_requests
+from coursestubs import _hub, _tfds, numpy1_names
 
 
 class Nothing:
@@ -150,7 +152,8 @@ def _tqdm(module):
 
 
 # Scaffolding served only when the real package is absent: top-level name -> what its modules hold.
-STUBS = {"google": _colab, "IPython": _ipython, "learntools": _learntools, "tqdm": _tqdm}
+STUBS = {"google": _colab, "IPython": _ipython, "learntools": _learntools, "tqdm": _tqdm,
+         "tensorflow_hub": _hub, "tensorflow_datasets": _tfds}
 # Old module paths (only when the import itself fails) -> the modules to look names up in. Only the old
 # modules' own names: a typo (`from keras.layers import Dens`) must still fail as it would anywhere.
 _KERAS = r"(tensorflow\.)?keras\."
@@ -184,6 +187,9 @@ class _Module(types.ModuleType):
             module = importlib.import_module(target)
             if hasattr(module, name):
                 return getattr(module, name)
+            if target == "numpy" and name in numpy1_names(module):  # `from numpy.lib.function_base import disp`
+                note("numpy1", name=name)
+                return numpy1_names(module)[name]
         if self.__dict__.get("_targets") or self.__dict__.get("_strict"):
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
         return NOTHING

@@ -108,7 +108,8 @@ def real_rows(name, parts):
     """The generated ((x, y), (x, y)) of `name` repeated up to the real data set's rows."""
     import numpy as np
 
-    return tuple(tuple(np.resize(a, (n, *a.shape[1:])) for a in part) for part, n in zip(parts, REAL_ROWS[name]))
+    counts = REAL_ROWS[name]
+    return tuple(tuple(np.resize(a, (n, *a.shape[1:])) for a in part) for part, n in zip(parts, counts, strict=True))
 
 
 def boston_housing(test_split=0.2):
@@ -340,8 +341,12 @@ def _redirect(path, delimiter=None, binary=False):
     if copy is None:
         if files().layout(path) is None:
             raise missing_file_error(path)
-        served, real = files().rows(path)
-        note("course_table", file=re.split(r"[\\/]", os.fspath(path).split("?")[0])[-1][:80], rows=served, real=real)
+        name = re.split(r"[\\/]", os.fspath(path).split("?")[0])[-1][:80]
+        if files().is_real(path):  # scikit-learn's bundled copy of the real data set
+            note("course_file", file=name)
+        else:
+            served, real = files().rows(path)
+            note("course_table", file=name, rows=served, real=real)
         return files().reader(path, delimiter or ",", binary)
     note("course_file", file=os.path.basename(copy))
     if delimiter == ";":

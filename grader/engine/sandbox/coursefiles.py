@@ -187,7 +187,7 @@ def frame(path):
     target = next(col["name"] for col in spec["columns"] if col["kind"] == "target")
     if "labels" in found:  # the same classes under this file's labels (UCI's 'g'/'b' for 'good'/'bad')
         own = next(col for col in spec["columns"] if col["kind"] == "target")["labels"]
-        mapping = dict(zip(own, found["labels"]))
+        mapping = dict(zip(own, found["labels"], strict=True))
         columns[target] = [mapping.get(v, v) for v in columns[target]]
     table = pd.DataFrame(columns)
     table = table.drop(columns=found.get("drop", [])).rename(columns=found.get("rename", {}))
@@ -212,6 +212,11 @@ def rows(path):
     spec = specs()["tables"][layout(path)["table"]]
     served = spec.get("rows") or len(frame(path))
     return served, spec.get("real_rows", served)
+
+
+def is_real(path):
+    """Whether the known file named like `path` holds the real data set (scikit-learn's copy)."""
+    return "sklearn" in specs()["tables"][layout(path)["table"]]
 
 
 def reader(path, sep=",", binary=False):

@@ -51,6 +51,7 @@ def _sibling(name):
 coursefiles = _sibling("coursefiles")
 courseenv = _sibling("courseenv")
 courseapi = _sibling("courseapi")
+coursestubs = _sibling("coursestubs")
 coursecompat = _sibling("coursecompat")
 
 
@@ -337,6 +338,7 @@ def import_frameworks():
         courseenv.install_files(np)
         courseenv.install_downloads(sys.modules)
         coursecompat.install()
+        coursestubs.patch_numpy(np)
         courseapi.patch_keras(keras)
         _FRAMEWORKS.extend([np, keras])
     return _FRAMEWORKS[0], _FRAMEWORKS[1]
