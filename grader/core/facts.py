@@ -147,6 +147,9 @@ class TrainingOutcome(_Facts):
     passed: bool
     epochs: int
     error: Text | None = None
+    # Compile settings trained with the statement's choice in place of the student's (which their own check
+    # judges): setting ("optimizer", "loss") -> (the student's, the one used), canonical names.
+    replaced: dict[str, tuple[str, str]] = Field(default_factory=dict)
     # Epoch by epoch (empty when the training failed): what the feedback draws, rounded to 4 significant digits.
     history: list[EpochPoint] = Field(default_factory=list)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
+from grader.core.checks.compile import judged_settings
 from grader.core.cost.budget import evaluator_timeout_s
 from grader.core.environment_notes import apply_environment
 from grader.core.excerpt import keep_ends
@@ -147,7 +148,8 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     if not run.ok or run.payload is None:
         return _error(spec, run.error or t("Error desconocido.", "Unknown error."), started, notes=notes, logs=logs)
     notes += apply_environment(spec, run.payload, provided=arrays)  # what the sandbox's course environment adapted
-    request = EvalRequest(grade=variables, payload=run.payload, training=spec.training)
+    judged = judged_settings(spec.checks, spec.training.variable) if spec.training is not None else {}
+    request = EvalRequest(grade=variables, payload=run.payload, training=spec.training, judged=judged)
     try:
         with evaluators.acquire() as evaluator:
             evidence = evaluator.evaluate(request, timeout_s=evaluator_timeout_for(spec))

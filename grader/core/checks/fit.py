@@ -176,7 +176,24 @@ def trains(params: TrainsParams, evidence: Evidence) -> Outcome:
                  f"(línea base {outcome.baseline:.4g}; se pide {cmp_es} {outcome.threshold:.4g})")
     detail_en = (f"after {outcome.epochs} epochs, validation {outcome.metric} = {value:.4g} "
                  f"(baseline {outcome.baseline:.4g}; required {cmp_en} {outcome.threshold:.4g})")
+    said = _replaced(outcome.replaced)
     if outcome.passed:
-        return Outcome(True, t(f"El modelo aprende: {detail_es}.", f"The model learns: {detail_en}."))
-    return Outcome(False, t(f"El modelo no aprende lo suficiente: {detail_es}.",
-                            f"The model does not learn enough: {detail_en}."))
+        return Outcome(True, t(f"El modelo aprende: {detail_es}.{said.es}", f"The model learns: {detail_en}.{said.en}"))
+    return Outcome(False, t(f"El modelo no aprende lo suficiente: {detail_es}.{said.es}",
+                            f"The model does not learn enough: {detail_en}.{said.en}"))
+
+
+_SETTING = {"optimizer": ("el optimizador", "optimizer"), "loss": ("la función de pérdida", "loss")}
+
+
+def _replaced(replaced: dict[str, tuple[str, str]]) -> Text:
+    """The sentence saying which of the student's compile settings the training replaced, and why ('' if none)."""
+    if not replaced:
+        return t("", "")
+    es = "; ".join(f"{_SETTING[k][0]} {new} en lugar de tu {old}" for k, (old, new) in replaced.items()
+                   if k in _SETTING)
+    en = "; ".join(f"the {_SETTING[k][1]} {new} instead of your {old}" for k, (old, new) in replaced.items()
+                   if k in _SETTING)
+    return t(f" Se entrenó con lo que pide el enunciado ({es}): eso ya se juzga en su propia comprobación y no "
+             "cuenta dos veces.", f" It was trained with what the statement asks ({en}): that is judged by its own "
+             "check and does not count twice.")

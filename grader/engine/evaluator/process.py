@@ -48,6 +48,8 @@ class EvalRequest(BaseModel):
     grade: list[str]
     payload: dict[str, Any]
     training: TrainingSpec | None = None
+    # Compile settings other checks judge -> the canonical names they accept (core's judged_settings).
+    judged: dict[str, list[str]] = {}
 
 
 class EvalReply(BaseModel):
@@ -101,10 +103,33 @@ def evaluate(request: EvalRequest) -> Evidence:
         student_error=_from_report("student_error", lambda: student_error_facts(payload.get("student_error"))),
     )
     spec = request.training
-    if spec is not None and isinstance(variables.get(spec.variable), ModelFacts):
+    model = variables.get(spec.variable) if spec is not None else None
+    if spec is not None and isinstance(model, ModelFacts):
         raw = raw_vars[spec.variable]
-        evidence.training = brief_training(config=raw["config"], compile_config=raw.get("compile_config"), spec=spec)
+        compile_config, replaced = _in_place_of_judged(raw.get("compile_config"), model, request.judged, spec)
+        evidence.training = brief_training(config=raw["config"], compile_config=compile_config, spec=spec)
+        if replaced:
+            evidence.training = evidence.training.model_copy(update={"replaced": replaced})
     return evidence
+
+
+def _in_place_of_judged(compile_config: Any, model: ModelFacts, judged: dict[str, list[str]],
+                        spec: TrainingSpec) -> tuple[Any, dict[str, tuple[str, str]]]:
+    """The student's compile settings with the statement's choice in place of each judged one that its own
+    check refuses (a wrong optimizer costs the optimizer check, not the training too), and what was replaced."""
+    compiled = model.compile
+    if compiled is None or not isinstance(compile_config, dict):
+        return compile_config, {}
+    replaced: dict[str, tuple[str, str]] = {}
+    config = dict(compile_config)
+    for setting, accepted in judged.items():
+        have = compiled.loss if setting == "loss" else compiled.optimizer
+        if have is None or have in accepted:
+            continue
+        statement = (spec.compile or {}).get(setting)
+        config[setting] = statement if statement is not None else accepted[0]
+        replaced[setting] = (have, accepted[0])
+    return config, replaced
 
 
 class _Hidden(importlib.abc.MetaPathFinder):

@@ -65,6 +65,7 @@ def patch_keras(keras):
 
     checkpoint.__init__ = __init__
     patch_optimizers(keras)
+    patch_h5_save()
     patch_layer_keywords(keras)
     patch_tensorboard(keras)
     keras.Model.predict_classes = _gone(
@@ -96,6 +97,27 @@ def patch_optimizers(keras):
         original_init(self, *args, **kwargs)
 
     BaseOptimizer.__init__ = __init__
+
+
+def patch_h5_save():
+    """model.save('x.h5'): Keras' legacy writer pops the optimizer out of the model's own compile settings
+    (the model keeps training with it, but reads as compiled without one); it now works on a copy."""
+    from keras.src.legacy.saving import saving_utils
+
+    original = saving_utils.model_metadata
+
+    def model_metadata(model, *args, **kwargs):
+        holder = getattr(model, "_compile_config", None)
+        config = getattr(holder, "config", None)
+        if holder is None or not isinstance(config, dict):
+            return original(model, *args, **kwargs)
+        holder.config = dict(config)
+        try:
+            return original(model, *args, **kwargs)
+        finally:
+            holder.config = config
+
+    saving_utils.model_metadata = model_metadata
 
 
 # Keras 1's keyword names -> Keras 2/3's (renamed only where the layer takes the new name and it was not given).
