@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from grader.core.checks.compile import judged_settings
+from grader.core.cost.budget import training_refusal
 from grader.core.specs.models import CheckSpec
 from grader.engine.grader import Grader
-from tests.test_course_env import grade
+from tests.test_course_env import grade, notes_es
 
 LAB = """import tensorflow as tf
 from tensorflow import keras
@@ -41,3 +42,45 @@ def test_a_wrong_optimizer_costs_its_own_check_only_and_saving_keeps_it(grader_n
     trains = next(c for c in wrong.checks if c.id == "trains")
     assert "Se entrenó con lo que pide el enunciado (el optimizador Adam en lugar de tu SGD)" in trains.message.es
     assert "the optimizer Adam instead of your SGD" in trains.message.en
+
+
+def test_a_layer_whose_input_shape_is_lost_is_not_called_unsupported() -> None:
+    conv = {"class_name": "Conv2D", "config": {"filters": 8, "kernel_size": [3, 3], "strides": [1, 1],
+                                               "padding": "valid", "activation": "relu", "use_bias": True}}
+    config = {"class_name": "Sequential", "config": {"layers": [conv, {"class_name": "Flatten", "config": {}},
+                                                                {"class_name": "Dense", "config": {"units": 1}}]}}
+    refusal = training_refusal(config, input_shape=(16,), rows=100, valid_rows=10, batch_size=32, epochs=1)
+    assert refusal is not None and "no pudo seguir la forma de los datos hasta la capa Conv2D" in refusal.es
+    assert "Usa capas como Dense, Conv2D" not in refusal.es  # no message lists the layer it refuses
+
+
+NO_MODEL = """import cv2
+from tensorflow.keras.models import Sequential
+feature_extractor_layer.trainable = False
+model = Sequential([feature_extractor_layer, Dense(1024, activation='relu'), Dense(1, activation='sigmoid')])
+"""
+
+IN_A_FUNCTION = """from tensorflow import keras
+from keras.datasets import mnist
+
+def entrenar_modelo(x, y):
+    model = keras.Sequential([keras.layers.Flatten(input_shape=(5, 5)), keras.layers.Dense(16, activation='relu'),
+                              keras.layers.Dense(16, activation='relu'), keras.layers.Dense(3, activation='relu'),
+                              keras.layers.Dense(2, activation='softmax')])
+    model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    model.fit(x, y, epochs=5)
+
+if __name__ == "__main__":
+    entrenar_modelo(X_train, y_train)
+"""
+
+
+@pytest.mark.slow
+def test_only_a_model_the_student_wrote_is_graded(grader_nodb: Grader) -> None:
+    stopped = grade(grader_nodb, grader_nodb.catalog.get("transfer-freeze"), NO_MODEL)
+    # The starter's feature extractor is never graded as the student's model.
+    assert stopped.score == 0 and "feature_extractor_layer` como `model`" not in notes_es(stopped)
+    assert all("se esperaba Sequential" not in c.message.es for c in stopped.checks), stopped.checks
+    local = grade(grader_nodb, grader_nodb.catalog.get("lab-add-hidden-16"), IN_A_FUNCTION)
+    assert local.score == local.max_score, local.checks
+    assert "el modelo que tu función `entrenar_modelo` creó y entrenó con fit" in notes_es(local)

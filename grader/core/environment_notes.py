@@ -126,6 +126,11 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         f"Se calificó `{a['found']}` como `{a['expected']}`: es el único modelo de Keras de tu código, pero el "
         f"enunciado lo llama `{a['expected']}`.", f"`{a['found']}` was graded as `{a['expected']}`: it is the "
         f"only Keras model in your code, but the statement calls it `{a['expected']}`."),
+    "fitted_model": lambda a: t(
+        f"Se calificó como `{a['expected']}` el modelo que tu función `{a['function']}` creó y entrenó con fit: al "
+        "terminar tu código no quedaba en ninguna variable (devuélvelo o guárdalo en una variable global).",
+        f"The model your function `{a['function']}` built and fit was graded as `{a['expected']}`: when your code "
+        "ended it was in no variable (return it or keep it in a global variable)."),
     "get_ipython": lambda a: t(
         "Las líneas `get_ipython().system(...)` y `get_ipython().run_line_magic(...)` de un cuaderno exportado con "
         "nbconvert (los `!` y `%` del cuaderno) no hacen nada aquí.", "The `get_ipython().system(...)` and "
@@ -233,7 +238,7 @@ def apply_environment(spec: ExerciseSpec, payload: dict[str, Any], provided: Ite
     variables = _mapping(payload.get("variables"))
     for entry in raw:
         args = entry.get("args") if isinstance(entry, dict) else None
-        if isinstance(entry, dict) and entry.get("code") == "renamed" and isinstance(args, dict):
+        if isinstance(entry, dict) and entry.get("code") in ("renamed", "fitted_model") and isinstance(args, dict):
             expected = args.get("expected")
             if isinstance(expected, str) and expected in variables:
                 variables[expected] = {"kind": "missing"}

@@ -144,8 +144,10 @@ def install_fit_recorder(keras, fit_calls, fit_cfg):
             epochs = kwargs.pop("nb_epoch")
             courseenv.note("nb_epoch")
         cbs = list(callbacks or [])
+        caller = sys._getframe(1).f_code
         fit_calls.append({
             "model": self,
+            "function": caller.co_name if caller.co_filename == SUBMISSION else None,
             "epochs": epochs if type(epochs) is int else None,
             "batch_size": batch_size if type(batch_size) is int else None,
             "validation_split": float(validation_split) if validation_split else None,
@@ -280,10 +282,11 @@ def describe_variable(name, value, keras):
         return {"kind": "unsupported", "type": type(value).__name__, "reason": str(exc)}
 
 
-def graded_objects(grade, namespace, starter, stopped, keras):
+def graded_objects(grade, namespace, starter, stopped, keras, starter_models=frozenset(), fit_calls=()):
     """What to grade under each name of `grade`. A name of `stopped` (an error may have kept the student's
     code from replacing it) still holding the object the starter code made is left out. A missing model-like
-    name ('model...') takes the one Keras model the student made under another name, with a note."""
+    name ('model...') takes the one Keras model the student made under another name (never one the starter
+    code made), else the one model the student's own function built and fit, with a note."""
     graded = {}
     for name in grade:
         if name not in namespace:
@@ -296,6 +299,7 @@ def graded_objects(grade, namespace, starter, stopped, keras):
     if len(wanted) != 1:
         return graded
     taken = {id(value) for value in graded.values()} | {id(value) for value in starter.values()}
+    taken |= starter_models  # ids of every Keras model the starter code made (its feature extractor...)
     found: dict = {}
     for key, value in list(namespace.items()):
         # type(), not isinstance(): a `__class__` property would run the student's code after the restore.
@@ -306,6 +310,13 @@ def graded_objects(grade, namespace, starter, stopped, keras):
         key, value = next(iter(found.values()))
         graded[wanted[0]] = value
         courseenv.note("renamed", expected=wanted[0], found=key)
+    elif not found:
+        fitted = {id(call["model"]): call for call in fit_calls if id(call["model"]) not in taken
+                  and issubclass(type(call["model"]), keras.Model) and type(call.get("function")) is str}
+        if len(fitted) == 1:
+            call = next(iter(fitted.values()))
+            graded[wanted[0]] = call["model"]
+            courseenv.note("fitted_model", expected=wanted[0], function=call["function"][:60])
     return graded
 
 
@@ -364,11 +375,13 @@ def run_job(job, job_dir, work_dir, result_fd):
 
     error = None
     starter = {}
+    starter_models: set = set()
     cells = compile_cells(job["code"], job.get("cells"))
     unfinished = set()  # for a notebook: the names assigned in the cells that raised
     try:
         exec(compile(job["starter_code"], "<starter>", "exec", dont_inherit=True), namespace)
         starter = {name: namespace[name] for name in job["grade"] if name in namespace}
+        starter_models = {id(value) for value in namespace.values() if issubclass(type(value), keras.Model)}
         if cells is None:
             exec(compile(job["code"], SUBMISSION, "exec", dont_inherit=True), namespace)
         for cell, assigned in cells or ():
@@ -399,7 +412,7 @@ def run_job(job, job_dir, work_dir, result_fd):
         stopped = set(job["grade"])
     else:
         stopped = unfinished & set(job["grade"])
-    graded = graded_objects(job["grade"], namespace, starter, stopped, keras)
+    graded = graded_objects(job["grade"], namespace, starter, stopped, keras, starter_models, fit_calls)
     variables: dict = {}
     for name in job["grade"]:
         if name not in graded:
@@ -417,6 +430,7 @@ def run_job(job, job_dir, work_dir, result_fd):
     calls = []
     for call in fit_calls:
         model = call.pop("model")
+        call.pop("function")
         call["model_variable"] = next((n for n in job["grade"] if graded.get(n) is model), None)
         calls.append(call)
     payload = {"complete": True, "variables": variables, "fit_calls": calls, "student_error": error,
