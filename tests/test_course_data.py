@@ -80,6 +80,10 @@ def test_uci_files_have_their_own_layout_and_labels() -> None:
     kaggle = read("breast-cancer.csv")
     assert kaggle.shape == (569, 33) and kaggle.columns[-1] == "Unnamed: 32"
     assert kaggle["diagnosis"].value_counts().to_dict() == {"B": 357, "M": 212}
+    # A repository's copy with its own layout (a header row, 'good'/'bad') is told apart by its URL.
+    selva = read("https://raw.githubusercontent.com/selva86/datasets/master/Ionosphere.csv")
+    assert selva.shape == (351, 35) and set(selva["Class"]) == {"good", "bad"}
+    assert read("entradas_breast.csv").shape == (569, 30) and set(read("saidas_breast.csv")["0"]) == {0, 1}
 
 
 def test_tables_are_deterministic_and_a_right_model_learns_them() -> None:

@@ -131,6 +131,15 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         "terminar tu código no quedaba en ninguna variable (devuélvelo o guárdalo en una variable global).",
         f"The model your function `{a['function']}` built and fit was graded as `{a['expected']}`: when your code "
         "ended it was in no variable (return it or keep it in a global variable)."),
+    "pretrained_weights": lambda a: t(
+        f"`{a['model']}(weights='imagenet')`: aquí no hay conexión para descargar los pesos preentrenados; el modelo "
+        "se construyó como lo escribiste, con pesos aleatorios, y se califica tu código alrededor de él.",
+        f"`{a['model']}(weights='imagenet')`: there is no connection here to download the pretrained weights; the "
+        "model was built as you wrote it, with random weights, and your code around it is graded."),
+    "sklearn_sparse": lambda a: t(
+        "`OneHotEncoder(sparse=...)` es el nombre antiguo de `sparse_output=` en scikit-learn: se usó como "
+        "`sparse_output=`.", "`OneHotEncoder(sparse=...)` is scikit-learn's old name of `sparse_output=`: it was "
+        "used as `sparse_output=`."),
     "get_ipython": lambda a: t(
         "Las líneas `get_ipython().system(...)` y `get_ipython().run_line_magic(...)` de un cuaderno exportado con "
         "nbconvert (los `!` y `%` del cuaderno) no hacen nada aquí.", "The `get_ipython().system(...)` and "

@@ -65,6 +65,7 @@ def patch_keras(keras):
 
     checkpoint.__init__ = __init__
     patch_optimizers(keras)
+    patch_applications()
     patch_h5_save()
     patch_layer_keywords(keras)
     patch_tensorboard(keras)
@@ -97,6 +98,69 @@ def patch_optimizers(keras):
         original_init(self, *args, **kwargs)
 
     BaseOptimizer.__init__ = __init__
+
+
+def patch_applications():
+    """keras.applications.VGG16(weights='imagenet') and the others (ImageNet weights are their default): the
+    weights cannot be downloaded here, so the model is built as written with random weights, noted. Every
+    alias of the function (keras.applications, tf.keras.applications, the model's own module) is replaced."""
+    import functools
+    import inspect
+
+    wrapped = {}
+    for mod_name, module in list(sys.modules.items()):
+        if not mod_name.startswith("keras.src.applications.") or module is None:
+            continue
+        for name, fn in list(vars(module).items()):
+            if callable(fn) and getattr(fn, "__module__", None) == mod_name and name[:1].isupper():
+                try:
+                    signature = inspect.signature(fn)
+                except (TypeError, ValueError):
+                    continue
+                if "weights" in signature.parameters:
+                    wrapped[id(fn)] = _offline_weights(fn, signature, functools)
+    aliases = [m for n, m in list(sys.modules.items()) if m is not None and n.startswith(("keras", "tensorflow"))]
+    for module in aliases:
+        for name, value in list(vars(module).items()):
+            if id(value) in wrapped and callable(value) and wrapped[id(value)].__wrapped__ is value:
+                setattr(module, name, wrapped[id(value)])
+
+
+def _offline_weights(fn, signature, functools):
+    @functools.wraps(fn)
+    def build(*args, **kwargs):
+        bound = signature.bind_partial(*args, **kwargs)
+        bound.apply_defaults()
+        if bound.arguments.get("weights") == "imagenet":
+            bound.arguments["weights"] = None
+            note("pretrained_weights", model=fn.__name__)
+        return fn(*bound.args, **bound.kwargs)
+
+    return build
+
+
+def patch_one_hot(encoders):
+    """OneHotEncoder(sparse=False): scikit-learn's old name of `sparse_output` (removed in 1.4), which the
+    Kaggle course's exercises use; it means `sparse_output`, noted."""
+    import functools
+    import inspect
+
+    cls = encoders.OneHotEncoder
+    original = cls.__init__
+    if "sparse" in inspect.signature(original).parameters:
+        return
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        if "sparse" in kwargs:
+            value = kwargs.pop("sparse")
+            kwargs.setdefault("sparse_output", value)
+            note("sklearn_sparse")
+        original(self, *args, **kwargs)
+
+    del __init__.__wrapped__  # scikit-learn reads the parameters from the signature: keep the original's
+    __init__.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
+    cls.__init__ = __init__
 
 
 def patch_h5_save():

@@ -17,7 +17,7 @@ import re
 import sys
 import types
 
-from courseapi import patch_styles
+from courseapi import patch_one_hot, patch_styles
 from courseenv import note, patch_pandas, patch_requests
 from coursestubs import _hub, _tfds, numpy1_names
 
@@ -273,7 +273,9 @@ def install():
     """The import hooks, and the patches of pandas and matplotlib when already imported (once per process)."""
     sys.meta_path.append(MissingFinder())
     sys.meta_path.insert(0, AfterImport({"pandas": patch_pandas, "matplotlib.style": patch_styles,
-                                         "requests": patch_requests}))
+                                         "requests": patch_requests, "sklearn.preprocessing._encoders": patch_one_hot}))
+    if "sklearn.preprocessing._encoders" in sys.modules:
+        patch_one_hot(sys.modules["sklearn.preprocessing._encoders"])
     if "requests" in sys.modules:
         patch_requests(sys.modules["requests"])
     if "pandas" in sys.modules:

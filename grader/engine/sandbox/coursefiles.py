@@ -50,8 +50,14 @@ def normalised(path):
 
 
 def layout(path):
-    """The layout of the known data file named like `path` (with its `table`), or None."""
-    return specs()["files"].get(normalised(path))
+    """The layout of the known data file named like `path` (with its `table`), or None. A key with '/' (a
+    repository's copy with its own layout) matches the end of the path or URL before a file name does."""
+    name = normalised(path)
+    if name is None:
+        return None
+    files = specs()["files"]
+    full = "/".join(re.split(r"[\\/]+", os.fspath(path).split("?")[0].lower()))
+    return next((found for key, found in files.items() if "/" in key and full.endswith("/" + key)), files.get(name))
 
 
 def _uniform(z):
@@ -190,7 +196,8 @@ def frame(path):
         mapping = dict(zip(own, found["labels"], strict=True))
         columns[target] = [mapping.get(v, v) for v in columns[target]]
     table = pd.DataFrame(columns)
-    table = table.drop(columns=found.get("drop", [])).rename(columns=found.get("rename", {}))
+    table = table[found["keep"]] if "keep" in found else table.drop(columns=found.get("drop", []))
+    table = table.rename(columns=found.get("rename", {}))
     if found.get("trailing_empty"):  # Kaggle's CSV ends each line with a comma: pandas reads 'Unnamed: N'
         table[""] = math.nan
     return table
@@ -201,7 +208,7 @@ def text(path, sep=","):
     found = layout(path)
     if found is None:
         return None
-    key = (normalised(path), sep)
+    key = (id(found), sep)
     if key not in _TEXT:
         _TEXT[key] = frame(path).to_csv(sep=sep, index=bool(found.get("index")), header=found.get("header", True))
     return _TEXT[key]
