@@ -83,6 +83,10 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
     "numpy1": lambda a: t(
         f"`np.{a['name']}` ya no existe en NumPy 2: se usó lo que significaba en NumPy 1.",
         f"`np.{a['name']}` no longer exists in NumPy 2: what it meant in NumPy 1 was used."),
+    "own_file": lambda a: t(
+        f"Se leyó `{a['file']}` de la carpeta de tu entrega: la ruta de tu cuaderno (Kaggle, Colab o tu ordenador) "
+        "no existe aquí.", f"`{a['file']}` was read from your submission's folder: your notebook's path (Kaggle, "
+        "Colab or your computer) does not exist here."),
     "colab_drive": lambda a: t(
         "google.colab.drive.mount no hace nada aquí: los datos del curso ya están disponibles.",
         "google.colab.drive.mount does nothing here: the course's data is already available."),

@@ -112,7 +112,8 @@ def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | No
 
 
 def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: EvaluatorPool,
-                 isolation: Isolation, student: str, warm: WarmRunner | None = None) -> GradeResult:
+                 isolation: Isolation, student: str, warm: WarmRunner | None = None,
+                 beside: dict[str, bytes] | None = None) -> GradeResult:
     """Grade the raw bytes of one submission by `student` against `spec`; never raises for bad input.
 
     Whether the try uses an attempt (`judged`) follows grader.core.sources.not_judged: a file refused before
@@ -142,7 +143,7 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
                        memory_mb=spec.limits.memory_mb, max_output_bytes=spec.limits.max_output_kb * 1024)
     variables = [*spec.grade, *spec.answer_variables]
     job = Job(code=source.code, starter_code=spec.starter.code, grade=variables, data=arrays, limits=limits,
-              cells=source.cell_spans())
+              cells=source.cell_spans(), beside=beside or {})
     run = run_student(job=job, isolation=isolation, warm=warm)
     logs = _logs(run)
     if not run.ok or run.payload is None:

@@ -320,6 +320,26 @@ def graded_objects(grade, namespace, starter, stopped, keras, starter_models=fro
     return graded
 
 
+def write_beside(files, work_dir):
+    """The data files of the student's folder, read-only in the working folder at their relative paths (as in
+    the student's folder); the course environment also finds them by name wherever the code looked."""
+    import base64
+
+    found = {}
+    for rel, encoded in files.items():
+        parts = [p for p in rel.split("/") if p not in ("", ".")]
+        if not parts or ".." in parts or os.path.isabs(rel):
+            continue
+        path = os.path.join(work_dir, *parts)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(base64.b64decode(encoded))
+        os.chmod(path, 0o444)
+        found[courseenv.files().normalised(parts[-1])] = path
+    courseenv.STUDENT_FILES.clear()
+    courseenv.STUDENT_FILES.update(found)
+
+
 def env_notes():
     """This job's notes of the course environment, as plain data (empty if the student broke them)."""
     try:
@@ -368,6 +388,7 @@ def run_job(job, job_dir, work_dir, result_fd):
     install_fit_recorder(keras, fit_calls, job["fit"])
     courseapi.cap_inference(keras, job["fit"]["max_rows"])
     os.chdir(work_dir)
+    write_beside(job.get("beside") or {}, work_dir)
     import builtins
     import threading
 
