@@ -84,3 +84,23 @@ def test_only_a_model_the_student_wrote_is_graded(grader_nodb: Grader) -> None:
     local = grade(grader_nodb, grader_nodb.catalog.get("lab-add-hidden-16"), IN_A_FUNCTION)
     assert local.score == local.max_score, local.checks
     assert "el modelo que tu función `entrenar_modelo` creó y entrenó con fit" in notes_es(local)
+
+
+CALLBACKS_ONLY = """from tensorflow import keras
+from tensorflow.keras.callbacks import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
+early_stopping = EarlyStopping(monitor='val_loss', patience=10)
+checkpoint = ModelCheckpoint('mejor_modelo.keras', monitor='val_loss', save_best_only=True)
+reduce_lr = ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3)
+"""
+
+
+@pytest.mark.slow
+def test_callbacks_written_right_are_graded_without_fit(grader_nodb: Grader) -> None:
+    result = grade(grader_nodb, grader_nodb.catalog.get("training-callbacks"), CALLBACKS_ONLY)
+    by_id = {c.id: c for c in result.checks}
+    assert by_id["early-stopping"].passed and by_id["checkpoint"].passed, result.checks
+    assert "se calificó el callback tal como lo escribiste" in by_id["early-stopping"].message.es
+    assert not by_id["reduce-lr"].passed  # patience=3, not 5: still judged on what was written
+    assert "ReduceLROnPlateau tiene patience=3; se esperaba 5. Tu código no llamó a model.fit" \
+        in by_id["reduce-lr"].message.es
+    assert not by_id["fit"].passed and "No se llamó a model.fit" in by_id["fit"].message.es

@@ -159,6 +159,8 @@ class Evidence(_Facts):
 
     variables: dict[str, VariableFacts] = Field(default_factory=dict)
     fit_calls: list[FitCallFacts] = Field(default_factory=list)
+    # Every callback the student's code created, passed to fit or not (graded when fit was never called).
+    callbacks_made: list[CallbackFacts] = Field(default_factory=list)
     training: TrainingOutcome | None = None
     student_error: StudentError | None = None
     notes: list[Text] = Field(default_factory=list)

@@ -83,6 +83,11 @@ def callback(params: CallbackParams, evidence: Evidence) -> Outcome:
         candidates = [facts]
     else:
         calls = _fit_calls(evidence, params.variable)
+        written = [cb for cb in evidence.callbacks_made if cb.class_name == params.class_name]
+        if not calls and written:  # graded as written; that fit was never called is the fit check's to judge
+            return _judge_callbacks(params, written, t(
+                f" (tu código no llamó a {params.variable}.fit: se calificó el callback tal como lo escribiste)",
+                f" ({params.variable}.fit was never called: the callback was graded as you wrote it)"))
         if not calls:
             return _not_fitted(evidence, params.variable)
         candidates = [cb for call in calls for cb in call.callbacks]
@@ -92,11 +97,20 @@ def callback(params: CallbackParams, evidence: Evidence) -> Outcome:
         where_en = f"to {params.variable}.fit(callbacks=[...])" if params.source == "fit" else ""
         return Outcome(False, t(f"Falta el callback {params.class_name} {where_es}".strip() + ".",
                                 f"The {params.class_name} callback is missing {where_en}".strip() + "."))
+    return _judge_callbacks(params, matching, t("", ""))
+
+
+def _judge_callbacks(params: CallbackParams, matching: list[CallbackFacts], said: Text) -> Outcome:
+    """The closest of `matching` (callbacks of the asked class) against the asked attributes."""
     best = min((_attr_problems(cb, params.attrs, params.rel_tol) for cb in matching), key=len)
     if best:
-        return Outcome(False, join_problems(best))
-    return Outcome(True, t(f"{params.class_name} configurado correctamente.",
-                           f"{params.class_name} configured correctly."))
+        problems = join_problems(best)
+        if not said.es:
+            return Outcome(False, problems)
+        es, en = said.es.strip()[1:-1], said.en.strip()[1:-1]  # the aside as a sentence of its own
+        return Outcome(False, t(f"{problems.es} {es[0].upper()}{es[1:]}.", f"{problems.en} {en[0].upper()}{en[1:]}."))
+    return Outcome(True, t(f"{params.class_name} configurado correctamente{said.es}.",
+                           f"{params.class_name} configured correctly{said.en}."))
 
 
 class FitParams(VariableParams):

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from grader.core.cost.budget import memory_message
-from grader.core.facts import Evidence, ModelFacts
+from grader.core.facts import CallbackFacts, Evidence, ModelFacts
 from grader.core.i18n import Text, t
 from grader.core.specs.models import TrainingSpec
 from grader.engine.sandbox.forking import fork_child, frozen_imports
@@ -101,6 +101,8 @@ def evaluate(request: EvalRequest) -> Evidence:
         variables=variables,
         fit_calls=_from_report("fit_calls", lambda: [fit_call_facts(c) for c in payload.get("fit_calls") or []]),
         student_error=_from_report("student_error", lambda: student_error_facts(payload.get("student_error"))),
+        callbacks_made=_from_report("callbacks", lambda: [CallbackFacts.model_validate(c)
+                                                          for c in (payload.get("callbacks") or [])[:20]]),
     )
     spec = request.training
     model = variables.get(spec.variable) if spec is not None else None

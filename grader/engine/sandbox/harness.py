@@ -19,6 +19,7 @@ to define) are expected and not reported. A SystemExit or KeyboardInterrupt stil
 
 import contextlib
 import importlib.util
+import itertools
 import json
 import os
 import resource
@@ -175,6 +176,25 @@ def install_fit_recorder(keras, fit_calls, fit_cfg):
 
     keras.Model.fit = fit
     keras.Model.fit_generator = fit_generator
+
+
+MAX_CALLBACKS = 20
+
+
+def install_callback_recorder(keras, made):
+    """Remember the callbacks the student's own code creates (at most MAX_CALLBACKS), so that one written
+    right is graded even when the code never passes it to fit."""
+    original_init = keras.callbacks.Callback.__init__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        # The student's call, through the callback class's own __init__ chain.
+        callers = itertools.islice(traceback.walk_stack(sys._getframe(1)), 4)
+        if any(frame.f_code.co_filename == SUBMISSION for frame, _ in callers) and len(made) < MAX_CALLBACKS \
+                and all(cb is not self for cb in made):
+            made.append(self)
+
+    keras.callbacks.Callback.__init__ = __init__
 
 
 class Snapshot:
@@ -384,8 +404,10 @@ def run_job(job, job_dir, work_dir, result_fd):
     for name, rel in job["data"].items():
         namespace[name] = np.load(os.path.join(job_dir, rel), allow_pickle=False)
     fit_calls: list = []
+    made_callbacks: list = []
     courseenv.begin_job()
     install_fit_recorder(keras, fit_calls, job["fit"])
+    install_callback_recorder(keras, made_callbacks)
     courseapi.cap_inference(keras, job["fit"]["max_rows"])
     os.chdir(work_dir)
     write_beside(job.get("beside") or {}, work_dir)
@@ -455,7 +477,7 @@ def run_job(job, job_dir, work_dir, result_fd):
         call["model_variable"] = next((n for n in job["grade"] if graded.get(n) is model), None)
         calls.append(call)
     payload = {"complete": True, "variables": variables, "fit_calls": calls, "student_error": error,
-               "env_notes": env_notes()}
+               "env_notes": env_notes(), "callbacks": [callback_facts(cb) for cb in made_callbacks]}
     data = _dumps(payload).encode("utf-8")
     view = memoryview(data)
     while view:
