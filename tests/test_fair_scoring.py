@@ -104,3 +104,39 @@ def test_callbacks_written_right_are_graded_without_fit(grader_nodb: Grader) -> 
     assert "ReduceLROnPlateau tiene patience=3; se esperaba 5. Tu código no llamó a model.fit" \
         in by_id["reduce-lr"].message.es
     assert not by_id["fit"].passed and "No se llamó a model.fit" in by_id["fit"].message.es
+
+
+HOTEL = """import pandas as pd
+from tensorflow import keras
+from sklearn.compose import make_column_transformer
+from sklearn.pipeline import make_pipeline
+from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import StandardScaler, OneHotEncoder
+from sklearn.model_selection import train_test_split
+hotel = pd.read_csv('../input/dl-course-data/hotel.csv')
+X = hotel.copy()
+y = X.pop('is_canceled')
+features_num = ["lead_time", "adults", "children", "adr"]
+features_cat = ["hotel", "meal", "deposit_type"]
+preprocessor = make_column_transformer(
+    (make_pipeline(SimpleImputer(strategy="constant"), StandardScaler()), features_num),
+    (make_pipeline(SimpleImputer(strategy="constant", fill_value="NA"), OneHotEncoder(handle_unknown='ignore')),
+     features_cat))
+X_train, X_valid, y_train, y_valid = train_test_split(X, y, stratify=y, train_size=0.75)
+X_train = preprocessor.fit_transform(X_train)
+X_valid = preprocessor.transform(X_valid)
+input_shape = [X_train.shape[1]]
+model = keras.Sequential([keras.layers.Dense(32, activation='relu', input_shape=input_shape),
+                          keras.layers.Dense(16, activation='relu'), keras.layers.Dense(1, activation='sigmoid')])
+model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
+model.fit(X_train, y_train, validation_data=(X_valid, y_valid), epochs=20, batch_size=32)
+"""
+
+
+@pytest.mark.slow
+def test_a_model_made_for_its_own_data_is_trained_on_the_exercise_s_width(grader_nodb: Grader) -> None:
+    result = grade(grader_nodb, grader_nodb.catalog.get("binary-classifier"), HOTEL)
+    by_id = {c.id: c for c in result.checks}
+    assert by_id["trains"].passed, by_id["trains"].message
+    assert "la entrada de los datos del ejercicio (30,) en lugar de tu (14,)" in by_id["trains"].message.es
+    assert not by_id["input-shape"].passed  # the width itself is judged by its own check, once

@@ -197,17 +197,23 @@ def trains(params: TrainsParams, evidence: Evidence) -> Outcome:
                             f"The model does not learn enough: {detail_en}.{said.en}"))
 
 
-_SETTING = {"optimizer": ("el optimizador", "optimizer"), "loss": ("la función de pérdida", "loss")}
+_SETTING = {"optimizer": ("el optimizador", "optimizer"), "loss": ("la función de pérdida", "loss"),
+            "input": ("la entrada de los datos del ejercicio", "input of the exercise's data")}
 
 
 def _replaced(replaced: dict[str, tuple[str, str]]) -> Text:
-    """The sentence saying which of the student's compile settings the training replaced, and why ('' if none)."""
-    if not replaced:
-        return t("", "")
-    es = "; ".join(f"{_SETTING[k][0]} {new} en lugar de tu {old}" for k, (old, new) in replaced.items()
-                   if k in _SETTING)
-    en = "; ".join(f"the {_SETTING[k][1]} {new} instead of your {old}" for k, (old, new) in replaced.items()
-                   if k in _SETTING)
-    return t(f" Se entrenó con lo que pide el enunciado ({es}): eso ya se juzga en su propia comprobación y no "
-             "cuenta dos veces.", f" It was trained with what the statement asks ({en}): that is judged by its own "
-             "check and does not count twice.")
+    """The sentences saying what the training used in place of the student's choices, and why ('' if none)."""
+    es, en = "", ""
+    judged = [(k, old, new) for k, (old, new) in replaced.items() if k in _SETTING]
+    if judged:
+        es = " Se entrenó con lo que pide el enunciado (" + "; ".join(
+            f"{_SETTING[k][0]} {new} en lugar de tu {old}" for k, old, new in judged) + \
+            "): eso ya se juzga en su propia comprobación y no cuenta dos veces."
+        en = " It was trained with what the statement asks (" + "; ".join(
+            f"the {_SETTING[k][1]} {new} instead of your {old}" for k, old, new in judged) + \
+            "): that is judged by its own check and does not count twice."
+    if "layout" in replaced:
+        data, model = replaced["layout"]
+        es += f" Los datos del ejercicio {data} se dieron con la forma de tu entrada {model}: son los mismos valores."
+        en += f" The exercise's data {data} was given in the shape of your input {model}: the same values."
+    return t(es, en)

@@ -111,7 +111,8 @@ def evaluate(request: EvalRequest) -> Evidence:
         compile_config, replaced = _in_place_of_judged(raw.get("compile_config"), model, request.judged, spec)
         evidence.training = brief_training(config=raw["config"], compile_config=compile_config, spec=spec)
         if replaced:
-            evidence.training = evidence.training.model_copy(update={"replaced": replaced})
+            evidence.training = evidence.training.model_copy(update={"replaced": {**replaced,
+                                                                                  **evidence.training.replaced}})
     return evidence
 
 
