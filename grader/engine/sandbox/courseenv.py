@@ -338,7 +338,7 @@ def _reading(mode):
     return isinstance(mode, str) and not any(c in mode for c in "wax+")
 
 
-def _redirect(path, delimiter=None, binary=False):
+def _redirect(path, delimiter=None, binary=False, header=None):
     """What to read instead of the missing `path`: the shipped copy (as ';'-separated text if asked), or
     the file made from its schema (a file object), noted once."""
     own = STUDENT_FILES.get(files().normalised(path))
@@ -355,7 +355,7 @@ def _redirect(path, delimiter=None, binary=False):
         else:
             served, real = files().rows(path)
             note("course_table", file=name, rows=served, real=real)
-        return files().reader(path, delimiter or ",", binary)
+        return files().reader(path, delimiter or ",", binary, header)
     note("course_file", file=os.path.basename(copy))
     if delimiter == ";":
         with _real_open(copy, encoding="utf-8") as fh:
@@ -387,7 +387,9 @@ def _text_reader(original, delimiter_position):
         """numpy's reader, with the course's data files found wherever the path pointed."""
         if isinstance(fname, (str, os.PathLike)) and not os.path.exists(fname):
             delimiter = kwargs.get("delimiter", args[delimiter_position] if len(args) > delimiter_position else None)
-            fname = _redirect(fname, delimiter)
+            # A numeric reader parses a header row only when told to skip it (or to read names from it).
+            skips = any(kwargs.get(key) for key in ("skiprows", "skip_header", "names"))
+            fname = _redirect(fname, delimiter, header=skips)
         return original(fname, *args, **kwargs)
 
     read.__name__, read.__doc__ = original.__name__, original.__doc__

@@ -203,14 +203,16 @@ def frame(path):
     return table
 
 
-def text(path, sep=","):
-    """The CSV text of the known file named like `path` (`sep`-separated), or None if it is not one. Cached."""
+def text(path, sep=",", header=None):
+    """The CSV text of the known file named like `path` (`sep`-separated; with its header row, or as `header`
+    says), or None if it is not one. Cached."""
     found = layout(path)
     if found is None:
         return None
-    key = (id(found), sep)
+    header = found.get("header", True) if header is None else header
+    key = (id(found), sep, header)
     if key not in _TEXT:
-        _TEXT[key] = frame(path).to_csv(sep=sep, index=bool(found.get("index")), header=found.get("header", True))
+        _TEXT[key] = frame(path).to_csv(sep=sep, index=bool(found.get("index")), header=header)
     return _TEXT[key]
 
 
@@ -226,7 +228,7 @@ def is_real(path):
     return "sklearn" in specs()["tables"][layout(path)["table"]]
 
 
-def reader(path, sep=",", binary=False):
-    """A file object reading the known file named like `path`."""
-    content = text(path, sep if sep in (",", ";", "\t", " ") else ",")
+def reader(path, sep=",", binary=False, header=None):
+    """A file object reading the known file named like `path` (`header`: see `text`)."""
+    content = text(path, sep if sep in (",", ";", "\t", " ") else ",", header)
     return io.BytesIO(content.encode("utf-8")) if binary else io.StringIO(content)
