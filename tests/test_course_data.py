@@ -119,8 +119,8 @@ flat = x_train.reshape(60000, 784)
 # A numeric reader gets no header row unless it skips one (students' own diabetes.csv copies have none).
 pima = [np.loadtxt('data/diabetes.csv', delimiter=',').shape, np.genfromtxt('diabetes.csv', delimiter=',',
         skip_header=1).shape]
-value = [[list(s) for s in pima], list(fuel.shape), fuel['FE'].dtype.name, list(uci.shape), first, list(spotify.shape), list(flat.shape),
-         list(x_test.shape), bool((x_train[:6000] == x_train[6000:12000]).all())]
+value = [[list(s) for s in pima], list(fuel.shape), fuel['FE'].dtype.name, list(uci.shape), first,
+         list(spotify.shape), list(flat.shape), list(x_test.shape), bool((x_train[:6000] == x_train[6000:12000]).all())]
 """
 
 
@@ -128,7 +128,8 @@ value = [[list(s) for s in pima], list(fuel.shape), fuel['FE'].dtype.name, list(
 def test_the_sandbox_serves_them_by_every_path_and_keras_data_at_real_sizes(grader_nodb: Grader) -> None:
     value, notes, error = run_value(grader_nodb, SANDBOX)
     assert error is None, error
-    assert value == [[[768, 9], [768, 9]], [1107, 14], "float64", [351, 35], 8, [5000, 23], [60000, 784], [10000, 28, 28], True]
+    assert value == [[[768, 9], [768, 9]], [1107, 14], "float64", [351, 35], 8, [5000, 23], [60000, 784],
+                     [10000, 28, 28], True]
     tables = [n["args"] for n in notes if n["code"] == "course_table"]
     assert {"file": "spotify.csv", "rows": 5000, "real": 32833} in tables
     assert {"file": "fuel.csv", "rows": 1107, "real": 1107} in tables
