@@ -399,7 +399,7 @@ def test_an_nbconvert_script_s_get_ipython_lines_do_nothing(grader_nodb: Grader)
     assert "nbconvert" in render(notes)[0].es and "nbconvert" in render(notes)[0].en
 
 
-def test_a_notebook_goes_on_after_a_cell_that_raised_a_script_stops(grader_nodb: Grader) -> None:
+def test_a_notebook_goes_on_after_a_cell_that_raised_and_a_script_after_a_statement(grader_nodb: Grader) -> None:
     spec = grader_nodb.catalog.get("wine-early-stopping")
     blank = "from tensorflow.keras import callbacks\nearly_stopping = ____\nq_3.check()"
     model = KAGGLE_MODEL.replace("early_stopping = callbacks.EarlyStopping(min_delta=0.001, patience=20, "
@@ -414,9 +414,10 @@ def test_a_notebook_goes_on_after_a_cell_that_raised_a_script_stops(grader_nodb:
     notes = notes_es(result)
     assert "NameError en la celda de código 3, línea 2: quedó un espacio en blanco `____` sin completar" in notes
     assert "Las celdas siguientes se ejecutaron igualmente" in notes
-    # The same code as a script stops at the first error: nothing after it is graded.
+    # The same code as a script goes on with its next top-level statement: graded alike, said as a script.
     script = grade(grader_nodb, spec, "\n".join(c for c in cells if not c.startswith("!")), "blank.py")
-    assert script.status == "error" and script.score == 0 and "antes de definir" in script.error.es
+    assert script.status == "graded" and script.score == result.score, (script.error, script.checks)
+    assert "Las instrucciones siguientes del script se ejecutaron igualmente" in notes_es(script)
 
 
 def test_notebook_cells_run_one_by_one_with_their_own_line_numbers(grader_nodb: Grader) -> None:
@@ -598,7 +599,8 @@ def test_an_nbconvert_script_s_errors_also_name_the_notebook_cell() -> None:
     text = NBCONVERT + "\n\n# In[ ]:\n\n\nmodel = kerass.Sequential()\n"
     source = load_source(filename="tarea.py", data=text.encode())
     lines = source.code.splitlines()
-    assert source.cell_spans() is None  # a script still runs as one program
+    # A script runs statement by statement (on after one that raised), each at its own lines.
+    assert source.cell_spans() == [(n + 1, n + 1) for n, line in enumerate(lines) if line and not line.startswith("#")]
     line = lines.index("value = 'ran'") + 1
     assert source.locate(line).es == f"línea {line} (celda In [2], línea 1)"
     assert source.locate(len(lines)).en == f"line {len(lines)} (cell In [ ], line 1)"

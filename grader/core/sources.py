@@ -85,8 +85,12 @@ class StudentSource:
     execution_counts: tuple[int | None, ...] = field(default=(), repr=False)
 
     def cell_spans(self) -> list[tuple[int, int]] | None:
-        """A notebook's code cells as (first_line, last_line) of `code` (1-based, inclusive); None for a .py."""
-        if self.kind != "ipynb" or not self.origins:
+        """A notebook's code cells as (first_line, last_line) of `code` (1-based, inclusive). For a script, its
+        top-level statements: it runs on after a statement that raised, as a teacher reading it grades the
+        work written after a slip (the first error is still reported); None when it does not parse."""
+        if self.kind == "py":
+            return _statement_spans(self.code)
+        if not self.origins:
             return None
         spans: list[tuple[int, int]] = []
         for line, (cell, _) in enumerate(self.origins, start=1):
@@ -284,6 +288,21 @@ def _check_cell_count(filename: str, raw: dict[str, object]) -> None:
         raise _fail(f"`{filename}` tiene {count} celdas y el máximo es {MAX_NOTEBOOK_CELLS}: deja solo las celdas "
                     "de tu solución y vuelve a descargarlo.", f"`{filename}` has {count} cells and the limit is "
                     f"{MAX_NOTEBOOK_CELLS}: keep only the cells of your solution and download it again.")
+
+
+def _statement_spans(code: str) -> list[tuple[int, int]] | None:
+    """(first_line, last_line) of each top-level statement of `code` (decorators included)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    spans = []
+    for node in tree.body:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        spans.append((first, node.end_lineno or node.lineno))
+    return spans or None
 
 
 def _check_code_size(filename: str, cells: list[str]) -> None:

@@ -161,7 +161,13 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     fatal = _nothing_to_grade(spec, evidence, failure)
     if fatal is not None:
         return _error(spec, fatal, started, notes=notes, logs=logs)
-    if failure is not None and evidence.student_error is not None and evidence.student_error.continued:
+    if failure is not None and evidence.student_error is not None and evidence.student_error.continued \
+            and source.kind == "py":
+        notes.append(t(f"{failure.es}. Las instrucciones siguientes del script se ejecutaron igualmente y se calificó "
+                       "lo que definieron; los errores que ese primero cause en ellas no se cuentan aparte.",
+                       f"{failure.en}. The script's following statements were run anyway and what they defined was "
+                       "graded; errors this first one causes in them are not counted separately."))
+    elif failure is not None and evidence.student_error is not None and evidence.student_error.continued:
         notes.append(t(f"{failure.es}. Las celdas siguientes se ejecutaron igualmente (como «Ejecutar todo» de "
                        "Jupyter) y se calificó lo que definieron; los errores que ese primero cause en ellas no se "
                        "cuentan aparte.", f"{failure.en}. The following cells were run anyway (like Jupyter's "

@@ -427,14 +427,14 @@ def run_job(job, job_dir, work_dir, result_fd):
         starter_models = {id(value) for value in namespace.values() if issubclass(type(value), keras.Model)}
         if cells is None:
             exec(compile(job["code"], SUBMISSION, "exec", dont_inherit=True), namespace)
-        for cell, assigned in cells or ():
+        for index, (cell, assigned) in enumerate(cells or ()):
             try:
                 exec(cell, namespace)
             except Exception as exc:  # a notebook goes on with its next cell, as Jupyter's "run all" with errors
                 unfinished |= assigned
                 if error is None:
                     error = student_error(exc)
-                    error["continued"] = True
+                    error["continued"] = index + 1 < len(cells or ())  # False: nothing came after it
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: grade what exists, fail closed later
         if error is None:
             error = student_error(exc)
