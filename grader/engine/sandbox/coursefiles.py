@@ -168,18 +168,26 @@ def _generated(spec):
 
 def _bundled(spec):
     """The columns of a table bundled with scikit-learn (real data), renamed and labelled as the spec says."""
-    import numpy as np
-    from sklearn import datasets
+    import importlib.util
 
-    data = getattr(datasets, "load_" + spec["sklearn"])()
+    import numpy as np
+
+    # scikit-learn's own CSV (a count line, then the features and the class number), read without importing
+    # scikit-learn's datasets module (which imports SciPy).
+    where = importlib.util.find_spec("sklearn")
+    assert where is not None and where.submodule_search_locations
+    path = os.path.join(list(where.submodule_search_locations)[0], "datasets", "data", spec["sklearn"] + ".csv")
+    with open(path, encoding="utf-8") as fh:
+        table = np.loadtxt(fh, delimiter=",", skiprows=1)
+    features, target = table[:, :-1], table[:, -1].astype(int)
     columns = {}
     for col in spec["columns"]:
         if col["kind"] == "feature":
-            columns[col["name"]] = data.data[:, col["index"]]
+            columns[col["name"]] = features[:, col["index"]]
         elif col["kind"] == "target":
-            columns[col["name"]] = np.asarray(col["labels"], dtype=object)[data.target]
+            columns[col["name"]] = np.asarray(col["labels"], dtype=object)[target]
         else:
-            columns[col["name"]], _ = _column(col, np.random.default_rng(0), len(data.target))
+            columns[col["name"]], _ = _column(col, np.random.default_rng(0), len(target))
     return columns
 
 
