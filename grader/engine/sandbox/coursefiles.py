@@ -176,7 +176,7 @@ def _bundled(spec):
     # scikit-learn's datasets module (which imports SciPy).
     where = importlib.util.find_spec("sklearn")
     assert where is not None and where.submodule_search_locations
-    path = os.path.join(list(where.submodule_search_locations)[0], "datasets", "data", spec["sklearn"] + ".csv")
+    path = os.path.join(next(iter(where.submodule_search_locations)), "datasets", "data", spec["sklearn"] + ".csv")
     with open(path, encoding="utf-8") as fh:
         table = np.loadtxt(fh, delimiter=",", skiprows=1)
     features, target = table[:, :-1], table[:, -1].astype(int)
