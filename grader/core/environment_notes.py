@@ -144,6 +144,11 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         "`OneHotEncoder(sparse=...)` es el nombre antiguo de `sparse_output=` en scikit-learn: se usó como "
         "`sparse_output=`.", "`OneHotEncoder(sparse=...)` is scikit-learn's old name of `sparse_output=`: it was "
         "used as `sparse_output=`."),
+    "sklearn_rows": lambda a: t(
+        f"Los modelos de scikit-learn se entrenaron solo con las primeras {a['rows']} filas para calificar rápido "
+        "(como `fit` de Keras): sus resultados aquí no son los de tu cuaderno.", f"scikit-learn models were "
+        f"trained on the first {a['rows']} rows only to grade quickly (like Keras' `fit`): their results here are "
+        "not your notebook's."),
     "get_ipython": lambda a: t(
         "Las líneas `get_ipython().system(...)` y `get_ipython().run_line_magic(...)` de un cuaderno exportado con "
         "nbconvert (los `!` y `%` del cuaderno) no hacen nada aquí.", "The `get_ipython().system(...)` and "

@@ -163,6 +163,35 @@ def patch_one_hot(encoders):
     cls.__init__ = __init__
 
 
+SKLEARN_ROWS = 2000
+_VALIDATE: dict = {}
+
+
+def cap_sklearn(module):
+    """scikit-learn's `fit` on more than SKLEARN_ROWS rows (a comparison model on 60,000 MNIST images) runs on
+    the first rows only, like Keras' fit here: its own validation of the training data (`validate_data` with
+    reset=True, what every `fit` calls) is given the first rows. Applied to each scikit-learn module as it is
+    imported (the function is imported by name into every estimator's module)."""
+    validation = sys.modules.get("sklearn.utils.validation")
+    if validation is None or not callable(vars(validation).get("validate_data")):
+        return
+    if "original" not in _VALIDATE:
+        original = validation.validate_data
+
+        def validate_data(_estimator, /, X="no_validation", y="no_validation", reset=True, **kwargs):
+            shape = getattr(X, "shape", None)
+            if reset and not isinstance(y, str) and y is not None and shape is not None and len(shape) > 0 \
+                    and isinstance(shape[0], int) and shape[0] > SKLEARN_ROWS:
+                note("sklearn_rows", rows=SKLEARN_ROWS)
+                X, y = X[:SKLEARN_ROWS], y[:SKLEARN_ROWS]
+            return original(_estimator, X, y, reset=reset, **kwargs)
+
+        _VALIDATE.update(original=original, capped=validate_data)
+    for target in (module, validation):
+        if vars(target).get("validate_data") is _VALIDATE["original"]:
+            vars(target)["validate_data"] = _VALIDATE["capped"]
+
+
 def patch_h5_save():
     """model.save('x.h5'): Keras' legacy writer pops the optimizer out of the model's own compile settings
     (the model keeps training with it, but reads as compiled without one); it now works on a copy."""

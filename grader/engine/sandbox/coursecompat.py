@@ -17,7 +17,7 @@ import re
 import sys
 import types
 
-from courseapi import patch_one_hot, patch_styles
+from courseapi import cap_sklearn, patch_one_hot, patch_styles
 from courseenv import note, patch_pandas, patch_requests
 from coursestubs import _hub, _tfds, numpy1_names
 
@@ -252,11 +252,13 @@ class _AfterLoader(importlib.abc.Loader):
 class AfterImport(importlib.abc.MetaPathFinder):
     """First on sys.meta_path: patches a few real modules right after they are imported."""
 
-    def __init__(self, hooks):
+    def __init__(self, hooks, prefixes=()):
         self.hooks = hooks
+        self.prefixes = tuple(prefixes)  # (module name prefix, hook) for every module under a package
 
     def find_spec(self, name, path=None, target=None):
-        if name not in self.hooks:
+        hook = self.hooks.get(name) or next((h for prefix, h in self.prefixes if name.startswith(prefix)), None)
+        if hook is None:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -264,7 +266,7 @@ class AfterImport(importlib.abc.MetaPathFinder):
             spec = finder.find_spec(name, path, target)
             if spec is not None:
                 if spec.loader is not None:
-                    spec.loader = _AfterLoader(spec.loader, self.hooks[name])
+                    spec.loader = _AfterLoader(spec.loader, hook)
                 return spec
         return None
 
@@ -273,7 +275,10 @@ def install():
     """The import hooks, and the patches of pandas and matplotlib when already imported (once per process)."""
     sys.meta_path.append(MissingFinder())
     sys.meta_path.insert(0, AfterImport({"pandas": patch_pandas, "matplotlib.style": patch_styles,
-                                         "requests": patch_requests, "sklearn.preprocessing._encoders": patch_one_hot}))
+                                         "requests": patch_requests, "sklearn.preprocessing._encoders": patch_one_hot},
+                                        [("sklearn.", cap_sklearn)]))
+    for name in [n for n in sys.modules if n.startswith("sklearn.")]:
+        cap_sklearn(sys.modules[name])
     if "sklearn.preprocessing._encoders" in sys.modules:
         patch_one_hot(sys.modules["sklearn.preprocessing._encoders"])
     if "requests" in sys.modules:
