@@ -24,6 +24,9 @@ resnet = hub.KerasLayer("https://tfhub.dev/google/imagenet/resnet_v2_50/feature_
 image, label = next(iter(train))
 mnist = tfds.load('mnist', split='train', batch_size=-1)
 from sklearn.preprocessing import OneHotEncoder
+from sklearn.linear_model import LogisticRegression
+big = np.random.default_rng(0).random((5000, 4))
+clf = LogisticRegression().fit(big, (big[:, 0] > 0.5).astype(int))
 hot = OneHotEncoder(sparse=False).fit_transform([['a'], ['b'], ['a']])
 base = tf.keras.applications.VGG16(weights='imagenet', include_top=False, input_shape=(32, 32, 3))
 base.trainable = False
@@ -31,7 +34,7 @@ value = [list(model.layers[0].output.shape), feature_extractor_layer.trainable,
          resnet.trainable, int(train.cardinality()), int(valid.cardinality()), list(image.shape), str(image.dtype.name),
          info.features['label'].num_classes, info.features['label'].names, list(mnist['image'].shape),
          np.float is float, np.int is int, bool(np.bool(1)), np.object is object, bool(np.isnan(np.NaN)),
-         disp is not None, list(hot.shape), list(base.output.shape)]
+         disp is not None, list(hot.shape), list(base.output.shape), len(clf.predict(big))]
 """
 
 
@@ -40,10 +43,11 @@ def test_hub_tfds_and_numpy1_names_run_offline_with_the_real_widths(grader_nodb:
     value, notes, error = run_value(grader_nodb, STUBS)
     assert error is None, error
     assert value == [[None, 1280], False, True, 480, 120, [160, 160, 3], "uint8", 2, ["cat", "dog"],
-                     [6000, 28, 28, 1], True, True, True, True, True, True, [3, 2], [None, 1, 1, 512]]
+                     [6000, 28, 28, 1], True, True, True, True, True, True, [3, 2], [None, 1, 1, 512], 5000]
     codes = {(n["code"], n["args"].get("size", n["args"].get("name"))) for n in notes}
     assert {("hub_layer", 1280), ("hub_layer", 2048), ("tfds", "cats_vs_dogs"), ("numpy1", "float"),
-            ("numpy1", "disp"), ("pretrained_weights", None), ("sklearn_sparse", None)} <= codes
+            ("numpy1", "disp"), ("pretrained_weights", None), ("sklearn_sparse", None),
+            ("sklearn_rows", None)} <= codes
     shown = "\n".join(n.es for n in render(notes))
     assert "hace su papel un extractor pequeño con la misma salida (1280 características)" in shown
     assert "`np.float` ya no existe en NumPy 2" in shown
