@@ -419,3 +419,11 @@ def test_syntax_error_in_notebook_locates_the_detected_line_in_both_languages() 
     exc = error("ej1.ipynb", notebook(new_code_cell("x = 1"), new_code_cell("y = 2\ns = 'abc")))
     assert "Cadena de texto sin cerrar (detectada en la celda de código 2, línea 2)" in exc.message.es
     assert "(detected at code cell 2, line 2)" in exc.message.en
+
+
+def test_zero_width_spaces_pasted_from_a_web_page_are_dropped_and_said() -> None:
+    source = load_source(filename="kaggle.py", data="import numpy as np\n\u200b\nx = np.zeros(3)\u200b\n".encode())
+    assert source.code == "import numpy as np\n\nx = np.zeros(3)\n"
+    assert "Se quitaron 2 caracteres invisibles" in source.notes[-1].es
+    cell = load_source(filename="k.ipynb", data=notebook(new_code_cell("a = 1\n\u200b\nb = a")))
+    assert "\u200b" not in cell.code and "invisible" in cell.notes[-1].en

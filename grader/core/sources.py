@@ -8,7 +8,7 @@ import json
 import re
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import nbformat
@@ -143,6 +143,10 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
         raise _fail(f"`{filename}` ocupa {size.replace('.', ',')} KB y el máximo es {cap.replace('.', ',')} "
                     f"KB: {es}.", f"`{filename}` is {size} KB and the limit is {cap} KB: {en}.")
     text = decode_utf8(filename, data)
+    # Zero-width spaces pasted from a web page (Kaggle's) are invisible and never Python: dropped, and said.
+    invisible = sum(text.count(char) for char in _INVISIBLE)
+    if invisible:
+        text = text.translate({ord(char): None for char in _INVISIBLE})
     _reject_nul(filename, text, lambda n: t(f"línea {n}", f"line {n}") if kind == "py"
                 else t(f"línea {n} del archivo", f"line {n} of the file"))
     if kind == "py":  # never rewritten: a Colab `!pip` line in a .py is reported as the syntax error it is
@@ -150,6 +154,11 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
     else:
         source = _from_notebook(filename, text)
         _reject_nul(filename, source.code, source.locate)  # a \u0000 escape inside the JSON
+    if invisible:
+        source = replace(source, notes=(*source.notes, t(
+            f"Se quitaron {invisible} caracteres invisibles (espacios de ancho cero, U+200B) que no son Python, "
+            "pegados probablemente desde una página web.", f"{invisible} invisible characters (zero-width "
+            "spaces, U+200B) that are not Python were removed, probably pasted from a web page.")))
     if not _parse(source).body:
         es, en = ("no tiene ninguna celda de código con contenido", "has no code cell with any code") \
             if kind == "ipynb" else ("no contiene código, solo líneas vacías o comentarios",
@@ -160,6 +169,7 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
     return source
 
 
+_INVISIBLE = ("\u200b", "\u2060", "\ufeff")  # zero-width space, word joiner, a BOM inside the text
 _NBCONVERT_CELL = re.compile(r"# In\[ *(\d*) *\]:[ \t]*\Z")
 
 
