@@ -3,12 +3,23 @@ and saving the model (`model.save('x.h5')`) does not make the grader read its op
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import pytest
 
+import grader.engine.pipeline as pipeline
 from grader.core.checks.compile import judged_settings
 from grader.core.cost.budget import training_refusal
+from grader.core.facts import CompileFacts, Evidence, LayerFacts, ModelFacts
+from grader.core.i18n import t
+from grader.core.specs.loader import load_catalog
 from grader.core.specs.models import CheckSpec
+from grader.engine.evaluator.pool import EvaluatorError
 from grader.engine.grader import Grader
+from grader.engine.pipeline import grade_source
+from grader.engine.sandbox.job import SandboxRun
 from tests.test_course_env import grade, notes_es
 
 LAB = """import tensorflow as tf
@@ -140,3 +151,39 @@ def test_a_model_made_for_its_own_data_is_trained_on_the_exercise_s_width(grader
     assert by_id["trains"].passed, by_id["trains"].message
     assert "la entrada de los datos del ejercicio (30,) en lugar de tu (14,)" in by_id["trains"].message.es
     assert not by_id["input-shape"].passed  # the width itself is judged by its own check, once
+
+
+class SlowTraining:
+    """An evaluator pool whose brief training runs out of time; without the training it answers."""
+
+    def __init__(self, evidence: Evidence) -> None:
+        self.evidence, self.requests = evidence, []
+
+    @contextmanager
+    def acquire(self) -> Iterator[SlowTraining]:
+        yield self
+
+    def evaluate(self, request: Any, **_: Any) -> Evidence:
+        self.requests.append(request)
+        if request.training is not None:
+            raise EvaluatorError(t("demasiado costoso de entrenar", "too costly to train"), training=True)
+        return self.evidence.model_copy(deep=True)
+
+
+def test_a_model_too_costly_to_train_costs_the_training_check_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = load_catalog().get("lab-add-hidden-16")
+    layers = [LayerFacts(class_name="Flatten", name="f"), *(LayerFacts(
+        class_name="Dense", name=f"d{i}", units=u, activation=a, params=p) for i, (u, a, p) in enumerate(
+        [(16, "relu", 416), (16, "relu", 272), (3, "relu", 51), (2, "softmax", 8)]))]
+    model = ModelFacts(class_name="Sequential", built=True, input_shape=[5, 5], output_shape=[2], params=747,
+                       trainable_params=747, layers=layers,
+                       compile=CompileFacts(optimizer="Adam", loss="sparse_categorical_crossentropy",
+                                            metrics=["accuracy"]))
+    pool = SlowTraining(Evidence(variables={"model": model}))
+    monkeypatch.setattr(pipeline, "run_student", lambda **_: SandboxRun(payload={"complete": True}, error=None))
+    monkeypatch.setattr(pipeline, "apply_environment", lambda *_, **__: [])
+    result = grade_source(spec=spec, filename="a.py", data=b"model = 1\n", evaluators=pool,  # type: ignore[arg-type]
+                          isolation=None, student="ana")  # type: ignore[arg-type]
+    assert result.status == "graded" and len(pool.requests) == 2, result
+    failed = {c.id: c.message.es for c in result.checks if not c.passed}
+    assert list(failed) == ["trains"] and failed["trains"] == "demasiado costoso de entrenar"

@@ -13,7 +13,7 @@ from grader.core.checks.compile import judged_settings
 from grader.core.cost.budget import evaluator_timeout_s
 from grader.core.environment_notes import apply_environment
 from grader.core.excerpt import keep_ends
-from grader.core.facts import Evidence, MissingFacts
+from grader.core.facts import Evidence, MissingFacts, TrainingOutcome
 from grader.core.i18n import Text, t
 from grader.core.questions.answers import answers_from_evidence, is_answer_file, load_answer_file
 from grader.core.results import GradeResult
@@ -111,6 +111,26 @@ def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | No
              f"{names} was not found after running your code: define {names} as the statement asks.")
 
 
+def _evaluate(evaluators: EvaluatorPool, request: EvalRequest, spec: ExerciseSpec) -> Evidence:
+    """The evidence for `request`. When the brief training ran out of time or memory, the model is inspected
+    again without it: the other checks are graded on what was written, and the training check alone says why
+    it failed (a big model costs that check, not every point)."""
+    try:
+        with evaluators.acquire() as evaluator:
+            return evaluator.evaluate(request, timeout_s=evaluator_timeout_for(spec))
+    except EvaluatorError as exc:
+        training = request.training
+        if not exc.training or training is None:
+            raise
+        with evaluators.acquire() as evaluator:
+            evidence = evaluator.evaluate(request.model_copy(update={"training": None}),
+                                          timeout_s=evaluator_timeout_for(spec))
+        evidence.training = TrainingOutcome(
+            variable=training.variable, metric=training.metric, baseline=0.0, threshold=0.0, passed=False,
+            higher_is_better=training.metric == "accuracy", epochs=training.epochs, error=exc.message)
+        return evidence
+
+
 def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: EvaluatorPool,
                  isolation: Isolation, student: str, warm: WarmRunner | None = None,
                  beside: dict[str, bytes] | None = None) -> GradeResult:
@@ -152,8 +172,7 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     judged = judged_settings(spec.checks, spec.training.variable) if spec.training is not None else {}
     request = EvalRequest(grade=variables, payload=run.payload, training=spec.training, judged=judged)
     try:
-        with evaluators.acquire() as evaluator:
-            evidence = evaluator.evaluate(request, timeout_s=evaluator_timeout_for(spec))
+        evidence = _evaluate(evaluators, request, spec)
     except EvaluatorError as exc:
         failed = _error(spec, exc.message, started, notes=notes, logs=logs)
         return not_judged(failed, cause="grader") if exc.internal else failed

@@ -41,10 +41,11 @@ class EvaluatorError(Exception):
     """The evaluator could not produce evidence for a submission; `message` explains it to the student.
     `internal` marks a failure of the grader itself rather than one the submission caused."""
 
-    def __init__(self, message: Text, *, internal: bool = False) -> None:
+    def __init__(self, message: Text, *, internal: bool = False, training: bool = False) -> None:
         super().__init__(message.es)
         self.message = message
         self.internal = internal
+        self.training = training  # it ran out of time or memory while the request included the brief training
 
 
 @dataclass
@@ -201,10 +202,12 @@ class EvaluatorProcess:
         line, stopped = read_line(replies, timeout_s, over_budget=watch.over_budget)
         if line is None:
             self.close()
+            training = request.training is not None
             if stopped == "memory":
-                raise EvaluatorError(memory_message(budget))
-            raise EvaluatorError(too_slow(timeout_s, training=request.training is not None)
-                                 if stopped == "timeout" else _crashed())
+                raise EvaluatorError(memory_message(budget), training=training)
+            if stopped == "timeout":
+                raise EvaluatorError(too_slow(timeout_s, training=training), training=training)
+            raise EvaluatorError(_crashed())
         if watch.rss_mb() > budget / 2:  # a big model's memory lingers: the next submission gets a fresh fork
             self.close()
         reply = EvalReply.model_validate_json(line)
