@@ -68,7 +68,7 @@ def test_a_layer_whose_input_shape_is_lost_is_not_called_unsupported() -> None:
 NO_MODEL = """import cv2
 from tensorflow.keras.models import Sequential
 feature_extractor_layer.trainable = False
-model = Sequential([feature_extractor_layer, Dense(1024, activation='relu'), Dense(1, activation='sigmoid')])
+model = Sequential([feature_extractor_layer, Dense(1024, activation='relu'), Dense(1, activation=sigmoide)])
 """
 
 IN_A_FUNCTION = """from tensorflow import keras
