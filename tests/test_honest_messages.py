@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -156,13 +157,16 @@ def grade(grader: Grader, exercise: str, data: str, filename: str = "s.py") -> A
 
 
 def test_py_stopped_before_model_names_line_and_exception(grader_nodb: Grader) -> None:
-    code = "from tensorflow import keras\nimport numpy as np\n\ndatos = np.loadtxt('datos.csv')\n" + HIDDEN16
+    # The statement that raised is the one that would define `model` (a script runs on after a statement
+    # that raised, so a model defined by a later statement would be graded).
+    code = ("from tensorflow import keras\nimport numpy as np\n\nif np.loadtxt('datos.csv') is not None:\n"
+            + textwrap.indent(HIDDEN16, "    "))
     result = grade(grader_nodb, "lab-add-hidden-16", code)
     assert result.status == "error"
     assert "FileNotFoundError en la línea 4" in result.error.es and "No se encontró la variable" not in result.error.es
 
     wine = ("from tensorflow import keras\nfrom tensorflow.keras import layers, callbacks\n" + EARLY_STOPPING
-            + "datos = open('vinos.csv').read()\n" + SMALL_MODEL)
+            + "if open('vinos.csv'):\n" + textwrap.indent(SMALL_MODEL, "    "))
     result = grade(grader_nodb, "wine-early-stopping", wine)
     assert result.status == "graded", result
     by_id = {c.id: c for c in result.checks}

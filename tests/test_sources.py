@@ -90,6 +90,19 @@ def test_notebook_cell_source_as_list_of_strings() -> None:
     assert source.code.startswith("a = 1\nb = a * 2\n")
 
 
+def test_ipython_automagic_lines_are_skipped_in_a_notebook_and_python_is_not() -> None:
+    magics = ["pip install tensorflow", "pip install -q tensorflow-hub", "matplotlib inline", "cd ..",
+              "cd /content/drive/MyDrive", "ls", "ls -la", "pwd", "rm -rf logs"]
+    python = ["cd = 3", "ls = []", "history = model.fit(x)", "pwd.strip()", "cat(x)", "env.reset()", "pip",
+              "history is None", "ls[0]", "config['a'] = 1"]
+    source = load_source(filename="colab.ipynb", data=notebook(new_code_cell("\n".join(magics + python))))
+    lines = source.code.splitlines()
+    assert lines[:len(magics)] == [""] * len(magics) and lines[len(magics):] == python
+    assert len(source.notes) == len(magics) and "`pip install tensorflow`" in source.notes[0].es
+    # A .py file is not a notebook: IPython does not run it, so the line is the syntax error it is.
+    assert "pip install tensorflow" in error("script.py", b"import numpy\npip install tensorflow\n").message.en
+
+
 def test_line_magics_and_shell_escapes_are_skipped_with_notes() -> None:
     data = notebook(
         new_markdown_cell("Instalación"),
@@ -406,3 +419,11 @@ def test_syntax_error_in_notebook_locates_the_detected_line_in_both_languages() 
     exc = error("ej1.ipynb", notebook(new_code_cell("x = 1"), new_code_cell("y = 2\ns = 'abc")))
     assert "Cadena de texto sin cerrar (detectada en la celda de código 2, línea 2)" in exc.message.es
     assert "(detected at code cell 2, line 2)" in exc.message.en
+
+
+def test_zero_width_spaces_pasted_from_a_web_page_are_dropped_and_said() -> None:
+    source = load_source(filename="kaggle.py", data="import numpy as np\n\u200b\nx = np.zeros(3)\u200b\n".encode())
+    assert source.code == "import numpy as np\n\nx = np.zeros(3)\n"
+    assert "Se quitaron 2 caracteres invisibles" in source.notes[-1].es
+    cell = load_source(filename="k.ipynb", data=notebook(new_code_cell("a = 1\n\u200b\nb = a")))
+    assert "\u200b" not in cell.code and "invisible" in cell.notes[-1].en

@@ -42,8 +42,9 @@ class BrokerGrader:
         self.runtime.close()
 
     def grade_submission(self, *, exercise_id: str, student: str, filename: str, data: bytes,
-                         force: bool = False) -> GradedSubmission:
-        """Store and queue the submission (or reuse a stored result), wake a worker, wait for the result."""
+                         force: bool = False, beside: dict[str, bytes] | None = None) -> GradedSubmission:
+        """Store and queue the submission (or reuse a stored result), wake a worker, wait for the result. The
+        queue carries the submission only: files `beside` it are not read by its workers."""
         spec = self.catalog.get(exercise_id)
         with self.sessions() as session:
             stored = stored_submission(session, spec=spec, student=student, filename=filename, data=data,

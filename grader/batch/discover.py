@@ -28,6 +28,15 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 # O_NONBLOCK: opening a FIFO swapped in after discovery returns at once (and is then refused by fstat).
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _NOW_A_LINK = ("es un enlace simbólico o pasa por uno", "is a symbolic link or goes through one")
+# Data files beside a submission in a student's folder that its code may read (what a cloned repository or an
+# unzipped notebook holds besides the notebook): kinds, and caps so a batch never ships a data lake.
+DATA_EXTENSIONS = (".csv", ".tsv", ".txt", ".data", ".npy", ".npz", ".dat")
+MAX_BESIDE_FILES, MAX_BESIDE_FILE_BYTES, MAX_BESIDE_BYTES = 40, 8 * 2**20, 24 * 2**20
+
+
+def is_data_file(name: str, size: int) -> bool:
+    """Whether a file beside a submission is data its code may read: a known kind, not hidden, within the cap."""
+    return Path(name).suffix.lower() in DATA_EXTENSIONS and not name.startswith(".") and size <= MAX_BESIDE_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,9 @@ class Found:
     problem: Text | None = None
     root: Path | None = None
     parts: tuple[str, ...] = ()
+    # Data files in the student's folder (CSV, NPY, TXT...; under `root`, as parts), which the code may read as
+    # it would in the student's own folder: see `read_beside`.
+    beside: tuple[tuple[str, ...], ...] = ()
 
 
 class RefusedFile(OSError):
@@ -95,19 +107,22 @@ def _refused_entry(student: str, path: Path, why: tuple[str, str]) -> Found:
 
 
 def _walk(real: Path, shown: Path, parts: tuple[str, ...], files: list[tuple[str, ...]],
-          bad: list[tuple[str, str]]) -> None:
-    """Collect submission files (as parts under the student folder) and refused entries, never following links."""
+          bad: list[tuple[str, str]], data: list[tuple[str, ...]] | None = None) -> None:
+    """Collect submission files (as parts under the student folder) and refused entries, never following
+    links; and the data files within the caps into `data`."""
     with os.scandir(real / Path(*parts)) as entries:
-        listed = sorted((entry.name, entry.stat(follow_symlinks=False).st_mode) for entry in entries)
-    for name, mode in listed:
-        here = (*parts, name)
+        listed = sorted((entry.name, entry.stat(follow_symlinks=False)) for entry in entries)
+    for name, info in listed:
+        here, mode = (*parts, name), info.st_mode
         why = _unsafe(real.joinpath(*here), shown.joinpath(*here), mode)
         if why is not None:
             bad.append(why)
         elif stat.S_ISDIR(mode):
-            _walk(real, shown, here, files, bad)
+            _walk(real, shown, here, files, bad, data)
         elif _is_candidate(name) and ".ipynb_checkpoints" not in parts:
             files.append(here)
+        elif data is not None and is_data_file(name, info.st_size) and len(data) < MAX_BESIDE_FILES:
+            data.append(here)
 
 
 def _student_folder(root: Path, shown: Path, name: str) -> Found:
@@ -115,8 +130,9 @@ def _student_folder(root: Path, shown: Path, name: str) -> Found:
     folder = shown / name
     files: list[tuple[str, ...]] = []
     bad: list[tuple[str, str]] = []
+    data: list[tuple[str, ...]] = []
     try:
-        _walk(root / name, folder, (), files, bad)
+        _walk(root / name, folder, (), files, bad, data)
     except OSError as exc:
         where = Path(os.fsdecode(exc.filename)) if exc.filename else root / name
         where = shown / where.relative_to(root) if where.is_relative_to(root) else folder
@@ -130,7 +146,8 @@ def _student_folder(root: Path, shown: Path, name: str) -> Found:
             f"Folder {folder} is not graded: " + "; ".join(en for _, en in bad)
             + ". Replace each with the real file and grade again."))
     if len(files) == 1:
-        return Found(student=name, path=folder.joinpath(*files[0]), root=root, parts=(name, *files[0]))
+        return Found(student=name, path=folder.joinpath(*files[0]), root=root, parts=(name, *files[0]),
+                     beside=tuple((name, *parts) for parts in data))
     if not files:
         return Found(student=name, path=folder, problem=t(
             f"La carpeta {folder} no contiene ningún archivo de entrega (.py, .ipynb, .json, .yaml).",
@@ -195,6 +212,30 @@ def read_submission(item: Found) -> bytes:
     then), and OSError for other failures (a file that vanished, no permission).
     """
     root, parts = (item.root, item.parts) if item.root is not None else (item.path.parent, (item.path.name,))
+    return _read_parts(item, root, parts)
+
+
+def read_beside(item: Found) -> dict[str, bytes]:
+    """The data files beside a found submission, by path relative to the student's folder ('data/x.csv'),
+    read like the submission (no link followed, regular files only); a file that cannot be read safely, or
+    past the total cap, is left out (the code then finds it missing, as anywhere)."""
+    files: dict[str, bytes] = {}
+    total = 0
+    for parts in item.beside:
+        if item.root is None:
+            break
+        try:
+            content = _read_parts(item, item.root, parts)
+        except OSError:  # RefusedFile included: a link swapped in is never read
+            continue
+        total += len(content)
+        if len(content) > MAX_BESIDE_FILE_BYTES or total > MAX_BESIDE_BYTES:
+            break
+        files["/".join(parts[1:])] = content
+    return files
+
+
+def _read_parts(item: Found, root: Path, parts: tuple[str, ...]) -> bytes:
     fd = os.open(root, _DIR_FLAGS)
     try:
         for part in parts[:-1]:

@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session
 
-from grader.batch.discover import Found, RefusedFile, read_submission
+from grader.batch.discover import Found, RefusedFile, read_beside, read_submission
 from grader.core.i18n import Lang, Text, t
 from grader.core.results import GradeResult
 from grader.core.sources import not_judged
@@ -94,17 +94,20 @@ class SubmissionGrading(Protocol):
     workers: int
 
     def grade_submission(self, *, exercise_id: str, student: str, filename: str, data: bytes,
-                         force: bool = False) -> GradedSubmission:
-        """Grade and store one submission (or return the stored result to reuse)."""
+                         force: bool = False, beside: dict[str, bytes] | None = None) -> GradedSubmission:
+        """Grade and store one submission (or return the stored result to reuse); `beside`: the data files of
+        the student's folder its code may read."""
         ...
 
 
 def _grade_found(grading: SubmissionGrading, item: Found, *, exercise_id: str, data: bytes,
                  force: bool) -> GradedSubmission | None:
-    """`grade_submission` for one found file, shown under its path; None (logged) when it raised."""
+    """`grade_submission` for one found file (with the data files beside it), shown under its path; None
+    (logged) when it raised."""
     try:
+        beside = read_beside(item) if item.beside else None
         out = grading.grade_submission(exercise_id=exercise_id, student=item.student, filename=item.path.name,
-                                       data=data, force=force)
+                                       data=data, force=force, beside=beside)
     except Exception:  # one submission's internal failure must not stop (and lose) the whole batch
         log.exception("internal error grading %s (student %s)", item.path, item.student)
         return None

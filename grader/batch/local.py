@@ -36,12 +36,14 @@ class LocalGrader:
             self.runtime.close()
 
     def grade_submission(self, *, exercise_id: str, student: str, filename: str, data: bytes,
-                         force: bool = False) -> GradedSubmission:
+                         force: bool = False, beside: dict[str, bytes] | None = None) -> GradedSubmission:
         """Store the submission, grade it (or reuse the stored result for the same bytes and spec version
-        unless `force`), store the result, and return it."""
+        unless `force`), store the result, and return it. `beside`: the data files of the student's folder,
+        readable by the code (not stored)."""
         spec = self.catalog.get(exercise_id)
         if self.runtime is None:
-            result = self.engine.grade_bytes(spec=spec, filename=filename, data=data, student=student)
+            result = self.engine.grade_bytes(spec=spec, filename=filename, data=data, student=student,
+                                             beside=beside)
             return GradedSubmission(student=student, exercise=exercise_id, path=filename, result=result)
         with self.runtime.sessions() as session:
             stored = stored_submission(session, spec=spec, student=student, filename=filename, data=data,
@@ -49,7 +51,8 @@ class LocalGrader:
             if stored.reused is not None:
                 return stored.reused
             session.commit()  # the submission is kept before grading starts: nothing is lost
-            result = self.engine.grade_bytes(spec=spec, filename=filename, data=data, student=student)
+            result = self.engine.grade_bytes(spec=spec, filename=filename, data=data, student=student,
+                                             beside=beside)
             grading = store.save_grading(session, submission=stored.submission, exercise_version=stored.version,
                                          result=result)
             session.commit()

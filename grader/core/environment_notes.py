@@ -63,6 +63,30 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         f"Se leyó `{a['file']}` de la copia del curso: la ruta de tu cuaderno (Kaggle, Colab o tu ordenador) no "
         "existe aquí.", f"`{a['file']}` was read from the course's copy: your notebook's path (Kaggle, Colab or "
         "your computer) does not exist here."),
+    "course_table": lambda a: t(
+        f"`{a['file']}` no está aquí: se leyó una copia con sus mismas columnas, tipos, categorías y codificación "
+        f"de etiquetas ({_n(a['rows'], 'es')} filas; el original tiene {_n(a['real'], 'es')}), generada para el "
+        "corrector: tu código corre igual, pero sus números no son los del conjunto real.",
+        f"`{a['file']}` is not here: a copy with its same columns, types, categories and label encoding was read "
+        f"({_n(a['rows'], 'en')} rows; the original has {_n(a['real'], 'en')}), made for the grader: your code runs "
+        "the same, but its numbers are not the real data set's."),
+    "hub_layer": lambda a: t(
+        f"`hub.KerasLayer('{a['handle']}')`: aquí no hay TF Hub ni conexión, así que hace su papel un extractor "
+        f"pequeño con la misma salida ({a['size']} características); se califica tu código alrededor de él.",
+        f"`hub.KerasLayer('{a['handle']}')`: there is no TF Hub nor connection here, so a small extractor with the "
+        f"same output ({a['size']} features) stands in for it; your code around it is graded."),
+    "tfds": lambda a: t(
+        f"`tfds.load('{a['name']}')`: aquí no hay conexión; se usaron {_n(a['rows'], 'es')} imágenes sintéticas con "
+        "las mismas formas, tipos y clases; la nota no depende de ellas.", f"`tfds.load('{a['name']}')`: there is "
+        f"no connection here; {_n(a['rows'], 'en')} synthetic images with the same shapes, types and classes were "
+        "used; the score does not depend on them."),
+    "numpy1": lambda a: t(
+        f"`np.{a['name']}` ya no existe en NumPy 2: se usó lo que significaba en NumPy 1.",
+        f"`np.{a['name']}` no longer exists in NumPy 2: what it meant in NumPy 1 was used."),
+    "own_file": lambda a: t(
+        f"Se leyó `{a['file']}` de la carpeta de tu entrega: la ruta de tu cuaderno (Kaggle, Colab o tu ordenador) "
+        "no existe aquí.", f"`{a['file']}` was read from your submission's folder: your notebook's path (Kaggle, "
+        "Colab or your computer) does not exist here."),
     "colab_drive": lambda a: t(
         "google.colab.drive.mount no hace nada aquí: los datos del curso ya están disponibles.",
         "google.colab.drive.mount does nothing here: the course's data is already available."),
@@ -106,6 +130,25 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         f"Se calificó `{a['found']}` como `{a['expected']}`: es el único modelo de Keras de tu código, pero el "
         f"enunciado lo llama `{a['expected']}`.", f"`{a['found']}` was graded as `{a['expected']}`: it is the "
         f"only Keras model in your code, but the statement calls it `{a['expected']}`."),
+    "fitted_model": lambda a: t(
+        f"Se calificó como `{a['expected']}` el modelo que tu función `{a['function']}` creó y entrenó con fit: al "
+        "terminar tu código no quedaba en ninguna variable (devuélvelo o guárdalo en una variable global).",
+        f"The model your function `{a['function']}` built and fit was graded as `{a['expected']}`: when your code "
+        "ended it was in no variable (return it or keep it in a global variable)."),
+    "pretrained_weights": lambda a: t(
+        f"`{a['model']}(weights='imagenet')`: aquí no hay conexión para descargar los pesos preentrenados; el modelo "
+        "se construyó como lo escribiste, con pesos aleatorios, y se califica tu código alrededor de él.",
+        f"`{a['model']}(weights='imagenet')`: there is no connection here to download the pretrained weights; the "
+        "model was built as you wrote it, with random weights, and your code around it is graded."),
+    "sklearn_sparse": lambda a: t(
+        "`OneHotEncoder(sparse=...)` es el nombre antiguo de `sparse_output=` en scikit-learn: se usó como "
+        "`sparse_output=`.", "`OneHotEncoder(sparse=...)` is scikit-learn's old name of `sparse_output=`: it was "
+        "used as `sparse_output=`."),
+    "sklearn_rows": lambda a: t(
+        f"Los modelos de scikit-learn se entrenaron solo con las primeras {a['rows']} filas para calificar rápido "
+        "(como `fit` de Keras): sus resultados aquí no son los de tu cuaderno.", f"scikit-learn models were "
+        f"trained on the first {a['rows']} rows only to grade quickly (like Keras' `fit`): their results here are "
+        "not your notebook's."),
     "get_ipython": lambda a: t(
         "Las líneas `get_ipython().system(...)` y `get_ipython().run_line_magic(...)` de un cuaderno exportado con "
         "nbconvert (los `!` y `%` del cuaderno) no hacen nada aquí.", "The `get_ipython().system(...)` and "
@@ -213,7 +256,7 @@ def apply_environment(spec: ExerciseSpec, payload: dict[str, Any], provided: Ite
     variables = _mapping(payload.get("variables"))
     for entry in raw:
         args = entry.get("args") if isinstance(entry, dict) else None
-        if isinstance(entry, dict) and entry.get("code") == "renamed" and isinstance(args, dict):
+        if isinstance(entry, dict) and entry.get("code") in ("renamed", "fitted_model") and isinstance(args, dict):
             expected = args.get("expected")
             if isinstance(expected, str) and expected in variables:
                 variables[expected] = {"kind": "missing"}

@@ -147,6 +147,9 @@ class TrainingOutcome(_Facts):
     passed: bool
     epochs: int
     error: Text | None = None
+    # Compile settings trained with the statement's choice in place of the student's (which their own check
+    # judges): setting ("optimizer", "loss") -> (the student's, the one used), canonical names.
+    replaced: dict[str, tuple[str, str]] = Field(default_factory=dict)
     # Epoch by epoch (empty when the training failed): what the feedback draws, rounded to 4 significant digits.
     history: list[EpochPoint] = Field(default_factory=list)
 
@@ -156,6 +159,8 @@ class Evidence(_Facts):
 
     variables: dict[str, VariableFacts] = Field(default_factory=dict)
     fit_calls: list[FitCallFacts] = Field(default_factory=list)
+    # Every callback the student's code created, passed to fit or not (graded when fit was never called).
+    callbacks_made: list[CallbackFacts] = Field(default_factory=list)
     training: TrainingOutcome | None = None
     student_error: StudentError | None = None
     notes: list[Text] = Field(default_factory=list)

@@ -8,7 +8,7 @@ import json
 import re
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import nbformat
@@ -85,8 +85,12 @@ class StudentSource:
     execution_counts: tuple[int | None, ...] = field(default=(), repr=False)
 
     def cell_spans(self) -> list[tuple[int, int]] | None:
-        """A notebook's code cells as (first_line, last_line) of `code` (1-based, inclusive); None for a .py."""
-        if self.kind != "ipynb" or not self.origins:
+        """A notebook's code cells as (first_line, last_line) of `code` (1-based, inclusive). For a script, its
+        top-level statements: it runs on after a statement that raised, as a teacher reading it grades the
+        work written after a slip (the first error is still reported); None when it does not parse."""
+        if self.kind == "py":
+            return _statement_spans(self.code)
+        if not self.origins:
             return None
         spans: list[tuple[int, int]] = []
         for line, (cell, _) in enumerate(self.origins, start=1):
@@ -139,6 +143,10 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
         raise _fail(f"`{filename}` ocupa {size.replace('.', ',')} KB y el máximo es {cap.replace('.', ',')} "
                     f"KB: {es}.", f"`{filename}` is {size} KB and the limit is {cap} KB: {en}.")
     text = decode_utf8(filename, data)
+    # Zero-width spaces pasted from a web page (Kaggle's) are invisible and never Python: dropped, and said.
+    invisible = sum(text.count(char) for char in _INVISIBLE)
+    if invisible:
+        text = text.translate({ord(char): None for char in _INVISIBLE})
     _reject_nul(filename, text, lambda n: t(f"línea {n}", f"line {n}") if kind == "py"
                 else t(f"línea {n} del archivo", f"line {n} of the file"))
     if kind == "py":  # never rewritten: a Colab `!pip` line in a .py is reported as the syntax error it is
@@ -147,6 +155,11 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
         source = _from_notebook(filename, text)
         _reject_nul(filename, source.code, source.locate)  # a \u0000 escape inside the JSON
         _reject_surrogate(filename, source.code, source.locate)  # a \ud800 escape: not text Python can compile
+    if invisible:
+        source = replace(source, notes=(*source.notes, t(
+            f"Se quitaron {invisible} caracteres invisibles (espacios de ancho cero, U+200B) que no son Python, "
+            "pegados probablemente desde una página web.", f"{invisible} invisible characters (zero-width "
+            "spaces, U+200B) that are not Python were removed, probably pasted from a web page.")))
     if not _parse(source).body:
         es, en = ("no tiene ninguna celda de código con contenido", "has no code cell with any code") \
             if kind == "ipynb" else ("no contiene código, solo líneas vacías o comentarios",
@@ -157,6 +170,7 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
     return source
 
 
+_INVISIBLE = ("\u200b", "\u2060", "\ufeff")  # zero-width space, word joiner, a BOM inside the text
 _NBCONVERT_CELL = re.compile(r"# In\[ *(\d*) *\]:[ \t]*\Z")
 
 
@@ -302,6 +316,21 @@ def _check_cell_count(filename: str, raw: dict[str, object]) -> None:
                     f"{MAX_NOTEBOOK_CELLS}: keep only the cells of your solution and download it again.")
 
 
+def _statement_spans(code: str) -> list[tuple[int, int]] | None:
+    """(first_line, last_line) of each top-level statement of `code` (decorators included)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    spans = []
+    for node in tree.body:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        spans.append((first, node.end_lineno or node.lineno))
+    return spans or None
+
+
 def _check_code_size(filename: str, cells: list[str]) -> None:
     """Refuse more than MAX_SOURCE_BYTES of code before scanning it for magics and compiling it."""
     size = sum(len(cell.encode(errors="surrogatepass")) for cell in cells)
@@ -336,6 +365,22 @@ def _join_cells(filename: str, cells: list[str], counts: tuple[int | None, ...])
                          notes=tuple(notes), origins=tuple(origins), execution_counts=counts)
 
 
+# IPython's automagic: in a notebook, a line magic or shell alias runs without its `%` (`pip install x`,
+# `matplotlib inline`, `cd ..`, `ls -la`) unless what follows makes it Python (IPython's rule: an assignment, a
+# call or an operator other than `-` and `/`, which start a flag or a path; a bracket or keyword here too).
+_AUTOMAGIC = re.compile(r"(pip|conda|cd|ls|matplotlib|load_ext|reload_ext|env|pwd|cat|mkdir|rm|cp|mv|rmdir|"
+                        r"tensorflow_version|pylab|autoreload|config|who|whos|history|bookmark|alias|unalias|"
+                        r"pinfo|notebook|precision|set_env|pdb|xmode)"
+                        r"(\s+(?![+*%&|^<>=!,:;(\[{'\"]|(is|not|in|and|or|if|else|for)\b)\S.*|\s*$)")
+_BARE_ALIASES = ("ls", "pwd")  # alone on a line: a shell alias (any other bare name is a Python expression)
+
+
+def _automagic(stripped: str) -> bool:
+    """Whether `stripped` (a line starting a statement) is one IPython runs as a magic without its `%`."""
+    match = _AUTOMAGIC.match(stripped.rstrip())
+    return match is not None and (bool(match.group(2).strip()) or match.group(1) in _BARE_ALIASES)
+
+
 def _skip_magics(cell: tuple[str, str], lines: list[str], notes: list[Text]) -> list[str]:
     # Only a line that starts a new statement can be a magic: `% b` continuing a bracket or a `!` in a
     # docstring is Python. Track brackets, open strings and `\` continuations to tell them apart.
@@ -343,7 +388,7 @@ def _skip_magics(cell: tuple[str, str], lines: list[str], notes: list[Text]) -> 
     depth, quote, continued = 0, "", False
     for number, line in enumerate(lines, start=1):
         stripped = line.lstrip()
-        if depth == 0 and not quote and not continued and stripped.startswith(COLAB_ESCAPES):
+        if depth == 0 and not quote and not continued and (stripped.startswith(COLAB_ESCAPES) or _automagic(stripped)):
             shown = snippet(line)
             notes.append(t(f"{cell[0]}, línea {number}: se omitió `{shown}` (los comandos `!` y `%` de "
                            "Colab no se ejecutan al corregir).", f"{cell[1]}, line {number}: skipped "

@@ -66,14 +66,16 @@ class Grader:
         if self.warm is not None:
             self.warm.close()
 
-    def grade_bytes(self, *, spec: ExerciseSpec, filename: str, data: bytes, student: str) -> GradeResult:
+    def grade_bytes(self, *, spec: ExerciseSpec, filename: str, data: bytes, student: str,
+                    beside: dict[str, bytes] | None = None) -> GradeResult:
         """Grade without storing (validation, previews, queue workers). Never raises for bad student input; a
-        grader bug becomes an internal error that uses no attempt (`judged=False`)."""
+        grader bug becomes an internal error that uses no attempt (`judged=False`). `beside`: data files of the
+        student's folder (relative path -> bytes) the code may read."""
         try:
             if not self.isolation.sandboxed:
                 log.warning(UNSAFE_WARNING)
             return grade_source(spec=spec, filename=filename, data=data, evaluators=self.evaluators,
-                                isolation=self.isolation, student=student, warm=self.warm)
+                                isolation=self.isolation, student=student, warm=self.warm, beside=beside)
         except Exception:  # a grader bug must not stop a batch: record it as this submission's error
             log.exception("internal error grading %s", filename)
             return not_judged(GradeResult.failed(INTERNAL_ERROR, max_score=spec.max_score), cause="grader")

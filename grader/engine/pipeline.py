@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import time
 
+from grader.core.checks.compile import judged_settings
 from grader.core.cost.budget import evaluator_timeout_s
 from grader.core.environment_notes import apply_environment
 from grader.core.excerpt import keep_ends
-from grader.core.facts import Evidence, MissingFacts
+from grader.core.facts import Evidence, MissingFacts, TrainingOutcome
 from grader.core.i18n import Text, t
 from grader.core.questions.answers import answers_from_evidence, is_answer_file, load_answer_file
 from grader.core.results import GradeResult
@@ -110,8 +111,29 @@ def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | No
              f"{names} was not found after running your code: define {names} as the statement asks.")
 
 
+def _evaluate(evaluators: EvaluatorPool, request: EvalRequest, spec: ExerciseSpec) -> Evidence:
+    """The evidence for `request`. When the brief training ran out of time or memory, the model is inspected
+    again without it: the other checks are graded on what was written, and the training check alone says why
+    it failed (a big model costs that check, not every point)."""
+    try:
+        with evaluators.acquire() as evaluator:
+            return evaluator.evaluate(request, timeout_s=evaluator_timeout_for(spec))
+    except EvaluatorError as exc:
+        training = request.training
+        if not exc.training or training is None:
+            raise
+        with evaluators.acquire() as evaluator:
+            evidence = evaluator.evaluate(request.model_copy(update={"training": None}),
+                                          timeout_s=evaluator_timeout_for(spec))
+        evidence.training = TrainingOutcome(
+            variable=training.variable, metric=training.metric, baseline=0.0, threshold=0.0, passed=False,
+            higher_is_better=training.metric == "accuracy", epochs=training.epochs, error=exc.message)
+        return evidence
+
+
 def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: EvaluatorPool,
-                 isolation: Isolation, student: str, warm: WarmRunner | None = None) -> GradeResult:
+                 isolation: Isolation, student: str, warm: WarmRunner | None = None,
+                 beside: dict[str, bytes] | None = None) -> GradeResult:
     """Grade the raw bytes of one submission by `student` against `spec`; never raises for bad input.
 
     Whether the try uses an attempt (`judged`) follows grader.core.sources.not_judged: a file refused before
@@ -141,16 +163,16 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
                        memory_mb=spec.limits.memory_mb, max_output_bytes=spec.limits.max_output_kb * 1024)
     variables = [*spec.grade, *spec.answer_variables]
     job = Job(code=source.code, starter_code=spec.starter.code, grade=variables, data=arrays, limits=limits,
-              cells=source.cell_spans())
+              cells=source.cell_spans(), beside=beside or {})
     run = run_student(job=job, isolation=isolation, warm=warm)
     logs = _logs(run)
     if not run.ok or run.payload is None:
         return _error(spec, run.error or t("Error desconocido.", "Unknown error."), started, notes=notes, logs=logs)
     notes += apply_environment(spec, run.payload, provided=arrays)  # what the sandbox's course environment adapted
-    request = EvalRequest(grade=variables, payload=run.payload, training=spec.training)
+    judged = judged_settings(spec.checks, spec.training.variable) if spec.training is not None else {}
+    request = EvalRequest(grade=variables, payload=run.payload, training=spec.training, judged=judged)
     try:
-        with evaluators.acquire() as evaluator:
-            evidence = evaluator.evaluate(request, timeout_s=evaluator_timeout_for(spec))
+        evidence = _evaluate(evaluators, request, spec)
     except EvaluatorError as exc:
         failed = _error(spec, exc.message, started, notes=notes, logs=logs)
         return not_judged(failed, cause="grader") if exc.internal else failed
@@ -158,7 +180,13 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
     fatal = _nothing_to_grade(spec, evidence, failure)
     if fatal is not None:
         return _error(spec, fatal, started, notes=notes, logs=logs)
-    if failure is not None and evidence.student_error is not None and evidence.student_error.continued:
+    if failure is not None and evidence.student_error is not None and evidence.student_error.continued \
+            and source.kind == "py":
+        notes.append(t(f"{failure.es}. Las instrucciones siguientes del script se ejecutaron igualmente y se calificó "
+                       "lo que definieron; los errores que ese primero cause en ellas no se cuentan aparte.",
+                       f"{failure.en}. The script's following statements were run anyway and what they defined was "
+                       "graded; errors this first one causes in them are not counted separately."))
+    elif failure is not None and evidence.student_error is not None and evidence.student_error.continued:
         notes.append(t(f"{failure.es}. Las celdas siguientes se ejecutaron igualmente (como «Ejecutar todo» de "
                        "Jupyter) y se calificó lo que definieron; los errores que ese primero cause en ellas no se "
                        "cuentan aparte.", f"{failure.en}. The following cells were run anyway (like Jupyter's "

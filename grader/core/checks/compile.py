@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
 from grader.core.checks.common import VariableParams, close, require_model, stopped_before
@@ -9,6 +11,9 @@ from grader.core.checks.registry import Outcome, check_kind
 from grader.core.facts import CompileFacts, Evidence
 from grader.core.i18n import t
 from grader.core.normalize import canonical_loss, canonical_optimizer, metric_satisfies
+
+if TYPE_CHECKING:  # the specs import the checks' registry
+    from grader.core.specs.models import CheckSpec
 
 
 def _compiled(evidence: Evidence, variable: str) -> CompileFacts | Outcome:
@@ -80,6 +85,19 @@ def optimizer(params: OptimizerParams, evidence: Evidence) -> Outcome:
             f"The learning rate of {want} is {have_en}; expected {params.learning_rate:g}.",
         ))
     return Outcome(True, t(f"Optimizador correcto: {want}.", f"Right optimizer: {want}."))
+
+
+def judged_settings(checks: list[CheckSpec], variable: str) -> dict[str, list[str]]:
+    """The compile settings of `variable` that a loss or optimizer check judges -> the canonical names it
+    accepts. The brief training uses the statement's choice in place of a wrong one, so that a mistake costs
+    its own check only (grader/engine/evaluator/process.py)."""
+    judged: dict[str, list[str]] = {}
+    for check in checks:
+        if check.type == "loss" and check.params.get("variable", "model") == variable:
+            judged["loss"] = [canonical_loss(name) for name in check.params.get("expected", [])]
+        elif check.type == "optimizer" and check.params.get("variable", "model") == variable:
+            judged["optimizer"] = [canonical_optimizer(str(check.params.get("expected", "")))]
+    return {setting: names for setting, names in judged.items() if names}
 
 
 class MetricsParams(VariableParams):

@@ -83,6 +83,11 @@ def callback(params: CallbackParams, evidence: Evidence) -> Outcome:
         candidates = [facts]
     else:
         calls = _fit_calls(evidence, params.variable)
+        written = [cb for cb in evidence.callbacks_made if cb.class_name == params.class_name]
+        if not calls and written:  # graded as written; that fit was never called is the fit check's to judge
+            return _judge_callbacks(params, written, t(
+                f" (tu código no llamó a {params.variable}.fit: se calificó el callback tal como lo escribiste)",
+                f" ({params.variable}.fit was never called: the callback was graded as you wrote it)"))
         if not calls:
             return _not_fitted(evidence, params.variable)
         candidates = [cb for call in calls for cb in call.callbacks]
@@ -92,11 +97,20 @@ def callback(params: CallbackParams, evidence: Evidence) -> Outcome:
         where_en = f"to {params.variable}.fit(callbacks=[...])" if params.source == "fit" else ""
         return Outcome(False, t(f"Falta el callback {params.class_name} {where_es}".strip() + ".",
                                 f"The {params.class_name} callback is missing {where_en}".strip() + "."))
+    return _judge_callbacks(params, matching, t("", ""))
+
+
+def _judge_callbacks(params: CallbackParams, matching: list[CallbackFacts], said: Text) -> Outcome:
+    """The closest of `matching` (callbacks of the asked class) against the asked attributes."""
     best = min((_attr_problems(cb, params.attrs, params.rel_tol) for cb in matching), key=len)
     if best:
-        return Outcome(False, join_problems(best))
-    return Outcome(True, t(f"{params.class_name} configurado correctamente.",
-                           f"{params.class_name} configured correctly."))
+        problems = join_problems(best)
+        if not said.es:
+            return Outcome(False, problems)
+        es, en = said.es.strip()[1:-1], said.en.strip()[1:-1]  # the aside as a sentence of its own
+        return Outcome(False, t(f"{problems.es} {es[0].upper()}{es[1:]}.", f"{problems.en} {en[0].upper()}{en[1:]}."))
+    return Outcome(True, t(f"{params.class_name} configurado correctamente{said.es}.",
+                           f"{params.class_name} configured correctly{said.en}."))
 
 
 class FitParams(VariableParams):
@@ -176,7 +190,30 @@ def trains(params: TrainsParams, evidence: Evidence) -> Outcome:
                  f"(línea base {outcome.baseline:.4g}; se pide {cmp_es} {outcome.threshold:.4g})")
     detail_en = (f"after {outcome.epochs} epochs, validation {outcome.metric} = {value:.4g} "
                  f"(baseline {outcome.baseline:.4g}; required {cmp_en} {outcome.threshold:.4g})")
+    said = _replaced(outcome.replaced)
     if outcome.passed:
-        return Outcome(True, t(f"El modelo aprende: {detail_es}.", f"The model learns: {detail_en}."))
-    return Outcome(False, t(f"El modelo no aprende lo suficiente: {detail_es}.",
-                            f"The model does not learn enough: {detail_en}."))
+        return Outcome(True, t(f"El modelo aprende: {detail_es}.{said.es}", f"The model learns: {detail_en}.{said.en}"))
+    return Outcome(False, t(f"El modelo no aprende lo suficiente: {detail_es}.{said.es}",
+                            f"The model does not learn enough: {detail_en}.{said.en}"))
+
+
+_SETTING = {"optimizer": ("el optimizador", "optimizer"), "loss": ("la función de pérdida", "loss"),
+            "input": ("la entrada de los datos del ejercicio", "input of the exercise's data")}
+
+
+def _replaced(replaced: dict[str, tuple[str, str]]) -> Text:
+    """The sentences saying what the training used in place of the student's choices, and why ('' if none)."""
+    es, en = "", ""
+    judged = [(k, old, new) for k, (old, new) in replaced.items() if k in _SETTING]
+    if judged:
+        es = " Se entrenó con lo que pide el enunciado (" + "; ".join(
+            f"{_SETTING[k][0]} {new} en lugar de tu {old}" for k, old, new in judged) + \
+            "): eso ya se juzga en su propia comprobación y no cuenta dos veces."
+        en = " It was trained with what the statement asks (" + "; ".join(
+            f"the {_SETTING[k][1]} {new} instead of your {old}" for k, old, new in judged) + \
+            "): that is judged by its own check and does not count twice."
+    if "layout" in replaced:
+        data, model = replaced["layout"]
+        es += f" Los datos del ejercicio {data} se dieron con la forma de tu entrada {model}: son los mismos valores."
+        en += f" The exercise's data {data} was given in the shape of your input {model}: the same values."
+    return t(es, en)

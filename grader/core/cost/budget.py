@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from grader.core.cost.estimate import TooLarge, estimate
+from grader.core.cost.estimate import MODEL_CLASSES, RULES, TooLarge, estimate
 from grader.core.i18n import Text, t
 
 MAX_BUILD_PARAMS = 300_000_000  # the exam's 150x150x3 Flatten/Dense(2048) model has 140 million; Dense(4096) 280
@@ -58,8 +58,16 @@ def training_refusal(config: dict[str, Any], *, input_shape: tuple[int, ...], ro
         cost = estimate(config, input_shape)
     except TooLarge as exc:
         return exc.message
+    shapeless = sorted(name for name in cost.unknown if name in RULES or name in MODEL_CLASSES)
+    if shapeless and len(shapeless) == len(cost.unknown):  # known layers whose input shape could not be followed
+        names = ", ".join(shapeless)
+        return t(f"El entrenamiento de prueba no pudo seguir la forma de los datos hasta la capa {names}: revisa "
+                 "que la primera capa declare `input_shape` (o que haya un `Input`) y que cada capa reciba la forma "
+                 "que espera.", f"The trial training could not follow the data's shape up to the layer {names}: "
+                 "check that the first layer declares `input_shape` (or that there is an `Input`) and that each "
+                 "layer gets the shape it expects.")
     if cost.unknown:
-        names = ", ".join(cost.unknown)
+        names = ", ".join(name for name in cost.unknown if name not in shapeless)
         return t(f"El entrenamiento de prueba no admite la capa {names}: no se puede estimar su coste. Usa capas "
                  "como Dense, Conv2D, Flatten, Dropout o BatchNormalization.",
                  f"The trial training does not accept the layer {names}: its cost cannot be estimated. Use layers "

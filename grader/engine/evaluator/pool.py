@@ -41,10 +41,11 @@ class EvaluatorError(Exception):
     """The evaluator could not produce evidence for a submission; `message` explains it to the student.
     `internal` marks a failure of the grader itself rather than one the submission caused."""
 
-    def __init__(self, message: Text, *, internal: bool = False) -> None:
+    def __init__(self, message: Text, *, internal: bool = False, training: bool = False) -> None:
         super().__init__(message.es)
         self.message = message
         self.internal = internal
+        self.training = training  # it ran out of time or memory while the request included the brief training
 
 
 @dataclass
@@ -191,10 +192,11 @@ class EvaluatorProcess:
             if line is not None:
                 return self._evidence(line)
             self.close()
+            training = request.training is not None
             if stopped == "memory":
-                raise EvaluatorError(memory_message(budget))
+                raise EvaluatorError(memory_message(budget), training=training)
             if stopped == "timeout":
-                raise EvaluatorError(too_slow(timeout_s, training=request.training is not None))
+                raise EvaluatorError(too_slow(timeout_s, training=training), training=training)
             log.warning("evaluator ended without a reply (%s, try %d): %s", stopped, attempt + 1,
                         "running the request again on a new fork" if attempt == 0 else "the submission's doing")
         raise EvaluatorError(_crashed())

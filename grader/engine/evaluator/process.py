@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from grader.core.cost.budget import memory_message
-from grader.core.facts import Evidence, ModelFacts
+from grader.core.facts import CallbackFacts, Evidence, ModelFacts
 from grader.core.i18n import Text, t
 from grader.core.specs.models import TrainingSpec
 from grader.engine.sandbox.forking import fork_child, frozen_imports
@@ -48,6 +48,8 @@ class EvalRequest(BaseModel):
     grade: list[str]
     payload: dict[str, Any]
     training: TrainingSpec | None = None
+    # Compile settings other checks judge -> the canonical names they accept (core's judged_settings).
+    judged: dict[str, list[str]] = {}
 
 
 class EvalReply(BaseModel):
@@ -99,12 +101,38 @@ def evaluate(request: EvalRequest) -> Evidence:
         variables=variables,
         fit_calls=_from_report("fit_calls", lambda: [fit_call_facts(c) for c in payload.get("fit_calls") or []]),
         student_error=_from_report("student_error", lambda: student_error_facts(payload.get("student_error"))),
+        callbacks_made=_from_report("callbacks", lambda: [CallbackFacts.model_validate(c)
+                                                          for c in (payload.get("callbacks") or [])[:20]]),
     )
     spec = request.training
-    if spec is not None and isinstance(variables.get(spec.variable), ModelFacts):
+    model = variables.get(spec.variable) if spec is not None else None
+    if spec is not None and isinstance(model, ModelFacts):
         raw = raw_vars[spec.variable]
-        evidence.training = brief_training(config=raw["config"], compile_config=raw.get("compile_config"), spec=spec)
+        compile_config, replaced = _in_place_of_judged(raw.get("compile_config"), model, request.judged, spec)
+        evidence.training = brief_training(config=raw["config"], compile_config=compile_config, spec=spec)
+        if replaced:
+            evidence.training = evidence.training.model_copy(update={"replaced": {**replaced,
+                                                                                  **evidence.training.replaced}})
     return evidence
+
+
+def _in_place_of_judged(compile_config: Any, model: ModelFacts, judged: dict[str, list[str]],
+                        spec: TrainingSpec) -> tuple[Any, dict[str, tuple[str, str]]]:
+    """The student's compile settings with the statement's choice in place of each judged one that its own
+    check refuses (a wrong optimizer costs the optimizer check, not the training too), and what was replaced."""
+    compiled = model.compile
+    if compiled is None or not isinstance(compile_config, dict):
+        return compile_config, {}
+    replaced: dict[str, tuple[str, str]] = {}
+    config = dict(compile_config)
+    for setting, accepted in judged.items():
+        have = compiled.loss if setting == "loss" else compiled.optimizer
+        if have is None or have in accepted:
+            continue
+        statement = (spec.compile or {}).get(setting)
+        config[setting] = statement if statement is not None else accepted[0]
+        replaced[setting] = (have, accepted[0])
+    return config, replaced
 
 
 class _Hidden(importlib.abc.MetaPathFinder):

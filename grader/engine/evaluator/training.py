@@ -21,6 +21,7 @@ from grader.core.i18n import Text, t
 from grader.core.specs.models import TrainingSpec
 from grader.core.summaries import EpochPoint
 from grader.engine.datasets import Dataset, load_dataset
+from grader.engine.evaluator.fit_input import fit_input
 from grader.engine.evaluator.inspect import check_plain_keras, function_name, out_of_memory_error, rebuild_model
 from grader.engine.evaluator.training_loop import LoopCache, LoopTrace, PreparedTraining, cache_key
 
@@ -142,6 +143,8 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
     x_valid, y_valid = dataset.valid
     if spec.max_rows:
         x_train, y_train = x_train[: spec.max_rows], y_train[: spec.max_rows]
+    config, x_train, x_valid, adapted = fit_input(config, x_train, x_valid)
+    outcome = outcome.model_copy(update={"replaced": adapted})
     # Every epoch's validation pass runs inside the traced loop on at most PREDICT_ROWS rows, so that its cost
     # stays small; when they are all the rows (every current data set but Fashion-MNIST's), the last epoch's
     # pass is also the final judgement's, and no forward pass is left to run after the loop.

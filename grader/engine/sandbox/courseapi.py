@@ -65,6 +65,8 @@ def patch_keras(keras):
 
     checkpoint.__init__ = __init__
     patch_optimizers(keras)
+    patch_applications()
+    patch_h5_save()
     patch_layer_keywords(keras)
     patch_tensorboard(keras)
     keras.Model.predict_classes = _gone(
@@ -96,6 +98,119 @@ def patch_optimizers(keras):
         original_init(self, *args, **kwargs)
 
     BaseOptimizer.__init__ = __init__
+
+
+def patch_applications():
+    """keras.applications.VGG16(weights='imagenet') and the others (ImageNet weights are their default): the
+    weights cannot be downloaded here, so the model is built as written with random weights, noted. Every
+    alias of the function (keras.applications, tf.keras.applications, the model's own module) is replaced."""
+    import functools
+    import inspect
+
+    wrapped = {}
+    for mod_name, module in list(sys.modules.items()):
+        if not mod_name.startswith("keras.src.applications.") or module is None:
+            continue
+        for name, fn in list(vars(module).items()):
+            if callable(fn) and getattr(fn, "__module__", None) == mod_name and name[:1].isupper():
+                try:
+                    signature = inspect.signature(fn)
+                except (TypeError, ValueError):
+                    continue
+                if "weights" in signature.parameters:
+                    wrapped[id(fn)] = _offline_weights(fn, signature, functools)
+    aliases = [m for n, m in list(sys.modules.items()) if m is not None and n.startswith(("keras", "tensorflow"))]
+    for module in aliases:
+        for name, value in list(vars(module).items()):
+            if id(value) in wrapped and callable(value) and wrapped[id(value)].__wrapped__ is value:
+                setattr(module, name, wrapped[id(value)])
+
+
+def _offline_weights(fn, signature, functools):
+    @functools.wraps(fn)
+    def build(*args, **kwargs):
+        bound = signature.bind_partial(*args, **kwargs)
+        bound.apply_defaults()
+        if bound.arguments.get("weights") == "imagenet":
+            bound.arguments["weights"] = None
+            note("pretrained_weights", model=fn.__name__)
+        return fn(*bound.args, **bound.kwargs)
+
+    return build
+
+
+def patch_one_hot(encoders):
+    """OneHotEncoder(sparse=False): scikit-learn's old name of `sparse_output` (removed in 1.4), which the
+    Kaggle course's exercises use; it means `sparse_output`, noted."""
+    import functools
+    import inspect
+
+    cls = encoders.OneHotEncoder
+    original = cls.__init__
+    if "sparse" in inspect.signature(original).parameters:
+        return
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        if "sparse" in kwargs:
+            value = kwargs.pop("sparse")
+            kwargs.setdefault("sparse_output", value)
+            note("sklearn_sparse")
+        original(self, *args, **kwargs)
+
+    del __init__.__wrapped__  # scikit-learn reads the parameters from the signature: keep the original's
+    __init__.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
+    cls.__init__ = __init__
+
+
+SKLEARN_ROWS = 2000
+_VALIDATE: dict = {}
+
+
+def cap_sklearn(module):
+    """scikit-learn's `fit` on more than SKLEARN_ROWS rows (a comparison model on 60,000 MNIST images) runs on
+    the first rows only, like Keras' fit here: its own validation of the training data (`validate_data` with
+    reset=True, what every `fit` calls) is given the first rows. Applied to each scikit-learn module as it is
+    imported (the function is imported by name into every estimator's module)."""
+    validation = sys.modules.get("sklearn.utils.validation")
+    if validation is None or not callable(vars(validation).get("validate_data")):
+        return
+    if "original" not in _VALIDATE:
+        original = validation.validate_data
+
+        def validate_data(_estimator, /, X="no_validation", y="no_validation", reset=True, **kwargs):
+            shape = getattr(X, "shape", None)
+            if reset and not isinstance(y, str) and y is not None and shape is not None and len(shape) > 0 \
+                    and isinstance(shape[0], int) and shape[0] > SKLEARN_ROWS:
+                note("sklearn_rows", rows=SKLEARN_ROWS)
+                X, y = X[:SKLEARN_ROWS], y[:SKLEARN_ROWS]
+            return original(_estimator, X, y, reset=reset, **kwargs)
+
+        _VALIDATE.update(original=original, capped=validate_data)
+    for target in (module, validation):
+        if vars(target).get("validate_data") is _VALIDATE["original"]:
+            vars(target)["validate_data"] = _VALIDATE["capped"]
+
+
+def patch_h5_save():
+    """model.save('x.h5'): Keras' legacy writer pops the optimizer out of the model's own compile settings
+    (the model keeps training with it, but reads as compiled without one); it now works on a copy."""
+    from keras.src.legacy.saving import saving_utils
+
+    original = saving_utils.model_metadata
+
+    def model_metadata(model, *args, **kwargs):
+        holder = getattr(model, "_compile_config", None)
+        config = getattr(holder, "config", None)
+        if holder is None or not isinstance(config, dict):
+            return original(model, *args, **kwargs)
+        holder.config = dict(config)
+        try:
+            return original(model, *args, **kwargs)
+        finally:
+            holder.config = config
+
+    saving_utils.model_metadata = model_metadata
 
 
 # Keras 1's keyword names -> Keras 2/3's (renamed only where the layer takes the new name and it was not given).

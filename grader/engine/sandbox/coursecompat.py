@@ -1,7 +1,8 @@
 """The notebook's imports inside the sandbox: Colab/Kaggle/IPython scaffolding and old module paths.
 
 Plain Python (no import from the grader package), loaded by the harness. Scaffolding that is NOT really
-installed (google.colab, IPython, Kaggle's learntools, tqdm) is served by an import hook placed LAST on
+installed (google.colab, IPython, Kaggle's learntools, tqdm, and coursestubs' tensorflow_hub and
+tensorflow_datasets) is served by an import hook placed LAST on
 sys.meta_path, so an installed package is never shadowed; it runs and does nothing. Old module paths
 (`keras.layers.core`, `keras.engine...`, `numpy.lib.function_base`) resolve to today's modules the same
 way. A hook placed first patches pandas and matplotlib right after they are imported (courseenv's
@@ -16,8 +17,9 @@ import re
 import sys
 import types
 
-from courseapi import patch_styles
+from courseapi import cap_sklearn, patch_one_hot, patch_styles
 from courseenv import note, patch_pandas, patch_requests
+from coursestubs import _hub, _tfds, numpy1_names
 
 
 class Nothing:
@@ -150,7 +152,8 @@ def _tqdm(module):
 
 
 # Scaffolding served only when the real package is absent: top-level name -> what its modules hold.
-STUBS = {"google": _colab, "IPython": _ipython, "learntools": _learntools, "tqdm": _tqdm}
+STUBS = {"google": _colab, "IPython": _ipython, "learntools": _learntools, "tqdm": _tqdm,
+         "tensorflow_hub": _hub, "tensorflow_datasets": _tfds}
 # Old module paths (only when the import itself fails) -> the modules to look names up in. Only the old
 # modules' own names: a typo (`from keras.layers import Dens`) must still fail as it would anywhere.
 _KERAS = r"(tensorflow\.)?keras\."
@@ -184,6 +187,9 @@ class _Module(types.ModuleType):
             module = importlib.import_module(target)
             if hasattr(module, name):
                 return getattr(module, name)
+            if target == "numpy" and name in numpy1_names(module):  # `from numpy.lib.function_base import disp`
+                note("numpy1", name=name)
+                return numpy1_names(module)[name]
         if self.__dict__.get("_targets") or self.__dict__.get("_strict"):
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
         return NOTHING
@@ -246,11 +252,13 @@ class _AfterLoader(importlib.abc.Loader):
 class AfterImport(importlib.abc.MetaPathFinder):
     """First on sys.meta_path: patches a few real modules right after they are imported."""
 
-    def __init__(self, hooks):
+    def __init__(self, hooks, prefixes=()):
         self.hooks = hooks
+        self.prefixes = tuple(prefixes)  # (module name prefix, hook) for every module under a package
 
     def find_spec(self, name, path=None, target=None):
-        if name not in self.hooks:
+        hook = self.hooks.get(name) or next((h for prefix, h in self.prefixes if name.startswith(prefix)), None)
+        if hook is None:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -258,7 +266,7 @@ class AfterImport(importlib.abc.MetaPathFinder):
             spec = finder.find_spec(name, path, target)
             if spec is not None:
                 if spec.loader is not None:
-                    spec.loader = _AfterLoader(spec.loader, self.hooks[name])
+                    spec.loader = _AfterLoader(spec.loader, hook)
                 return spec
         return None
 
@@ -267,7 +275,12 @@ def install():
     """The import hooks, and the patches of pandas and matplotlib when already imported (once per process)."""
     sys.meta_path.append(MissingFinder())
     sys.meta_path.insert(0, AfterImport({"pandas": patch_pandas, "matplotlib.style": patch_styles,
-                                         "requests": patch_requests}))
+                                         "requests": patch_requests, "sklearn.preprocessing._encoders": patch_one_hot},
+                                        [("sklearn.", cap_sklearn)]))
+    for name in [n for n in sys.modules if n.startswith("sklearn.")]:
+        cap_sklearn(sys.modules[name])
+    if "sklearn.preprocessing._encoders" in sys.modules:
+        patch_one_hot(sys.modules["sklearn.preprocessing._encoders"])
     if "requests" in sys.modules:
         patch_requests(sys.modules["requests"])
     if "pandas" in sys.modules:

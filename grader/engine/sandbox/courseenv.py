@@ -23,10 +23,14 @@ import re
 
 MAX_NOTES = 20
 NOTES: list = []
+# The data files of the student's folder written beside the code (normalised file name -> path; harness).
+STUDENT_FILES: dict = {}
 _SEEN: set = set()
-_HERE = os.path.dirname(os.path.abspath(__file__))
-# (train, test) rows of the generated image sets; the real ones have 60,000/10,000 and 50,000/10,000.
+# (train, test) distinct images generated per set; load_data repeats them up to the real rows (REAL_ROWS), so
+# code that hard-codes `reshape(60000, 784)` runs; the trusted brief training uses the distinct ones.
 IMAGE_ROWS = {"mnist": (6000, 1000), "fashion_mnist": (6000, 1000), "cifar10": (3000, 600), "cifar100": (3000, 600)}
+REAL_ROWS = {"mnist": (60000, 10000), "fashion_mnist": (60000, 10000), "cifar10": (50000, 10000),
+             "cifar100": (50000, 10000)}
 _SEEDS = {"mnist": 11, "fashion_mnist": 12, "cifar10": 13, "cifar100": 14, "boston_housing": 15, "imdb": 16,
           "reuters": 17}
 _CACHE: dict = {}
@@ -102,6 +106,14 @@ def image_dataset(name, label_mode="fine"):
     return (a.copy(), b.copy()), (c.copy(), d.copy())
 
 
+def real_rows(name, parts):
+    """The generated ((x, y), (x, y)) of `name` repeated up to the real data set's rows."""
+    import numpy as np
+
+    counts = REAL_ROWS[name]
+    return tuple(tuple(np.resize(a, (n, *a.shape[1:])) for a in part) for part, n in zip(parts, counts, strict=True))
+
+
 def boston_housing(test_split=0.2):
     """506 houses, 13 float64 features in realistic ranges, prices (float64, in $1000s) from 5 to 50."""
     import numpy as np
@@ -144,7 +156,7 @@ def _loader(name):
         """Offline stand-in for Keras' loader: deterministic generated data with the real shapes and dtypes."""
         if name in IMAGE_ROWS:
             mode = kwargs.get("label_mode", args[0] if args else "fine")
-            result = image_dataset(name, "coarse" if mode == "coarse" else "fine")
+            result = real_rows(name, image_dataset(name, "coarse" if mode == "coarse" else "fine"))
         elif name == "boston_housing":
             result = boston_housing(float(kwargs.get("test_split", 0.2)))
         else:
@@ -186,20 +198,31 @@ def install_datasets(sys_modules):
 
 # --- The student's own files -----------------------------------------------------------------------------
 
+def files():
+    """coursefiles (the data files made from their schemas): beside this file in the sandbox, where the
+    harness loaded it first, or the grader's package outside."""
+    try:
+        import coursefiles
+    except ImportError:
+        from grader.engine.sandbox import coursefiles
+    return coursefiles
+
+
 def data_dir():
     """The shipped data: /sandbox/data inside the sandbox, grader/engine/data outside."""
-    inside = os.path.join(_HERE, "data")
-    return inside if os.path.isdir(inside) else os.path.join(os.path.dirname(_HERE), "data")
+    return files().data_dir()
+
+
+def known_file(path):
+    """Whether `path` names a file of the student's folder or a course data file, shipped or made from its
+    schema (wherever it pointed)."""
+    return files().normalised(path) in STUDENT_FILES or course_copy(path) is not None \
+        or files().layout(path) is not None
 
 
 def course_copy(path):
     """The shipped copy of a course data file named like `path` (wherever it pointed), or None."""
-    if isinstance(path, os.PathLike):
-        path = os.fspath(path)
-    if not isinstance(path, str):
-        return None
-    base = re.split(r"[\\/]", path)[-1].strip().lower().replace("_", "-").replace(" ", "-")
-    shipped = COURSE_FILES.get(base)
+    shipped = COURSE_FILES.get(files().normalised(path))
     return os.path.join(data_dir(), shipped) if shipped else None
 
 
@@ -233,10 +256,10 @@ def get_file(fname=None, origin=None, *args, **kwargs):
     copy; anything else raises an error that says there is no connection (the host's note says what the
     exercise provides)."""
     name = _file_name(fname, origin)
-    if course_copy(name) or course_copy(origin):
-        # Where Keras would have saved it: reading that path finds the shipped copy (in the layout asked,
+    if known_file(name) or known_file(origin):
+        # Where Keras would have saved it: reading that path finds the course's copy (in the layout asked,
         # e.g. UCI's `sep=';'`), as any other course file path does.
-        base = re.split(r"[\\/]", name if course_copy(name) else origin)[-1]
+        base = re.split(r"[\\/]", name if known_file(name) else origin)[-1]
         return os.path.join(os.path.expanduser("~"), ".keras", "datasets", base)
     raise no_network_error(origin or name)
 
@@ -252,10 +275,8 @@ def _offline_urlopen(original):
         target = getattr(url, "full_url", url)
         if not _is_url(target):
             return original(url, *args, **kwargs)
-        copy = course_copy(target.split("?")[0])
-        if copy is not None:
-            note("course_file", file=os.path.basename(copy))
-            return _real_open(copy, "rb")
+        if known_file(target):
+            return _open_redirected(target, "rb")
         raise no_network_error(target)
 
     urlopen.__doc__ = original.__doc__
@@ -295,20 +316,12 @@ def install_downloads(sys_modules):
 IMAGE_CSVS = {"fashion-mnist-train.csv": ("fashion_mnist", 0), "fashion-mnist-test.csv": ("fashion_mnist", 1)}
 
 
-def _normalised(path):
-    if isinstance(path, os.PathLike):
-        path = os.fspath(path)
-    if not isinstance(path, str):
-        return None
-    return re.split(r"[\\/]", path)[-1].strip().lower().replace("_", "-").replace(" ", "-")
-
-
 def image_csv(pandas, path, nrows=None):
     """Kaggle's Fashion-MNIST CSV `path` (train or test) as pandas reads it, from the very images
     keras.datasets.fashion_mnist gives here; None if `path` is not one of them."""
     import numpy as np
 
-    found = IMAGE_CSVS.get(_normalised(path))
+    found = IMAGE_CSVS.get(files().normalised(path))
     if found is None:
         return None
     name, part = found
@@ -325,16 +338,34 @@ def _reading(mode):
     return isinstance(mode, str) and not any(c in mode for c in "wax+")
 
 
-def _redirect(path, delimiter=None):
-    """What to read instead of the missing `path`: the shipped copy (as ';'-separated text if asked)."""
+def _redirect(path, delimiter=None, binary=False, header=None):
+    """What to read instead of the missing `path`: the shipped copy (as ';'-separated text if asked), or
+    the file made from its schema (a file object), noted once."""
+    own = STUDENT_FILES.get(files().normalised(path))
+    if own is not None:  # the student's own copy, handed in beside the code: theirs comes first
+        note("own_file", file=os.path.basename(own))
+        return own
     copy = course_copy(path)
     if copy is None:
-        raise missing_file_error(path)
+        if files().layout(path) is None:
+            raise missing_file_error(path)
+        name = re.split(r"[\\/]", os.fspath(path).split("?")[0])[-1][:80]
+        if files().is_real(path):  # scikit-learn's bundled copy of the real data set
+            note("course_file", file=name)
+        else:
+            served, real = files().rows(path)
+            note("course_table", file=name, rows=served, real=real)
+        return files().reader(path, delimiter or ",", binary, header)
     note("course_file", file=os.path.basename(copy))
     if delimiter == ";":
         with _real_open(copy, encoding="utf-8") as fh:
             return io.StringIO(fh.read().replace(",", ";"))
     return copy
+
+
+def _open_redirected(path, mode, *args, **kwargs):
+    target = _redirect(path, binary="b" in mode)
+    return target if isinstance(target, (io.StringIO, io.BytesIO)) else _real_open(target, mode, *args, **kwargs)
 
 
 _real_open = builtins.open
@@ -348,7 +379,7 @@ def _open(file, mode="r", *args, **kwargs):
     except FileNotFoundError:
         if not isinstance(file, (str, os.PathLike)) or not _reading(mode):
             raise
-    return _real_open(_redirect(file), mode, *args, **kwargs)
+    return _open_redirected(file, mode, *args, **kwargs)
 
 
 def _text_reader(original, delimiter_position):
@@ -356,7 +387,9 @@ def _text_reader(original, delimiter_position):
         """numpy's reader, with the course's data files found wherever the path pointed."""
         if isinstance(fname, (str, os.PathLike)) and not os.path.exists(fname):
             delimiter = kwargs.get("delimiter", args[delimiter_position] if len(args) > delimiter_position else None)
-            fname = _redirect(fname, delimiter)
+            # A numeric reader parses a header row only when told to skip it (or to read names from it).
+            skips = any(kwargs.get(key) for key in ("skiprows", "skip_header", "names"))
+            fname = _redirect(fname, delimiter, header=skips)
         return original(fname, *args, **kwargs)
 
     read.__name__, read.__doc__ = original.__name__, original.__doc__
@@ -373,7 +406,7 @@ def patch_pandas(pandas):
             frame = image_csv(pandas, filepath_or_buffer, kwargs.get("nrows"))
             if frame is not None:
                 return frame
-        if isinstance(filepath_or_buffer, (str, os.PathLike)) and course_copy(filepath_or_buffer) \
+        if isinstance(filepath_or_buffer, (str, os.PathLike)) and known_file(filepath_or_buffer) \
                 and not os.path.exists(filepath_or_buffer):
             sep = kwargs.get("sep", kwargs.get("delimiter", args[0] if args else None))
             filepath_or_buffer = _redirect(filepath_or_buffer, sep)

@@ -19,6 +19,7 @@ to define) are expected and not reported. A SystemExit or KeyboardInterrupt stil
 
 import contextlib
 import importlib.util
+import itertools
 import json
 import os
 import resource
@@ -48,8 +49,10 @@ def _sibling(name):
     return module
 
 
+coursefiles = _sibling("coursefiles")
 courseenv = _sibling("courseenv")
 courseapi = _sibling("courseapi")
+coursestubs = _sibling("coursestubs")
 coursecompat = _sibling("coursecompat")
 
 
@@ -145,8 +148,10 @@ def install_fit_recorder(keras, fit_calls, fit_cfg):
             epochs = kwargs.pop("nb_epoch")
             courseenv.note("nb_epoch")
         cbs = list(callbacks or [])
+        caller = sys._getframe(1).f_code
         fit_calls.append({
             "model": self,
+            "function": caller.co_name if caller.co_filename == SUBMISSION else None,
             "epochs": epochs if type(epochs) is int else None,
             "batch_size": batch_size if type(batch_size) is int else None,
             "validation_split": float(validation_split) if validation_split else None,
@@ -174,6 +179,25 @@ def install_fit_recorder(keras, fit_calls, fit_cfg):
 
     keras.Model.fit = fit
     keras.Model.fit_generator = fit_generator
+
+
+MAX_CALLBACKS = 20
+
+
+def install_callback_recorder(keras, made):
+    """Remember the callbacks the student's own code creates (at most MAX_CALLBACKS), so that one written
+    right is graded even when the code never passes it to fit."""
+    original_init = keras.callbacks.Callback.__init__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        # The student's call, through the callback class's own __init__ chain.
+        callers = itertools.islice(traceback.walk_stack(sys._getframe(1)), 4)
+        if any(frame.f_code.co_filename == SUBMISSION for frame, _ in callers) and len(made) < MAX_CALLBACKS \
+                and all(cb is not self for cb in made):
+            made.append(self)
+
+    keras.callbacks.Callback.__init__ = __init__
 
 
 class Snapshot:
@@ -281,10 +305,11 @@ def describe_variable(name, value, keras):
         return {"kind": "unsupported", "type": type(value).__name__, "reason": str(exc)}
 
 
-def graded_objects(grade, namespace, starter, stopped, keras):
+def graded_objects(grade, namespace, starter, stopped, keras, starter_models=frozenset(), fit_calls=()):
     """What to grade under each name of `grade`. A name of `stopped` (an error may have kept the student's
     code from replacing it) still holding the object the starter code made is left out. A missing model-like
-    name ('model...') takes the one Keras model the student made under another name, with a note."""
+    name ('model...') takes the one Keras model the student made under another name (never one the starter
+    code made), else the one model the student's own function built and fit, with a note."""
     graded = {}
     for name in grade:
         if name not in namespace:
@@ -297,6 +322,7 @@ def graded_objects(grade, namespace, starter, stopped, keras):
     if len(wanted) != 1:
         return graded
     taken = {id(value) for value in graded.values()} | {id(value) for value in starter.values()}
+    taken |= starter_models  # ids of every Keras model the starter code made (its feature extractor...)
     found: dict = {}
     for key, value in list(namespace.items()):
         # type(), not isinstance(): a `__class__` property would run the student's code after the restore.
@@ -307,7 +333,34 @@ def graded_objects(grade, namespace, starter, stopped, keras):
         key, value = next(iter(found.values()))
         graded[wanted[0]] = value
         courseenv.note("renamed", expected=wanted[0], found=key)
+    elif not found:
+        fitted = {id(call["model"]): call for call in fit_calls if id(call["model"]) not in taken
+                  and issubclass(type(call["model"]), keras.Model) and type(call.get("function")) is str}
+        if len(fitted) == 1:
+            call = next(iter(fitted.values()))
+            graded[wanted[0]] = call["model"]
+            courseenv.note("fitted_model", expected=wanted[0], function=call["function"][:60])
     return graded
+
+
+def write_beside(files, work_dir):
+    """The data files of the student's folder, read-only in the working folder at their relative paths (as in
+    the student's folder); the course environment also finds them by name wherever the code looked."""
+    import base64
+
+    found = {}
+    for rel, encoded in files.items():
+        parts = [p for p in rel.split("/") if p not in ("", ".")]
+        if not parts or ".." in parts or os.path.isabs(rel):
+            continue
+        path = os.path.join(work_dir, *parts)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(base64.b64decode(encoded))
+        os.chmod(path, 0o444)
+        found[courseenv.files().normalised(parts[-1])] = path
+    courseenv.STUDENT_FILES.clear()
+    courseenv.STUDENT_FILES.update(found)
 
 
 def env_notes():
@@ -339,6 +392,7 @@ def import_frameworks():
         courseenv.install_files(np)
         courseenv.install_downloads(sys.modules)
         coursecompat.install()
+        coursestubs.patch_numpy(np)
         courseapi.patch_keras(keras)
         _FRAMEWORKS.extend([np, keras])
     return _FRAMEWORKS[0], _FRAMEWORKS[1]
@@ -353,10 +407,13 @@ def run_job(job, job_dir, work_dir, result_fd):
     for name, rel in job["data"].items():
         namespace[name] = np.load(os.path.join(job_dir, rel), allow_pickle=False)
     fit_calls: list = []
+    made_callbacks: list = []
     courseenv.begin_job()
     install_fit_recorder(keras, fit_calls, job["fit"])
+    install_callback_recorder(keras, made_callbacks)
     courseapi.cap_inference(keras, job["fit"]["max_rows"])
     os.chdir(work_dir)
+    write_beside(job.get("beside") or {}, work_dir)
     import builtins
     import threading
 
@@ -364,21 +421,23 @@ def run_job(job, job_dir, work_dir, result_fd):
 
     error = None
     starter = {}
+    starter_models: set = set()
     cells = compile_cells(job["code"], job.get("cells"))
     unfinished = set()  # for a notebook: the names assigned in the cells that raised
     try:
         exec(compile(job["starter_code"], "<starter>", "exec", dont_inherit=True), namespace)
         starter = {name: namespace[name] for name in job["grade"] if name in namespace}
+        starter_models = {id(value) for value in namespace.values() if issubclass(type(value), keras.Model)}
         if cells is None:
             exec(compile(job["code"], SUBMISSION, "exec", dont_inherit=True), namespace)
-        for cell, assigned in cells or ():
+        for index, (cell, assigned) in enumerate(cells or ()):
             try:
                 exec(cell, namespace)
             except Exception as exc:  # a notebook goes on with its next cell, as Jupyter's "run all" with errors
                 unfinished |= assigned
                 if error is None:
                     error = student_error(exc)
-                    error["continued"] = True
+                    error["continued"] = index + 1 < len(cells or ())  # False: nothing came after it
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: grade what exists, fail closed later
         if error is None:
             error = student_error(exc)
@@ -399,7 +458,7 @@ def run_job(job, job_dir, work_dir, result_fd):
         stopped = set(job["grade"])
     else:
         stopped = unfinished & set(job["grade"])
-    graded = graded_objects(job["grade"], namespace, starter, stopped, keras)
+    graded = graded_objects(job["grade"], namespace, starter, stopped, keras, starter_models, fit_calls)
     variables: dict = {}
     for name in job["grade"]:
         if name not in graded:
@@ -417,10 +476,11 @@ def run_job(job, job_dir, work_dir, result_fd):
     calls = []
     for call in fit_calls:
         model = call.pop("model")
+        call.pop("function")
         call["model_variable"] = next((n for n in job["grade"] if graded.get(n) is model), None)
         calls.append(call)
     payload = {"complete": True, "variables": variables, "fit_calls": calls, "student_error": error,
-               "env_notes": env_notes()}
+               "env_notes": env_notes(), "callbacks": [callback_facts(cb) for cb in made_callbacks]}
     data = _dumps(payload).encode("utf-8")
     view = memoryview(data)
     while view:

@@ -5,6 +5,7 @@ fail-closed error. The cold runner (cold.py) and the warm workers (warm.py) both
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import signal
@@ -30,8 +31,10 @@ HARNESS = Path(__file__).with_name("harness.py")
 
 # The course environment the harness installs (beside it at /sandbox) and the course's public data files.
 COURSE_MOUNTS = (
+    Mount(Path(__file__).with_name("coursefiles.py"), Path("/sandbox/coursefiles.py")),
     Mount(Path(__file__).with_name("courseenv.py"), Path("/sandbox/courseenv.py")),
     Mount(Path(__file__).with_name("courseapi.py"), Path("/sandbox/courseapi.py")),
+    Mount(Path(__file__).with_name("coursestubs.py"), Path("/sandbox/coursestubs.py")),
     Mount(Path(__file__).with_name("coursecompat.py"), Path("/sandbox/coursecompat.py")),
     Mount(Path(__file__).parent.parent / "data", Path("/sandbox/data")),
 )
@@ -135,6 +138,9 @@ class Job:
     # A notebook's code cells as (first_line, last_line) of `code`, 1-based: the harness runs them one by one
     # and goes on after a cell that raised, as Jupyter's "run all" with errors allowed. None for a script.
     cells: list[tuple[int, int]] | None = None
+    # Data files of the student's folder (relative path -> bytes): the harness writes them into the job's
+    # working folder, read-only, so the code reads them as in the student's folder (grader/batch/discover.py).
+    beside: dict[str, bytes] = field(default_factory=dict)
 
     def document(self, *, sandboxed: bool) -> dict[str, Any]:
         """The JSON job the harness reads (data files are added by whoever delivers the arrays)."""
@@ -142,6 +148,7 @@ class Job:
         return {
             "code": self.code, "starter_code": self.starter_code, "grade": self.grade,
             "cells": [list(span) for span in self.cells] if self.cells else None,
+            "beside": {path: base64.b64encode(content).decode("ascii") for path, content in self.beside.items()},
             "fit": {"max_rows": self.fit_max_rows, "max_epochs": 1},
             "limits": {"memory_mb": limits.memory_mb, "cpu_s": limits.cpu_s, "file_mb": limits.file_mb,
                        "nproc": limits.nproc if sandboxed else None},

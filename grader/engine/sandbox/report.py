@@ -30,7 +30,7 @@ MAX_KEYS = 1_000
 NAME_CHARS = 256  # keys, and the values of "name" fields (model, layer and callback names)
 MESSAGE_CHARS = 4_000  # an exception's message (the harness keeps 2000 and the ellipsis)
 TEXT_CHARS = 10_000  # any other string
-TOP_LEVEL = ("complete", "variables", "fit_calls", "student_error", "env_notes")
+TOP_LEVEL = ("complete", "variables", "fit_calls", "student_error", "env_notes", "callbacks")
 
 
 class ReportRefused(ValueError):
