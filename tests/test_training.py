@@ -112,6 +112,41 @@ def test_a_reused_training_gives_exactly_the_fresh_result() -> None:
     assert all(v is not None and float(f"{v:.4g}") == v for v in numbers)  # stored to 4 significant digits
     changed = brief_training(config=config, compile_config={"optimizer": "adam", "loss": "mse"}, spec=wine)
     assert changed.value != fresh.value  # other compile settings: another key, another result
+    renamed = brief_training(config=renamed_model(config), compile_config=None, spec=wine)
+    assert training._LOOPS.hits == hits + 2  # the same model under other names: the same traced loop...
+    assert (renamed.value, renamed.history) == (fresh.value, fresh.history)  # ...and the same result
+
+
+def renamed_model(config: dict[str, object]) -> dict[str, object]:
+    """The same model as its author named it, or as a process that had made other layers first numbers it."""
+    renamed = json.loads(json.dumps(config))
+    renamed["config"]["name"] = "mi_modelo"
+    for index, layer in enumerate(renamed["config"]["layers"]):
+        layer["config"]["name"] = "oculta" if index == 1 else f"{layer['config']['name']}_{index + 7}"
+    assert renamed != config
+    return renamed
+
+
+def test_a_sequential_model_s_names_are_not_part_of_the_cache_key_but_everything_else_is() -> None:
+    from grader.engine.evaluator.training_loop import cache_key
+
+    def dense(name: str, dtype: str = "float32", units: int = 4) -> dict[str, object]:
+        return {"class_name": "Dense", "config": {"name": name, "units": units, "dtype": {
+            "module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}}}}
+
+    def sequential(name: str, *layers: dict[str, object]) -> dict[str, object]:
+        return {"class_name": "Sequential", "config": {"name": name, "layers": list(layers)}}
+
+    plain = spec()
+    key = cache_key(sequential("sequential", dense("dense")), {}, plain)
+    assert cache_key(sequential("mio", dense("dense_7")), {}, plain) == key
+    assert cache_key(sequential("sequential", dense("dense", dtype="mixed_float16")), {}, plain) != key
+    assert cache_key(sequential("sequential", dense("dense", units=5)), {}, plain) != key
+    functional = {"class_name": "Functional", "config": {"name": "f", "layers": [dense("a")],
+                                                         "input_layers": [["a", 0, 0]]}}
+    renamed = {"class_name": "Functional", "config": {"name": "f", "layers": [dense("b")],
+                                                      "input_layers": [["b", 0, 0]]}}
+    assert cache_key(functional, {}, plain) != cache_key(renamed, {}, plain)  # names are its wiring
 
 
 def test_a_diverging_training_keeps_its_epochs_without_numbers() -> None:
