@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from grader.core.specs.models import TrainingSpec
+from grader.engine.evaluator.names import neutral_names
 
 CACHE_SIZE = 8
 
@@ -134,25 +135,15 @@ def _state(model: Any) -> list[Any]:
 
 
 def cache_key(config: dict[str, Any], compile_source: dict[str, Any], spec: TrainingSpec) -> str:
-    """Everything that decides a training's result: the model's config (names aside, see `unnamed`), its
-    compile settings, the spec."""
-    return json.dumps({"config": unnamed(config), "compile": compile_source, "spec": spec.model_dump(mode="json")},
+    """Everything that decides a training's result: the model's config, its compile settings, the spec.
+
+    The config is keyed with neutral names (grader/engine/evaluator/names.py, as the model is rebuilt): names
+    decide nothing in a training (weights and seeds follow the order in which layers are built), and Keras
+    numbers automatic names per process, so a student who named their layers, or whose notebook builds a
+    model twice, would otherwise miss a classmate's traced loop."""
+    neutral, _ = neutral_names(config)
+    return json.dumps({"config": neutral, "compile": compile_source, "spec": spec.model_dump(mode="json")},
                       sort_keys=True, default=repr)
-
-
-def unnamed(config: dict[str, Any]) -> dict[str, Any]:
-    """A Sequential model's config without the model's and its layers' own names, which decide nothing in
-    a training (weights and seeds follow the order in which layers are built). Keras numbers automatic names
-    per process, so a student who ran a notebook cell twice, or named their layers, would otherwise miss a
-    classmate's traced loop. Only the names at those two levels go: a dtype policy's `name` is its value.
-    A functional model's layers refer to each other by name, so its config is kept whole."""
-    inner = config.get("config")
-    if config.get("class_name") != "Sequential" or not isinstance(inner, dict):
-        return config
-    layers = [{**layer, "config": {k: v for k, v in layer["config"].items() if k != "name"}}
-              if isinstance(layer, dict) and isinstance(layer.get("config"), dict) else layer
-              for layer in inner.get("layers") or []]
-    return {**config, "config": {**{k: v for k, v in inner.items() if k != "name"}, "layers": layers}}
 
 
 class LoopCache:
