@@ -65,8 +65,12 @@ test: venv system-deps services lint typecheck
 validate: venv system-deps
 	$(BIN)/grader exercises validate --workers $(WORKERS)
 
-bench: venv system-deps
+# The speed figures (docs/speed.md): the fresh-process ratio and warm p50s, then the load test of the
+# service on loopback (400 distinct submissions, one in ten hostile; LOAD_ARGS="--submissions 40
+# --students 10" for a quick run).
+bench: venv system-deps services
 	$(BIN)/python bench/grading_speed.py
+	$(BIN)/python bench/load_test.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

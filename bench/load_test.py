@@ -1,13 +1,17 @@
 """Load test of the scaled-out service, on loopback only: gunicorn web + Celery workers + PostgreSQL + Redis.
 
-N simulated students (threads) post submissions of lab-add-hidden-16 (right and wrong answers, mixed)
-through the JSON API while a teacher reloads the gradebook; the script then waits until every accepted
-submission is graded and checks the database for lost and duplicated results.
+Simulated students (threads) post distinct submissions of lab-add-hidden-16 through the JSON API (right,
+wrong and failing answers, scripts and notebooks, about one in ten hostile: bench/load_submissions.py) while a
+teacher reloads the gradebook; the script then waits until every accepted submission is graded and reads
+the database: submit-to-result latency per kind, gradings per minute, lost and duplicated results, and
+whether every hostile submission was contained (finished below full marks, with every honest right answer
+still at full marks).
 
     .venv/bin/python bench/load_test.py                 # 50 students, 400 submissions, 2 workers
-    .venv/bin/python bench/load_test.py --submissions 80 --students 20   # a quicker run
+    .venv/bin/python bench/load_test.py --submissions 40 --students 10   # a quicker run
 
-The last line reads `accepted=N graded=N lost=N duplicated=N`.
+Each student sends at most 10 (the lab's attempt limit): keep submissions <= 10 x students.
+The last line reads `accepted=N graded=N lost=0 duplicated=0 distinct=N hostile=H contained=H`.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ import os
 import re
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -35,14 +38,13 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load_report import report  # noqa: E402
+from bench.load_submissions import Planned, plan  # noqa: E402
 from grader.course.accounts import create_user, new_api_token  # noqa: E402
-from grader.db.models import Grading, Submission  # noqa: E402
+from grader.db.models import Grading  # noqa: E402
 from grader.db.session import make_engine, make_session_factory, upgrade  # noqa: E402
 
 BIN = Path(sys.executable).parent
-SOLUTIONS = ROOT / "exercises" / "solutions" / "lab-add-hidden-16"
-ANSWERS = [(SOLUTIONS / name).read_text() for name in
-           ("solution.py", "wrong-32-units.py", "wrong-one-layer.py", "wrong-sigmoid-hidden.py")]
 ADMIN_URL = os.environ.get("GRADER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -101,6 +103,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2, help="`grader worker` processes (one grading each)")
     parser.add_argument("--web-processes", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--wait-minutes", type=float, default=60, help="give up waiting for results after this")
     args = parser.parse_args()
 
     name = f"grader_load_{secrets.token_hex(4)}"
@@ -139,20 +142,28 @@ def main() -> None:
         wait_for(f"{base}/healthz", timeout=180)
         teacher = teacher_opener(base, "profe", "load-test-pw")
 
-        accepted: list[int] = []
+        planned = plan(args.submissions)
+        accepted: dict[int, Planned] = {}
         refused: list[int] = []
+        merged = 0
         lock = threading.Lock()
         page_times: list[float] = []
         posting = threading.Event()
         posting.set()
 
         def student(index: int) -> None:
+            nonlocal merged
             token = tokens[index % len(tokens)]
-            for n in range(index, args.submissions, args.students):
+            for n in range(index, len(planned), args.students):
                 status, body = api(base, token, "POST", "/api/v1/submissions", {
-                    "exercise": "lab-add-hidden-16", "filename": "lab2.py", "source": ANSWERS[n % len(ANSWERS)]})
+                    "exercise": "lab-add-hidden-16", "filename": planned[n].filename, "source": planned[n].source})
                 with lock:
-                    (accepted if status == 202 else refused).append(body.get("id", status))
+                    if status == 202:
+                        accepted[body["id"]] = planned[n]
+                    elif status == 200 and body.get("duplicate"):
+                        merged += 1  # every planned submission is distinct bytes: this must not happen
+                    else:
+                        refused.append(status)
 
         def gradebook() -> None:
             while posting.is_set():
@@ -168,38 +179,27 @@ def main() -> None:
             list(pool.map(student, range(args.students)))
         posted_s = time.monotonic() - started
         # Keep measuring the gradebook while the workers grade, until everything is graded.
-        deadline = time.monotonic() + 60 * 60
+        deadline = time.monotonic() + args.wait_minutes * 60
         while time.monotonic() < deadline:
             with sessions() as session:
                 unfinished = session.scalar(select(func.count(Grading.id)).where(
                     Grading.status.in_(("queued", "running")))) or 0
             if not unfinished:
                 break
-            time.sleep(2)
+            time.sleep(1)
         elapsed = time.monotonic() - started
         posting.clear()
         watcher.join()
-
-        with sessions() as session:
-            submissions = session.scalar(select(func.count(Submission.id))) or 0
-            finished_per_submission = dict(session.execute(
-                select(Grading.submission_id, func.count(Grading.id))
-                .where(Grading.status.in_(("graded", "error"))).group_by(Grading.submission_id)).all())
-            errors = session.scalar(select(func.count(Grading.id)).where(Grading.status == "error")) or 0
-        graded = sum(1 for sid in accepted if finished_per_submission.get(sid, 0) >= 1)
-        lost = len(accepted) - graded + max(len(accepted) - submissions, 0)
-        duplicated = sum(1 for sid in accepted if finished_per_submission.get(sid, 0) > 1)
-        ordered = sorted(page_times)
-        p95 = statistics.quantiles(ordered, n=20)[-1] if len(ordered) >= 2 else (ordered or [0])[0]
-        print(f"students={args.students} submissions posted={args.submissions} web processes={args.web_processes} "
+        print(f"students={args.students} submissions planned={len(planned)} web processes={args.web_processes} "
               f"celery workers={args.workers} database=PostgreSQL broker=Redis")
         print(f"posting took {posted_s:.1f} s; all graded after {elapsed:.1f} s")
-        print(f"refused by the API: {len(refused)}; gradings ending in a submission error: {errors}")
-        print(f"gradebook page under load: {len(ordered)} loads, p50 {statistics.median(ordered) * 1000:.0f} ms, "
-              f"p95 {p95 * 1000:.0f} ms")
-        print(f"throughput: {graded / elapsed * 60:.1f} gradings/min ({graded / elapsed:.2f}/s)")
+        print(f"refused by the API: {len(refused)} {sorted(set(refused))}; merged as a repeat: {merged}")
+        with sessions() as session:
+            ok = report(session, accepted, elapsed=elapsed, page_times=page_times)
         print(f"logs: {logs}")
-        print(f"accepted={len(accepted)} graded={graded} lost={lost} duplicated={duplicated}")
+        print(ok.line())
+        if not ok.clean():
+            raise SystemExit(1)
     finally:
         for proc in procs:
             proc.terminate()

@@ -82,7 +82,7 @@ def test_every_reference_model_is_drawn_with_the_parameters_keras_counts(grader_
         # The trusted inspector rebuilds the model from its config: its `params` is that model's count_params().
         count = facts.params
         assert count is not None and count > 0
-        summary = ModelSummary.from_facts(name, facts)
+        summary = facts.summary(name)
         for lang in ("es", "en"):
             svg = network_svg(summary, lang=lang)
             assert_accessible(svg)

@@ -55,6 +55,33 @@ def test_each_layer_imports_only_the_layers_below_it() -> None:
     assert wrong == []
 
 
+def _module(path: Path) -> str:
+    """The dotted name of a module of the package."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_two_modules_import_each_other_even_for_types_only() -> None:
+    """Import circles, a type-only one under TYPE_CHECKING included: a circle makes the import order matter
+    and keeps two modules from being understood (or moved) one without the other."""
+    modules = {_module(path): path for path in PACKAGE.rglob("*.py")}
+    graph = {name: {target for target in _grader_imports(path) if target in modules and target != name}
+             for name, path in modules.items()}
+    circles = []
+    for start in sorted(graph):  # a depth-first walk from each module back to itself
+        stack = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            node, trail = stack.pop()
+            for target in sorted(graph[node]):
+                if target == start:
+                    circles.append(" -> ".join([*trail, start]))
+                elif target not in seen and target > start:  # each circle once, from its smallest module
+                    seen.add(target)
+                    stack.append((target, [*trail, target]))
+    assert circles == []
+
+
 def test_sandbox_side_files_import_nothing_from_the_grader() -> None:
     sandbox = PACKAGE / "engine" / "sandbox"
     assert {p.name for p in sandbox.iterdir()} >= SANDBOX_SIDE

@@ -112,7 +112,44 @@ def test_a_reused_training_gives_exactly_the_fresh_result() -> None:
     assert all(v is not None and float(f"{v:.4g}") == v for v in numbers)  # stored to 4 significant digits
     changed = brief_training(config=config, compile_config={"optimizer": "adam", "loss": "mse"}, spec=wine)
     assert changed.value != fresh.value  # other compile settings: another key, another result
+    renamed = brief_training(config=renamed_model(config), compile_config=None, spec=wine)
+    assert training._LOOPS.hits == hits + 2  # the same model under other names: the same traced loop...
+    assert (renamed.value, renamed.history) == (fresh.value, fresh.history)  # ...and the same result
 
+
+def renamed_model(config: dict[str, object]) -> dict[str, object]:
+    """The same model as its author named it, or as a process that had made other layers first numbers it."""
+    renamed = json.loads(json.dumps(config))
+    renamed["config"]["name"] = "mi_modelo"
+    for index, layer in enumerate(renamed["config"]["layers"]):
+        layer["config"]["name"] = "oculta" if index == 1 else f"{layer['config']['name']}_{index + 7}"
+    assert renamed != config
+    return renamed
+
+
+def test_a_model_s_names_are_not_part_of_the_cache_key_but_everything_else_is() -> None:
+    from grader.engine.evaluator.training_loop import cache_key
+
+    def dense(name: str, dtype: str = "float32", units: int = 4) -> dict[str, object]:
+        return {"class_name": "Dense", "config": {"name": name, "units": units, "dtype": {
+            "module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}}}}
+
+    def sequential(name: str, *layers: dict[str, object]) -> dict[str, object]:
+        return {"class_name": "Sequential", "config": {"name": name, "layers": list(layers)}}
+
+    def functional(first: str, second: str, output: str) -> dict[str, object]:
+        return {"class_name": "Functional", "config": {"name": "f", "layers": [dense(first), dense(second)],
+                                                       "input_layers": [[first, 0, 0]],
+                                                       "output_layers": [[output, 0, 0]]}}
+
+    plain = spec()
+    key = cache_key(sequential("sequential", dense("dense")), {}, plain)
+    assert cache_key(sequential("mio", dense("dense_7")), {}, plain) == key
+    assert cache_key(sequential("sequential", dense("dense", dtype="mixed_float16")), {}, plain) != key
+    assert cache_key(sequential("sequential", dense("dense", units=5)), {}, plain) != key
+    wired = cache_key(functional("a", "b", "b"), {}, plain)
+    assert cache_key(functional("x", "y", "y"), {}, plain) == wired  # renamed throughout: the same graph
+    assert cache_key(functional("a", "b", "a"), {}, plain) != wired  # another output: another graph
 
 def test_a_diverging_training_keeps_its_epochs_without_numbers() -> None:
     wild = spec(dataset="wine", epochs=2, batch_size=64,

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.core.i18n import Text
-from grader.core.summaries import EpochPoint
+from grader.core.summaries import EpochPoint, LayerSummary, ModelSummary
 
 Scalar = float | int | str | bool | None
 
@@ -68,6 +68,17 @@ class ModelFacts(_Facts):
     trainable_params: int | None = None
     layers: list[LayerFacts] = Field(default_factory=list)
     compile: CompileFacts | None = None
+
+    def summary(self, variable: str) -> ModelSummary:
+        """What the feedback draws of this model (the layers' configs are left out: they can be large).
+
+        It lives here, not in grader.core.summaries, so that facts depend on summaries and never the reverse."""
+        return ModelSummary(variable=variable, class_name=self.class_name, input_shape=self.input_shape,
+                            output_shape=self.output_shape, params=self.params,
+                            layers=[LayerSummary(class_name=layer.class_name, name=layer.name, units=layer.units,
+                                                 activation=layer.activation, rate=layer.rate,
+                                                 output_shape=layer.output_shape, params=layer.params,
+                                                 trainable=layer.trainable) for layer in self.layers])
 
 
 class CallbackFacts(_Facts):

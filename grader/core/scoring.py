@@ -77,7 +77,7 @@ def run_checks(spec: ExerciseSpec, evidence: Evidence) -> list[CheckResult]:
 
 def model_summaries(spec: ExerciseSpec, evidence: Evidence) -> list[ModelSummary]:
     """One summary per graded variable that is a rebuilt model, in the spec's order."""
-    return [ModelSummary.from_facts(name, facts) for name in spec.grade
+    return [facts.summary(name) for name in spec.grade
             if isinstance(facts := evidence.variables.get(name), ModelFacts)]
 
 

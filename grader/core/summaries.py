@@ -7,12 +7,7 @@ TensorFlow and without grading again. They are facts, not judgements: the checks
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import BaseModel, ConfigDict, Field
-
-if TYPE_CHECKING:  # only read by attribute: grader.core.facts keeps the training's EpochPoint history
-    from grader.core.facts import ModelFacts
 
 
 class _Summary(BaseModel):
@@ -41,16 +36,6 @@ class ModelSummary(_Summary):
     output_shape: list[int | None] | None = None
     params: int | None = None
     layers: list[LayerSummary] = Field(default_factory=list)
-
-    @classmethod
-    def from_facts(cls, variable: str, facts: ModelFacts) -> ModelSummary:
-        """The summary of a rebuilt model's facts (the layers' configs are left out: they can be large)."""
-        return cls(variable=variable, class_name=facts.class_name, input_shape=facts.input_shape,
-                   output_shape=facts.output_shape, params=facts.params,
-                   layers=[LayerSummary(class_name=layer.class_name, name=layer.name, units=layer.units,
-                                        activation=layer.activation, rate=layer.rate,
-                                        output_shape=layer.output_shape, params=layer.params,
-                                        trainable=layer.trainable) for layer in facts.layers])
 
 
 class EpochPoint(_Summary):

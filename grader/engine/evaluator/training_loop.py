@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from grader.core.specs.models import TrainingSpec
+from grader.engine.evaluator.names import neutral_names
 
 CACHE_SIZE = 8
 
@@ -134,8 +135,14 @@ def _state(model: Any) -> list[Any]:
 
 
 def cache_key(config: dict[str, Any], compile_source: dict[str, Any], spec: TrainingSpec) -> str:
-    """Everything that decides a training's result: the model's config, its compile settings, the spec."""
-    return json.dumps({"config": config, "compile": compile_source, "spec": spec.model_dump(mode="json")},
+    """Everything that decides a training's result: the model's config, its compile settings, the spec.
+
+    The config is keyed with neutral names (grader/engine/evaluator/names.py, as the model is rebuilt): names
+    decide nothing in a training (weights and seeds follow the order in which layers are built), and Keras
+    numbers automatic names per process, so a student who named their layers, or whose notebook builds a
+    model twice, would otherwise miss a classmate's traced loop."""
+    neutral, _ = neutral_names(config)
+    return json.dumps({"config": neutral, "compile": compile_source, "spec": spec.model_dump(mode="json")},
                       sort_keys=True, default=repr)
 
 
