@@ -168,7 +168,7 @@ def test_a_repeated_model_is_described_once_and_each_caller_gets_its_own_copy(
 
     rebuilds: list[int] = []
     real = inspect_module.rebuild_model
-    monkeypatch.setattr(inspect_module, "rebuild_model", lambda config: rebuilds.append(1) or real(config))
+    monkeypatch.setattr(inspect_module, "rebuild_model", lambda *args: rebuilds.append(1) or real(*args))
     report = raw(small(optimizer="adam", loss="mse"))
     report["config"]["config"]["name"] = "seen-once-only"  # not described by another test already
     first = variable_facts(report)

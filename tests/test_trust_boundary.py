@@ -114,6 +114,20 @@ def test_a_report_near_the_caps_is_refused_before_it_is_parsed() -> None:
     assert peak < 1024 * 1024  # refused from a count of its bytes: nothing was parsed
 
 
+def test_the_costliest_report_accepted_stays_within_a_bounded_parse() -> None:
+    """The budget every trusted process can count on per report: lists of short strings, the shape that costs
+    the most per byte once parsed, as big as the caps allow."""
+    row = b"[" + b",".join([b'"ab"'] * 9000) + b"]"
+    raw = b'{"complete": true, "fit_calls": [' + b",".join([row] * (MAX_REPORT_BYTES // len(row) - 1)) + b"]}"
+    tracemalloc.start()
+    try:
+        assert len(read_report(raw)["fit_calls"]) > 100
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 160 * 1024 * 1024
+
+
 def test_a_notebook_cell_with_a_lone_surrogate_gets_its_own_message() -> None:
     notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
         {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [], "source": "x = 1\n"},

@@ -28,6 +28,8 @@ def clean(text: str, limit: int | None = None) -> str:
     """`text` with every character that cannot be encoded, is not XML or reorders what is shown replaced by
     U+FFFD (a carriage return too: line ends are `\\n` once inside); cut to `limit` characters (ending in
     '…') when given."""
+    if text.isprintable() and (limit is None or len(text) <= limit):
+        return text  # every character `_UNSAFE` matches is unprintable (Cc, Cf, Cs or Cn): the common case
     text = _UNSAFE.sub(REPLACEMENT, text.replace("\r\n", "\n"))
     if limit is not None and len(text) > limit:
         text = text[:max(limit - 1, 0)] + TRUNCATED

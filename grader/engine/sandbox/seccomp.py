@@ -45,6 +45,7 @@ CLONE_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000
 _ACT_ALLOW = 0x7FFF0000
 _ACT_ERRNO = 0x00050000
 _CMP_MASKED_EQ = 7
+_ATTR_OPTIMIZE = 8  # SCMP_FLTATR_CTL_OPTIMIZE (libseccomp >= 2.5)
 
 
 class SeccompUnavailable(RuntimeError):
@@ -70,6 +71,7 @@ def _library() -> ctypes.CDLL:
                                            ctypes.POINTER(_ArgCmp)]
     lib.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.seccomp_release.argtypes = [ctypes.c_void_p]
+    lib.seccomp_attr_set.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]
     return lib
 
 
@@ -80,6 +82,10 @@ def _compile(*, allow_namespaces: bool) -> bytes:
     if not ctx:
         raise SeccompUnavailable("seccomp_init failed")
     try:
+        # A binary search over call numbers: an allowed call (most of a job's: futex, read, mmap) passes in
+        # about 7 comparisons instead of one per denied call.
+        lib.seccomp_attr_set(ctx, _ATTR_OPTIMIZE, 2)
+
         def deny(name: str, code: int = errno.EPERM, *conditions: _ArgCmp) -> None:
             number = lib.seccomp_syscall_resolve_name(name.encode())
             if number < 0:
