@@ -93,6 +93,8 @@ class Student(Base):
     # Roster section (group), exported in the Canvas "Section" column.
     section: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when a teacher drops the student from the course: their work stays stored, they leave every listing.
+    dropped_at: Mapped[datetime | None] = mapped_column()
 
     submissions: Mapped[list[Submission]] = relationship(back_populates="student")
 
@@ -228,14 +230,15 @@ class Override(Base):
     grading: Mapped[Grading] = relationship()
 
 
-Role = Literal["student", "teacher"]
+Role = Literal["student", "teacher", "ta"]
 
 
 class User(Base):
     """A login of the web service. A student's account points at the `Student` whose work it submits."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('student', 'teacher')", name="role"),)
+    # A TA ("ta") grades and reviews like a teacher but cannot change settings, release, or manage accounts.
+    __table_args__ = (CheckConstraint("role IN ('student', 'teacher', 'ta')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(255), unique=True)
@@ -310,3 +313,11 @@ class Regrade(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     exercise: Mapped[Exercise] = relationship()
+
+
+
+# The course settings' tables live in their own module (this one is long enough); imported here so that
+# Base.metadata, and with it Alembic and create_all, always includes them.
+from grader.db.settings_models import AssignmentSetting as AssignmentSetting  # noqa: E402
+from grader.db.settings_models import ExamStart as ExamStart  # noqa: E402
+from grader.db.settings_models import Extension as Extension  # noqa: E402

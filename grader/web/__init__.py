@@ -116,7 +116,8 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
     login_manager.login_message = None
     login_manager.session_protection = "strong"
 
-    app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang, lang_url=lang_url)
+    app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang, lang_url=lang_url,
+                                 course_zone=lambda: web_state.course.zone)
     app.jinja_env.filters.update(tr=tr, score=score, when=when, md=render_markdown)
     _register(app)
     return app
@@ -130,7 +131,8 @@ def _load_user(user_id: str) -> User | None:
 
 def _register(app: Flask) -> None:
     """Blueprints, error pages and the health probe."""
-    from grader.web import api, auth, ops, quiz, student, teacher
+    # api_teacher is imported for what it does: it adds the teacher's routes to api.bp before it is registered.
+    from grader.web import api, api_teacher, auth, ops, quiz, student, teacher  # noqa: F401
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(student.bp)
