@@ -86,7 +86,7 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
              exercises: Iterable[str] | None = None) -> list[Attempt]:
     """Every submission (filtered by students and exercises) with its newest grading, oldest first.
 
-    Nine queries in all: submissions with their newest grading, the decisions of their submissions and the
+    Eight queries in all: submissions with their newest grading, the decisions of their submissions and the
     stored checks of the finished ones (see `final_scores`), then the rules they are judged by (`load_rules`).
     """
     ids = list(student_ids) if student_ids is not None else None
@@ -293,7 +293,7 @@ def build_gradebook(session: Session, *, course: Course, catalog: Catalog, polic
                     per_page: int = PER_PAGE) -> Gradebook:
     """The gradebook of the students matching `filters`: page `page` of `per_page` rows, or every row if None.
 
-    Four queries whatever the number of students and exercises (students, then `attempts`). Sorting by name
+    Nine queries whatever the number of students and exercises (students, then `attempts`). Sorting by name
     or id pages the students first and reads only that page's attempts; sorting by total needs everyone's.
     """
     cols = columns(course, catalog)
