@@ -79,6 +79,8 @@ def test_teacher_grades_one_question_for_three_students_by_keyboard(live: Live, 
         student.goto(f"{live.url}/exercises/{EXAM}")
         student.fill("textarea[name=q-output-neurons]", f"{TEXT} ({username})")
         student.click("#quiz-form button[type=submit]")
+        student.wait_for_url("**confirm_blank=*")  # the other questions are blank: a second click confirms
+        student.click("#quiz-form button[type=submit]")
         student.wait_for_url("**/submissions/*")
         context.close()
 
@@ -158,6 +160,9 @@ def test_student_answers_the_exam_in_the_form_with_a_draft_and_matches_the_cli(l
     other.close()
 
     button = page.locator("#quiz-form button[type=submit]")
+    button.evaluate("b => { b.click(); b.click(); }")
+    page.wait_for_url("**confirm_blank=*")  # some questions are blank: asked once, nothing sent yet
+    assert page.locator(".flash.error", has_text="sin responder").count() == 1
     button.evaluate("b => { b.click(); b.click(); }")
     page.wait_for_url("**/submissions/*")
     page.wait_for_selector("#feedback tr[data-check]", timeout=GRADING_TIMEOUT_MS)

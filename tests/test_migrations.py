@@ -65,3 +65,59 @@ def test_processes_starting_together_on_a_fresh_database_all_migrate_it(db_url: 
     outcomes = [(proc.returncode, err[-400:]) for proc in procs for err in [proc.communicate(timeout=120)[1]]]
     assert [code for code, _ in outcomes] == [0, 0, 0, 0], outcomes
     assert _tables(db_url) >= APP_TABLES
+
+
+def test_0007_moves_the_course_settings_in_without_changing_a_score(db_url: str) -> None:
+    """A course in use at 0006 (an on-time and a late submission): after 0007 its settings are rows equal to
+    the course file's, every final score is the same, and a later edit of the file no longer moves them."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from grader.core.results import GradeResult
+    from grader.core.specs.loader import read_yaml
+    from grader.course.course import DEFAULT_COURSE_FILE, Course
+    from grader.course.gradebook import attempts
+    from grader.db.models import Exercise, ExerciseVersion, Grading, Student, Submission
+    from grader.db.session import make_session_factory
+    from grader.db.settings_models import AssignmentSetting
+
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    course = Course.model_validate(read_yaml(DEFAULT_COURSE_FILE))
+    lab = course.get("dnn-linear-unit")
+    assert lab is not None and lab.late is not None
+    arrivals = [datetime(2026, 10, 1, tzinfo=UTC), lab.due_at + (lab.late.until - lab.due_at) / 2]
+    upgrade(url=db_url, revision="0006")
+    engine = make_engine(db_url)
+    sessions = make_session_factory(engine)
+    try:
+        with sessions() as session:
+            # Core inserts name only the columns 0006 has (the ORM classes describe the head schema).
+            ana = session.execute(insert(Student.__table__).values(external_id="ana", created_at=epoch)
+                                  ).inserted_primary_key[0]
+            exercise = session.execute(insert(Exercise.__table__).values(slug=lab.exercise, title="x",
+                                                                         created_at=epoch)).inserted_primary_key[0]
+            version = session.execute(insert(ExerciseVersion.__table__).values(
+                exercise_id=exercise, spec_hash="h", spec_json={}, created_at=epoch)).inserted_primary_key[0]
+            for at in arrivals:
+                sub = session.execute(insert(Submission.__table__).values(
+                    student_id=ana, exercise_id=exercise, filename="a.py", source=b"x", source_hash="h",
+                    received_at=at)).inserted_primary_key[0]
+                session.execute(insert(Grading.__table__).values(
+                    submission_id=sub, exercise_version_id=version, status="graded", score=9, max_score=10,
+                    result_json=GradeResult(status="graded", score=9, max_score=10).model_dump(mode="json"),
+                    created_at=at, graded_at=at))
+            session.commit()
+        expected = [9.0, round(9 * (1 - lab.late.penalty), 4)]  # what 0006 computed from the file
+        upgrade(url=db_url)
+        with sessions() as session:
+            [row] = session.scalars(select(AssignmentSetting)).all()  # only the exercise in use
+            assert (row.exercise, row.due_at, row.max_attempts, row.late_penalty, row.release) == (
+                lab.exercise, lab.due_at, lab.max_attempts, lab.late.penalty, "immediate")
+            assert [a.final for a in attempts(session, course=course)] == expected
+            edited = course.model_copy(update={"assignments": [
+                a.model_copy(update={"due_at": a.due_at.replace(year=2030), "late": None})
+                if a.exercise == lab.exercise else a for a in course.assignments]})
+            assert [a.final for a in attempts(session, course=edited)] == expected  # the database rules now
+    finally:
+        engine.dispose()

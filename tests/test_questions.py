@@ -196,3 +196,15 @@ def test_option_text_with_separators_and_variant_explanations() -> None:
 def test_percent_cannot_be_declared_as_a_unit() -> None:
     with pytest.raises(ValueError, match="always understood"):
         NumericQuestion(id="acc", points=1, prompt=T("acc"), answer=0.9, units=["%"])
+
+
+def test_a_wrong_choice_names_the_right_option_as_model_answer_only() -> None:
+    spec = quiz_spec()
+    checks = {c.id: c for c in score(spec, Evidence(answers={"output": "relu"}), student="ana").checks}
+    order = option_order(ACT, exercise_id="quiz", student="ana")
+    right = "abc"[next(i for i, o in enumerate(order) if o.correct)]
+    assert checks["output"].answer is not None
+    assert checks["output"].answer.es == f"La respuesta correcta es {right}) sigmoid."
+    assert "sigmoid" not in checks["output"].message.es  # withheld with the answers until release
+    passed = score(spec, Evidence(answers={"output": "sigmoid"}), student="ana").checks[1]
+    assert passed.answer is None

@@ -63,10 +63,12 @@ def student_views(app: Any, client: Any, sub: int) -> dict[str, str]:
             "api": json.dumps(api.get_json(), ensure_ascii=False)}
 
 
-def release(profe: Any, exercise: str, released: bool) -> Any:
-    """Press the teacher's release (or withdraw) button of `exercise`."""
+def release(profe: Any, exercise: str, released: bool, *, close: bool = True) -> Any:
+    """Press the teacher's release (or withdraw) button of `exercise`, closing submissions unless `close` is
+    False (a release is refused while students can still submit)."""
     url = f"/teacher/exercises/{exercise}/release"
-    return profe.post(url, data={"released": "1" if released else "0", "csrf_token": csrf_token(profe, url)})
+    return profe.post(url, data={"released": "1" if released else "0", "close": "1" if close else "0",
+                                 "csrf_token": csrf_token(profe, url)})
 
 
 def test_exam_hides_answers_and_hints_until_the_teacher_releases(app: Any, ana: Any, profe: Any) -> None:
@@ -74,17 +76,18 @@ def test_exam_hides_answers_and_hints_until_the_teacher_releases(app: Any, ana: 
     finish_with_answer(app)
     before = student_views(app, ana, sub)
     for where, text in before.items():
-        assert MESSAGE in text, where  # the messages stay visible
-        assert ANSWER not in text and HINT not in text, where
+        # Exam mode: right/wrong and points only; the message could say what was expected.
+        assert MESSAGE not in text and ANSWER not in text and HINT not in text, where
     assert "3 / 10" in before["page"] and "3 / 10" in before["poll"]
-    assert '"withheld":["hints","answers"]' in before["api"].replace(" ", "")
+    assert "Incorrecto" in before["page"] and "Correcto" in before["poll"]
+    assert '"withheld":["messages","hints","answers"]' in before["api"].replace(" ", "")
     page = profe.get(f"/teacher/exercises/{EXAM}/release").get_data(as_text=True)
     assert "No publicada" in page and "Publicar retroalimentación completa" in page
     assert f'href="/exercises/{EXAM}"' in page  # the preview link
     assert release(profe, EXAM, True).status_code == 302
     after = student_views(app, ana, sub)
     for where, text in after.items():
-        assert ANSWER in text and HINT in text, where
+        assert ANSWER in text and HINT in text and MESSAGE in text, where
     assert '"released":true' in after["api"].replace(" ", "")
     assert "Retirar" in profe.get(f"/teacher/exercises/{EXAM}/release").get_data(as_text=True)
     release(profe, EXAM, False)
@@ -152,10 +155,13 @@ def test_after_deadline_releases_when_submissions_close_or_the_teacher_says(sess
 def test_visible_redacts_only_what_the_policy_withholds() -> None:
     check = CheckResult(id="q", passed=False, points=0.5, max_points=1, message=t("m", "m"), hint=t("h", "h"),
                         answer=t("a", "a"))
-    result = GradeResult(status="graded", score=0.5, max_score=1, checks=[check], logs="secret")
-    exam = visible(result, shown=("score", "messages"))
-    assert (exam.score, exam.checks[0].message.es, exam.checks[0].hint, exam.checks[0].answer) == (0.5, "m", None,
-                                                                                                    None)
+    result = GradeResult(status="graded", score=0.5, max_score=1, checks=[check], logs="secret",
+                         notes=[t("se esperaba 3", "3 expected")])
+    lab = visible(result, shown=("score", "messages"))
+    assert (lab.score, lab.checks[0].message.es, lab.checks[0].hint, lab.checks[0].answer) == (0.5, "m", None, None)
+    exam = visible(result, shown=("score",))
+    assert (exam.checks[0].points, exam.checks[0].passed, exam.checks[0].message.es, exam.notes) == (0.5, False, "",
+                                                                                                      [])
     blind = visible(result, shown=())
     assert (blind.score, blind.checks[0].points, blind.checks[0].message.es, blind.logs) == (0, 0, "", "")
     assert visible(result, shown=("score", "messages", "hints", "answers")) == result

@@ -58,7 +58,7 @@ def graded(app: Any, client: Any, accounts: dict[str, tuple[str, str]]) -> dict[
         assert login(client, username).status_code == 302
         page = f"/exercises/{EXAM}"
         submission_id(client.post(f"{page}/answers", data={"csrf_token": csrf_token(client, page),
-                                                           f"q-{QUESTION}": words}))
+                                                           f"q-{QUESTION}": words, "confirm_blank": "1"}))
         out[username] = _grade_stored(app, words, suggested)
         client.post("/logout", data={"csrf_token": csrf_token(client, "/assignments")})
     assert login(client, "profe").status_code == 302

@@ -160,7 +160,8 @@ def test_form_submission_stores_the_answers_document(app: Any, ana: Any) -> None
     """The form becomes `respuestas.json` holding the answers by question id (letters for choices)."""
     fields = {f.id: f for f in _ana_fields(app)}
     pick = _first_letter(fields["dropout-rate"], "Durante el entrenamiento apaga")
-    form = {"csrf_token": csrf_token(ana, PAGE), "q-dropout-rate": pick, **{f"q-{k}": v for k, v in ANSWERS.items()}}
+    form = {"csrf_token": csrf_token(ana, PAGE), "q-dropout-rate": pick, **{f"q-{k}": v for k, v in ANSWERS.items()},
+            "confirm_blank": "1"}
     sent = ana.post(f"{PAGE}/answers", data=form)
     number = submission_id(sent)
     with app.extensions["grader"].sessions() as session:

@@ -215,8 +215,10 @@ def test_analytics_pages_show_counts_histogram_failures_and_reviews(teacher: Any
     assert histogram("last")[1] == [0, 1, 1, 0, 1, 1, 0, 0, 0, 0]  # ana's last attempt counts: 2
     svg = re.search(r"<svg class=\"histogram\".*?</svg>", page, re.S).group(0)
     assert 'role="img"' in svg and "<title" in svg and "9–10: 1" in svg  # the text alternative names every bin
-    failed = re.findall(r'<tr data-check="([^"]+)" data-failed="(\d+)" data-graded="(\d+)"', page)
-    assert failed == [("b", "2", "3"), ("a", "1", "4"), ("libre", "1", "1")]
+    failed = re.findall(r'<tr data-check="([^"]+)" data-failed="(\d+)" data-partial="(\d+)" data-graded="(\d+)"',
+                        page)
+    # dora's 1 of 6 on b, carla's 1 of 4 on a and 0.5 of 6 on libre: partial credit, not failures.
+    assert failed == [("b", "1", "1", "3"), ("a", "0", "1", "4"), ("libre", "0", "1", "1")]
     assert re.search(r'id="mean-attempts">1.25<', page) and re.search(r'id="students">4<', page)
     pending = re.search(r'<table id="pending">(.*?)</table>', page, re.S).group(1)
     assert "carla" in pending and "libre" in pending and "/teacher/gradings/" in pending

@@ -6,7 +6,6 @@ or an operator's restart would (SIGKILL from outside), in the engine, through `g
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -58,6 +57,16 @@ def _grade(grader: Grader, name: str) -> tuple[object, ...]:
     return _seen(grader.grade_bytes(spec=spec, filename=name, data=(SAMPLES / name).read_bytes(), student="s"))
 
 
+def _worker_root(worker: WarmWorker) -> int:
+    """The host pid of one warm worker's sandbox (other graders of this test process have their own)."""
+    return worker.pid or -1
+
+
+def _template_root(grader: Grader) -> int:
+    """The host pid of this grader's evaluator template."""
+    return grader.evaluators.template.pid or -1
+
+
 def _await(condition: Any, what: str, timeout_s: float = 120) -> Any:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -75,7 +84,7 @@ def test_a_zygote_killed_mid_job_changes_no_result(grader: Grader, normal: dict,
 
     def kill_the_zygote_under_the_job(self: WarmWorker, job: Any) -> Any:
         if not killed:  # once the job's child runs, its zygote dies
-            busy = _await(lambda: [z for z in zygotes(os.getpid()) if _has_child(z)], "a job's child")
+            busy = _await(lambda: [z for z in zygotes(_worker_root(self)) if _has_child(z)], "a job's child")
             killed.append(busy[0])
             kill(busy[0])
         return original(self, job)
@@ -89,7 +98,7 @@ def test_a_zygote_killed_mid_job_changes_no_result(grader: Grader, normal: dict,
 
 def test_a_zygote_killed_while_idle_or_starting_changes_no_result(grader: Grader, normal: dict) -> None:
     assert _grade(grader, "carla.ipynb") == normal["carla.ipynb"]
-    (idle,) = zygotes(os.getpid())
+    (idle,) = zygotes(_worker_root(grader.warm.workers[0]))  # type: ignore[union-attr]
     kill(idle)
     wait_gone(idle)
     assert _grade(grader, "diego.py") == normal["diego.py"]
@@ -97,7 +106,7 @@ def test_a_zygote_killed_while_idle_or_starting_changes_no_result(grader: Grader
     worker = grader.warm.workers[0]  # type: ignore[union-attr]
     worker.close()
     worker.spawn()  # importing TensorFlow in the background
-    (starting,) = _await(lambda: zygotes(os.getpid()), "a starting zygote")
+    (starting,) = _await(lambda: zygotes(_worker_root(worker)), "a starting zygote")
     kill(starting)
     assert _grade(grader, "fabian.py") == normal["fabian.py"]
 
@@ -109,7 +118,7 @@ def test_an_evaluator_killed_mid_evaluation_changes_no_result(grader: Grader, no
 
     def kill_while_it_works(stream: Any, timeout_s: float, over_budget: Any = None) -> Any:
         if not killed:  # the request is written: the evaluator is working on it when it dies
-            for busy in _await(lambda: evaluators(os.getpid()), "the evaluator"):
+            for busy in _await(lambda: evaluators(_template_root(grader)), "the evaluator"):
                 killed.append(busy)
                 kill(busy)
         return original(stream, timeout_s, over_budget)
@@ -124,7 +133,7 @@ def test_an_evaluator_that_dies_on_every_try_is_the_submissions_doing(grader: Gr
     original = pool.read_line
 
     def always_dies(stream: Any, timeout_s: float, over_budget: Any = None) -> Any:
-        for busy in _await(lambda: evaluators(os.getpid()), "the evaluator"):
+        for busy in _await(lambda: evaluators(_template_root(grader)), "the evaluator"):
             kill(busy)
         return original(stream, timeout_s, over_budget)
 

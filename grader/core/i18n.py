@@ -27,6 +27,17 @@ def t(es: str, en: str) -> Text:
     return Text(es=es, en=en)
 
 
+class Refused(ValueError):
+    """A request that cannot be carried out; `message` says why and what to do, in both languages.
+
+    `str()` is the English text, for logs and the command line.
+    """
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(message.en)
+        self.message = message
+
+
 # Scores are shown and exported with at most this many decimals, everywhere.
 SCORE_DECIMALS = 2
 

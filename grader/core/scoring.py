@@ -6,7 +6,7 @@ from grader.core.checks import get_kind
 from grader.core.checks.registry import Outcome
 from grader.core.facts import CallbackFacts, Evidence, ModelFacts, Scalar
 from grader.core.i18n import Text
-from grader.core.questions.grading import QuestionContext, grade_question, missing_ideas
+from grader.core.questions.grading import QuestionContext, grade_question, missing_ideas, right_options
 from grader.core.questions.models import TextQuestion
 from grader.core.questions.parse import MAX_TEXT_CHARS
 from grader.core.questions.variants import render, variant_values
@@ -51,6 +51,8 @@ def run_questions(spec: ExerciseSpec, evidence: Evidence, *, student: str) -> li
         outcome = grade_question(question, given, ctx)
         # The model answer stays out of the message, so that a release policy can withhold it (exams).
         answer = [missing] if (missing := missing_ideas(question, given)) is not None else []
+        if not outcome.passed and (right := right_options(question, ctx)) is not None:
+            answer.append(right)
         if not outcome.passed and question.explanation is not None and not outcome.needs_review:
             answer.append(render(question.explanation, ctx.values))  # the student's own numbers
         hint = render(question.hint, ctx.values) if question.hint is not None else None

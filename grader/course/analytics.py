@@ -40,8 +40,10 @@ class CheckFailures:
 
     check_id: str
     title: Text | None
-    failed: int
+    failed: int  # no credit at all
     graded: int
+    # Not passed but with some credit (a half-right multiple choice, a partly found rubric): not a failure.
+    partial: int = 0
 
     @property
     def rate(self) -> float:
@@ -90,20 +92,24 @@ def histogram(scores: Iterable[float], max_score: float, bins: int = BINS) -> li
 
 def check_failures(results: Iterable[list[dict[str, Any]] | None],
                    titles: dict[str, Text] | None = None) -> list[CheckFailures]:
-    """Per check id, how many of `results` (stored JSON check lists) failed it; most failures first."""
+    """Per check id, how many of `results` (stored JSON check lists) failed it (no credit) or got partial
+    credit; most failures first."""
     failed: Counter[str] = Counter()
+    partial: Counter[str] = Counter()
     graded: Counter[str] = Counter()
     order: dict[str, int] = {}
     for checks in results:
         for check in checks or []:  # an error grading stored no checks
             order.setdefault(check["id"], len(order))
             graded[check["id"]] += 1
-            failed[check["id"]] += 0 if check.get("passed") else 1
+            if not check.get("passed"):
+                credited = float(check.get("points") or 0) > 0
+                (partial if credited else failed)[check["id"]] += 1
     titles = titles or {}
     # Spec order breaks ties, so checks that fail equally often read in the order students meet them.
     ranked = sorted(order, key=lambda cid: (-failed[cid], order[cid]))
-    return [CheckFailures(check_id=cid, title=titles.get(cid), failed=failed[cid], graded=graded[cid])
-            for cid in ranked]
+    return [CheckFailures(check_id=cid, title=titles.get(cid), failed=failed[cid], graded=graded[cid],
+                          partial=partial[cid]) for cid in ranked]
 
 
 def check_titles(catalog: Catalog, exercise_id: str) -> dict[str, Text]:
@@ -116,7 +122,7 @@ def check_titles(catalog: Catalog, exercise_id: str) -> dict[str, Text]:
 
 def exercise_stats(session: Session, *, course: Course, catalog: Catalog, exercise_id: str,
                    policy: Policy) -> ExerciseStats:
-    """Analytics of one assigned exercise under `policy` (six queries). KeyError when it is not assigned."""
+    """Analytics of one assigned exercise under `policy` (eleven queries). KeyError when it is not assigned."""
     column = next((c for c in columns(course, catalog) if c.exercise == exercise_id), None)
     if column is None:
         raise KeyError(f"exercise {exercise_id!r} is not part of the course")

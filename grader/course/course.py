@@ -40,8 +40,8 @@ class FeedbackPolicy(BaseModel):
     `release`: `immediate` (on grading), `after_deadline` (once late submissions close, or earlier if the
     teacher releases) or `manual` (only when the teacher releases). Until then a student sees only the parts
     in `before_release`: the score, the per-check messages, the hints, the model answers. After release they
-    see everything. Exams default to `manual` with score and messages only: a blank try must not hand out the
-    answer key before the last attempt.
+    see everything. Exams default to `manual` with the score only (each check right/wrong and its points):
+    a message saying what was expected would hand out the answer key before the last attempt.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -50,7 +50,7 @@ class FeedbackPolicy(BaseModel):
     before_release: tuple[Shown, ...] = ("score", "messages")
 
 
-EXAM_POLICY = FeedbackPolicy(release="manual", before_release=("score", "messages"))
+EXAM_POLICY = FeedbackPolicy(release="manual", before_release=("score",))
 OPEN_POLICY = FeedbackPolicy(release="immediate", before_release=EVERYTHING)
 
 
@@ -66,6 +66,8 @@ class Assignment(BaseModel):
     late: LatePolicy | None = None
     exam: bool = Field(default=False, description="An exam: feedback defaults to manual release (see feedback).")
     feedback: FeedbackPolicy | None = Field(default=None, description="None: exams manual, the rest immediate.")
+    time_limit_min: int | None = Field(default=None, ge=1, le=24 * 60,
+                                       description="A timed exam: minutes from each student's start.")
 
     @property
     def feedback_policy(self) -> FeedbackPolicy:

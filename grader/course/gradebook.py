@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from grader.core.i18n import Text
 from grader.core.specs.loader import Catalog
 from grader.course.course import Course
+from grader.course.settings import load_rules
 from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Student, Submission
 from grader.db.review import BulkFinal, final_scores
 
@@ -51,6 +52,14 @@ class Attempt:
     # Checks of the newest grading waiting for a teacher: suggested points without a decision in force,
     # plus decisions gone stale (their check vanished or its maximum changed in a regrade).
     pending_review: int = 0
+    # Why a judged attempt still cannot count ("" when it can): "released", received after the teacher
+    # released the feedback (the answers were out); "time_limit", after the student's exam time ran out.
+    void: str = ""
+
+    @property
+    def counts(self) -> bool:
+        """True when this attempt may be the one that counts: finished, judged on its merits, not void."""
+        return self.finished and self.judged and not self.void
 
     @property
     def finished(self) -> bool:
@@ -77,8 +86,8 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
              exercises: Iterable[str] | None = None) -> list[Attempt]:
     """Every submission (filtered by students and exercises) with its newest grading, oldest first.
 
-    Three queries in all: submissions with their newest grading, then the decisions of their submissions and
-    the stored checks of the finished ones (see `final_scores`).
+    Eight queries in all: submissions with their newest grading, the decisions of their submissions and the
+    stored checks of the finished ones (see `final_scores`), then the rules they are judged by (`load_rules`).
     """
     ids = list(student_ids) if student_ids is not None else None
     slugs = list(exercises) if exercises is not None else None
@@ -100,9 +109,11 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
                              .join(Submission.exercise)
                              .where(Grading.status.in_(FINISHED_STATUSES)), ids, slugs)
     finals = final_scores(session, scores=scores, grading_ids=finished_ids, with_pending=True) if scores else {}
+    rules = load_rules(session, course=course, exercises={r[3] for r in rows}, student_ids=ids) if rows else None
     out = []
     for sid, gid, student_id, slug, filename, received_at, status, score, max_score, judged in rows:
-        assignment = course.get(slug)
+        # Judged by the settings (and this student's extension) in force when it arrived.
+        assignment = rules.assignment(slug, at=received_at, student_id=student_id) if rules else None
         late = assignment.is_late(received_at) if assignment is not None else False
         bulk = finals.get(gid) if gid is not None else None
         bulk = bulk or BulkFinal(score or 0.0, False, False)
@@ -113,13 +124,17 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
                            filename=filename, received_at=received_at, status=status or "queued",
                            automatic=score or 0.0, final=final, max_score=max_score or 0.0, late=late,
                            overridden=bulk.overridden, judged=judged if judged is not None else True,
-                           pending_review=bulk.pending_review))
+                           pending_review=bulk.pending_review,
+                           void=rules.void(slug, student_id, received_at) if rules else ""))
     return out
 
 
 def pick(tries: list[Attempt], policy: Policy) -> Attempt | None:
-    """The attempt that counts: the best final score, or the last finished attempt; None if none finished."""
-    finished = [a for a in tries if a.finished]
+    """The attempt that counts: the best final score, or the last finished attempt; None if none finished.
+
+    A try that cannot count (not judged, or void: see `Attempt.counts`) is never picked, so it shows as
+    empty ("–") in every listing and export, never as a 0."""
+    finished = [a for a in tries if a.counts]
     if not finished:
         return None
     if policy == "last":
@@ -234,7 +249,9 @@ def sections(session: Session) -> list[str]:
 
 def students(session: Session, filters: GradebookFilters = GradebookFilters()) -> list[StudentInfo]:
     """The students matching `filters`, by name or id (one query; a sort by total is applied later)."""
-    query = select(Student.id, Student.external_id, Student.name, Student.email, Student.section)
+    # A student the teacher dropped leaves every listing (their work stays stored).
+    query = (select(Student.id, Student.external_id, Student.name, Student.email, Student.section)
+             .where(Student.dropped_at.is_(None)))
     if filters.section:
         query = query.where(Student.section == filters.section)
     found = [StudentInfo(id=i, external_id=ext, name=name or "", email=email or "", section=section or "")
@@ -276,7 +293,7 @@ def build_gradebook(session: Session, *, course: Course, catalog: Catalog, polic
                     per_page: int = PER_PAGE) -> Gradebook:
     """The gradebook of the students matching `filters`: page `page` of `per_page` rows, or every row if None.
 
-    Four queries whatever the number of students and exercises (students, then `attempts`). Sorting by name
+    Nine queries whatever the number of students and exercises (students, then `attempts`). Sorting by name
     or id pages the students first and reads only that page's attempts; sorting by total needs everyone's.
     """
     cols = columns(course, catalog)

@@ -19,6 +19,7 @@ from grader.core.i18n import Text, t
 from grader.core.sources import EXTENSIONS, MAX_NOTEBOOK_BYTES
 from grader.core.specs.loader import Catalog
 from grader.course.course import Course
+from grader.course.settings import load_rules, timed_refusal
 from grader.db import store
 from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Student, Submission
 from grader.db.version import version_hash
@@ -150,8 +151,15 @@ def submit(session: Session, *, catalog: Catalog, course: Course, student: Stude
                                  now=now)
     if duplicate is not None:
         return duplicate
-    refusal = assignment.refusal(now=now, attempts_used=attempts_used(
-        session, student=student, exercise_slug=exercise_id))
+    rules = load_rules(session, course=course, exercises=[exercise_id], student_ids=[student.id], now=now)
+    if rules.releases[exercise_id].closes_submissions:
+        raise SubmissionRefused(t(
+            "El profesor ya publicó las respuestas de este ejercicio: no se aceptan más entregas.",
+            "The teacher has released this exercise's answers: no more submissions are accepted."), status_code=403)
+    mine = rules.assignment(exercise_id, at=now, student_id=student.id) or assignment
+    refusal = mine.refusal(now=now, attempts_used=attempts_used(session, student=student, exercise_slug=exercise_id))
+    if refusal is None and mine.time_limit_min is not None:
+        refusal = timed_refusal(rules.time_left(exercise_id, student.id, now=now))
     if refusal is not None:
         raise SubmissionRefused(refusal, status_code=403)
     recent = session.scalar(select(func.count(Submission.id)).where(

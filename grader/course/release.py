@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grader.core.i18n import Text
@@ -34,6 +34,18 @@ class ReleaseState:
     decided_by: str | None = None
     decided_at: datetime | None = None
     decision: bool | None = None
+    # When a teacher first released it (None: never). From then on no new attempt counts for anyone, even
+    # after a withdrawal: the answers have been out.
+    first_released_at: datetime | None = None
+
+    @property
+    def closes_submissions(self) -> bool:
+        """True when a teacher's release closed submissions (exercises released at once never close so)."""
+        return self.policy.release != "immediate" and self.first_released_at is not None
+
+    def counts(self, received_at: datetime) -> bool:
+        """False for an attempt received after the teacher first released the feedback: it cannot count."""
+        return not self.closes_submissions or received_at <= self.first_released_at  # type: ignore[operator]
 
     @property
     def shown(self) -> tuple[Shown, ...]:
@@ -58,8 +70,18 @@ def newest_release(session: Session, *, exercise_slug: str) -> Release | None:
     return session.scalars(query).first()
 
 
-def _state(assignment: Assignment, row: Release | None, now: datetime) -> ReleaseState:
-    """The release state of `assignment` given the teacher's newest decision `row`."""
+def _first_released(session: Session, slug: str | None = None) -> dict[str, datetime]:
+    """When each exercise (or only `slug`) was first released by a teacher, by exercise id."""
+    query = (select(Exercise.slug, func.min(Release.created_at)).join(Exercise, Exercise.id == Release.exercise_id)
+             .where(Release.released.is_(True)).group_by(Exercise.slug))
+    if slug is not None:
+        query = query.where(Exercise.slug == slug)
+    return {found: _aware(moment) for found, moment in session.execute(query)}
+
+
+def _state(assignment: Assignment, row: Release | None, now: datetime,
+           first: datetime | None = None) -> ReleaseState:
+    """The release state of `assignment` given the teacher's newest decision `row` and first release `first`."""
     policy, closes = assignment.feedback_policy, assignment.closes_at()
     decided_at = _aware(row.created_at) if row is not None else None
     if policy.release == "immediate":
@@ -70,22 +92,25 @@ def _state(assignment: Assignment, row: Release | None, now: datetime) -> Releas
         released = policy.release == "after_deadline" and now >= closes
     return ReleaseState(exercise=assignment.exercise, policy=policy, released=released, closes_at=closes,
                         decided_by=row.teacher if row else None, decided_at=decided_at,
-                        decision=row.released if row else None)
+                        decision=row.released if row else None, first_released_at=first)
 
 
 def release_state(session: Session, *, assignment: Assignment, now: datetime | None = None) -> ReleaseState:
     """Whether `assignment`'s full feedback is released at `now` (default: the current time)."""
     row = newest_release(session, exercise_slug=assignment.exercise)
-    return _state(assignment, row, _aware(now or utcnow()))
+    first = _first_released(session, assignment.exercise).get(assignment.exercise)
+    return _state(assignment, row, _aware(now or utcnow()), first)
 
 
 def release_states(session: Session, *, course: Course, now: datetime | None = None) -> dict[str, ReleaseState]:
-    """The release state of every assignment of `course`, by exercise id, in one query."""
+    """The release state of every assignment of `course`, by exercise id, in two queries."""
     query = (select(Exercise.slug, Release).join(Exercise, Exercise.id == Release.exercise_id)
              .order_by(Release.created_at, Release.id))
     newest = {slug: row for slug, row in session.execute(query)}  # oldest first: the last one wins
     moment = _aware(now or utcnow())
-    return {a.exercise: _state(a, newest.get(a.exercise), moment) for a in course.assignments}
+    first = _first_released(session)
+    return {a.exercise: _state(a, newest.get(a.exercise), moment, first.get(a.exercise))
+            for a in course.assignments}
 
 
 def set_release(session: Session, *, exercise_slug: str, released: bool, teacher: str) -> Release:
@@ -123,11 +148,22 @@ def _check(check: CheckResult, shown: tuple[Shown, ...]) -> CheckResult:
 
 def visible(result: GradeResult, *, shown: tuple[Shown, ...]) -> GradeResult:
     """A copy of `result` with only what a student may see: without hints, model answers, messages or points
-    as `shown` says (the score is zeroed when hidden; callers hide it too, see `ReleaseState.shown`)."""
+    as `shown` says (the score is zeroed when hidden; callers hide it too, see `ReleaseState.shown`).
+
+    Without "messages" (exam mode) each check keeps only right/wrong and its points, and the notes go too:
+    an explanation such as "se esperaba (None, 150, 150, 3)" is the answer key.
+    """
     if set(EVERYTHING) <= set(shown):
         return result
     return result.model_copy(update={
         "checks": [_check(c, shown) for c in result.checks],
         "score": result.score if "score" in shown else 0.0,
+        "notes": result.notes if "messages" in shown else [],
         "logs": "",
     })
+
+
+def for_student(result: GradeResult, release: ReleaseState | None) -> GradeResult:
+    """The one place a result is redacted for a student: what `release` shows now (everything when the
+    exercise has no release state, i.e. it left the course). The stored result is never changed."""
+    return result if release is None else visible(result, shown=release.shown)

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grader.core.i18n import Text, format_score, t
+from grader.core.i18n import Refused, format_score, t
 from grader.db.lti import score_changed
 from grader.db.models import FINISHED_STATUSES, Grading, Override, Submission, utcnow
 from grader.db.store import grading_result
@@ -32,15 +32,8 @@ POINTS_TOLERANCE = 1e-9
 TEACHER_MAX_LENGTH = 255
 
 
-class DecisionRefused(ValueError):
-    """A teacher decision that cannot be recorded; `message` says why in both languages.
-
-    `str()` is the English text, for logs and the (English) command line.
-    """
-
-    def __init__(self, message: Text) -> None:
-        super().__init__(message.en)
-        self.message = message
+class DecisionRefused(Refused):
+    """A teacher decision that cannot be recorded; `message` says why in both languages."""
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,8 @@ class Student(Base):
     # Roster section (group), exported in the Canvas "Section" column.
     section: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when a teacher drops the student from the course: their work stays stored, they leave every listing.
+    dropped_at: Mapped[datetime | None] = mapped_column()
 
     submissions: Mapped[list[Submission]] = relationship(back_populates="student")
 
@@ -228,14 +230,15 @@ class Override(Base):
     grading: Mapped[Grading] = relationship()
 
 
-Role = Literal["student", "teacher"]
+Role = Literal["student", "teacher", "ta"]
 
 
 class User(Base):
     """A login of the web service. A student's account points at the `Student` whose work it submits."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('student', 'teacher')", name="role"),)
+    # A TA ("ta") grades and reviews like a teacher but cannot change settings, release, or manage accounts.
+    __table_args__ = (CheckConstraint("role IN ('student', 'teacher', 'ta')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(255), unique=True)
@@ -310,9 +313,3 @@ class Regrade(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     exercise: Mapped[Exercise] = relationship()
-
-
-# The LTI and similarity tables share this metadata (Alembic compares it with the migrations); imported last
-# because they refer to the models above.
-from grader.db import lti_models as _lti_models  # noqa: E402, F401
-from grader.db import similarity_models as _similarity_models  # noqa: E402, F401

@@ -1,8 +1,8 @@
 """Who launched: the LMS roles mapped to this project's roles, the local user of (issuer, subject), and the
 context and link a launch leaves behind.
 
-The project knows students and teachers. LMS teaching assistants become teachers for now (noted in the log
-and in `lti_users.roles`); a TA role of its own can take them over without touching the launch code.
+LMS learners become students, instructors and administrators teachers, and teaching assistants the project's
+TAs (they grade and review, but change no settings, release nothing and manage no accounts).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def lms_role(roles: Iterable[str]) -> LmsRole:
 
 
 def local_role(role: LmsRole) -> Role:
-    """The project role of an LMS role (TA -> teacher until the project has a TA role)."""
-    return "student" if role == "student" else "teacher"
+    """The project role of an LMS role: the project has the same three (a TA grades and reviews)."""
+    return role
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,6 @@ def _username(issuer: str, subject: str) -> str:
 def user_for(session: Session, person: Person) -> User:
     """The local user of `person`, created on first launch; name, email and role follow the newest launch."""
     role = person.role
-    if role == "ta":
-        log.info("LTI user %s of %s is a teaching assistant: mapped to teacher", person.subject, person.issuer)
     linked = session.scalar(select(LtiUser).where(LtiUser.issuer == person.issuer, LtiUser.subject == person.subject))
     if linked is None:
         username = _username(person.issuer, person.subject)

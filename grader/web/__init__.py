@@ -125,7 +125,8 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
     login_manager.session_protection = "strong"
 
     app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang, lang_url=lang_url,
-                                 lti_enabled=lambda: web_state.lti is not None)
+                                 lti_enabled=lambda: web_state.lti is not None,
+                                 course_zone=lambda: web_state.course.zone)
     app.jinja_env.filters.update(tr=tr, score=score, when=when, md=render_markdown, msg=render_message)
     _register(app)
     return app
@@ -139,7 +140,8 @@ def _load_user(user_id: str) -> User | None:
 
 def _register(app: Flask) -> None:
     """Blueprints, error pages and the health probe."""
-    from grader.web import api, auth, ops, quiz, student, teacher
+    # api_teacher is imported for what it does: it adds the teacher's routes to api.bp before it is registered.
+    from grader.web import api, api_teacher, auth, ops, quiz, student, teacher  # noqa: F401
     from grader.web.lti import admin, launch
 
     app.register_blueprint(auth.bp)

@@ -14,10 +14,20 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from grader.course.accounts import LoginThrottled, authenticate
-from grader.web.i18n import gettext
+from grader.course.people import STAFF_ROLES, PeopleRefused, change_own_password
+from grader.web.i18n import add_translations, gettext, tr
 from grader.web.state import db
 
 bp = Blueprint("auth", __name__)
+
+add_translations({
+    "Mi cuenta": "My account",
+    "Cambiar la contraseña": "Change the password",
+    "Contraseña actual": "Current password",
+    "Contraseña nueva": "New password",
+    "Repite la contraseña nueva": "Repeat the new password",
+    "Contraseña cambiada.": "Password changed.",
+})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,14 +39,14 @@ class LoginForm(FlaskForm):
     password = PasswordField("Contraseña", validators=[DataRequired(), Length(max=1024)])
 
 
-def role_required(role: str) -> Callable[[F], F]:
-    """Only logged-in users with `role` pass; anonymous users go to the login page, others get 403."""
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Only logged-in users with one of `roles` pass; anonymous users go to the login page, others get 403."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role != role:
+            if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 
@@ -45,7 +55,9 @@ def role_required(role: str) -> Callable[[F], F]:
     return decorator
 
 
+# Settings, releases and accounts are the teacher's; grading and reviewing are the staff's (teachers and TAs).
 teacher_required = role_required("teacher")
+staff_required = role_required("teacher", "ta")
 student_required = role_required("student")
 
 
@@ -61,7 +73,7 @@ def _safe_next(target: str | None) -> str | None:
 
 def home_for(user: Any) -> str:
     """Where a user lands after logging in."""
-    return url_for("teacher.gradebook") if user.role == "teacher" else url_for("student.assignments")
+    return url_for("teacher.gradebook") if user.role in STAFF_ROLES else url_for("student.assignments")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -89,6 +101,38 @@ def login() -> Any:
     elif request.method == "POST":
         status = 400
     return render_template("login.html", form=form), status
+
+
+class PasswordForm(FlaskForm):
+    """The current password and the new one, typed twice."""
+
+    current = PasswordField("Contraseña actual", validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField("Contraseña nueva", validators=[DataRequired(), Length(max=1024)])
+    repeated = PasswordField("Repite la contraseña nueva", validators=[DataRequired(), Length(max=1024)])
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> Any:
+    """Any user changes their own password (current, new, repeated)."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        session = db()
+        try:
+            change_own_password(session, user=current_user, current=form.current.data or "",
+                                new=form.new.data or "", repeated=form.repeated.data or "")
+        except PeopleRefused as refused:
+            session.rollback()
+            flash(tr(refused.message), "error")
+            status = 400
+        else:
+            session.commit()
+            flash(gettext("Contraseña cambiada."), "ok")
+            return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("account.html", form=form), status
 
 
 @bp.post("/logout")

@@ -17,6 +17,7 @@ import grader
 from grader.core.i18n import Text
 from grader.core.results import CheckResult
 from grader.core.summaries import ModelSummary, TrainingCurve
+from grader.web.openapi_admin import ADMIN_MODELS, admin_paths
 from grader.web.services import EDITOR_FILENAME
 
 GradingStatus = Literal["queued", "running", "graded", "error"]
@@ -53,8 +54,9 @@ class SubmissionAccepted(BaseModel):
 class SubmissionOut(BaseModel):
     """A submission and, once its grading finished, the result; result fields are null until then.
 
-    A student sees what the exercise's feedback policy releases: before an exam's feedback is released,
-    checks come without `hint` and `answer` (the model answer), and `withheld` names what is held back.
+    A student sees what the exercise's feedback policy releases: before an exam's feedback is released, each
+    check is only `passed` and its points (empty `message`, no `hint`, no `answer`, no notes), and `withheld`
+    names what is held back.
     """
 
     id: int
@@ -95,7 +97,8 @@ class ExerciseOut(BaseModel):
     late_penalty: float | None = Field(description="Score factor lost by late submissions; null: none accepted.")
     max_attempts: int | None = Field(description="Null: unlimited.")
     open: bool
-    status: Literal["not_started", "pending", "graded", "error"] | None = None
+    status: Literal["not_started", "pending", "graded", "not_counted", "error"] | None = Field(
+        default=None, description="not_counted: only tries that cannot count (refused before running, or void).")
     attempts_used: int | None = None
     attempts_left: int | None = None
     score: float | None = Field(default=None, description="Final score of the attempt that counts; null "
@@ -111,7 +114,7 @@ class ExerciseList(BaseModel):
 
 _MODELS: tuple[tuple[type[BaseModel], Literal["validation", "serialization"]], ...] = (
     (ApiError, "serialization"), (SubmissionIn, "validation"), (SubmissionAccepted, "serialization"),
-    (SubmissionOut, "serialization"), (ExerciseList, "serialization"))
+    (SubmissionOut, "serialization"), (ExerciseList, "serialization"), *ADMIN_MODELS)
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -122,8 +125,8 @@ def _ref(name: str) -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     """Responses carrying an ApiError, one per status code."""
     reasons = {400: "Malformed request", 401: "Missing or invalid token", 403: "Refused by the course rules",
-               404: "Unknown, or not yours", 413: "Too large", 415: "Not an accepted file type",
-               429: "Too many submissions in a row"}
+               404: "Unknown, or not yours", 409: "Conflicts with the current state", 413: "Too large",
+               415: "Not an accepted file type", 429: "Too many submissions in a row"}
     return {str(code): {"description": reasons[code], "content": _ref("ApiError")} for code in codes}
 
 
@@ -148,6 +151,7 @@ def _paths() -> dict[str, Any]:
             "operationId": "listExercises", "summary": "The course's assignments with their deadlines.",
             "responses": {"200": {"description": "The assignments", "content": _ref("ExerciseList")},
                           **_errors(401)}}},
+        **admin_paths(_ref, _errors),
         "/api/v1/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This document.", "security": [],
             "responses": {"200": {"description": "OpenAPI 3.1 document",

@@ -61,7 +61,7 @@ def metrics() -> Response:
     metrics token, a teacher can look from the browser; anyone else gets 401 (403 for a logged-in student).
     """
     if not _scraper_token_ok():
-        if current_user.is_authenticated and current_user.role != "teacher":
+        if current_user.is_authenticated and current_user.role not in ("teacher", "ta"):
             abort(403)
         if not current_user.is_authenticated:
             return Response("401 Unauthorized: send Authorization: Bearer <GRADER_METRICS_TOKEN>\n", status=401,

@@ -39,6 +39,8 @@ add_translations({
     "No se pudo guardar el borrador; tus respuestas siguen en esta página.":
         "The draft could not be saved; your answers are still on this page.",
     "Respuestas recibidas y en cola.": "Answers received and queued.",
+    "Has dejado %(n)s pregunta(s) sin responder. Si quieres enviar así (usa un intento), pulsa Enviar otra vez.":
+        "You left %(n)s question(s) unanswered. To send them like that (it uses an attempt), press Send again.",
     "Preguntas": "Questions",
     "O envía un archivo de respuestas (.json, .yaml, .py o .ipynb)":
         "Or send an answers file (.json, .yaml, .py or .ipynb)",
@@ -83,6 +85,12 @@ def submit_answers(exercise_id: str) -> Any:
     if not answers and not (code or "").strip():
         flash(gettext("No has respondido ninguna pregunta: responde al menos una antes de enviar."), "error")
         return redirect(back)
+    blank = len(spec.questions) - len(answers)
+    if blank > 0 and not request.form.get("confirm_blank"):
+        # A half-blank exam uses an attempt like a full one: the student confirms with a second click.
+        flash(gettext("Has dejado %(n)s pregunta(s) sin responder. Si quieres enviar así (usa un intento), "
+                      "pulsa Enviar otra vez.") % {"n": blank}, "error")
+        return redirect(url_for("student.exercise", exercise_id=exercise_id, confirm_blank=blank))
     if spec.checks:
         filename, data = EDITOR_FILENAME, editor_bytes(code_with_answers(spec, code or "", answers))
     else:

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import abort
+from flask import abort, g
 
 from grader.core.i18n import Lang
 from grader.core.results import GradeResult
 from grader.core.specs.models import ExerciseSpec
-from grader.course.course import EVERYTHING, Assignment, Shown
+from grader.course.course import EVERYTHING, Assignment, Course, Shown
 from grader.course.figures.feedback import FeedbackFigures, feedback_figures
 from grader.course.gradebook import Attempt, attempts, pick
 from grader.course.intake import Accepted, submit
-from grader.course.release import ReleaseState, release_state, release_states, visible
+from grader.course.people import STAFF_ROLES
+from grader.course.release import ReleaseState, for_student, release_state
+from grader.course.settings import effective_course, load_rules
 from grader.db import review
 from grader.db.models import FINISHED_STATUSES, Grading, Student, Submission, User, utcnow
 from grader.web.i18n import current_lang
@@ -47,6 +49,19 @@ class AssignmentRow:
     tries: list[Attempt]
     counted: Attempt | None
     release: ReleaseState | None = None
+    # When the student started this timed exam (None: not timed, or not started yet).
+    started_at: datetime | None = None
+
+    @property
+    def timed(self) -> bool:
+        """True for a timed exam (a start button; each student's clock runs from their start)."""
+        return self.assignment.time_limit_min is not None
+
+    def ends_at(self) -> datetime | None:
+        """When this student's time runs out (None: not timed or not started)."""
+        if self.started_at is None or self.assignment.time_limit_min is None:
+            return None
+        return self.started_at + timedelta(minutes=self.assignment.time_limit_min)
 
     @property
     def score_shown(self) -> bool:
@@ -60,11 +75,13 @@ class AssignmentRow:
 
     @property
     def status(self) -> str:
-        """not_started, pending, graded, or error when the attempt that counts could not be graded at all."""
+        """not_started, pending, graded, not_counted (only tries that cannot count), or error when the
+        attempt that counts could not be graded at all."""
         if self.pending:
             return "pending"
         if self.counted is None:
-            return "not_started"
+            # Tries that do not count (refused before running, or void) leave the score empty, not 0.
+            return "not_counted" if self.tries else "not_started"
         return "graded" if self.counted.status == "graded" else "error"
 
     @property
@@ -80,21 +97,38 @@ class AssignmentRow:
         return max(self.assignment.max_attempts - self.attempts_used, 0)
 
     def is_open(self, now: datetime) -> bool:
-        """True while submissions are accepted by date."""
+        """True while submissions are accepted by date (and no release of the answers closed them)."""
+        if self.release is not None and self.release.closes_submissions:
+            return False
+        ends = self.ends_at()
+        if ends is not None and now > ends:
+            return False
         return self.assignment.opens_at <= now <= self.assignment.closes_at()
 
 
+def course_now() -> Course:
+    """The course with the settings in force now (the course file overlaid by the teachers' edits), read once
+    per request."""
+    if "course_now" not in g:
+        g.course_now = effective_course(db(), course=state().course)
+    return g.course_now
+
+
 def assignment_rows(student_id: int | None) -> list[AssignmentRow]:
-    """Every assignment of the course in order, with `student_id`'s attempts (one query for all of them)."""
-    web = state()
+    """Every assignment of the course in order, as it stands for `student_id` now (their extension included),
+    with their attempts (a fixed number of queries for all of them)."""
+    web, now = state(), utcnow()
+    rules = load_rules(db(), course=web.course, student_ids=[student_id] if student_id is not None else [], now=now)
     mine = attempts(db(), course=web.course, student_ids=[student_id]) if student_id is not None else []
-    releases = release_states(db(), course=web.course)
     rows = []
-    for assignment in web.course.assignments:
-        tries = [a for a in mine if a.exercise == assignment.exercise]
-        rows.append(AssignmentRow(spec=web.catalog.get(assignment.exercise), assignment=assignment, tries=tries,
-                                  counted=pick(tries, web.course.grading_policy),  # type: ignore[arg-type]
-                                  release=releases[assignment.exercise]))
+    for base in web.course.assignments:
+        tries = [a for a in mine if a.exercise == base.exercise]
+        rows.append(AssignmentRow(spec=web.catalog.get(base.exercise),
+                                  assignment=rules.assignment(base.exercise, at=now, student_id=student_id) or base,
+                                  tries=tries, counted=pick(tries, web.course.grading_policy),  # type: ignore[arg-type]
+                                  release=rules.releases[base.exercise],
+                                  started_at=rules.started_at(base.exercise, student_id)
+                                  if student_id is not None else None))
     return rows
 
 
@@ -133,7 +167,7 @@ def visible_submission(user: User, submission_id: int) -> Submission | None:
     submission = db().get(Submission, submission_id)
     if submission is None:
         return None
-    if user.role == "teacher" or (user.student_id is not None and submission.student_id == user.student_id):
+    if user.role in STAFF_ROLES or (user.student_id is not None and submission.student_id == user.student_id):
         return submission
     return None
 
@@ -215,6 +249,20 @@ def adjustments(grading: Grading | None) -> tuple[Adjustment, ...]:
                  for d in review.decisions(db(), grading=grading) if not d.stale)
 
 
+def with_decisions(result: GradeResult, decided: tuple[Adjustment, ...]) -> GradeResult:
+    """`result` as the teacher's decisions in force leave it: a decided check shows the teacher's points and
+    no longer waits for review (a decision on the total settles every check), so a question graded by hand
+    never reads "pending" with the suggested points next to the teacher's verdict."""
+    if not decided:
+        return result
+    points = {a.check_id: a.after for a in decided if a.check_id is not None}
+    settled = any(a.check_id is None for a in decided)
+    checks = [c.model_copy(update={"points": points[c.id], "passed": points[c.id] >= c.max_points - 1e-9,
+                                   "needs_review": False}) if c.id in points
+              else c.model_copy(update={"needs_review": False}) if settled else c for c in result.checks]
+    return result.model_copy(update={"checks": checks})
+
+
 def feedback(submission: Submission, *, viewer: User) -> Feedback:
     """The feedback of `submission` as `viewer` may see it: a teacher everything, a student what the
     exercise's release policy shows now (see grader.course.release)."""
@@ -224,11 +272,15 @@ def feedback(submission: Submission, *, viewer: User) -> Feedback:
                      exercises=[submission.exercise.slug])
     index = next((i for i, a in enumerate(tries) if a.submission_id == submission.id), None)
     attempt = tries[index] if index is not None else None
-    assignment = state().course.get(submission.exercise.slug)
+    assignment = course_now().get(submission.exercise.slug)
     release = release_state(db(), assignment=assignment) if assignment is not None else None
-    shown = EVERYTHING if viewer.role == "teacher" or release is None else release.shown
+    teacher = viewer.role in STAFF_ROLES
+    shown = EVERYTHING if teacher or release is None else release.shown
+    decided = adjustments(grading)
     if result is not None:
-        result = visible(result, shown=shown)
+        result = with_decisions(result, decided)
+    if result is not None and not teacher:
+        result = for_student(result, release)
     return Feedback(submission=submission, grading=grading, result=result, attempt=attempt,
                     number=index + 1 if index is not None else 1,
-                    shown=shown, release=release, adjustments=adjustments(grading))
+                    shown=shown, release=release, adjustments=decided)

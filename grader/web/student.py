@@ -16,8 +16,10 @@ from grader.core.i18n import t
 from grader.core.sources import SubmissionError, notebook_code_cells
 from grader.course.drafts import student_draft
 from grader.course.intake import SubmissionRefused
+from grader.course.people import STAFF_ROLES
 from grader.course.public import public_view
 from grader.course.quizform import quiz_fields
+from grader.course.settings_edit import start_exam as start_exam_clock
 from grader.db.models import Exercise, Submission, utcnow
 from grader.web.auth import student_required
 from grader.web.i18n import add_translations, current_lang, gettext, tr
@@ -54,6 +56,19 @@ add_translations({
     "La nota se publicará cuando el profesor libere la retroalimentación.":
         "The score will be published when the teacher releases the feedback.",
     "Oculta hasta la publicación": "Hidden until release",
+    "Correcto": "Right",
+    "Examen con tiempo límite": "Timed exam",
+    "Las preguntas aparecen al pulsar «Empezar», y desde ese momento corre tu tiempo. Lo que envíes después no "
+    "cuenta.": "The questions appear when you press \"Start\", and your time runs from then on. What you send "
+               "after it does not count.",
+    "Empezar": "Start",
+    "Se acabó tu tiempo": "Your time is over",
+    "Tu tiempo termina a las": "Your time ends at",
+    "No cuenta": "Does not count",
+    "Incorrecto": "Wrong",
+    "Parcialmente correcto": "Partly right",
+    "Las explicaciones, pistas y respuestas se publicarán cuando el profesor libere la retroalimentación.":
+        "Explanations, hints and answers will be published when the teacher releases the feedback.",
 })
 
 # A made-up student whose variant the teacher preview shows: the page looks like a student's without
@@ -148,7 +163,7 @@ def exercise(exercise_id: str) -> Any:
 
     A teacher gets the same page as a preview: a sample variant, no history, submitting disabled.
     """
-    preview = current_user.role == "teacher"
+    preview = current_user.role in STAFF_ROLES
     if current_user.role != "student" and not (preview and request.method == "GET"):
         abort(403)
     if preview:
@@ -209,6 +224,18 @@ def feedback_context(submission: Submission) -> dict[str, Any]:
     """What the feedback partial shows: status, the result as the release policy allows, the attempt's
     final score and number, and the teacher's adjustments."""
     return feedback(submission, viewer=current_user).context()
+
+
+@bp.post("/exercises/<exercise_id>/start")
+@student_required
+def start_exam(exercise_id: str) -> Any:
+    """Start the student's clock on a timed exam (a second press keeps the first start)."""
+    row = _row(exercise_id)
+    if not row.timed or not row.is_open(utcnow()):
+        abort(403)
+    start_exam_clock(db(), exercise=exercise_id, student_id=current_user.student_id)
+    db().commit()
+    return redirect(url_for("student.exercise", exercise_id=exercise_id))
 
 
 @bp.get("/submissions/<int:submission_id>")

@@ -118,6 +118,24 @@ def choice(question: ChoiceQuestion, answer: Any, ctx: QuestionContext) -> Outco
                             f"You chose {picked_en}, which is not the right answer.{extra_en}"))
 
 
+def right_options(question: Any, ctx: QuestionContext) -> Text | None:
+    """For a choice question, its right option(s) with this student's letters, as model answer; None otherwise.
+
+    Kept apart from the message so that an exam shows it only after the teacher releases the feedback.
+    """
+    if not isinstance(question, ChoiceQuestion):
+        return None
+    order = option_order(question, exercise_id=ctx.exercise_id, student=ctx.student)
+    right = [(letter(i), o) for i, o in enumerate(order) if o.correct]
+    if not right:
+        return None
+    es = ", ".join(f"{mark}) {o.text.es}" for mark, o in right)
+    en = ", ".join(f"{mark}) {o.text.en}" for mark, o in right)
+    if len(right) == 1:
+        return t(f"La respuesta correcta es {es}.", f"The right answer is {en}.")
+    return t(f"Las respuestas correctas son {es}.", f"The right answers are {en}.")
+
+
 def _fmt(value: float) -> str:
     return f"{value:.6g}"
 

@@ -9,9 +9,10 @@ from flask_login import current_user
 
 from grader.core.specs.loader import SpecError
 from grader.course.analytics import exercise_stats, summaries
+from grader.course.byquestion import review_questions
 from grader.course.gradebook import POLICIES
 from grader.course.regrade import RegradeProgress, recent_regrades, regrade_progress, start_regrade
-from grader.web.auth import teacher_required
+from grader.web.auth import staff_required
 from grader.web.i18n import add_translations, gettext
 from grader.web.routes import Routes
 from grader.web.state import db, state
@@ -21,6 +22,8 @@ routes = Routes()
 
 # Strings the base dictionary (grader.web.i18n) or teacher.py already translate are not repeated.
 add_translations({
+    "con puntos parciales": "with partial credit",
+    "no cuenta": "does not count",
     "Entregas": "Submissions",
     "Revisiones pendientes": "Pending reviews",
     "Analítica por ejercicio: entregas, estudiantes que han entregado y respuestas que esperan revisión.":
@@ -70,7 +73,7 @@ def requested_policy() -> Any:
 
 
 @routes.get("/analytics")
-@teacher_required
+@staff_required
 def analytics_index() -> Any:
     """Every assigned exercise with its submissions, students and pending reviews."""
     web = state()
@@ -79,7 +82,7 @@ def analytics_index() -> Any:
 
 
 @routes.get("/analytics/<exercise_id>")
-@teacher_required
+@staff_required
 def analytics_exercise(exercise_id: str) -> Any:
     """One exercise: score histogram, most failed checks, attempts per student, pending reviews, regrades."""
     web = state()
@@ -88,12 +91,15 @@ def analytics_exercise(exercise_id: str) -> Any:
                                policy=requested_policy())
     except KeyError:
         abort(404)
+    spec = web.catalog.specs.get(exercise_id)
+    # Grading by question is for free-text questions only: a code exercise has nothing to grade that way.
     return render_template("teacher/analytics.html", stats=stats, counted=counted,
+                           by_question=bool(spec and review_questions(spec)),
                            regrades=recent_regrades(db(), exercise_id=exercise_id))
 
 
 @routes.post("/analytics/<exercise_id>/regrade")
-@teacher_required
+@staff_required
 def regrade(exercise_id: str) -> Any:
     """Queue a regrade of every submission that can count under the course's policy and show its progress."""
     web, session = state(), db()
@@ -120,14 +126,14 @@ def _progress(regrade_id: int) -> RegradeProgress:
 
 
 @routes.get("/regrades/<int:regrade_id>")
-@teacher_required
+@staff_required
 def regrade_page(regrade_id: int) -> Any:
     """A regrade's progress; the page polls `regrade_status` until every grading is done."""
     return render_template("teacher/regrade.html", progress=_progress(regrade_id))
 
 
 @routes.get("/regrades/<int:regrade_id>/status")
-@teacher_required
+@staff_required
 def regrade_status(regrade_id: int) -> Any:
     """JSON for the progress page: total, done, failed, queued, running, percent, finished."""
     progress = _progress(regrade_id)

@@ -18,7 +18,7 @@ from grader.core.i18n import round_score
 from grader.course.byquestion import answers_to_question, review_questions
 from grader.db.decisions import DecisionRefused, add_override
 from grader.db.models import Grading
-from grader.web.auth import teacher_required
+from grader.web.auth import staff_required
 from grader.web.i18n import add_translations, current_lang, gettext
 from grader.web.routes import Routes
 from grader.web.services import assigned_spec
@@ -60,7 +60,7 @@ def _question(exercise_id: str, question_id: str) -> Any:
 
 
 @routes.get("/exercises/<exercise_id>/questions")
-@teacher_required
+@staff_required
 def question_index(exercise_id: str) -> Any:
     """The exercise's free-text questions, each linking to its grade-by-question page."""
     spec = assigned_spec(exercise_id)
@@ -72,7 +72,7 @@ def question_index(exercise_id: str) -> Any:
 
 
 @routes.get("/exercises/<exercise_id>/questions/<question_id>")
-@teacher_required
+@staff_required
 def by_question(exercise_id: str, question_id: str) -> Any:
     """Every student's counted answer to one free-text question, with the rubric and the suggestions."""
     spec = _question(exercise_id, question_id)
@@ -95,7 +95,7 @@ def _decide(exercise_id: str, grading_id: int, question_id: str, points: float, 
 
 
 @routes.post("/exercises/<exercise_id>/questions/<question_id>/decide")
-@teacher_required
+@staff_required
 def decide_question(exercise_id: str, question_id: str) -> Any:
     """Accept or adjust one answer's points, then come back on the next answer still waiting."""
     _question(exercise_id, question_id)
@@ -125,7 +125,7 @@ def decide_question(exercise_id: str, question_id: str) -> Any:
 
 
 @routes.post("/exercises/<exercise_id>/questions/<question_id>/accept-all")
-@teacher_required
+@staff_required
 def accept_all(exercise_id: str, question_id: str) -> Any:
     """Accept the suggested points of every answer still waiting, in one transaction."""
     spec = _question(exercise_id, question_id)

@@ -1,5 +1,5 @@
 """Teacher pages: the gradebook and its exports (the roster page is in roster.py). Every route is
-`teacher_required`."""
+`staff_required` (teachers and TAs)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from grader.course.gradebook import (
     students,
 )
 from grader.db.models import utcnow
-from grader.web.auth import teacher_required
+from grader.web.auth import staff_required
 from grader.web.i18n import add_translations, gettext
 from grader.web.routes import Routes
 from grader.web.state import db, state
@@ -154,7 +154,7 @@ def release_links() -> bool:
 
 
 @routes.get("/gradebook")
-@teacher_required
+@staff_required
 def gradebook() -> Any:
     """Students x exercises: counted score per cell, totals, search, section filter, sorting, pages, exports."""
     params = gradebook_params()
@@ -167,7 +167,7 @@ def gradebook() -> Any:
 
 
 @routes.get("/export/<kind>.csv")
-@teacher_required
+@staff_required
 def export(kind: str) -> Any:
     """The gradebook as a CSV download: `generic`, `canvas`, or `moodle` (with ?identity=email|idnumber), and
     ?pending=exclude|include for scores still waiting for review (left empty, or exported as provisional)."""

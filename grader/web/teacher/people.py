@@ -1,0 +1,112 @@
+"""One person at a time, from the students page: add, edit (name, email), reset the password of, or drop a
+student; add another teacher or a TA. Passwords made here are shown once, on a page kept out of caches.
+Teachers only: a TA cannot manage accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from grader.course.people import (
+    NewAccount,
+    PeopleRefused,
+    add_staff,
+    add_student,
+    drop_student,
+    edit_student,
+    reset_password,
+)
+from grader.web.auth import teacher_required
+from grader.web.i18n import add_translations, gettext, tr
+from grader.web.routes import Routes
+from grader.web.state import db
+
+routes = Routes()
+
+add_translations({
+    "Nueva contraseña": "New password",
+    "Apunta o entrega esta contraseña ahora: no se volverá a mostrar.":
+        "Write down or hand out this password now: it will not be shown again.",
+    "Volver a la lista de estudiantes": "Back to the students",
+    "Estudiante actualizado.": "Student updated.",
+    "Estudiante dado de baja: su trabajo se conserva, pero deja de aparecer en las listas.":
+        "Student dropped: their work is kept, but they leave the listings.",
+    "Añadir estudiante": "Add a student",
+    "Añadir profesor o asistente (TA)": "Add a teacher or a teaching assistant (TA)",
+    "Papel": "Role",
+    "profesor": "teacher",
+    "asistente (TA): califica y revisa; no cambia ajustes, no publica, no gestiona cuentas":
+        "TA: grades and reviews; cannot change settings, release, or manage accounts",
+    "Añadir": "Add",
+    "Guardar": "Save",
+    "Nueva contraseña aleatoria": "New random password",
+    "Dar de baja": "Drop",
+    "Acciones": "Actions",
+})
+
+
+def _shown_once(account: NewAccount) -> Response:
+    """The page with a new password, never cached."""
+    response = Response(render_template("teacher/new_password.html", account=account))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _refused(refused: PeopleRefused) -> Any:
+    """Back to the students page with why."""
+    db().rollback()
+    flash(tr(refused.message), "error")
+    return redirect(url_for("teacher.roster"))
+
+
+def _made(make: Callable[[], NewAccount]) -> Any:
+    """Run `make` and show the new password once, or go back saying why it was refused."""
+    try:
+        account = make()
+    except PeopleRefused as refused:
+        return _refused(refused)
+    db().commit()
+    return _shown_once(account)
+
+
+@routes.post("/people/students")
+@teacher_required
+def student_add() -> Any:
+    """Add one student (username, name, email) with a login; the password is shown once."""
+    form = request.form
+    return _made(lambda: add_student(db(), username=form.get("username", ""), name=form.get("name", ""),
+                                     email=form.get("email", "")))
+
+
+@routes.post("/people/students/<username>")
+@teacher_required
+def student_change(username: str) -> Any:
+    """`action=edit` (name, email), `action=reset` (a new password, shown once) or `action=drop`."""
+    action, form, session = request.form.get("action", ""), request.form, db()
+    try:
+        if action == "reset":
+            account = reset_password(session, username=username)
+            session.commit()
+            return _shown_once(account)
+        if action == "drop":
+            drop_student(session, username=username)
+            message = gettext("Estudiante dado de baja: su trabajo se conserva, pero deja de aparecer en las listas.")
+        else:
+            edit_student(session, username=username, name=form.get("name", ""), email=form.get("email", ""))
+            message = gettext("Estudiante actualizado.")
+    except PeopleRefused as refused:
+        return _refused(refused)
+    session.commit()
+    flash(message, "ok")
+    return redirect(url_for("teacher.roster"))
+
+
+@routes.post("/people/staff")
+@teacher_required
+def staff_add() -> Any:
+    """Add another teacher or a TA; the password is shown once."""
+    form = request.form
+    return _made(lambda: add_staff(db(), username=form.get("username", ""), name=form.get("name", ""),
+                                   role=form.get("role", "")))
