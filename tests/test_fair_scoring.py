@@ -200,7 +200,6 @@ FRAGMENT = ("import pandas as pd\nfrom tensorflow import keras\nfrom tensorflow.
 @pytest.mark.slow
 def test_a_model_whose_input_shape_came_from_missing_data_is_built_with_the_exercise_s(grader_nodb: Grader) -> None:
     result = grade(grader_nodb, grader_nodb.catalog.get("binary-classifier"), notebook(*FRAGMENT), "frag.ipynb")
-    by_id = {c.id: c for c in result.checks}
     assert all(c.passed for c in result.checks), result.checks
     assert "tu modelo se construyó con la forma de los datos del ejercicio, (30,)" in notes_es(result)
     assert "mis_datos_propios.csv" in notes_es(result)  # the missing file is still reported
