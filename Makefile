@@ -12,18 +12,22 @@ WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 venv: $(STAMP)
 
-# Student code runs under bubblewrap (setpriv drops to an unprivileged uid); browser tests drive Debian's
-# Chromium. Install what is missing when we are root.
+# Student code runs under bubblewrap (setpriv drops to an unprivileged uid) with a seccomp filter compiled by
+# libseccomp; browser tests drive Debian's Chromium. Install what is missing when we are root; otherwise
+# stop with the command to run (without libseccomp no sandbox starts: grading is refused, never unfiltered).
 system-deps:
-	@missing=""; \
-	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
-	command -v setpriv >/dev/null || missing="$$missing util-linux"; \
+	@missing=""; required=""; \
+	command -v bwrap >/dev/null || required="$$required bubblewrap"; \
+	command -v setpriv >/dev/null || required="$$required util-linux"; \
+	/sbin/ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2 ' || required="$$required libseccomp2"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	missing="$$required$$missing"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
-	    echo "missing system packages:$$missing (apt-get install$$missing)" >&2; \
+	    echo "missing system packages:$$missing (run: sudo apt-get install$$missing)" >&2; \
+	    if [ -n "$$required" ]; then echo "the sandbox cannot start without$$required" >&2; exit 1; fi; \
 	  fi; \
 	fi
 

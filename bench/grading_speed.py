@@ -172,6 +172,9 @@ def main() -> None:
               f"{100 * (last[1] / first[1] - 1) if first[1] else 0:+.0f}%)")
         print(f"peak RSS per worker: sandboxed worker {peak_worker:.0f} MB, evaluator {peak_eval:.0f} MB "
               f"(workers recycled every {worker.recycle_after} / {evaluator.recycle_after} jobs)")
+    from hardening_cost import report as hardening_report
+
+    hardening_report()  # what the seccomp filter and the report boundary cost (issue 26)
     print(json.dumps({"fresh_s": round(fresh, 1), "warm_s": round(warm, 1), "ratio": round(fresh / warm, 1),
                       "exam_s": round(exam, 1),
                       "running_pool_s": round(pool, 1) if pool else None}))

@@ -95,8 +95,15 @@ def test_a_double_click_on_enviar_makes_one_submission(site: tuple[Any, str], pa
         page.mouse.click(x, y)  # the mouse, not a locator: a locator would wait for the first navigation
         _until(lambda: len(posts.started) == 1)  # the second click lands while the first is being handled
         page.mouse.click(x, y)
-        page.wait_for_url("**/submissions/*")
         _until(lambda: len(posts.handled) == 2)  # the abandoned first request finishes on the server too
+        # The page's URL, read without waiting on a navigation: waiting on one can see the first, abandoned
+        # navigation fail (net::ERR_ABORTED) before the second lands.
+        # (page.wait_for_timeout lets Playwright take in the browser's events while it waits.)
+        deadline = time.monotonic() + 60
+        while "/submissions/" not in page.url:
+            assert time.monotonic() < deadline, f"the page never reached the submission: {page.url}"
+            page.wait_for_timeout(50)
+        page.wait_for_load_state()
     assert posts.handled == [f"/exercises/{LAB}"] * 2, "both clicks reached the server"
     assert _submissions(app, "ana") == 1
     page.goto(f"{base}/exercises/{LAB}")

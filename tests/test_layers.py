@@ -22,8 +22,9 @@ ALLOWED = {
     "course": {"core", "db", "course"},
     "queue": {"core", "db", "queue"},
     "batch": {"core", "db", "engine", "queue", "batch"},
-    "web": {"core", "db", "course", "queue", "web"},
-    "cli": {"core", "db", "engine", "course", "queue", "batch", "web", "cli"},
+    "lti": {"core", "db", "course", "lti"},
+    "web": {"core", "db", "course", "queue", "lti", "web"},
+    "cli": {"core", "db", "engine", "course", "queue", "batch", "lti", "web", "cli"},
 }
 # Mounted into the sandbox by path and run there: they import nothing from the grader package.
 SANDBOX_SIDE = {"harness.py", "zygote.py", "forking.py", "courseenv.py", "coursecompat.py", "courseapi.py",

@@ -14,7 +14,8 @@ from grader.db.models import Base
 from grader.db.session import downgrade, make_engine, upgrade
 
 APP_TABLES = {"students", "exercises", "exercise_versions", "submissions", "gradings", "overrides", "users",
-              "login_attempts", "regrades", "releases", "drafts"}
+              "login_attempts", "regrades", "releases", "drafts", "similarity_runs", "similarity_flags",
+              "similarity_notes"}
 
 
 def _tables(url: str) -> set[str]:

@@ -40,8 +40,9 @@ WEB = Path(__file__).resolve().parent.parent / "grader" / "web"
 GET_ROUTES = ["/teacher/gradebook", "/teacher/analytics", f"/teacher/analytics/{LAB}", "/teacher/roster",
               "/teacher/export/generic.csv", "/teacher/export/canvas.csv", "/teacher/export/moodle.csv",
               "/teacher/submissions/{sub}", "/teacher/gradings/{grading}", "/teacher/regrades/{regrade}",
-              "/teacher/regrades/{regrade}/status", "/teacher/highlight.css"]
-POST_ROUTES = ["/teacher/roster", "/teacher/submissions/{sub}/override", f"/teacher/analytics/{LAB}/regrade"]
+              "/teacher/regrades/{regrade}/status", "/teacher/highlight.css", f"/teacher/exercises/{LAB}/similarity"]
+POST_ROUTES = ["/teacher/roster", "/teacher/submissions/{sub}/override", f"/teacher/analytics/{LAB}/regrade",
+               f"/teacher/exercises/{LAB}/similarity"]
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from functools import partial
@@ -16,11 +15,14 @@ from grader.batch.grading import GradedSubmission, grade_batch
 from grader.batch.local import LocalGrader
 from grader.cli.accounts import roster, users
 from grader.cli.common import open_grader
+from grader.cli.lti import lti
 from grader.cli.review import review
 from grader.cli.serve import serve
+from grader.cli.similarity import similarity, similarity_jobs
 from grader.cli.worker import worker
 from grader.core.i18n import Lang
 from grader.core.questions.answers import is_answer_file
+from grader.core.safetext import csv_text
 from grader.core.specs.loader import Catalog, SpecError, load_catalog
 from grader.core.specs.models import ExerciseSpec
 from grader.course.handback import HandbackRow, write_feedback_dir
@@ -92,14 +94,11 @@ def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
     if fmt == "table":
         click.echo(_table(rows, lang))
     elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["student", "exercise", "path", "status", "score", "max_score", "failed_checks", "error",
-                         "notes"])
-        for row in rows:
-            res = row.result
-            writer.writerow([row.student, row.exercise, row.path, res.status, res.score, res.max_score,
-                             " ".join(res.failed_check_ids()), res.error.get(lang) if res.error else "",
-                             "\n".join(res.note_texts(lang))])
+        rows = [[row.student, row.exercise, row.path, row.result.status, row.result.score, row.result.max_score,
+                 " ".join(row.result.failed_check_ids()), row.result.error.get(lang) if row.result.error else "",
+                 "\n".join(row.result.note_texts(lang))] for row in rows]
+        sys.stdout.write(csv_text([["student", "exercise", "path", "status", "score", "max_score", "failed_checks",
+                                    "error", "notes"], *rows]))
 
 
 @main.command()
@@ -239,6 +238,9 @@ main.add_command(users)
 main.add_command(roster)
 main.add_command(serve)
 main.add_command(worker)
+main.add_command(lti)
+main.add_command(similarity)
+main.add_command(similarity_jobs)
 
 
 @main.group()

@@ -13,6 +13,7 @@ from grader.cli.logs import configure_logging
 from grader.course.demo import ensure_demo_accounts
 from grader.db.session import default_database_url
 from grader.engine.grader import default_workers
+from grader.lti.scores import start_outbox_loop
 
 if TYPE_CHECKING:
     from grader.web.state import WebState
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 def serve(host: str, port: int, workers: int, database_url: str, demo: bool, unsafe_no_sandbox: bool) -> None:
     """Run the web service; student submissions are graded by warm sandboxed workers in this process."""
     from grader.web import create_app
+    from grader.web.similarity_jobs import SimilarityJobs
     from grader.web.workers import attach_workers
 
     configure_logging()
@@ -41,6 +43,9 @@ def serve(host: str, port: int, workers: int, database_url: str, demo: bool, uns
     web = app.extensions["grader"]
     server = _listen(app, host, port)  # before the workers start: a busy port fails in a second, not ten
     _announce(web, database_url, demo)
+    if web.lti is not None:  # scores waiting for the LMS go out from here (the outbox, see grader.lti.scores)
+        start_outbox_loop(web.sessions, config=web.lti, course=web.course, catalog=web.catalog)
+    SimilarityJobs(app).start()  # a daemon thread: it ends with the server
     if web.dispatcher is not None:
         # Several machines: Celery workers (`grader worker`) grade; this process only serves pages.
         click.echo("Calificación: workers de Celery (`grader worker`) / grading: Celery workers")

@@ -10,9 +10,12 @@ import click
 
 from grader.cli.common import open_grader
 from grader.cli.logs import configure_logging
+from grader.course.course import DEFAULT_COURSE_FILE, load_course
 from grader.db.runtime import Runtime
 from grader.db.session import default_database_url
 from grader.engine.grader import default_workers
+from grader.lti.config import lti_config_from_env
+from grader.lti.scores import start_outbox_loop
 from grader.queue.celery import (
     QUEUE,
     CeleryDispatcher,
@@ -50,9 +53,15 @@ def worker(broker_url: str, database_url: str, concurrency: int, sweep_every: fl
                                          heartbeat=timedelta(seconds=stale_after / 5)))
         stop = start_sweeper(sessions, CeleryDispatcher(app), every_s=sweep_every, limit=concurrency,
                              stale_after=timedelta(seconds=stale_after))
+        lti = lti_config_from_env()
+        if lti is not None:  # the workers also send the scores waiting for the LMS (and retry failed ones)
+            outbox = start_outbox_loop(sessions, config=lti, course=load_course(DEFAULT_COURSE_FILE, catalog=catalog),
+                                       catalog=catalog)
         try:
             app.worker_main(["worker", "--pool", "threads", "--concurrency", str(concurrency), "--queues", QUEUE,
                              "--hostname", f"grader-{os.getpid()}@{socket.gethostname()}", "--without-gossip",
                              "--without-mingle", "--loglevel", "INFO"])
         finally:
             stop.set()
+            if lti is not None:
+                outbox.set()

@@ -154,6 +154,7 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
     else:
         source = _from_notebook(filename, text)
         _reject_nul(filename, source.code, source.locate)  # a \u0000 escape inside the JSON
+        _reject_surrogate(filename, source.code, source.locate)  # a \ud800 escape: not text Python can compile
     if invisible:
         source = replace(source, notes=(*source.notes, t(
             f"Se quitaron {invisible} caracteres invisibles (espacios de ancho cero, U+200B) que no son Python, "
@@ -223,6 +224,21 @@ def _reject_nul(filename: str, text: str, where: Callable[[int], Text]) -> None:
                     "UTF-16 o no es un archivo de texto: guárdalo como texto UTF-8 y vuelve a enviarlo.",
                     f"`{filename}` contains a NUL byte at {place.en}. This usually means it was saved as "
                     "UTF-16 or is not a text file: save it as UTF-8 text and submit it again.")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _reject_surrogate(filename: str, text: str, where: Callable[[int], Text]) -> None:
+    found = _SURROGATE.search(text)
+    if found:
+        place = where(len(LINE_BREAK.findall(text, 0, found.start())) + 1)
+        code = f"\\u{ord(found.group()):04x}"
+        raise _fail(f"`{filename}` contiene un carácter no válido en la {place.es}: el escape JSON `{code}` es "
+                    "medio par sustituto (surrogate) de UTF-16, que no es texto. Borra ese carácter o escribe el "
+                    "carácter completo y vuelve a enviarlo.", f"`{filename}` contains an invalid character at "
+                    f"{place.en}: the JSON escape `{code}` is half of a UTF-16 surrogate pair, which is not text. "
+                    "Delete that character or write the whole character and submit it again.")
 
 
 def _from_notebook(filename: str, text: str) -> StudentSource:

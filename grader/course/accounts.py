@@ -22,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grader.core.i18n import Text, t
+from grader.core.safetext import csv_text
 from grader.db import store
 from grader.db.models import LoginAttempt, Role, User, utcnow
 
@@ -244,6 +245,8 @@ def _import_row(session: Session, outcome: RosterImport, row: dict[str, str]) ->
         return t(f"el usuario {external_id!r} pertenece a otra cuenta",
                  f"username {external_id!r} belongs to another account")
     password = secrets.token_urlsafe(9)
+    while password.startswith("-"):  # a spreadsheet would read it as a formula (and csv_text would quote it)
+        password = secrets.token_urlsafe(9)
     session.add(User(username=external_id, password_hash=generate_password_hash(password), role="student",
                      display_name=name or None, student=student))
     session.flush()
@@ -253,8 +256,4 @@ def _import_row(session: Session, outcome: RosterImport, row: dict[str, str]) ->
 
 def passwords_csv(created: list[tuple[str, str]]) -> str:
     """The first passwords as CSV text (username,password), as the CLI writes them and the web downloads them."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["username", "password"])
-    writer.writerows(created)
-    return out.getvalue()
+    return csv_text([("username", "password"), *created])

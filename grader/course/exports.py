@@ -11,13 +11,12 @@ See /work/shared/notes/lms-exports.md for what Canvas and Moodle expect.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from grader.core.i18n import SCORE_DECIMALS, round_score
+from grader.core.safetext import csv_text
 from grader.course.gradebook import Attempt, Cell, Column, Gradebook, GradebookRow, StudentInfo
 
 ExportKind = Literal["generic", "canvas", "moodle"]
@@ -43,10 +42,8 @@ class ExportOptions:
 
 
 def _csv(rows: Iterable[Sequence[str]]) -> str:
-    """Rows as CSV text (comma-separated, quoted where needed, CRLF line ends as RFC 4180 says)."""
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue()
+    """Rows as CSV text, cells that a spreadsheet would run as formulas neutralised (grader.core.safetext)."""
+    return csv_text(rows)
 
 
 def points(value: float) -> str:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 from grader.core.i18n import Lang, Text, format_score
 from grader.core.results import GradeResult
+from grader.core.safetext import markup_text as escape
 from grader.core.specs.models import ExerciseSpec
 from grader.course.figures.feedback import FeedbackFigures, feedback_figures
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from grader.core.i18n import Text
 from grader.core.results import CheckResult, GradeResult
 from grader.course.course import EVERYTHING, Assignment, Course, FeedbackPolicy, Shown
+from grader.db.lti import score_changed
 from grader.db.models import Exercise, Release, utcnow
 
 
@@ -102,6 +103,8 @@ def set_release(session: Session, *, exercise_slug: str, released: bool, teacher
     row = Release(exercise_id=exercise.id, released=released, teacher=teacher.strip(), created_at=utcnow())
     session.add(row)
     session.flush()
+    # Released or withdrawn feedback turns the LMS's grading progress between PendingManual and FullyGraded.
+    score_changed(session, exercise_id=exercise.id)
     return row
 
 

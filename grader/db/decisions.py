@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.core.i18n import Text, format_score, t
+from grader.db.lti import score_changed
 from grader.db.models import FINISHED_STATUSES, Grading, Override, Submission, utcnow
 from grader.db.store import grading_result
 
@@ -226,4 +227,5 @@ def add_override(
                         teacher=teacher, created_at=utcnow())
     session.add(override)
     session.flush()
+    score_changed(session, submission_id=grading.submission_id)
     return override

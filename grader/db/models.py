@@ -310,3 +310,9 @@ class Regrade(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     exercise: Mapped[Exercise] = relationship()
+
+
+# The LTI and similarity tables share this metadata (Alembic compares it with the migrations); imported last
+# because they refer to the models above.
+from grader.db import lti_models as _lti_models  # noqa: E402, F401
+from grader.db import similarity_models as _similarity_models  # noqa: E402, F401

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from grader.core.i18n import Text
 from grader.core.paths import scrub_paths
 from grader.core.results import GradeResult
+from grader.db.lti import score_changed
 from grader.db.models import (
     FINISHED_STATUSES,
     Base,
@@ -226,6 +227,7 @@ def save_grading(
     _fill_grading(grading, result)
     session.add(grading)
     session.flush()
+    score_changed(session, submission_id=submission.id)
     return grading
 
 
@@ -241,9 +243,10 @@ def queue_grading(
 
 
 def finish_grading(session: Session, *, grading: Grading, result: GradeResult) -> Grading:
-    """Record `result` in a claimed (running) grading."""
+    """Record `result` in a claimed (running) grading (and queue its score for the LMS, see grader.db.lti)."""
     _fill_grading(grading, result)
     session.flush()
+    score_changed(session, submission_id=grading.submission_id)
     return grading
 
 

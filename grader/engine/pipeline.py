@@ -48,8 +48,8 @@ def run_student(*, job: Job, isolation: Isolation, warm: WarmRunner | None = Non
         run = warm.run(job)
         if not run.worker_lost:
             return run
-        # The cause of these rare losses is still open (the warm worker logs what it saw; see the README's
-        # known limits): one fresh sandboxed run decides instead, and hostile code fails again.
+        # A zygote that died under the job (killed from outside, or by a cause the warm worker's log names):
+        # one fresh sandboxed run decides instead, and hostile code fails again there on its own merits.
         log.warning("running the job once more in a fresh sandboxed process")
     return run_cold(job=job, isolation=isolation)
 

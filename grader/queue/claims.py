@@ -27,6 +27,7 @@ from grader.core.sources import not_judged
 from grader.core.specs.loader import Catalog
 from grader.core.specs.models import ExerciseSpec
 from grader.db import store
+from grader.db.lti import score_changed
 from grader.db.models import ExerciseVersion, Grading, utcnow
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def _give_up(session: Session, *, grading_id: int, claims: int, still: ColumnEle
     done = session.execute(update(Grading).where(Grading.id == grading_id, Grading.claims == claims, still)
                            .values(**store.result_columns(result))).rowcount == 1
     if done:
+        submission_id = session.scalar(select(Grading.submission_id).where(Grading.id == grading_id))
+        score_changed(session, submission_id=submission_id)
         log.error("grading=%d given up after %d claims without a result (its worker died each time); stored as "
                   "an internal error", grading_id, claims, extra={"grading_id": grading_id, "claim": claims})
     return done

@@ -25,9 +25,11 @@ from grader.course.intake import MAX_UPLOAD_BYTES, parse_rate_limit
 from grader.db.models import User
 from grader.db.runtime import Runtime
 from grader.db.session import default_database_url
+from grader.lti.config import CONFIG_ENV, load_lti_config
 from grader.queue.celery import CeleryDispatcher, broker_url_from_env, make_celery
 from grader.web.i18n import add_translations, current_lang, gettext, lang_url, score, tr, when
-from grader.web.markdown import render_markdown
+from grader.web.lti.framing import framed_headers
+from grader.web.markdown import render_markdown, render_message
 from grader.web.state import WebState, close_db, db
 
 csrf = CSRFProtect()
@@ -107,6 +109,12 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
     if broker_url:
         web_state.dispatcher = CeleryDispatcher(make_celery(broker_url))
         web_state.notify = web_state.dispatcher.notify
+    lti_path = app.config.get("LTI_CONFIG", os.environ.get(CONFIG_ENV))
+    if lti_path:
+        web_state.lti = load_lti_config(lti_path)
+        if app.config["SESSION_COOKIE_SECURE"]:
+            # An LMS shows the tool in a cross-site iframe: Lax cookies would not be sent there at all.
+            app.config.update(SESSION_COOKIE_SAMESITE="None", REMEMBER_COOKIE_SAMESITE="None")
     app.extensions["grader"] = web_state
     app.teardown_appcontext(close_db)
 
@@ -116,8 +124,9 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
     login_manager.login_message = None
     login_manager.session_protection = "strong"
 
-    app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang, lang_url=lang_url)
-    app.jinja_env.filters.update(tr=tr, score=score, when=when, md=render_markdown)
+    app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang, lang_url=lang_url,
+                                 lti_enabled=lambda: web_state.lti is not None)
+    app.jinja_env.filters.update(tr=tr, score=score, when=when, md=render_markdown, msg=render_message)
     _register(app)
     return app
 
@@ -131,6 +140,7 @@ def _load_user(user_id: str) -> User | None:
 def _register(app: Flask) -> None:
     """Blueprints, error pages and the health probe."""
     from grader.web import api, auth, ops, quiz, student, teacher
+    from grader.web.lti import admin, launch
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(student.bp)
@@ -139,6 +149,11 @@ def _register(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF cannot apply
+    app.register_blueprint(launch.bp)
+    app.register_blueprint(admin.bp)
+    # Posted by the LMS (cross-site, no form of ours): the OIDC state and the signed id_token protect them.
+    csrf.exempt(launch.login)
+    csrf.exempt(launch.launch)
 
     app.after_request(_security_headers)
 
@@ -172,8 +187,8 @@ def _register(app: Flask) -> None:
 
 
 def _security_headers(response: Response) -> Response:
-    """Add the security headers to any response that does not set its own."""
-    for name, value in SECURITY_HEADERS.items():
+    """Add the security headers to any response that does not set its own (LMS framing: see grader.web.lti)."""
+    for name, value in framed_headers(SECURITY_HEADERS).items():
         response.headers.setdefault(name, value)
     return response
 

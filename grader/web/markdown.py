@@ -59,11 +59,30 @@ def _parser() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=1)
+def _message_parser() -> MarkdownIt:
+    """The parser of generated feedback messages: paragraphs, line breaks and `code` spans, nothing else.
+    A message can quote a student's answer or name, so no link, emphasis, heading, list, image or block of
+    any kind may come out of it."""
+    return MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False}).enable(
+        ["backticks", "newline"])
+
+
+def _sanitized(html: str) -> Markup:
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                            url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"))
+
+
 def render_markdown(text: str | None) -> Markup:
-    """`text` (Markdown) as sanitized HTML, safe to put in a page as is; empty for None."""
+    """`text` (Markdown a teacher wrote: statements, hints, model answers) as sanitized HTML, safe to put in a
+    page as is; empty for None."""
     if not text:
         return Markup("")
-    html = _parser().render(text[:MAX_MARKDOWN_CHARS])
-    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
-    return Markup(clean)
+    return _sanitized(_parser().render(text[:MAX_MARKDOWN_CHARS]))
+
+
+def render_message(text: str | None) -> Markup:
+    """A feedback message as sanitized HTML: only its `code` spans are markup (see `_message_parser`)."""
+    if not text:
+        return Markup("")
+    return _sanitized(_message_parser().render(text[:MAX_MARKDOWN_CHARS]))

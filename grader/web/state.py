@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.course.intake import RateLimit
+from grader.lti.config import LtiConfig
 from grader.queue.celery import CeleryDispatcher
 from grader.queue.embedded import EmbeddedWorkers
 
@@ -31,6 +32,8 @@ class WebState:
     # Called with the number of gradings just committed, so workers start at once: one Celery task per
     # grading, or a wake-up of the embedded threads (which drain the whole queue). A no-op without workers.
     notify: Callable[[int], object] = lambda count=1: None
+    # The LMS platforms (GRADER_LTI_CONFIG); None: no LMS, the /lti/ pages answer 404.
+    lti: LtiConfig | None = None
 
 
 def state() -> WebState:

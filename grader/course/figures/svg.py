@@ -7,9 +7,8 @@ server-rendered images that scale with their viewBox.
 
 from __future__ import annotations
 
-from html import escape
-
 from grader.core.i18n import Lang
+from grader.core.safetext import markup_text
 
 FONT = "font-family=\"system-ui, sans-serif\""
 INK = "#1f2933"
@@ -20,8 +19,8 @@ SOFT = "#e6effc"
 
 
 def esc(text: object) -> str:
-    """`text` safe inside an SVG element or attribute."""
-    return escape(str(text), quote=True)
+    """`text` safe inside an SVG element or attribute (no control character or bidi override either)."""
+    return markup_text(text)
 
 
 def number(value: float, lang: Lang) -> str:

@@ -36,6 +36,7 @@ from grader.core.normalize import (
     canonical_optimizer,
     snake_case,
 )
+from grader.engine.evaluator.names import neutral_names
 
 REFUSED_CLASSES = frozenset({"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})
 # tf.nn functions serialise under their TensorFlow names (activation=tf.nn.softmax -> 'softmax_v2').
@@ -110,17 +111,20 @@ def _is_keras_function(name: Any) -> bool:
     return False
 
 
-def rebuild_model(config: dict[str, Any]) -> Any:
+def rebuild_model(config: dict[str, Any], originals: dict[str, str] | None = None) -> Any:
     """A Keras model from its JSON config, refused unless it is made of plain Keras classes only.
 
     The compile settings embedded in the config are dropped: they are read separately as data, and
-    the trusted training compiles the model itself.
+    the trusted training compiles the model itself. The model and its layers get neutral names
+    (grader/engine/evaluator/names.py); `originals`, when given, is filled with neutral -> student's name.
     """
     import keras
 
     check_plain_keras(config)
     # A fresh copy every time: Keras consumes parts of the dict while deserialising.
-    config = _plain_activations({k: v for k, v in config.items() if k != "compile_config"})
+    config, names = neutral_names(_plain_activations({k: v for k, v in config.items() if k != "compile_config"}))
+    if originals is not None:
+        originals.update(names)
     model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     if not isinstance(model, keras.Model):
         raise UnsafeConfig(type(model).__name__)
@@ -214,7 +218,8 @@ class InconsistentModel(ValueError):
 def model_facts(config: dict[str, Any], compile_config: dict[str, Any] | None,
                 weight_shapes: list[list[int]] | None = None) -> ModelFacts:
     """Rebuild and describe a model; raises UnsafeConfig, InconsistentModel or Keras' own errors."""
-    model = rebuild_model(config)
+    originals: dict[str, str] = {}
+    model = rebuild_model(config, originals)
     built = bool(model.built)
     if built and weight_shapes is not None and [list(w.shape) for w in model.weights] != weight_shapes:
         raise InconsistentModel("weight shapes differ from the config")
@@ -226,7 +231,8 @@ def model_facts(config: dict[str, Any], compile_config: dict[str, Any] | None,
         output_shape=_shape(model.output_shape)[1:] if built else None,  # type: ignore[index]
         params=model.count_params() if built else None,
         trainable_params=_count(model.trainable_weights) if built else None,
-        layers=[layer_facts(layer, built) for layer in layers],
+        layers=[layer_facts(layer, built).model_copy(update={"name": originals.get(layer.name, layer.name)})
+                for layer in layers],
         compile=compile_facts(compile_config) if compile_config else None,
     )
 

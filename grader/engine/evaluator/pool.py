@@ -181,35 +181,52 @@ class EvaluatorProcess:
 
     def evaluate(self, request: EvalRequest, *, timeout_s: float, memory_mb: float | None = None) -> Evidence:
         """Send one request and wait for its evidence, at most `timeout_s` seconds and while the evaluator
-        stays under `memory_mb` (default: this process's budget) of resident memory."""
-        for attempt in range(2):  # an idle evaluator may have died with its template: fork another once
-            if self._child is None or self._jobs >= self.recycle_after:
-                self.close()
-                self._child, self._jobs = self.template.spawn(), 0
-            requests, replies = self._child.requests, self._child.replies
-            try:
-                requests.write(request.model_dump_json().encode() + b"\n")
-                requests.flush()
-                break
-            except BrokenPipeError:
-                self.close()
-                if attempt:
-                    log.error("two evaluators in a row were gone before receiving a request")
-                    raise EvaluatorError(_internal(), internal=True) from None
-        self._jobs += 1
+        stays under `memory_mb` (default: this process's budget) of resident memory.
+
+        An evaluator that ends without a reply, under none of our limits, may have been killed by something
+        else (the kernel's out-of-memory killer, an operator's restart): the request runs once more on a new
+        fork, and only a second such end is the submission's doing."""
         budget = self.memory_mb if memory_mb is None else memory_mb
-        watch = Watch(lambda: self.pid, budget)
-        line, stopped = read_line(replies, timeout_s, over_budget=watch.over_budget)
-        if line is None:
+        for attempt in range(2):
+            line, stopped = self._ask(request, timeout_s=timeout_s, budget=budget)
+            if line is not None:
+                return self._evidence(line)
             self.close()
             training = request.training is not None
             if stopped == "memory":
                 raise EvaluatorError(memory_message(budget), training=training)
             if stopped == "timeout":
                 raise EvaluatorError(too_slow(timeout_s, training=training), training=training)
-            raise EvaluatorError(_crashed())
-        if watch.rss_mb() > budget / 2:  # a big model's memory lingers: the next submission gets a fresh fork
+            log.warning("evaluator ended without a reply (%s, try %d): %s", stopped, attempt + 1,
+                        "running the request again on a new fork" if attempt == 0 else "the submission's doing")
+        raise EvaluatorError(_crashed())
+
+    def _ask(self, request: EvalRequest, *, timeout_s: float, budget: float) -> tuple[bytes | None, str | None]:
+        """Hand `request` to a live evaluator (forking another once when an idle one was gone) and read its
+        reply line, or None and why not (see `read_line`)."""
+        for attempt in range(2):
+            if self._child is None or self._jobs >= self.recycle_after:
+                self.close()
+                self._child, self._jobs = self.template.spawn(), 0
+            try:
+                self._child.requests.write(request.model_dump_json().encode() + b"\n")
+                self._child.requests.flush()
+                break
+            except OSError:  # the pipe's reader is gone: that evaluator died before this request
+                self.close()
+                if attempt:
+                    log.error("two evaluators in a row were gone before receiving a request")
+                    raise EvaluatorError(_internal(), internal=True) from None
+        assert self._child is not None
+        self._jobs += 1
+        watch = Watch(lambda: self.pid, budget)
+        line, stopped = read_line(self._child.replies, timeout_s, over_budget=watch.over_budget)
+        if line is not None and watch.rss_mb() > budget / 2:  # a big model's memory lingers: fork anew next time
             self.close()
+        return line, stopped
+
+    @staticmethod
+    def _evidence(line: bytes) -> Evidence:
         reply = EvalReply.model_validate_json(line)
         if reply.ok and reply.evidence is not None:
             return reply.evidence

@@ -6,11 +6,9 @@ fail-closed error. The cold runner (cold.py) and the warm workers (warm.py) both
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,8 +18,10 @@ from typing import Any
 import numpy as np
 
 from grader.core.i18n import Text, t
+from grader.core.safetext import clean
 from grader.engine.sandbox.cgroup import MemoryGroup
 from grader.engine.sandbox.isolation import SHM_MB, TMP_MB, WRITABLE_MB, Mount
+from grader.engine.sandbox.report import MAX_REPORT_BYTES, ReportRefused, read_report, too_large
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +38,6 @@ COURSE_MOUNTS = (
     Mount(Path(__file__).with_name("coursecompat.py"), Path("/sandbox/coursecompat.py")),
     Mount(Path(__file__).parent.parent / "data", Path("/sandbox/data")),
 )
-
-
-MAX_RESULT_BYTES = 32 * 1024 * 1024
-
-
-# Deeper reports are refused as the student's doing: pydantic (evaluator requests) stops near 200 levels.
-MAX_PAYLOAD_DEPTH = 100
 
 
 _PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -211,7 +204,7 @@ class Readers:
     def start(cls, out: Any, err: Any, result: Any, limits: RunLimits) -> Readers:
         """Start draining the three streams."""
         readers = cls(_CappedReader(out, limits.max_output_bytes), _CappedReader(err, limits.max_output_bytes),
-                      _CappedReader(result, MAX_RESULT_BYTES + 1))
+                      _CappedReader(result, MAX_REPORT_BYTES + 1))
         for reader in (readers.out, readers.err, readers.result):
             reader.start()
         return readers
@@ -222,42 +215,10 @@ class Readers:
             reader.join(timeout=10)
 
 
-def _decode_payload(raw: bytes) -> tuple[Any, Text | None]:
-    """The run's JSON report, or why it cannot be read. Only the student's code can make a complete report
-    unreadable (the harness writes plain, shallow JSON), e.g. with ctypes or by writing to the result pipe."""
-    too_deep = False
-    try:
-        payload = json.loads(raw)
-        stack = [(payload, 1)] if isinstance(payload, list | dict) else []  # containers only
-        while stack and not too_deep:
-            node, depth = stack.pop()
-            too_deep = depth > MAX_PAYLOAD_DEPTH
-            stack.extend((c, depth + 1) for c in (node.values() if isinstance(node, dict) else node)
-                         if isinstance(c, list | dict))
-    except RecursionError:
-        too_deep = True
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None, t("El resultado de tu código llegó dañado (no es JSON válido): tu código no debe escribir "
-                       "en descriptores de archivo que no abrió.", "Your code's result arrived damaged (it is not "
-                       "valid JSON): your code must not write to file descriptors it did not open.")
-    except ValueError:  # e.g. an integer of more than sys.get_int_max_str_digits() digits
-        digits = sys.get_int_max_str_digits()
-        return None, t(f"El resultado de tu código no se pudo leer: contiene un número de más de {digits} cifras. "
-                       "Asigna números con pocas cifras a las variables que se califican.", "Your code's result "
-                       f"could not be read: it contains a number of more than {digits} digits. Assign numbers "
-                       "with few digits to the graded variables.")
-    if too_deep:
-        return None, t("El resultado de tu código no se pudo leer: contiene listas o diccionarios anidados a más "
-                       f"de {MAX_PAYLOAD_DEPTH} niveles. Asigna valores simples a las variables que se califican.",
-                       "Your code's result could not be read: it contains lists or mappings nested more than "
-                       f"{MAX_PAYLOAD_DEPTH} levels deep. Assign simple values to the graded variables.")
-    return payload, None
-
-
 def interpret(readers: Readers, *, stopped: str | None, returncode: int | None, limits: RunLimits,
               started: float) -> SandboxRun:
     """Turn how a run ended into its payload or a specific, fail-closed error."""
-    run = SandboxRun(payload=None, error=None, stdout=readers.out.text(), stderr=readers.err.text(),
+    run = SandboxRun(payload=None, error=None, stdout=clean(readers.out.text()), stderr=clean(readers.err.text()),
                      returncode=returncode, duration_s=time.monotonic() - started)
     if stopped == "timeout":
         run.error = t(f"Tu código superó el tiempo límite de {limits.timeout_s:g} s y fue detenido "
@@ -272,10 +233,14 @@ def interpret(readers: Readers, *, stopped: str | None, returncode: int | None, 
                       "shared memory) and was stopped: use less data or a smaller model.")
         return run
     raw = b"".join(readers.result.chunks)
-    if readers.result.dropped or len(raw) > MAX_RESULT_BYTES:
-        run.error = t("El resultado de tu código es demasiado grande.", "Your code's result is too large.")
+    if readers.result.dropped or len(raw) > MAX_REPORT_BYTES:  # refused before a byte of it is parsed
+        run.error = too_large()
         return run
-    payload, unreadable = _decode_payload(raw) if raw else (None, None)
+    payload, unreadable = None, None
+    try:
+        payload = read_report(raw) if raw else None
+    except ReportRefused as exc:
+        unreadable = exc.message
     if returncode == 0 and unreadable is not None:  # a crash mid-write is reported as the crash, below
         run.error = unreadable
         return run

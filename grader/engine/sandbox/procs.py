@@ -13,15 +13,28 @@ import signal
 import socket
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 START_TIMEOUT_S = 120.0  # importing TensorFlow on a loaded machine
+
+
+# The thread every long-lived sandbox is started from. The kernel sends a sandbox's parent-death signal
+# (bwrap's --die-with-parent, SIGKILL) when the *thread* that started it ends, not the process: a zygote
+# started by a grading thread of a batch's pool died with that thread, killing whatever job it ran then.
+_LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-launcher")
 
 
 def launch_with_control(command_for: Callable[[int], list[str]], *,
                         env: dict[str, str]) -> tuple[subprocess.Popen[bytes], socket.socket]:
     """Start a process in its own session whose only channel is one end of a SOCK_SEQPACKET pair:
     `command_for(fd)` builds its command line from the descriptor it inherits. Its output is discarded.
-    Returns the process and our end of the pair."""
+    Returns the process and our end of the pair. It is started from one thread that lives as long as this
+    process (`_LAUNCHER`), so it lives until it is closed or this process ends, whichever thread asked."""
+    return _LAUNCHER.submit(_launch, command_for, env).result()
+
+
+def _launch(command_for: Callable[[int], list[str]],
+            env: dict[str, str]) -> tuple[subprocess.Popen[bytes], socket.socket]:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
         proc = subprocess.Popen(command_for(theirs.fileno()), pass_fds=(theirs.fileno(),),

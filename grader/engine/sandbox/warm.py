@@ -87,7 +87,7 @@ class WarmWorker:
             if self.preload is not None:
                 argv.append("--preload=" + ",".join(self.preload))
             return self.isolation.command(argv, uid=self.uid, mounts=mounts, env=env, workdir=WORK,
-                                          group=self._group)
+                                          group=self._group, zygote=True)
 
         self._group = self.isolation.memory.create(f"warm{self.uid}")
         self._zygote.launch(command, env={"PATH": "/usr/bin:/bin"})
@@ -124,21 +124,19 @@ class WarmWorker:
             self._await_ready()
 
     def run(self, job: Job) -> SandboxRun:
-        """Run one job in a fresh child of the zygote."""
+        """Run one job in a fresh child of the zygote. A zygote found dead before the job reached it is
+        replaced once; one that cannot be had, or that ends during the job, gives a run marked `worker_lost`
+        (the caller runs the job again in a fresh sandbox)."""
         started = time.monotonic()
-        self.ensure_started()
-        control = self._zygote.control
-        assert control is not None
-        self.jobs += 1
         pipes = [os.pipe() for _ in range(4)]  # job input, result, stdout, stderr
         theirs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
-        kills_before = 0
-        if self._group is not None:  # this job's budget, on top of what the zygote already holds
-            kills_before = self._group.oom_kills()
-            self._group.limit(self._group.usage_bytes() + (job.limits.ram_mb << 20))
-        socket.send_fds(control, [b"job"], theirs)
+        kills_before = self._hand_over(job, theirs)
         for fd in theirs:
             os.close(fd)
+        if kills_before is None:
+            for fd in (pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0]):
+                os.close(fd)
+            return SandboxRun(payload=None, error=None, worker_lost=True, duration_s=time.monotonic() - started)
         document = job.document(sandboxed=True) | {"data_npy": {k: _npy(v) for k, v in job.data.items()}}
         writer = threading.Thread(target=_write_all, args=(pipes[0][1], json.dumps(document).encode()), daemon=True)
         writer.start()
@@ -147,7 +145,7 @@ class WarmWorker:
         stopped, returncode = self._wait(job)
         killed_by_kernel = stopped is None and out_of_memory(self._group, kills_before, returncode)
         lost = stopped is None and returncode in (None, -signal.SIGKILL) and not killed_by_kernel
-        context = self._describe() if lost else ""  # before closing: is the zygote alive, how many threads
+        context = self._describe() if lost else ""  # before closing: is the zygote alive, how it ended, memory
         if stopped is not None or returncode is None:
             self.close()  # a stuck or oversized child: the whole worker goes, and restarts next time
         else:
@@ -164,11 +162,43 @@ class WarmWorker:
                         context, run.stderr[-600:])
         return run
 
+    def _hand_over(self, job: Job, fds: list[int]) -> int | None:
+        """Give the job's descriptors to a ready zygote and set the job's memory budget. Returns the memory
+        group's out-of-memory kill count before the job (0 without a group), or None when no zygote could
+        take the job: one that died since its last job (killed while idle, or while starting) is replaced
+        once; the job has not started either way."""
+        for attempt in range(2):
+            try:
+                self.ensure_started()
+                control = self._zygote.control
+                assert control is not None
+                kills_before = 0
+                if self._group is not None:  # this job's budget, on top of what the zygote already holds
+                    kills_before = self._group.oom_kills()
+                    self._group.limit(self._group.usage_bytes() + (job.limits.ram_mb << 20))
+                socket.send_fds(control, [b"job"], fds)
+            except (OSError, RuntimeError) as exc:
+                log.warning("warm worker (uid %d) could not take a job (%s; %s)%s", self.uid, exc,
+                            self._describe(), ": starting another" if attempt == 0 else "")
+                self.close()
+                continue
+            self.jobs += 1
+            return kills_before
+        return None
+
     def _describe(self) -> str:
-        """The worker's state, for the log of a lost job."""
-        pid = self._zygote.pid if self._zygote.running() else None
-        return (f"zygote {'alive' if pid is not None else 'gone'}, {uid_tasks(self.uid)} threads under this uid, "
-                f"tree RSS {tree_rss_mb(pid) if pid is not None else 0:.0f} MB")
+        """The worker's state, for the log of a lost job: whether the zygote lives, how its sandbox ended
+        (exit status, or the signal that killed it), the kernel's memory record of its group, its threads."""
+        proc = self._zygote.proc
+        status = None if proc is None else proc.poll()
+        ended = "not started" if proc is None else ("alive" if status is None else _how_it_ended(status))
+        memory = ""
+        if self._group is not None:
+            memory = (f"; group {self._group.usage_bytes() >> 20} MB of limit, peak {self._group.peak_bytes() >> 20}"
+                      f" MB, {self._group.oom_kills()} out-of-memory kills")
+        pid = proc.pid if proc is not None and status is None else None
+        return (f"zygote {ended}, {uid_tasks(self.uid)} threads under this uid, "
+                f"tree RSS {tree_rss_mb(pid) if pid is not None else 0:.0f} MB{memory}")
 
     def _kill_leftovers(self) -> None:
         """Kill whatever a job left running. Its PID namespace already ends every process it started when its
@@ -186,13 +216,30 @@ class WarmWorker:
         while True:
             ready, _, _ = select.select([control], [], [], 0.25)
             if ready:
-                message = control.recv(64).decode(errors="replace")
-                return (None, int(message.split()[1])) if message.startswith("exit ") else (None, None)
+                try:
+                    message = control.recv(64).decode(errors="replace")
+                except OSError:  # the zygote is gone (its end was reset): the job went with it
+                    return None, None
+                if not message.startswith("exit "):
+                    return None, None
+                code, cpu_s = message.split()[1], float(message.split()[2])
+                # The CPU limit's SIGKILL (the job, process 1 of its namespace, never gets its SIGXCPU).
+                return None, -signal.SIGXCPU if int(code) == -signal.SIGKILL and cpu_s >= job.limits.cpu_s \
+                    else int(code)
             if time.monotonic() > deadline:
                 return "timeout", None
             # The job's own pages: a forked child's RSS also counts all it shares with the zygote.
             if private_mb(list(set(descendants(root)) - self._resident)) > cap:
                 return "memory", None
+
+
+def _how_it_ended(status: int) -> str:
+    """'exited with 3', 'killed by SIGKILL' (a sandbox relays its command's end as 128 + the signal)."""
+    signum = -status if status < 0 else status - 128 if status > 128 else 0
+    with contextlib.suppress(ValueError):
+        if signum:
+            return f"killed by {signal.Signals(signum).name}"
+    return f"exited with {status}"
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -6,7 +6,9 @@ pipe, and its stdout/stderr pipes. The zygote forks each job as process 1 of a n
 ends, the kernel ends everything it started); the child drops the control socket, enters new mount and
 IPC namespaces with fresh size-capped tmpfs mounts as working directory, /tmp and /dev/shm (the sandbox's
 root and /dev are read-only), so nothing one job writes, starts or shares can reach the next, drops every
-capability, reads the job itself, and runs it with the same harness as a fresh process. The zygote never
+capability, closes every descriptor but its own pipes, loads the jobs' system-call filter (no namespace, mount,
+keyring, BPF, ptrace... grader/engine/sandbox/seccomp.py), reads the job itself, and runs it with the same
+harness as a fresh process. The zygote never
 reads a job (it holds no student's code or data that a later child could find in its memory) and never
 runs a TensorFlow op (a child forked after one hangs). It reports each child's exit status.
 
@@ -34,7 +36,10 @@ from forking import fork_child, frozen_imports
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x10000000, 0x08000000, 0x20000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x1000, 0x2000, 0x4000, 1 << 18
-PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 4, 24, 28, 38
+PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECCOMP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 4, 24, 22, 28, 38
+SECCOMP_MODE_FILTER = 2
+# Where the host mounts the jobs' system-call filter (grader/engine/sandbox/isolation.py: JOB_FILTER).
+JOB_FILTER = "/sandbox/job.seccomp"
 # noroot, no_setuid_fixup, keep_caps and no_cap_ambient_raise, each set where it means "no" and locked
 SECURE_NOROOT_LOCKED_ALL = 0b11101111
 WORK = "/student"
@@ -98,7 +103,8 @@ def own_namespaces(control):
     if pid != 0:
         control.close()  # only the zygote holds the host's socket: its end tells the host the zygote is gone
         _, status = os.waitpid(pid, 0)
-        os._exit(max(os.waitstatus_to_exitcode(status), 0))
+        code = os.waitstatus_to_exitcode(status)
+        os._exit(128 - code if code < 0 else code)  # a signal as a shell reports it, for the host's log
     return os.open("/proc/self/ns/pid", os.O_RDONLY)
 
 
@@ -188,14 +194,50 @@ def _drop_capabilities():
     _check(_libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
 
 
-def child(fds, control):
-    """The forked child, process 1 of its own PID namespace: isolate, read the job from fd 0, run it, exit."""
+def read_job_filter():
+    """The system-call filter of every job (compiled by the host, grader/engine/sandbox/seccomp.py), or None
+    outside a sandbox (--unsafe-no-sandbox: there is nothing to filter for)."""
+    if not os.path.exists(JOB_FILTER):
+        return None
+    with open(JOB_FILTER, "rb") as fh:
+        program = fh.read()
+    if not program or len(program) % 8:
+        raise OSError(f"{JOB_FILTER} is not a BPF program")
+    return program
+
+
+def _close_all_but(keep):
+    """Close every descriptor but `keep`: a job inherits nothing of the zygote's (its PID-namespace handle)."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            with contextlib.suppress(OSError):  # the listing's own descriptor, already gone
+                os.close(fd)
+
+
+def _apply_filter(program):
+    """Load `program` (an array of struct sock_filter) as this process's seccomp filter, for good: it is
+    inherited by everything the job starts and cannot be removed (no_new_privs is already set)."""
+
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(Fprog(len(program) // 8, program)), 0, 0),
+           "seccomp")
+
+
+def child(fds, control, job_filter):
+    """The forked child, process 1 of its own PID namespace: isolate, drop every descriptor and system call
+    it does not need, read the job from fd 0, run it, exit."""
     control.close()
     job_fd, result_fd, out_fd, err_fd = fds
     for fd, target in ((job_fd, 0), (out_fd, 1), (err_fd, 2)):
         os.dup2(fd, target)
         os.close(fd)
     isolate({WORK: WORK_MB, "/tmp": TMP_MB, "/dev/shm": SHM_MB})
+    _close_all_but({0, 1, 2, result_fd})
+    if job_filter is not None:
+        _apply_filter(job_filter)
     with os.fdopen(0, "rb") as stdin:
         job = json.loads(stdin.read())
     job_dir = os.path.join(WORK, ".job")
@@ -214,6 +256,7 @@ def main():
     control = socket.socket(fileno=int(sys.argv[1]))
     options = [arg.removeprefix("--preload=") for arg in sys.argv[2:] if arg.startswith("--preload=")]
     preload = [name for name in options[0].split(",") if name] if options else None
+    job_filter = read_job_filter()
     own_pid_ns = own_namespaces(control)
     # Children share our uid: without this, one could ptrace us (or read /proc/<pid>/mem) and tamper
     # with the next student's child. (They cannot name us either: each lives in a PID namespace below ours.)
@@ -231,11 +274,13 @@ def main():
                 os.close(fd)
             break
         job_namespace(own_pid_ns)
-        pid = fork_child(lambda fds=fds: child(fds, control))
+        pid = fork_child(lambda fds=fds: child(fds, control, job_filter))
         for fd in fds:
             os.close(fd)
-        _, status = os.waitpid(pid, 0)
-        control.sendall(f"exit {os.waitstatus_to_exitcode(status)}".encode())
+        _, status, usage = os.wait4(pid, 0)
+        # With the CPU time it used: as process 1 of its namespace the job never gets the CPU limit's SIGXCPU,
+        # only the SIGKILL at the hard limit, which the host tells apart from a kill from outside by this.
+        control.sendall(f"exit {os.waitstatus_to_exitcode(status)} {usage.ru_utime + usage.ru_stime:.2f}".encode())
 
 
 if __name__ == "__main__":

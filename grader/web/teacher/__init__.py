@@ -2,7 +2,8 @@
 
 gradebook: the gradebook, exports and the roster; review: a submission's drill-down and overrides;
 analytics: per-exercise statistics and regrades; release: when students get the full feedback; byquestion:
-one free-text question graded across the class; source: the highlighted submitted code they show.
+one free-text question graded across the class; similarity: flagged pairs of hand-ins, found by a job;
+source: the highlighted submitted code they show.
 Every route is `teacher_required`: anonymous users are sent to log in, students get 403.
 """
 
@@ -10,8 +11,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from grader.web.teacher import analytics, byquestion, gradebook, release, review
+from grader.web.teacher import analytics, byquestion, gradebook, release, review, similarity
 
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
-for _module in (gradebook, analytics, review, release, byquestion):
+for _module in (gradebook, analytics, review, release, byquestion, similarity):
     _module.routes.register(bp)

@@ -1,0 +1,13 @@
+from tensorflow.keras.models import Sequential
+from tensorflow.keras.layers import Flatten, Dense, Dropout
+
+image_size = (150, 150)
+
+model = Sequential([
+    Flatten(input_shape=(150, 150, 3)),
+    Dense(2048, activation='relu'),
+    Dense(1024, activation='relu'),
+    Dropout(0.2),
+    Dense(1, activation='sigmoid')
+])
+model.summary()
