@@ -20,7 +20,7 @@ from grader.engine.evaluator.pool import EvaluatorError
 from grader.engine.grader import Grader
 from grader.engine.pipeline import grade_source
 from grader.engine.sandbox.job import SandboxRun
-from tests.test_course_env import grade, notes_es
+from tests.test_course_env import grade, notebook, notes_es
 
 LAB = """import tensorflow as tf
 from tensorflow import keras
@@ -187,3 +187,19 @@ def test_a_model_too_costly_to_train_costs_the_training_check_only(monkeypatch: 
     assert result.status == "graded" and len(pool.requests) == 2, result
     failed = {c.id: c.message.es for c in result.checks if not c.passed}
     assert list(failed) == ["trains"] and failed["trains"] == "demasiado costoso de entrenar"
+
+
+FRAGMENT = ("import pandas as pd\nfrom tensorflow import keras\nfrom tensorflow.keras import layers",
+            "mis_datos = pd.read_csv('/content/drive/MyDrive/mis_datos_propios.csv')\n"
+            "X_train = mis_datos.drop('y', axis=1)\ninput_shape = [X_train.shape[1]]",
+            "model = keras.Sequential([layers.Dense(32, activation='relu', input_shape=input_shape),\n"
+            "    layers.Dense(16, activation='relu'), layers.Dense(1, activation='sigmoid')])\n"
+            "model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])")
+
+
+@pytest.mark.slow
+def test_a_model_whose_input_shape_came_from_missing_data_is_built_with_the_exercise_s(grader_nodb: Grader) -> None:
+    result = grade(grader_nodb, grader_nodb.catalog.get("binary-classifier"), notebook(*FRAGMENT), "frag.ipynb")
+    assert all(c.passed for c in result.checks), result.checks
+    assert "tu modelo se construyó con la forma de los datos del ejercicio, (30,)" in notes_es(result)
+    assert "mis_datos_propios.csv" in notes_es(result)  # the missing file is still reported

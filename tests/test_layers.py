@@ -27,7 +27,8 @@ ALLOWED = {
     "cli": {"core", "db", "engine", "course", "queue", "batch", "lti", "web", "cli"},
 }
 # Mounted into the sandbox by path and run there: they import nothing from the grader package.
-SANDBOX_SIDE = {"harness.py", "zygote.py", "forking.py", "courseenv.py", "coursecompat.py", "courseapi.py"}
+SANDBOX_SIDE = {"harness.py", "zygote.py", "forking.py", "courseenv.py", "coursecompat.py", "courseapi.py",
+                "coursefiles.py", "coursestubs.py"}
 
 
 def _grader_imports(path: Path) -> set[str]:

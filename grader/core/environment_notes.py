@@ -149,6 +149,11 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         "(como `fit` de Keras): sus resultados aquí no son los de tu cuaderno.", f"scikit-learn models were "
         f"trained on the first {a['rows']} rows only to grade quickly (like Keras' `fit`): their results here are "
         "not your notebook's."),
+    "exercise_input": lambda a: t(
+        f"`{a['name']}` venía de una celda de datos que falló (un archivo que aquí no está): tu modelo se construyó "
+        f"con la forma de los datos del ejercicio, {a['shape']}, para calificar tu trabajo de Keras.",
+        f"`{a['name']}` came from a data cell that failed (a file that is not here): your model was built with the "
+        f"shape of the exercise's data, {a['shape']}, to grade your Keras work."),
     "get_ipython": lambda a: t(
         "Las líneas `get_ipython().system(...)` y `get_ipython().run_line_magic(...)` de un cuaderno exportado con "
         "nbconvert (los `!` y `%` del cuaderno) no hacen nada aquí.", "The `get_ipython().system(...)` and "

@@ -22,6 +22,7 @@ import importlib.util
 import itertools
 import json
 import os
+import re
 import resource
 import sys
 import traceback
@@ -343,6 +344,24 @@ def graded_objects(grade, namespace, starter, stopped, keras, starter_models=fro
     return graded
 
 
+_SHAPE_NAME = re.compile(r"(input_shape|input_dim|n_features|num_features|n_inputs|input_size)")
+
+
+def exercise_input_shape(exc, unfinished, namespace):
+    """A model cell that needs the input shape an earlier data cell failed to compute (`input_shape =
+    [X.shape[1]]` after a file the grader does not have): bind it from the exercise's own `X_train` and say so;
+    False when that is not the case (a name never assigned, no exercise data, another name)."""
+    name = getattr(exc, "name", None)
+    x = namespace.get("X_train")
+    if type(name) is not str or name not in unfinished or name in namespace or not _SHAPE_NAME.fullmatch(name) \
+            or type(getattr(x, "shape", None)) is not tuple or len(x.shape) < 2:
+        return False
+    features = [int(d) for d in x.shape[1:]]
+    namespace[name] = features if name == "input_shape" else int(features[-1]) if len(features) == 1 else features
+    courseenv.note("exercise_input", name=name, shape=str(tuple(features)))
+    return True
+
+
 def write_beside(files, work_dir):
     """The data files of the student's folder, read-only in the working folder at their relative paths (as in
     the student's folder); the course environment also finds them by name wherever the code looked."""
@@ -423,7 +442,7 @@ def run_job(job, job_dir, work_dir, result_fd):
     starter = {}
     starter_models: set = set()
     cells = compile_cells(job["code"], job.get("cells"))
-    unfinished = set()  # for a notebook: the names assigned in the cells that raised
+    unfinished: set = set()  # for a notebook: the names assigned in the cells that raised
     try:
         exec(compile(job["starter_code"], "<starter>", "exec", dont_inherit=True), namespace)
         starter = {name: namespace[name] for name in job["grade"] if name in namespace}
@@ -432,7 +451,12 @@ def run_job(job, job_dir, work_dir, result_fd):
             exec(compile(job["code"], SUBMISSION, "exec", dont_inherit=True), namespace)
         for index, (cell, assigned) in enumerate(cells or ()):
             try:
-                exec(cell, namespace)
+                try:
+                    exec(cell, namespace)
+                except NameError as exc:
+                    if not exercise_input_shape(exc, unfinished, namespace):
+                        raise
+                    exec(cell, namespace)  # the model cell again, with the exercise's input shape
             except Exception as exc:  # a notebook goes on with its next cell, as Jupyter's "run all" with errors
                 unfinished |= assigned
                 if error is None:
