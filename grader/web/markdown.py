@@ -1,4 +1,4 @@
-"""Statements, hints and feedback as the specs write them (Markdown), rendered to safe HTML.
+"""Statements and hints as the specs write them (Markdown), and generated messages, rendered to safe HTML.
 
 markdown-it-py parses CommonMark (plus tables and strikethrough); fenced and indented code is highlighted by
 Pygments with the same classes as the teacher's view of a submission, so one stylesheet serves both. The HTML
@@ -13,11 +13,13 @@ from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer, TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from grader.core.richtext import parse, strip_ansi
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre", "span", "div",
@@ -67,3 +69,18 @@ def render_markdown(text: str | None) -> Markup:
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
     return Markup(clean)
+
+
+def render_message(text: str | None) -> Markup:
+    """A generated message (grader/core/richtext.py) as HTML: its words escaped, never read as Markdown (so
+    `25*16+16` keeps its asterisks), its code marks as <code>, its technical detail folded in <details>."""
+    if not text:
+        return Markup("")
+    message = parse(strip_ansi(text[:MAX_MARKDOWN_CHARS]))
+    html = Markup("").join(Markup("<code>{}</code>").format(part.value) if part.kind == "code"
+                           else Markup("<br>").join(escape(line) for line in part.value.split("\n"))
+                           for part in message.parts)
+    if message.detail is not None:
+        html += Markup('<details class="detail"><summary>{}</summary><pre>{}</pre></details>').format(
+            message.detail_label, message.detail)
+    return html
