@@ -54,7 +54,7 @@ def test_exam_model_answer_appears_only_after_the_teacher_releases(live: Live, b
     teacher = browser.new_context()
     profe = teacher.new_page()
     login(profe, live.url, "profe")
-    profe.wait_for_url("**/teacher/gradebook")
+    profe.wait_for_url("**/teacher/")
     profe.goto(f"{live.url}/teacher/exercises/{EXAM}/release")
     profe.click("#release-form button[type=submit]")
     profe.wait_for_selector("#release-form button:has-text('Retirar')")

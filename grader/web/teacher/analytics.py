@@ -8,7 +8,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 
 from grader.core.specs.loader import SpecError
-from grader.course.analytics import exercise_stats, summaries
+from grader.course.analytics import check_titles, exercise_stats, summaries
 from grader.course.gradebook import POLICIES
 from grader.course.regrade import RegradeProgress, recent_regrades, regrade_progress, start_regrade
 from grader.web.auth import teacher_required
@@ -89,6 +89,7 @@ def analytics_exercise(exercise_id: str) -> Any:
     except KeyError:
         abort(404)
     return render_template("teacher/analytics.html", stats=stats, counted=counted,
+                           titles=check_titles(web.catalog, exercise_id),
                            regrades=recent_regrades(db(), exercise_id=exercise_id))
 
 
