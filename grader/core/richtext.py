@@ -12,6 +12,7 @@ Markdown is kept for what the teacher wrote in a spec (statements, hints, model 
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -77,6 +78,18 @@ def parse(text: str) -> Message:
     if last < len(text):
         parts.append(Part(kind="text", value=text[last:]))
     return Message(parts=tuple(parts), detail=detail, detail_label=label)
+
+
+def to_html(text: str) -> str:
+    """A generated message as escaped HTML: its words (line breaks kept), its code marks as <code>, its
+    technical detail folded in <details>. Never Markdown: `25*16+16` keeps its asterisks."""
+    message = parse(strip_ansi(text))
+    html = "".join(f"<code>{escape(part.value)}</code>" if part.kind == "code"
+                   else "<br>".join(escape(line) for line in part.value.split("\n")) for part in message.parts)
+    if message.detail is not None:
+        html += (f'<details class="detail"><summary>{escape(message.detail_label or "")}</summary>'
+                 f"<pre>{escape(message.detail)}</pre></details>")
+    return html
 
 
 def plain(text: str) -> str:
