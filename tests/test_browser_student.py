@@ -47,7 +47,8 @@ def test_exam_model_answer_appears_only_after_the_teacher_releases(live: Live, b
     ana.click("#submit-form button[type=submit]")
     _wait_for_feedback(ana)
     row = ana.locator("#feedback tr[data-check=input-shape]")
-    assert "67500 es el tamaño aplanado" in row.inner_text()  # what was wrong is said
+    # Before release an exam says only right or wrong and the points: no message that gives the answer away.
+    assert "Incorrecto" in row.inner_text() and "67500" not in ana.locator("#feedback").inner_text()
     assert MODEL_ANSWER not in ana.locator("#feedback").inner_text()
     assert ana.locator("#feedback .hint").count() == 0 and ana.locator("#withheld").count() == 1
 
@@ -56,11 +57,13 @@ def test_exam_model_answer_appears_only_after_the_teacher_releases(live: Live, b
     login(profe, live.url, "profe")
     profe.wait_for_url("**/teacher/gradebook")
     profe.goto(f"{live.url}/teacher/exercises/{EXAM}/release")
+    profe.check("#close-submissions")  # students can still submit: releasing closes the exam for them
     profe.click("#release-form button[type=submit]")
     profe.wait_for_selector("#release-form button:has-text('Retirar')")
     teacher.close()
 
     ana.reload()
+    assert "67500 es el tamaño aplanado" in ana.locator("#feedback tr[data-check=input-shape]").inner_text()
     assert MODEL_ANSWER in ana.locator("#feedback tr[data-check=input-shape]").inner_text()
     assert ana.locator("#feedback .hint").count() > 0
     student.close()
