@@ -48,6 +48,7 @@ def main() -> None:
                            else {"kind": "missing"})
     for call in fit_calls:
         model = call.pop("model")
+        call.pop("function", None)  # the harness's own (which function called fit), not part of the report
         call["model_variable"] = next((n for n in spec.grade if namespace.get(n) is model), None)
     payload = {"complete": True, "variables": variables, "fit_calls": fit_calls, "student_error": None}
     evidence = evaluate(EvalRequest(grade=list(spec.grade), payload=payload, training=spec.training))
