@@ -119,7 +119,10 @@ def patch_applications():
                     continue
                 if "weights" in signature.parameters:
                     wrapped[id(fn)] = _offline_weights(fn, signature, functools)
-    aliases = [m for n, m in list(sys.modules.items()) if m is not None and n.startswith(("keras", "tensorflow"))]
+    # Not the modules a lean zygote defers (their first attribute access, vars() included, would import them,
+    # and with them scikit-learn and matplotlib, into every job): none of them holds an application.
+    aliases = [m for n, m in list(sys.modules.items()) if m is not None and n.startswith(("keras", "tensorflow"))
+               and type(m).__name__ != "_LazyModule"]
     for module in aliases:
         for name, value in list(vars(module).items()):
             if id(value) in wrapped and callable(value) and wrapped[id(value)].__wrapped__ is value:
