@@ -20,6 +20,7 @@ from sqlalchemy import select
 from grader.db.models import Grading, Submission
 from grader.db.session import make_engine, make_session_factory
 from tests.conftest import _reset_postgres
+from tests.ports import free_port
 from tests.web_helpers import course_open_now, csrf_token, login, make_accounts
 
 pytestmark = pytest.mark.slow
@@ -30,18 +31,11 @@ GRADER = Path(sys.executable).parent / "grader"
 WAIT_S = 240
 
 
-def _free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class PrivateRedis:
     """A redis-server of this test only (nothing on disk), so it can be stopped and restarted at will."""
 
     def __init__(self, tmp: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.tmp = tmp
         self.proc: subprocess.Popen[bytes] | None = None
 

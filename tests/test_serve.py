@@ -16,21 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
+
 pytestmark = pytest.mark.slow
 
 GRADER = Path(sys.executable).parent / "grader"
 
 
-def _free_port() -> int:
-    """A port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_serve_prints_demo_logins_that_work_and_reports_healthy_workers(tmp_path: Path) -> None:
     """The printed teacher password logs in through the real form; /healthz says database and workers ok."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(GRADER), "serve", "--port", str(port), "--workers", "1", "--database-url",
                              f"sqlite:///{tmp_path / 'demo.sqlite3'}"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env={**os.environ})

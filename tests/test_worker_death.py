@@ -23,6 +23,7 @@ from grader.engine.grader import Grader
 from grader.engine.sandbox.isolation import make_isolation
 from grader.engine.sandbox.job import Job, RunLimits
 from grader.engine.sandbox.warm import WarmWorker
+from tests.ports import free_port
 from tests.process_killers import Killer, evaluators, kill, wait_gone, zygotes
 
 pytestmark = pytest.mark.slow
@@ -170,9 +171,9 @@ def test_grader_grade_survives_killed_zygotes_and_evaluators(tmp_path: Path, nor
 
 def test_grader_serve_survives_killed_zygotes_and_evaluators(tmp_path: Path, normal: dict) -> None:
     db = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
-    with socket_port() as port:
-        proc = subprocess.Popen([str(GRADER), "serve", "--port", str(port), "--workers", "2", "--database-url", db],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    port = free_port()
+    proc = subprocess.Popen([str(GRADER), "serve", "--port", str(port), "--workers", "2", "--database-url", db],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
     try:
         _await(lambda: "Sirviendo en" in (proc.stdout.readline() or "x"), "the server start")  # type: ignore[union-attr]
         tokens = {user: subprocess.run([str(GRADER), "users", "token", user, "--db", db], capture_output=True,
@@ -209,19 +210,6 @@ def _finished(url: str, token: str) -> dict | None:
     with urllib.request.urlopen(request, timeout=30) as response:
         body = json.load(response)
     return body if body["finished"] else None
-
-
-class socket_port:
-    """A free loopback port, for a server started right after."""
-
-    def __enter__(self) -> int:
-        import socket
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            return probe.getsockname()[1]
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def test_a_job_over_its_cpu_time_is_told_apart_from_a_worker_killed(grader: Grader) -> None:

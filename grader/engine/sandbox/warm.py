@@ -168,18 +168,24 @@ class WarmWorker:
         take the job: one that died since its last job (killed while idle, or while starting) is replaced
         once; the job has not started either way."""
         for attempt in range(2):
+            step = "starting the zygote"
             try:
                 self.ensure_started()
                 control = self._zygote.control
                 assert control is not None
                 kills_before = 0
+                step = "setting the job's memory budget"
                 if self._group is not None:  # this job's budget, on top of what the zygote already holds
                     kills_before = self._group.oom_kills()
                     self._group.limit(self._group.usage_bytes() + (job.limits.ram_mb << 20))
+                step = "handing the job to the zygote"
                 socket.send_fds(control, [b"job"], fds)
             except (OSError, RuntimeError) as exc:
-                log.warning("warm worker (uid %d) could not take a job (%s; %s)%s", self.uid, exc,
-                            self._describe(), ": starting another" if attempt == 0 else "")
+                # Either step failing means this worker cannot run the job as bounded: a fresh one is started
+                # (its own group); the log says which step failed, so a cgroup problem is not read as a death.
+                log.warning("warm worker (uid %d) could not take a job while %s (%s; %s)%s", self.uid,
+                            step, exc, self._describe(),
+                            ": starting another" if attempt == 0 else "")
                 self.close()
                 continue
             self.jobs += 1
