@@ -21,6 +21,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.engine.grader import Grader
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -131,7 +135,6 @@ def main() -> None:
 
     from grader.course.figures.feedback import feedback_figures
     from grader.engine.grader import Grader
-    from grader.engine.sandbox.procs import tree_rss_mb
 
     with Grader(workers=1) as grader:
         for exercise, examples in (("lab-add-hidden-16", files),
@@ -153,31 +156,42 @@ def main() -> None:
                   f"p95 {percentile(latencies, 0.95):.2f} s  (n={len(latencies)}); drawing the feedback "
                   f"p50 {1000 * percentile(drawing, 0.5):.1f} ms, max {1000 * max(drawing):.1f} ms")
 
-        spec = grader.catalog.get("lab-add-hidden-16")
-        worker, evaluator = grader.warm.workers[0], grader.evaluators.processes[0]
-        rss: dict[int, tuple[float, float]] = {}
-        peak_worker = peak_eval = 0.0
-        for i in range(1, args.memory_jobs + 1):
-            path = files[i % len(files)]
-            grader.grade_bytes(spec=spec, filename=path.name, data=path.read_bytes(), student=f"m{i}")
-            w = tree_rss_mb(worker.pid) if worker.pid else 0.0
-            e = tree_rss_mb(evaluator.pid) if evaluator.pid else 0.0
-            peak_worker, peak_eval = max(peak_worker, w), max(peak_eval, e)
-            if i in (50, args.memory_jobs):
-                rss[i] = (w, e)
-        first, last = rss.get(50, (0, 0)), rss.get(args.memory_jobs, (0, 0))
-        print(f"RSS after 50 gradings:  worker {first[0]:.0f} MB, evaluator {first[1]:.0f} MB")
-        print(f"RSS after {args.memory_jobs} gradings: worker {last[0]:.0f} MB, evaluator {last[1]:.0f} MB "
-              f"(change {100 * (last[0] / first[0] - 1) if first[0] else 0:+.0f}% / "
-              f"{100 * (last[1] / first[1] - 1) if first[1] else 0:+.0f}%)")
-        print(f"peak RSS per worker: sandboxed worker {peak_worker:.0f} MB, evaluator {peak_eval:.0f} MB "
-              f"(workers recycled every {worker.recycle_after} / {evaluator.recycle_after} jobs)")
+        if args.memory_jobs < 50:  # the memory figures compare after 50 and after N gradings
+            print(f"worker memory: not measured (--memory-jobs {args.memory_jobs}; it takes at least 50)")
+        else:
+            memory_report(grader, files, args.memory_jobs)
     from hardening_cost import report as hardening_report
 
     hardening_report()  # what the seccomp filter and the report boundary cost (issue 26)
     print(json.dumps({"fresh_s": round(fresh, 1), "warm_s": round(warm, 1), "ratio": round(fresh / warm, 1),
                       "exam_s": round(exam, 1),
                       "running_pool_s": round(pool, 1) if pool else None}))
+
+
+def memory_report(grader: Grader, files: list[Path], jobs: int) -> None:
+    """RSS of one warm worker and one evaluator after 50 and after `jobs` gradings, and their peaks (a leak
+    shows as growth between the two; workers are recycled after a set number of jobs)."""
+    from grader.engine.sandbox.procs import tree_rss_mb
+
+    spec = grader.catalog.get("lab-add-hidden-16")
+    worker, evaluator = grader.warm.workers[0], grader.evaluators.processes[0]
+    rss: dict[int, tuple[float, float]] = {}
+    peak_worker = peak_eval = 0.0
+    for i in range(1, jobs + 1):
+        path = files[i % len(files)]
+        grader.grade_bytes(spec=spec, filename=path.name, data=path.read_bytes(), student=f"m{i}")
+        w = tree_rss_mb(worker.pid) if worker.pid else 0.0
+        e = tree_rss_mb(evaluator.pid) if evaluator.pid else 0.0
+        peak_worker, peak_eval = max(peak_worker, w), max(peak_eval, e)
+        if i in (50, jobs):
+            rss[i] = (w, e)
+    first, last = rss.get(50, (0, 0)), rss.get(jobs, (0, 0))
+    print(f"RSS after 50 gradings:  worker {first[0]:.0f} MB, evaluator {first[1]:.0f} MB")
+    print(f"RSS after {jobs} gradings: worker {last[0]:.0f} MB, evaluator {last[1]:.0f} MB "
+          f"(change {100 * (last[0] / first[0] - 1) if first[0] else 0:+.0f}% / "
+          f"{100 * (last[1] / first[1] - 1) if first[1] else 0:+.0f}%)")
+    print(f"peak RSS per worker: sandboxed worker {peak_worker:.0f} MB, evaluator {peak_eval:.0f} MB "
+          f"(workers recycled every {worker.recycle_after} / {evaluator.recycle_after} jobs)")
 
 
 if __name__ == "__main__":
