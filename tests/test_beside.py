@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch.discover import MAX_BESIDE_FILE_BYTES, discover, read_beside
+from grader.batch.discover import discover, read_beside
+from grader.core.beside import MAX_BESIDE_FILE_BYTES
 from grader.engine.grader import Grader
 from grader.engine.pipeline import run_student
 from grader.engine.sandbox.job import Job, RunLimits
