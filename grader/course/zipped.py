@@ -74,6 +74,7 @@ def _mb(size: int) -> str:
 
 
 def _refuse(es: str, en: str, status_code: int = 400) -> ZipRefused:
+    """The refusal to raise, in both languages."""
     return ZipRefused(t(es, en), status_code=status_code)
 
 
@@ -139,7 +140,8 @@ def _entries(data: bytes) -> tuple[zipfile.ZipFile, list[tuple[zipfile.ZipInfo, 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what: Text) -> bytes:
     """An entry's bytes, refused past `cap` by its declared size or by what it actually inflates to (reading
-    stops there: a zip bomb never inflates further)."""
+    stops there: a zip bomb never inflates further). zipfile itself stops at the declared size and then finds
+    the CRC wrong, which is refused as a damaged entry; the count here does not rely on that."""
     too_big = _refuse(f"«{shown(info.filename)}» ocupa más de {_mb(cap)} sin comprimir, el máximo "
                       f"para {what.es}: quítalo o redúcelo y vuelve a enviar la carpeta.",
                       f"'{shown(info.filename)}' is over {_mb(cap)} uncompressed, the limit for "
