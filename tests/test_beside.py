@@ -4,10 +4,12 @@ with its CSV) are readable by the code, read-only, as when the teacher runs it i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from grader.batch.discover import MAX_BESIDE_FILE_BYTES, discover, read_beside
+from grader.batch.discover import discover, read_beside
+from grader.core.beside import MAX_BESIDE_FILE_BYTES
 from grader.engine.grader import Grader
 from grader.engine.pipeline import run_student
 from grader.engine.sandbox.job import Job, RunLimits
@@ -60,3 +62,39 @@ def test_the_code_reads_its_own_files_before_the_course_s(grader_nodb: Grader) -
     assert run.payload["student_error"] is None, run.payload["student_error"]
     assert run.payload["variables"]["value"]["value"] == [20, 20, 103, 1107, False]
     assert {"code": "own_file", "args": {"file": "diabetes.csv"}} in run.payload["env_notes"]
+
+
+@pytest.mark.filterwarnings("ignore:.*--unsafe-no-sandbox")
+def test_a_batch_stores_the_data_files_and_reuses_a_result_only_for_the_same_ones(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files are stored with the submission (a regrade or a queue worker reads them); grading the folder
+    again reuses the result, but not once its CSV changed."""
+    import grader.engine.grader
+    from grader.batch.grading import grade_batch
+    from grader.batch.local import LocalGrader
+    from grader.core.results import GradeResult
+    from grader.db import store
+    from grader.db.runtime import Runtime
+
+    seen: list[dict[str, bytes]] = []
+
+    def grade_source(*, spec: Any, beside: dict[str, bytes], **_: Any) -> GradeResult:
+        seen.append(beside)
+        return GradeResult(status="graded", score=spec.max_score, max_score=spec.max_score)
+
+    monkeypatch.setattr(grader.engine.grader, "grade_source", grade_source)
+    folder = tmp_path / "entregas" / "ana"
+    folder.mkdir(parents=True)
+    (folder / "practica.py").write_text("x = 1\n")
+    (folder / "diabetes.csv").write_text(OWN)
+    runs = []
+    with LocalGrader(Grader(workers=1, unsafe_no_sandbox=True, warm=False), Runtime(database_url=sqlite_url)) as local:
+        for _ in range(2):
+            runs.append(grade_batch(local, exercise_id="lab-add-hidden-16", found=discover([tmp_path / "entregas"])))
+        (folder / "diabetes.csv").write_text(OWN + "1,1,1\n")
+        runs.append(grade_batch(local, exercise_id="lab-add-hidden-16", found=discover([tmp_path / "entregas"])))
+        with local.runtime.sessions() as session:  # type: ignore[union-attr]
+            stored = [store.stored_files(session, submission_id=i) for i in (1, 2)]
+    assert [run[0].reused for run in runs] == [False, True, False]
+    assert seen == [{"diabetes.csv": OWN.encode()}, {"diabetes.csv": (OWN + "1,1,1\n").encode()}]
+    assert stored == seen

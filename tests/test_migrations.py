@@ -15,7 +15,7 @@ from grader.db.session import downgrade, make_engine, upgrade
 
 APP_TABLES = {"students", "exercises", "exercise_versions", "submissions", "gradings", "overrides", "users",
               "login_attempts", "regrades", "releases", "drafts", "similarity_runs", "similarity_flags",
-              "similarity_notes"}
+              "similarity_notes", "submission_files"}
 
 
 def _tables(url: str) -> set[str]:

@@ -125,8 +125,9 @@ def test_run_claimed_grades_with_the_stored_inputs_and_stores_the_result(session
     [grading_id] = queue(sessions, 1)
     calls: list[tuple[str, str, bytes, str]] = []
 
-    def grade(*, spec: Any, filename: str, data: bytes, student: str) -> GradeResult:
+    def grade(*, spec: Any, filename: str, data: bytes, student: str, beside: dict[str, bytes]) -> GradeResult:
         """Record what was asked to be graded."""
+        assert beside == {}, "a submission sent alone has no files beside it"
         calls.append((spec.id, filename, data, student))
         return graded(4)
 

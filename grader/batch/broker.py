@@ -43,12 +43,12 @@ class BrokerGrader:
 
     def grade_submission(self, *, exercise_id: str, student: str, filename: str, data: bytes,
                          force: bool = False, beside: dict[str, bytes] | None = None) -> GradedSubmission:
-        """Store and queue the submission (or reuse a stored result), wake a worker, wait for the result. The
-        queue carries the submission only: files `beside` it are not read by its workers."""
+        """Store and queue the submission with the data files `beside` it (or reuse a stored result), wake a
+        worker, wait for the result; the worker reads the files stored with the submission."""
         spec = self.catalog.get(exercise_id)
         with self.sessions() as session:
             stored = stored_submission(session, spec=spec, student=student, filename=filename, data=data,
-                                       force=force)
+                                       force=force, beside=beside)
             if stored.reused is not None:
                 return stored.reused
             grading_id = store.queue_grading(session, submission=stored.submission,

@@ -21,6 +21,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.core.beside import MAX_BESIDE_BYTES, MAX_BESIDE_FILE_BYTES, MAX_BESIDE_FILES, is_data_file
 from grader.core.i18n import Text, t
 from grader.core.sources import EXTENSIONS
 
@@ -28,16 +29,6 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 # O_NONBLOCK: opening a FIFO swapped in after discovery returns at once (and is then refused by fstat).
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _NOW_A_LINK = ("es un enlace simbólico o pasa por uno", "is a symbolic link or goes through one")
-# Data files beside a submission in a student's folder that its code may read (what a cloned repository or an
-# unzipped notebook holds besides the notebook): kinds, and caps so a batch never ships a data lake.
-DATA_EXTENSIONS = (".csv", ".tsv", ".txt", ".data", ".npy", ".npz", ".dat")
-MAX_BESIDE_FILES, MAX_BESIDE_FILE_BYTES, MAX_BESIDE_BYTES = 40, 8 * 2**20, 24 * 2**20
-
-
-def is_data_file(name: str, size: int) -> bool:
-    """Whether a file beside a submission is data its code may read: a known kind, not hidden, within the cap."""
-    return Path(name).suffix.lower() in DATA_EXTENSIONS and not name.startswith(".") and size <= MAX_BESIDE_FILE_BYTES
-
 
 @dataclass(frozen=True)
 class Found:

@@ -39,7 +39,7 @@ class LocalGrader:
                          force: bool = False, beside: dict[str, bytes] | None = None) -> GradedSubmission:
         """Store the submission, grade it (or reuse the stored result for the same bytes and spec version
         unless `force`), store the result, and return it. `beside`: the data files of the student's folder,
-        readable by the code (not stored)."""
+        readable by the code (stored with the submission when there is a database)."""
         spec = self.catalog.get(exercise_id)
         if self.runtime is None:
             result = self.engine.grade_bytes(spec=spec, filename=filename, data=data, student=student,
@@ -47,7 +47,7 @@ class LocalGrader:
             return GradedSubmission(student=student, exercise=exercise_id, path=filename, result=result)
         with self.runtime.sessions() as session:
             stored = stored_submission(session, spec=spec, student=student, filename=filename, data=data,
-                                       force=force)
+                                       force=force, beside=beside)
             if stored.reused is not None:
                 return stored.reused
             session.commit()  # the submission is kept before grading starts: nothing is lost

@@ -1,7 +1,8 @@
 """Accepting submissions from the web and the API: the course's rules, then stored and queued, never graded here.
 
 `submit` is the one door: it checks the assignment's dates, attempts, the per-student rate limit and the
-upload's size and type, stores the bytes, and adds a `queued` grading in the same transaction, so a
+upload's size and type (a .zip is a student's folder: its one notebook or script, with the data files beside
+it, see grader.course.zipped), stores the bytes, and adds a `queued` grading in the same transaction, so a
 submission that was acknowledged is in the database before any worker sees it. It is idempotent: the same
 file sent again within DUPLICATE_WINDOW (a double click, an API client retrying) is the submission already
 made, not a new one.
@@ -20,6 +21,7 @@ from grader.core.sources import EXTENSIONS, MAX_NOTEBOOK_BYTES
 from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.course.settings import load_rules, timed_refusal
+from grader.course.zipped import ZipRefused, is_zip_name, unzip_submission
 from grader.db import store
 from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Student, Submission
 from grader.db.version import version_hash
@@ -97,9 +99,10 @@ def _lock_student(session: Session, *, student: Student) -> None:
 
 
 def _same_submission(session: Session, *, student: Student, exercise_slug: str, filename: str, data: bytes,
-                     now: datetime) -> Accepted | None:
-    """The submission of these very bytes under this name that `student` made to `exercise_slug` within
-    DUPLICATE_WINDOW before `now`, with its newest grading, as a duplicate; None when there is none."""
+                     beside: dict[str, bytes], now: datetime) -> Accepted | None:
+    """The submission of these very bytes under this name (and these data files beside it) that `student` made
+    to `exercise_slug` within DUPLICATE_WINDOW before `now`, with its newest grading, as a duplicate; None when
+    there is none."""
     row = session.execute(
         select(Submission.id, func.max(Grading.id)).join(Submission.exercise)
         .join(Grading, Grading.submission_id == Submission.id)
@@ -107,18 +110,23 @@ def _same_submission(session: Session, *, student: Student, exercise_slug: str, 
                Submission.filename == filename, Submission.source_hash == store.source_hash(data),
                Submission.received_at >= now - DUPLICATE_WINDOW, Submission.received_at <= now)
         .group_by(Submission.id).order_by(Submission.id.desc()).limit(1)).first()
-    return Accepted(submission_id=row[0], grading_id=row[1], duplicate=True) if row is not None else None
+    if row is None:
+        return None
+    sent = sorted((path, store.source_hash(content)) for path, content in beside.items())
+    if [(path, digest) for path, _, digest in store.file_listing(session, submission_id=row[0])] != sent:
+        return None  # the same notebook with other data: a new submission
+    return Accepted(submission_id=row[0], grading_id=row[1], duplicate=True)
 
 
 def check_upload(*, filename: str, size: int) -> None:
     """Refuse a file whose name or size cannot be a submission, before reading it."""
     name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    if not name or not name.lower().endswith(EXTENSIONS):
+    if not name or not (name.lower().endswith(EXTENSIONS) or is_zip_name(name)):
         raise SubmissionRefused(t(
-            f"`{name or '(sin nombre)'}` no es un archivo admitido: envía un .py, un cuaderno .ipynb o, en los "
-            "cuestionarios, un .json/.yaml de respuestas.",
-            f"`{name or '(no name)'}` is not an accepted file: send a .py, an .ipynb notebook or, for quizzes, "
-            "a .json/.yaml answers file."), status_code=415)
+            f"`{name or '(sin nombre)'}` no es un archivo admitido: envía un .py, un cuaderno .ipynb (o un .zip con "
+            "él y sus datos) o, en los cuestionarios, un .json/.yaml de respuestas.",
+            f"`{name or '(no name)'}` is not an accepted file: send a .py, an .ipynb notebook (or a .zip of it with "
+            "its data) or, for quizzes, a .json/.yaml answers file."), status_code=415)
     if size > MAX_UPLOAD_BYTES:
         raise SubmissionRefused(t(
             f"El archivo pesa {size / 1e6:.1f} MB y el máximo es {MAX_UPLOAD_BYTES / 1e6:.0f} MB: borra las "
@@ -142,13 +150,20 @@ def submit(session: Session, *, catalog: Catalog, course: Course, student: Stude
         raise SubmissionRefused(t(f"El ejercicio `{exercise_id}` no forma parte del curso.",
                                   f"Exercise `{exercise_id}` is not part of the course."), status_code=404)
     check_upload(filename=filename, size=len(data))
+    beside: dict[str, bytes] = {}
+    if is_zip_name(filename):
+        try:
+            folder = unzip_submission(data=data, exercise_id=exercise_id, max_code_bytes=MAX_UPLOAD_BYTES)
+        except ZipRefused as refused:
+            raise SubmissionRefused(refused.message, status_code=refused.status_code) from None
+        filename, data, beside = folder.filename, folder.data, folder.beside
     if not data.strip():
         raise SubmissionRefused(t(f"`{filename}` está vacío: escribe tu código o respuestas y vuelve a enviarlo.",
                                   f"`{filename}` is empty: write your code or answers and send it again."))
     name = filename.rsplit("/", 1)[-1]
     _lock_student(session, student=student)
     duplicate = _same_submission(session, student=student, exercise_slug=exercise_id, filename=name, data=data,
-                                 now=now)
+                                 beside=beside, now=now)
     if duplicate is not None:
         return duplicate
     rules = load_rules(session, course=course, exercises=[exercise_id], student_ids=[student.id], now=now)
@@ -175,6 +190,6 @@ def submit(session: Session, *, catalog: Catalog, course: Course, student: Stude
         session, slug=spec.id, title=spec.title.es, spec_hash=version_hash(spec),
         spec_json=spec.model_dump(mode="json"))
     submission = store.record_submission(session, student=student, exercise=version.exercise,
-                                         filename=name, source=data, received_at=now)
+                                         filename=name, source=data, received_at=now, files=beside)
     grading = store.queue_grading(session, submission=submission, exercise_version=version)
     return Accepted(submission_id=submission.id, grading_id=grading.id)

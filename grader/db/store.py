@@ -7,6 +7,7 @@ the transaction and decides when a batch of writes becomes visible.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from grader.core.i18n import Text
 from grader.core.paths import scrub_paths
 from grader.core.results import GradeResult
+from grader.db.files_models import SubmissionFile
 from grader.db.lti import score_changed
 from grader.db.models import (
     FINISHED_STATUSES,
@@ -134,8 +136,10 @@ def record_submission(
     filename: str,
     source: bytes,
     received_at: datetime | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> Submission:
     """Store a received file exactly as given (any bytes) with its hash; `received_at` defaults to now.
+    `files`: the data files handed in beside it (relative path -> bytes), stored with it for every grading.
 
     `received_at` must be timezone-aware: deadlines are compared against it.
     """
@@ -152,7 +156,25 @@ def record_submission(
     )
     session.add(submission)
     session.flush()
+    session.add_all(SubmissionFile(submission_id=submission.id, path=path, size=len(content),
+                                   sha256=source_hash(content), content=bytes(content))
+                    for path, content in sorted((files or {}).items()))
+    session.flush()
     return submission
+
+
+def stored_files(session: Session, *, submission_id: int) -> dict[str, bytes]:
+    """The data files stored beside submission `submission_id` (relative path -> bytes), as the code reads them."""
+    rows = session.execute(select(SubmissionFile.path, SubmissionFile.content)
+                           .where(SubmissionFile.submission_id == submission_id).order_by(SubmissionFile.path))
+    return {path: content for path, content in rows}
+
+
+def file_listing(session: Session, *, submission_id: int) -> list[tuple[str, int, str]]:
+    """(path, size, SHA-256) of each data file beside submission `submission_id`, without their bytes."""
+    rows = session.execute(select(SubmissionFile.path, SubmissionFile.size, SubmissionFile.sha256)
+                           .where(SubmissionFile.submission_id == submission_id).order_by(SubmissionFile.path))
+    return [(path, size, digest) for path, size, digest in rows]
 
 
 def find_reusable_grading(

@@ -164,7 +164,8 @@ def _heartbeat(sessions: sessionmaker[Session], claim: Claim, every: timedelta) 
 
 def run_claimed(sessions: sessionmaker[Session], *, catalog: Catalog, claim: Claim, grade: GradeFn,
                 heartbeat: timedelta = HEARTBEAT_EVERY) -> bool:
-    """Grade a claimed grading with `grade(spec=, filename=, data=, student=)` and store its result.
+    """Grade a claimed grading with `grade(spec=, filename=, data=, student=, beside=)` and store its result
+    (`beside`: the data files stored with the submission, so a regrade reads what the student sent).
 
     The database is not held open while the sandbox runs: the inputs are read, the session closed, and a
     new one records the result, only if the claim still holds. Returns True when this call stored it.
@@ -176,6 +177,7 @@ def run_claimed(sessions: sessionmaker[Session], *, catalog: Catalog, claim: Cla
         submission = grading.submission
         slug, filename, data = submission.exercise.slug, submission.filename, submission.source
         student, submission_id = submission.student.external_id, submission.id
+        beside = store.stored_files(session, submission_id=submission_id)
     spec = catalog.specs.get(slug)
     if spec is None:
         result = not_judged(GradeResult.failed(t(
@@ -184,7 +186,7 @@ def run_claimed(sessions: sessionmaker[Session], *, catalog: Catalog, claim: Cla
     else:
         with _heartbeat(sessions, claim, heartbeat):
             try:
-                result = grade(spec=spec, filename=filename, data=data, student=student)
+                result = grade(spec=spec, filename=filename, data=data, student=student, beside=beside)
             except Exception:  # a crash of the trusted side: this grading fails, the worker and the queue go on
                 log.exception("grading=%d submission=%d: the grading function raised; stored as an internal "
                               "error", claim.grading_id, submission_id,

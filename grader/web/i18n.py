@@ -47,7 +47,8 @@ EN: dict[str, str] = {
     "Enunciado": "Statement",
     "Código inicial": "Starter code",
     "Tu código": "Your code",
-    "o sube un archivo .py / .ipynb": "or upload a .py / .ipynb file",
+    "o sube un archivo .py / .ipynb (o un .zip con él y sus datos: CSV, NPY, TXT)":
+        "or upload a .py / .ipynb file (or a .zip of it with its data: CSV, NPY, TXT)",
     "Enviar": "Submit",
     "Intentos restantes": "Attempts left",
     "ilimitados": "unlimited",

@@ -133,7 +133,10 @@ def _errors(*codes: int) -> dict[str, Any]:
 def _paths() -> dict[str, Any]:
     """Every route of the API blueprint."""
     multipart = {"type": "object", "required": ["exercise", "file"], "properties": {
-        "exercise": {"type": "string"}, "file": {"type": "string", "contentMediaType": "application/octet-stream"}}}
+        "exercise": {"type": "string"}, "file": {
+            "type": "string", "contentMediaType": "application/octet-stream",
+            "description": "A .py, .ipynb, .json or .yaml file, or a .zip of the student's folder: its one notebook "
+                           "or script (or the one named after the exercise) and the data files its code reads."}}}
     return {
         "/api/v1/submissions": {"post": {
             "operationId": "createSubmission", "summary": "Submit a file for grading (student tokens).",

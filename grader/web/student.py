@@ -21,6 +21,7 @@ from grader.course.public import public_view
 from grader.course.quizform import quiz_fields
 from grader.course.settings_edit import start_exam as start_exam_clock
 from grader.db.models import Exercise, Submission, utcnow
+from grader.db.store import file_listing
 from grader.web.auth import student_required
 from grader.web.i18n import add_translations, current_lang, gettext, tr
 from grader.web.services import (
@@ -66,6 +67,9 @@ add_translations({
     "Tu tiempo termina a las": "Your time ends at",
     "No cuenta": "Does not count",
     "Incorrecto": "Wrong",
+    "Archivos de datos junto al código": "Data files beside the code",
+    "Venían en la carpeta comprimida; el código los lee como en su propia carpeta.":
+        "They came in the zipped folder; the code reads them as in its own folder.",
     "Parcialmente correcto": "Partly right",
     "Las explicaciones, pistas y respuestas se publicarán cuando el profesor libere la retroalimentación.":
         "Explanations, hints and answers will be published when the teacher releases the feedback.",
@@ -245,7 +249,7 @@ def submission(submission_id: int) -> Any:
     sub = own_submission(submission_id)
     # The feedback's context carries the spec too (titles of checks and questions).
     return render_template("student/submission.html", source=render_source(sub.filename, sub.source),
-                           **feedback_context(sub))
+                           beside=file_listing(db(), submission_id=sub.id), **feedback_context(sub))
 
 
 @bp.get("/submissions/highlight.css")

@@ -26,7 +26,7 @@ from grader.course.figures.feedback import feedback_figures
 from grader.course.gradebook import attempts, pick
 from grader.db.models import FINISHED_STATUSES, Grading, Override, Submission
 from grader.db.review import DecisionRefused, FinalScore, add_override, final_score, override_history
-from grader.db.store import grading_result
+from grader.db.store import file_listing, grading_result
 from grader.web.auth import staff_required
 from grader.web.i18n import add_translations, current_lang, gettext, tr
 from grader.web.routes import Routes
@@ -194,6 +194,7 @@ def _context(sub: Submission) -> dict[str, Any]:
         "counted": pick(tries, web.course.grading_policy),  # type: ignore[arg-type]
         "check_titles": check_titles(web.catalog, sub.exercise.slug),
         "source": render_source(sub.filename, sub.source),
+        "beside": file_listing(session, submission_id=sub.id),
         # Teachers see the expected architecture beside a failed layers check, whatever the release policy.
         "figures": feedback_figures(result, spec, lang=current_lang(), show_answers=True) if result else None,
         "form_error": None, "form_check": None, "form": {},
