@@ -31,6 +31,25 @@ def test_a_student_folder_hands_its_data_files_to_the_grading(tmp_path: Path) ->
     assert files == {"datos/diabetes.csv": OWN.encode(), "pesos.npy": b"\x93NUMPY"}
 
 
+def test_beside_a_notebook_a_json_is_data_and_alone_it_is_a_quiz_s_answers(tmp_path: Path) -> None:
+    """A notebook's saved history or config (.json) goes with it to the sandbox; a folder with only a .json is a
+    quiz hand-in as before; with two code files the folder is still refused as ambiguous."""
+    notebook, answers, both = (tmp_path / "entregas" / name for name in ("ana", "bea", "carla"))
+    for folder in (notebook, answers, both):
+        folder.mkdir(parents=True)
+    (notebook / "practica.ipynb").write_text("{}")
+    (notebook / "historial.json").write_text('{"loss": [0.9, 0.5]}')
+    (notebook / "config.yaml").write_text("capas: 2\n")
+    (answers / "respuestas.json").write_text('{"q1": "b"}')
+    (both / "a.py").write_text("x = 1\n")
+    (both / "b.py").write_text("x = 2\n")
+    found = {item.student: item for item in discover([tmp_path / "entregas"])}
+    assert found["ana"].problem is None and found["ana"].path.name == "practica.ipynb"
+    assert read_beside(found["ana"]) == {"historial.json": b'{"loss": [0.9, 0.5]}'}
+    assert found["bea"].problem is None and found["bea"].path.name == "respuestas.json" and not found["bea"].beside
+    assert found["carla"].problem is not None and "varios archivos" in found["carla"].problem.es
+
+
 def test_a_link_in_the_folder_still_refuses_it(tmp_path: Path) -> None:
     folder = tmp_path / "entregas" / "bruno"
     folder.mkdir(parents=True)

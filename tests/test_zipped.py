@@ -35,6 +35,11 @@ def test_of_several_code_files_the_one_named_after_the_exercise_is_graded() -> N
     assert (found.filename, found.beside) == (f"{LAB}.ipynb", {"datos.csv": b"a\n1\n"})
 
 
+def test_a_json_beside_the_notebook_is_kept_as_data() -> None:
+    found = _unzip(zipped({"p/p.ipynb": NOTEBOOK, "p/historial.json": b'{"loss": [1]}'}))
+    assert (found.filename, found.beside) == ("p.ipynb", {"historial.json": b'{"loss": [1]}'})
+
+
 CASES: dict[str, tuple[Callable[[], bytes], int, str, str]] = {
     "parent": (lambda: zipped({"p.ipynb": NOTEBOOK, "../fuera.csv": b"1"}), 400,
                "«../fuera.csv», una ruta fuera de la carpeta", "'../fuera.csv', a path outside the folder"),

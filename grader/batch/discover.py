@@ -23,7 +23,7 @@ from pathlib import Path
 
 from grader.core.beside import MAX_BESIDE_BYTES, MAX_BESIDE_FILE_BYTES, MAX_BESIDE_FILES, is_data_file
 from grader.core.i18n import Text, t
-from grader.core.sources import EXTENSIONS
+from grader.core.sources import CODE_EXTENSIONS, EXTENSIONS
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 # O_NONBLOCK: opening a FIFO swapped in after discovery returns at once (and is then refused by fstat).
@@ -112,6 +112,8 @@ def _walk(real: Path, shown: Path, parts: tuple[str, ...], files: list[tuple[str
             _walk(real, shown, here, files, bad, data)
         elif _is_candidate(name) and ".ipynb_checkpoints" not in parts:
             files.append(here)
+            if data is not None and is_data_file(name, info.st_size) and len(data) < MAX_BESIDE_FILES:
+                data.append(here)  # a .json: a quiz's answers, or a notebook's data (told once the folder is read)
         elif data is not None and is_data_file(name, info.st_size) and len(data) < MAX_BESIDE_FILES:
             data.append(here)
 
@@ -136,6 +138,10 @@ def _student_folder(root: Path, shown: Path, name: str) -> Found:
             + ". Reemplaza cada uno por el archivo real y vuelve a calificar.",
             f"Folder {folder} is not graded: " + "; ".join(en for _, en in bad)
             + ". Replace each with the real file and grade again."))
+    code = [parts for parts in files if Path(parts[-1]).suffix.lower() in CODE_EXTENSIONS]
+    if len(code) == 1:  # beside a notebook or a script, a .json/.yaml is something it reads, not a quiz's answers
+        files = code  # (a .json is kept as data below; a .yaml is left out)
+    data = [parts for parts in data if parts not in files]
     if len(files) == 1:
         return Found(student=name, path=folder.joinpath(*files[0]), root=root, parts=(name, *files[0]),
                      beside=tuple((name, *parts) for parts in data))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-# Kinds of data a student's code reads with pandas or numpy (a .json beside a notebook is not among them: in a
-# student's folder it is a quiz's answers file).
-DATA_EXTENSIONS = (".csv", ".tsv", ".txt", ".data", ".npy", ".npz", ".dat")
+# Kinds of data a student's code reads with pandas, numpy or json. A .json alone in a folder is a quiz's answers
+# file; beside a notebook or a script it is data that code reads (a config, a saved history).
+DATA_EXTENSIONS = (".csv", ".tsv", ".txt", ".data", ".npy", ".npz", ".dat", ".json")
 MAX_BESIDE_FILES, MAX_BESIDE_FILE_BYTES, MAX_BESIDE_BYTES = 40, 8 * 2**20, 24 * 2**20
 
 

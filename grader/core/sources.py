@@ -24,6 +24,8 @@ MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CODE_BYTES = 256 * 1024
 # The files a submission may be: a script, a notebook, or a quiz's answer file.
 EXTENSIONS = (".py", ".ipynb", ".json", ".yaml", ".yml")
+# The code a student hands in; the other kinds are a quiz's answers (or, beside code, data the code reads).
+CODE_EXTENSIONS = (".py", ".ipynb")
 
 MAX_SOURCE_BYTES = 256 * 1024  # a .py file; also the code cells of a notebook, added up
 MAX_NOTEBOOK_CELLS = 2000  # all cells, markdown included: far more than any exercise needs

@@ -21,8 +21,8 @@ from pathlib import PurePosixPath
 from grader.core.beside import MAX_BESIDE_BYTES, MAX_BESIDE_FILE_BYTES, MAX_BESIDE_FILES, is_data_kind
 from grader.core.i18n import Text, t
 from grader.core.safetext import clean, first_unsafe
+from grader.core.sources import CODE_EXTENSIONS
 
-CODE_SUFFIXES = (".ipynb", ".py")
 # Entries of any kind (a cloned repository's .git counts): the central directory is read before any check.
 MAX_ZIP_ENTRIES = 2000
 MAX_PATH_CHARS = 200
@@ -204,7 +204,7 @@ def unzip_submission(*, data: bytes, exercise_id: str, max_code_bytes: int) -> U
     archive, files = _entries(data)
     with archive:
         root = _folder_root([path for _, path in files])
-        code = [path for _, path in files if path.suffix.lower() in CODE_SUFFIXES]
+        code = [path for _, path in files if path.suffix.lower() in CODE_EXTENSIONS]
         chosen = _submission(code, [path for _, path in files], exercise_id)
         infos = {path: info for info, path in files}
         _check_name(chosen.name)
