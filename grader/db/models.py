@@ -142,6 +142,8 @@ class Submission(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    # The course offering this belongs to (see grader.db.offering_models).
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"), index=True)
     filename: Mapped[str] = mapped_column(String(500))
     source: Mapped[bytes] = mapped_column(LargeBinary)
     source_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -296,6 +298,8 @@ class Release(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    # The course offering this belongs to (see grader.db.offering_models).
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"), index=True)
     released: Mapped[bool] = mapped_column()
     teacher: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -308,6 +312,8 @@ class Regrade(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    # The course offering this belongs to (see grader.db.offering_models).
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"), index=True)
     requested_by: Mapped[str] = mapped_column(String(255))
     total: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,6 +28,7 @@ from grader.db.models import (
     Submission,
     utcnow,
 )
+from grader.db.offerings import enroll, scope
 
 LOGS_CAP_BYTES = 64 * 1024
 TRUNCATED_MARKER = "\n[truncated]\n"
@@ -134,15 +135,22 @@ def record_submission(
     filename: str,
     source: bytes,
     received_at: datetime | None = None,
+    offering_id: int | None = None,
 ) -> Submission:
     """Store a received file exactly as given (any bytes) with its hash; `received_at` defaults to now.
 
-    `received_at` must be timezone-aware: deadlines are compared against it.
+    `received_at` must be timezone-aware: deadlines are compared against it. The submission belongs to
+    `offering_id` (None: the default offering), whose roster the student joins if not on it yet (a graded folder
+    names its students by their files).
     """
     if received_at is not None and received_at.tzinfo is None:
         # Checked here rather than at flush so the caller gets a plain ValueError at the call site.
         raise ValueError("received_at must be timezone-aware (e.g. datetime.now(UTC))")
+    offering = scope(session, offering_id)
+    session.flush()  # the student's id, for the roster
+    enroll(session, offering_id=offering, student_id=student.id)
     submission = Submission(
+        offering_id=offering,
         student=student,
         exercise=exercise,
         filename=filename,
