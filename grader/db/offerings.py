@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from grader.db.models import Role, User
@@ -65,6 +65,12 @@ def find_offering(session: Session, ref: str | int | None) -> Offering:
     if found is None:
         raise OfferingNotFound(str(ref))
     return found
+
+
+def offering_ids(session: Session) -> list[int]:
+    """Every offering's id, oldest first (background jobs visit each)."""
+    default_offering_id(session)
+    return list(session.scalars(select(Offering.id).order_by(Offering.id)))
 
 
 def enroll(session: Session, *, offering_id: int, student_id: int) -> None:
@@ -127,7 +133,13 @@ def offerings_of(session: Session, *, user: User) -> list[Belonging]:
     return list(out.values())
 
 
-def roster_ids(offering_id: int) -> object:
+def on_roster(session: Session, *, offering_id: int, student_id: int) -> bool:
+    """Whether student `student_id` is on the roster of `offering_id`."""
+    return session.scalar(select(Membership.id).where(Membership.offering_id == offering_id,
+                                                      Membership.student_id == student_id)) is not None
+
+
+def roster_ids(offering_id: int) -> ScalarSelect[int | None]:
     """A subquery of the student ids on `offering_id`'s roster (for `Student.id.in_(...)`)."""
     return select(Membership.student_id).where(Membership.offering_id == offering_id,
                                                Membership.role == "student").scalar_subquery()
