@@ -86,11 +86,15 @@ def review() -> None:
 
 @review.command("list")
 @click.option("--exercise", "exercise_slug", default=None, help="Only this exercise id.")
+@click.option("--offering", default=None, metavar="ID|LABEL", help="The course offering [default: the default one].")
 @DB_OPTION
-def list_pending(exercise_slug: str | None, db_url: str | None) -> None:
-    """Checks whose points are only suggested, in each student's newest grading."""
+def list_pending(exercise_slug: str | None, offering: str | None, db_url: str | None) -> None:
+    """Checks whose points are only suggested, in each student's newest grading, in the offering."""
+    from grader.cli.offerings import offering_id_or_exit  # that module builds on this one
+
     with _session(db_url) as session:
-        rows = pending_reviews(session, exercise_slug=exercise_slug)
+        rows = pending_reviews(session, exercise_slug=exercise_slug,
+                               offering_id=offering_id_or_exit(session, offering))
     if not rows:
         click.echo("no pending reviews", err=True)
         return

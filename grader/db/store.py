@@ -164,14 +164,17 @@ def record_submission(
 
 
 def find_reusable_grading(
-    session: Session, *, student: Student, exercise_version: ExerciseVersion, source_hash: str
+    session: Session, *, student: Student, exercise_version: ExerciseVersion, source_hash: str,
+    offering_id: int | None = None,
 ) -> Grading | None:
-    """The newest finished grading of this student's submission of these bytes against this exact spec."""
+    """The newest finished grading of this student's submission of these bytes against this exact spec, in
+    `offering_id` (None: the default offering)."""
     query = (
         select(Grading)
         .join(Grading.submission)
         .where(
             Submission.student_id == student.id,
+            Submission.offering_id == scope(session, offering_id),
             Submission.source_hash == source_hash,
             Grading.exercise_version_id == exercise_version.id,
             Grading.status.in_(FINISHED_STATUSES),

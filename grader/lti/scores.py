@@ -25,6 +25,7 @@ from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.course.gradebook import attempts, pick
 from grader.course.release import release_state
+from grader.course.settings import effective_course
 from grader.db.lti import due_posts, mark_pending, record_attempt
 from grader.db.lti_models import LtiContext, LtiLink, LtiScorePost
 from grader.db.models import Exercise, utcnow
@@ -47,7 +48,8 @@ def score_message(session: Session, *, course: Course, catalog: Catalog, student
                   user_id: str, now: datetime | None = None) -> dict[str, Any]:
     """The AGS score JSON of `student_id`'s counting attempt at `exercise` in the course's offering, for LMS
     user `user_id`."""
-    assignment = course.get(exercise)
+    # The settings in force (a teacher's release policy, not only the course file's) decide what is shown.
+    assignment = effective_course(session, course=course).get(exercise)
     spec = catalog.specs.get(exercise)
     tries = attempts(session, course=course, student_ids=[student_id], exercises=[exercise]) if student_id else []
     counted = pick(tries, course.grading_policy)  # type: ignore[arg-type]
