@@ -14,7 +14,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grader.cli.offerings import OFFERING_OPTION, offering_id_or_exit
+from grader.cli.offering_option import OFFERING_OPTION, offering_id_or_exit
 from grader.cli.review import _session
 from grader.course.accounts import (
     AccountError,

@@ -16,7 +16,8 @@ from grader.batch.local import LocalGrader
 from grader.cli.accounts import roster, users
 from grader.cli.common import open_grader
 from grader.cli.lti import lti
-from grader.cli.offerings import OFFERING_OPTION, offerings, resolve_offering
+from grader.cli.offering_option import OFFERING_OPTION, resolve_offering
+from grader.cli.offerings import offerings
 from grader.cli.review import review
 from grader.cli.serve import serve
 from grader.cli.similarity import similarity, similarity_jobs

@@ -1,35 +1,16 @@
-"""`grader offerings ...`: the course offerings of a deployment (course, term, section) and who belongs where,
-plus the `--offering` option the other commands take. A thin shell over grader.db.offerings."""
+"""`grader offerings ...`: the course offerings of a deployment (course, term, section) and who belongs where.
+A thin shell over grader.db.offerings."""
 
 from __future__ import annotations
 
 import click
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from grader.cli.offering_option import OFFERING_OPTION, offering_id_or_exit
 from grader.cli.review import DB_OPTION, _session
 from grader.db.models import Student, User
-from grader.db.offerings import OfferingNotFound, create_offering, enroll, find_offering, offering_ids, set_staff
-
-OFFERING_OPTION = click.option(
-    "--offering", "offering", default=None, metavar="ID|LABEL",
-    help="The course offering (its id, or its label \"course · term · section\") [default: the default one].")
-
-
-def offering_id_or_exit(session: Session, ref: str | None) -> int:
-    """The id of offering `ref` (None: the default one), or a clear refusal naming `grader offerings list`."""
-    try:
-        return find_offering(session, ref).id
-    except OfferingNotFound:
-        raise click.UsageError(f"no offering {ref!r} (see `grader offerings list`)") from None
-
-
-def resolve_offering(sessions: sessionmaker[Session], ref: str | None) -> int:
-    """`offering_id_or_exit` in a session of its own, committed (the default offering may be made here)."""
-    with sessions() as session:
-        found = offering_id_or_exit(session, ref)
-        session.commit()
-        return found
+from grader.db.offerings import create_offering, enroll, find_offering, offering_ids, set_staff
 
 
 @click.group()

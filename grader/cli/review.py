@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import click
 from sqlalchemy.orm import Session
 
+from grader.cli.offering_option import OFFERING_OPTION, offering_id_or_exit
 from grader.core.paths import scrub_paths
 from grader.db.models import Grading, Override
 from grader.db.review import (
@@ -86,12 +87,10 @@ def review() -> None:
 
 @review.command("list")
 @click.option("--exercise", "exercise_slug", default=None, help="Only this exercise id.")
-@click.option("--offering", default=None, metavar="ID|LABEL", help="The course offering [default: the default one].")
+@OFFERING_OPTION
 @DB_OPTION
 def list_pending(exercise_slug: str | None, offering: str | None, db_url: str | None) -> None:
     """Checks whose points are only suggested, in each student's newest grading, in the offering."""
-    from grader.cli.offerings import offering_id_or_exit  # that module builds on this one
-
     with _session(db_url) as session:
         rows = pending_reviews(session, exercise_slug=exercise_slug,
                                offering_id=offering_id_or_exit(session, offering))
