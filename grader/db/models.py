@@ -94,7 +94,8 @@ class Student(Base):
     # Roster section (group), exported in the Canvas "Section" column.
     section: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Set when a teacher drops the student from the course: their work stays stored, they leave every listing.
+    # Set when a teacher drops the student from their last offering (grader.course.people): their work stays
+    # stored, they leave every listing.
     dropped_at: Mapped[datetime | None] = mapped_column()
 
     submissions: Mapped[list[Submission]] = relationship(back_populates="student")

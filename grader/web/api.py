@@ -93,11 +93,16 @@ def _authenticate() -> Response | None:
     if user is None:
         return error_response(401)
     g.api_user = user
-    # The offering a call works on: `?offering=<id>` among the token holder's, else their first.
+    # The offering a call works on: `?offering=<id>` among the token holder's (another one is 404, as a
+    # submission of it would be), else their first; someone who belongs to none gets 403.
     wanted = request.args.get("offering", "")
-    if apply_offering(user, int(wanted) if wanted.isdigit() else None) is None or (
-            wanted.isdigit() and g.offering.offering_id != int(wanted)):
-        return error_response(404 if wanted else 403)
+    if wanted and not wanted.isdigit():
+        return error_response(404)
+    found = apply_offering(user, int(wanted) if wanted else None)
+    if found is None:
+        return error_response(403)
+    if wanted and found.offering_id != int(wanted):
+        return error_response(404)
     return None
 
 

@@ -67,9 +67,9 @@ def release_page(exercise_id: str) -> Any:
     release/withdraw button."""
     assignment = _assignment(exercise_id)
     session = db()
+    release = release_state(session, assignment=assignment, offering_id=offering_id())
     return render_template("teacher/release.html", spec=state().catalog.specs.get(exercise_id),
-                           assignment=assignment, release=release_state(session, assignment=assignment,
-                                                                                 offering_id=offering_id()),
+                           assignment=assignment, release=release,
                            still_open=who_can_submit(session, course=course_now(), assignment=assignment))
 
 
