@@ -255,3 +255,36 @@ def test_a_pipeline_crash_is_stored_as_that_submissions_internal_error(tmp_path:
     engine.dispose()
     assert [(s, status) for s, status, _ in stored] == [("alice", "graded"), ("bob", "error")]
     assert stored[1][2].startswith("Error interno del calificador; tu entrega quedó guardada")
+
+
+def test_offerings_from_the_command_line_and_a_batch_graded_into_one(tmp_path: Path, sqlite_url: str) -> None:
+    """`grader offerings create/list/add`, and `--offering` on grade and roster import: the work and the
+    roster go to that offering only; an unknown offering is a usage error that stores nothing."""
+    from grader.db.offering_models import Membership, Offering
+
+    runner = CliRunner()
+    made = runner.invoke(main, ["offerings", "create", "Aprendizaje profundo", "--term", "2027-2", "--db",
+                                sqlite_url])
+    assert made.exit_code == 0 and "Aprendizaje profundo · 2027-2" in made.output, made.output
+    listing = runner.invoke(main, ["offerings", "list", "--db", sqlite_url]).output
+    assert "(default)" in listing and "Aprendizaje profundo · 2027-2" in listing
+    folder = tmp_path / "entregas"
+    folder.mkdir()
+    shutil.copy(QUIZ_SOLUTION, folder / "ana.json")
+    wrong = runner.invoke(main, ["grade", QUIZ, str(folder), "--db", sqlite_url, "--offering", "99"])
+    assert wrong.exit_code == 2 and "no offering '99'" in wrong.output
+    out = runner.invoke(main, ["grade", QUIZ, str(folder), "--db", sqlite_url, "--format", "json", "--workers", "1",
+                               "--offering", "Aprendizaje profundo · 2027-2"])
+    assert out.exit_code == 0, out.output
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name,email\nbeto,Beto Ruiz,beto@uni.example\n")
+    assert runner.invoke(main, ["roster", "import", str(roster), "--offering", "2", "--db", sqlite_url,
+                                "--passwords-out", str(tmp_path / "pw.csv")]).exit_code == 0
+    assert runner.invoke(main, ["offerings", "add", "beto", "ta", "--db", sqlite_url]).exit_code == 0
+    engine = create_engine(sqlite_url)
+    with engine.connect() as conn:
+        second = conn.execute(select(Offering.id).where(Offering.term == "2027-2")).scalar_one()
+        assert set(conn.execute(select(Submission.offering_id)).scalars()) == {second}
+        members = set(conn.execute(select(Membership.offering_id, Membership.role)).all())
+    engine.dispose()
+    assert members == {(second, "student"), (1, "ta")}  # ana and beto students of 2027-2; beto a TA by default

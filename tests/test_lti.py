@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from grader.cli.main import main
 from grader.course.course import FeedbackPolicy
 from grader.course.release import set_release
+from grader.course.settings_edit import save_settings
 from grader.db.lti import retry_now
 from grader.db.lti_models import LtiContext, LtiScorePost, LtiUser
 from grader.db.models import Grading, User
@@ -31,7 +32,7 @@ from grader.lti.scores import requeue_released, scores_url, send_pending, start_
 from tests.conftest import _reset_postgres
 from tests.lti_platform import INSTRUCTOR, LEARNER, LTI, TA, Platform
 from tests.student_helpers import set_assignment
-from tests.test_gradebook import LAB, finish_with, fixed_course, graded, override_total, result, submit_as
+from tests.test_gradebook import LAB, LATE, finish_with, fixed_course, graded, override_total, result, submit_as
 from tests.web_helpers import csrf_token
 
 LAUNCH_URL = "http://localhost/lti/launch"
@@ -452,3 +453,49 @@ def test_the_workers_outbox_loop_sends_scores_on_its_own(lti_app: Any, platform:
     finally:
         stop.set()
     assert any(r.body.get("userId") == "stu-11" and r.body.get("scoreGiven") == 3 for r in platform.scores)
+
+
+# --- every counting-score change reaches the LMS -------------------------------------------------------------------
+
+def test_an_extension_that_makes_a_late_try_count_in_full_posts_the_new_score(lti_app: Any,
+                                                                               platform: Platform) -> None:
+    launch(lti_app.test_client(), platform, "stu-ext", [LEARNER], exercise=LAB)
+    external = _student_external_id(lti_app, "stu-ext")
+    graded(lti_app, external, 10, at=LATE)
+    assert _send(lti_app, platform).sent == 1
+    assert platform.scores[-1].body["scoreGiven"] == 8  # the late penalty
+    teacher = lti_app.test_client()
+    launch(teacher, platform, "prof-0", [INSTRUCTOR])
+    page = f"/teacher/exercises/{LAB}/settings"
+    response = teacher.post(f"/teacher/exercises/{LAB}/extensions", data={
+        "csrf_token": csrf_token(teacher, page), "username": external, "due_at": "2030-02-05T00:00:00+00:00"})
+    assert response.status_code == 302
+    with lti_app.extensions["grader"].sessions() as session:
+        assert session.scalar(select(LtiScorePost.status)) == "pending"  # queued in the extension's transaction
+    assert _send(lti_app, platform).sent == 1
+    assert platform.scores[-1].body["scoreGiven"] == 10 and platform.scores[-1].body["userId"] == "stu-ext"
+    teacher.post(f"/teacher/exercises/{LAB}/extensions", data={
+        "csrf_token": csrf_token(teacher, page), "username": external, "remove": "1"})
+    assert _send(lti_app, platform).sent == 1 and platform.scores[-1].body["scoreGiven"] == 8
+
+
+def test_a_settings_change_to_manual_release_posts_pending_manual_and_a_failure_is_retried(
+        lti_app: Any, platform: Platform) -> None:
+    launch(lti_app.test_client(), platform, "stu-set", [LEARNER], exercise=LAB)
+    graded(lti_app, _student_external_id(lti_app, "stu-set"), 6)
+    assert _send(lti_app, platform).sent == 1
+    assert platform.scores[-1].body["gradingProgress"] == "FullyGraded"
+    web = lti_app.extensions["grader"]
+    with web.sessions() as session:
+        save_settings(session, course=web.course, exercise=LAB, teacher="profe", changes={"release": "manual"})
+        session.commit()
+    platform.fail_scores = 1
+    report = _send(lti_app, platform)
+    assert (report.sent, report.failed) == (0, 1)  # the LMS is down: kept in the outbox, visible
+    with web.sessions() as session:
+        post = session.scalar(select(LtiScorePost))
+        assert post is not None and post.status == "failed" and post.last_error
+        retry_now(session)
+        session.commit()
+    assert _send(lti_app, platform).sent == 1
+    assert platform.scores[-1].body["gradingProgress"] == "PendingManual"

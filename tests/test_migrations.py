@@ -8,7 +8,7 @@ import time
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect
 
 from grader.db.models import Base
 from grader.db.session import downgrade, make_engine, upgrade
@@ -119,5 +119,80 @@ def test_0007_moves_the_course_settings_in_without_changing_a_score(db_url: str)
                 a.model_copy(update={"due_at": a.due_at.replace(year=2030), "late": None})
                 if a.exercise == lab.exercise else a for a in course.assignments]})
             assert [a.final for a in attempts(session, course=edited)] == expected  # the database rules now
+    finally:
+        engine.dispose()
+
+
+def test_0011_puts_everything_into_one_default_offering_without_changing_a_score(db_url: str) -> None:
+    """A course in use at 0010 (an on-time and a late submission, a teacher's override, a teacher and a TA): after
+    0011 there is one default offering holding every submission, setting and member, and every final score and
+    decision is the one 0010 had."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from grader.core.results import GradeResult
+    from grader.core.specs.loader import read_yaml
+    from grader.course.course import DEFAULT_COURSE_FILE, Course
+    from grader.course.gradebook import attempts, students
+    from grader.db.models import Exercise, ExerciseVersion, Grading, Override, Student, Submission, User
+    from grader.db.offering_models import Membership, Offering
+    from grader.db.session import make_session_factory
+    from grader.db.settings_models import AssignmentSetting
+
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    course = Course.model_validate(read_yaml(DEFAULT_COURSE_FILE))
+    lab = course.get("dnn-linear-unit")
+    assert lab is not None and lab.late is not None
+    arrivals = [datetime(2026, 10, 1, tzinfo=UTC), lab.due_at + (lab.late.until - lab.due_at) / 2]
+    upgrade(url=db_url, revision="0010")
+    engine = make_engine(db_url)
+    sessions = make_session_factory(engine)
+    try:
+        with sessions() as session:
+            ana = session.execute(insert(Student.__table__).values(external_id="ana", created_at=epoch)
+                                  ).inserted_primary_key[0]
+            exercise = session.execute(insert(Exercise.__table__).values(slug=lab.exercise, title="x",
+                                                                         created_at=epoch)).inserted_primary_key[0]
+            version = session.execute(insert(ExerciseVersion.__table__).values(
+                exercise_id=exercise, spec_hash="h", spec_json={}, created_at=epoch)).inserted_primary_key[0]
+            gradings = []
+            for at in arrivals:
+                sub = session.execute(insert(Submission.__table__).values(
+                    student_id=ana, exercise_id=exercise, filename="a.py", source=b"x", source_hash="h",
+                    received_at=at)).inserted_primary_key[0]
+                gradings.append((sub, session.execute(insert(Grading.__table__).values(
+                    submission_id=sub, exercise_version_id=version, status="graded", score=9, max_score=10,
+                    result_json=GradeResult(status="graded", score=9, max_score=10).model_dump(mode="json"),
+                    created_at=at, graded_at=at)).inserted_primary_key[0]))
+            session.execute(insert(Override.__table__).values(
+                grading_id=gradings[0][1], submission_id=gradings[0][0], check_id=None, points=7.5, max_points=10,
+                points_before=9, reason="revisado", teacher="profe", created_at=arrivals[0]))
+            session.execute(insert(AssignmentSetting.__table__).values(  # as 0007 copies the course file in
+                exercise=lab.exercise, opens_at=lab.opens_at, due_at=lab.due_at, max_attempts=lab.max_attempts,
+                late_until=lab.late.until, late_penalty=lab.late.penalty, release="immediate", teacher="course.yaml",
+                created_at=epoch))
+            for name, role in (("profe", "teacher"), ("asis", "ta")):
+                session.execute(insert(User.__table__).values(username=name, password_hash="x", role=role,
+                                                              created_at=epoch))
+            session.commit()
+        upgrade(url=db_url)
+        expected = [7.5, round(9 * (1 - lab.late.penalty), 4)]  # the override, then the late penalty
+        with sessions() as session:
+            [offering] = session.scalars(select(Offering)).all()
+            assert offering.is_default
+            assert set(session.scalars(select(Submission.offering_id))) == {offering.id}
+            assert set(session.scalars(select(AssignmentSetting.offering_id))) == {offering.id}
+            assert [(o.points, o.points_before, o.reason) for o in session.scalars(select(Override))] == [
+                (7.5, 9.0, "revisado")]
+            members = {(m.role, m.student_id, m.user_id is not None)
+                       for m in session.scalars(select(Membership))}
+            assert members == {("student", ana, False), ("teacher", None, True), ("ta", None, True)}
+            assert [a.final for a in attempts(session, course=course)] == expected
+            assert [a.final for a in attempts(session, course=course.in_offering(offering.id))] == expected
+            assert [s.external_id for s in students(session)] == ["ana"]
+        downgrade(url=db_url, revision="0010")  # back: the one course keeps its rows
+        with sessions() as session:
+            assert session.execute(select(func.count()).select_from(Submission.__table__)).scalar() == 2
     finally:
         engine.dispose()

@@ -52,7 +52,8 @@ def ids(app: Any, accounts: Any) -> dict[str, int]:
     grading = graded(app, "ana", 6)
     with app.extensions["grader"].sessions() as session:
         sub = session.get(Grading, grading).submission_id
-        regrade = Regrade(exercise_id=session.get(Submission, sub).exercise_id, requested_by="profe", total=0)
+        found = session.get(Submission, sub)
+        regrade = Regrade(exercise_id=found.exercise_id, offering_id=found.offering_id, requested_by="profe", total=0)
         session.add(regrade)
         session.commit()
         return {"sub": sub, "grading": grading, "regrade": regrade.id}

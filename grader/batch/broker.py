@@ -34,6 +34,8 @@ class BrokerGrader:
         self.poll_s = poll_s
         self.sessions = self.runtime.sessions
         self.dispatcher = CeleryDispatcher(make_celery(broker_url))
+        # The course offering submissions are stored in (None: the default one); `grader grade --offering`.
+        self.offering_id: int | None = None
 
     def __enter__(self) -> BrokerGrader:
         return self
@@ -48,7 +50,8 @@ class BrokerGrader:
         spec = self.catalog.get(exercise_id)
         with self.sessions() as session:
             stored = stored_submission(session, spec=spec, student=student, filename=filename, data=data,
-                                       force=force, beside=beside)
+                                       force=force, beside=beside,
+                                       offering_id=self.offering_id)
             if stored.reused is not None:
                 return stored.reused
             grading_id = store.queue_grading(session, submission=stored.submission,

@@ -69,16 +69,17 @@ class Stored:
 
 
 def stored_submission(session: Session, *, spec: ExerciseSpec, student: str, filename: str, data: bytes,
-                      force: bool, beside: dict[str, bytes] | None = None) -> Stored:
-    """The version and the (new or existing) stored submission for these bytes and the data files `beside`
-    them (stored with it, so a regrade or a queue worker reads them too), with the stored result to reuse for
-    this spec version unless `force`; the caller commits."""
+                      force: bool, beside: dict[str, bytes] | None = None, offering_id: int | None = None) -> Stored:
+    """The version and the (new or existing) stored submission for these bytes in `offering_id` (None: the
+    default offering) and the data files `beside` them (stored with it, so a regrade or a queue worker reads
+    them too), with the stored result to reuse for this spec version unless `force`; the caller commits."""
     version = store.get_or_create_exercise_version(
         session, slug=spec.id, title=spec.title.es, spec_hash=version_hash(spec),
         spec_json=spec.model_dump(mode="json"))
     person = store.get_or_create_student(session, external_id=student)
     previous = store.find_reusable_grading(
-        session, student=person, exercise_version=version, source_hash=store.source_hash(data))
+        session, student=person, exercise_version=version, source_hash=store.source_hash(data),
+        offering_id=offering_id)
     files = beside or {}
     sent = sorted((path, store.source_hash(content)) for path, content in files.items())
     if previous is not None and sent != [(path, digest) for path, _, digest
@@ -89,7 +90,8 @@ def stored_submission(session: Session, *, spec: ExerciseSpec, student: str, fil
                                   result=store.grading_result(previous), reused=True, grading_id=previous.id)
         return Stored(version=version, submission=previous.submission, reused=reused)
     submission = previous.submission if previous is not None else store.record_submission(
-        session, student=person, exercise=version.exercise, filename=filename, source=data, files=files)
+        session, student=person, exercise=version.exercise, filename=filename, source=data, files=files,
+        offering_id=offering_id)
     return Stored(version=version, submission=submission)
 
 

@@ -22,6 +22,8 @@ class LocalGrader:
         self.runtime = runtime
         self.catalog: Catalog = engine.catalog
         self.workers: int = engine.workers
+        # The course offering submissions are stored in (None: the default one); `grader grade --offering`.
+        self.offering_id: int | None = None
 
     def __enter__(self) -> LocalGrader:
         return self
@@ -47,7 +49,8 @@ class LocalGrader:
             return GradedSubmission(student=student, exercise=exercise_id, path=filename, result=result)
         with self.runtime.sessions() as session:
             stored = stored_submission(session, spec=spec, student=student, filename=filename, data=data,
-                                       force=force, beside=beside)
+                                       force=force, beside=beside,
+                                       offering_id=self.offering_id)
             if stored.reused is not None:
                 return stored.reused
             session.commit()  # the submission is kept before grading starts: nothing is lost

@@ -14,6 +14,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from grader.cli.offering_option import OFFERING_OPTION, offering_id_or_exit
 from grader.cli.review import _session
 from grader.course.accounts import (
     AccountError,
@@ -77,13 +78,16 @@ def users() -> None:
 @click.argument("username")
 @click.option("--name", default=None, help="Display name.")
 @_password_options
+@OFFERING_OPTION
 @DB_OPTION
-def create_teacher(username: str, name: str | None, password: str | None, generate: bool, db_url: str) -> None:
-    """Create teacher account USERNAME."""
+def create_teacher(username: str, name: str | None, password: str | None, generate: bool, offering: str | None,
+                   db_url: str) -> None:
+    """Create teacher account USERNAME, a teacher of the offering."""
     secret = _password(password, generate)
     with _session(db_url) as session:
         try:
-            create_user(session, username=username, password=secret, role="teacher", display_name=name)
+            create_user(session, username=username, password=secret, role="teacher", display_name=name,
+                        offering_id=offering_id_or_exit(session, offering))
         except AccountError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
@@ -138,9 +142,11 @@ def _write_private(path: Path, text: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--passwords-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the new accounts' first passwords to this CSV (mode 0600) instead of stdout.")
+@OFFERING_OPTION
 @DB_OPTION
-def import_file(file: Path, passwords_out: Path | None, db_url: str) -> None:
-    """Create or update the students of FILE; new students get a login with a first password.
+def import_file(file: Path, passwords_out: Path | None, offering: str | None, db_url: str) -> None:
+    """Create or update the students of FILE on the offering's roster; new students get a login with a first
+    password.
 
     Bad rows are reported with their line number and skipped; the exit status is then 1.
     """
@@ -149,7 +155,7 @@ def import_file(file: Path, passwords_out: Path | None, db_url: str) -> None:
     if decoded.note is not None:
         click.echo(f"note: {decoded.note.en}", err=True)
     with _session(db_url) as session:
-        outcome = import_roster(session, text=decoded.text)
+        outcome = import_roster(session, text=decoded.text, offering_id=offering_id_or_exit(session, offering))
         passwords = passwords_csv(outcome.created)
         # Written before the commit: if writing fails nothing is created, rather than accounts nobody can open.
         if passwords_out is not None and outcome.created:

@@ -16,6 +16,8 @@ from grader.batch.local import LocalGrader
 from grader.cli.accounts import roster, users
 from grader.cli.common import open_grader
 from grader.cli.lti import lti
+from grader.cli.offering_option import OFFERING_OPTION, resolve_offering
+from grader.cli.offerings import offerings
 from grader.cli.review import review
 from grader.cli.serve import serve
 from grader.cli.similarity import similarity, similarity_jobs
@@ -118,10 +120,12 @@ def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
               help="Also write one self-contained HTML feedback page per student, and an index, into this folder.")
 @click.option("--with-answers", is_flag=True, help="Include model answers in the feedback pages (not for exams "
               "still open).")
+@OFFERING_OPTION
 def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | None, db_url: str | None,
           force: bool, lang: Lang, exercises_dir: Path | None, unsafe_no_sandbox: bool, cold: bool,
-          broker_url: str | None, feedback_dir: Path | None, with_answers: bool) -> None:
-    """Grade EXERCISE_ID submissions in PATHS (files, folders of files, folders of student folders)."""
+          broker_url: str | None, feedback_dir: Path | None, with_answers: bool, offering: str | None) -> None:
+    """Grade EXERCISE_ID submissions in PATHS (files, folders of files, folders of student folders), stored in
+    the course offering (the default one unless --offering)."""
     catalog = _catalog(exercises_dir, quiet=True)
     _spec_or_exit(catalog, exercise_id)
     try:
@@ -160,6 +164,8 @@ def grade(exercise_id: str, paths: tuple[Path, ...], fmt: str, workers: int | No
             engine.close()  # the processes started above must not outlive a failed start
             raise
     with grading:
+        if grading.runtime is not None:
+            grading.offering_id = resolve_offering(grading.runtime.sessions, offering)
         rows = grade_batch(grading, exercise_id=exercise_id, found=found, force=force, on_done=progress)
     if fmt != "json":
         _print(rows, fmt, lang)
@@ -241,6 +247,7 @@ main.add_command(worker)
 main.add_command(lti)
 main.add_command(similarity)
 main.add_command(similarity_jobs)
+main.add_command(offerings)
 
 
 @main.group()

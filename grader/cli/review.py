@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import click
 from sqlalchemy.orm import Session
 
+from grader.cli.offering_option import OFFERING_OPTION, offering_id_or_exit
 from grader.core.paths import scrub_paths
 from grader.db.models import Grading, Override
 from grader.db.review import (
@@ -86,11 +87,13 @@ def review() -> None:
 
 @review.command("list")
 @click.option("--exercise", "exercise_slug", default=None, help="Only this exercise id.")
+@OFFERING_OPTION
 @DB_OPTION
-def list_pending(exercise_slug: str | None, db_url: str | None) -> None:
-    """Checks whose points are only suggested, in each student's newest grading."""
+def list_pending(exercise_slug: str | None, offering: str | None, db_url: str | None) -> None:
+    """Checks whose points are only suggested, in each student's newest grading, in the offering."""
     with _session(db_url) as session:
-        rows = pending_reviews(session, exercise_slug=exercise_slug)
+        rows = pending_reviews(session, exercise_slug=exercise_slug,
+                               offering_id=offering_id_or_exit(session, offering))
     if not rows:
         click.echo("no pending reviews", err=True)
         return

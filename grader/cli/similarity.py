@@ -13,6 +13,7 @@ from grader.core.similarity import DEFAULT_THRESHOLD, PairFlag
 from grader.core.specs.loader import SpecError, load_catalog
 from grader.course.course import load_course
 from grader.course.similarity import queue_after_deadlines, run_next
+from grader.db.offerings import offering_ids
 from grader.db.runtime import Runtime
 from grader.db.session import default_database_url
 
@@ -79,7 +80,8 @@ def similarity_jobs(database_url: str, every: float | None) -> None:
     course = load_course(catalog=runtime.catalog)
     while True:
         with runtime.sessions() as session:
-            queued = queue_after_deadlines(session, course=course)
+            queued = [run for offering in offering_ids(session)  # each offering's own hand-ins
+                      for run in queue_after_deadlines(session, course=course.in_offering(offering))]
             session.commit()
         click.echo(f"queued after deadlines: {len(queued)}", err=True)
         while (run := run_next(runtime.sessions, catalog=runtime.catalog)) is not None:

@@ -25,6 +25,7 @@ from grader.core.i18n import Text, t
 from grader.core.safetext import csv_text
 from grader.db import store
 from grader.db.models import LoginAttempt, Role, User, utcnow
+from grader.db.offerings import enroll, scope, set_staff
 
 MIN_PASSWORD_LENGTH = 8
 # Failed logins allowed per username, and per address, within THROTTLE_WINDOW before logins are refused.
@@ -51,8 +52,9 @@ class LoginThrottled(Exception):
 
 
 def create_user(session: Session, *, username: str, password: str, role: Role, display_name: str | None = None,
-                student_external_id: str | None = None) -> User:
-    """A new account; a student account is linked to (or creates) the Student with `student_external_id`."""
+                student_external_id: str | None = None, offering_id: int | None = None) -> User:
+    """A new account; a student account is linked to (or creates) the Student with `student_external_id`. The
+    account joins `offering_id` (None: the default offering) in its role."""
     username = username.strip()
     if not username:
         raise AccountError("the username is empty")
@@ -68,6 +70,11 @@ def create_user(session: Session, *, username: str, password: str, role: Role, d
                 display_name=display_name, student=student)
     session.add(user)
     session.flush()
+    offering = scope(session, offering_id)
+    if student is not None:
+        enroll(session, offering_id=offering, student_id=student.id)
+    else:
+        set_staff(session, offering_id=offering, user_id=user.id, role=role)
     return user
 
 
@@ -196,8 +203,9 @@ def _missing(missing: list[str]) -> Text:
              "(separated by commas or semicolons)")
 
 
-def import_roster(session: Session, *, text: str) -> RosterImport:
-    """Create or update students from CSV text with columns student_id, name, email (and optional section).
+def import_roster(session: Session, *, text: str, offering_id: int | None = None) -> RosterImport:
+    """Create or update students from CSV text with columns student_id, name, email (and optional section), on
+    the roster of `offering_id` (None: the default offering).
 
     `,`, `;` or tab separated, a leading byte-order mark ignored. Each new student gets a login (username =
     student id) with a random first password, returned once so the teacher can hand it out. Bad rows are
@@ -215,7 +223,7 @@ def import_roster(session: Session, *, text: str) -> RosterImport:
     try:
         for raw in reader:
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(v, str | None)}
-            error = _import_row(session, outcome, row)
+            error = _import_row(session, outcome, row, scope(session, offering_id))
             if error is not None:
                 _line_error(outcome, reader.line_num, error)
     except csv.Error as exc:  # e.g. a NUL byte: the rest of the file cannot be read
@@ -228,8 +236,8 @@ def _line_error(outcome: RosterImport, line: int, error: Text) -> None:
     outcome.errors.append(t(f"línea {line}: {error.es}", f"line {line}: {error.en}"))
 
 
-def _import_row(session: Session, outcome: RosterImport, row: dict[str, str]) -> Text | None:
-    """Import one row into `outcome`; the reason it is refused, if it is."""
+def _import_row(session: Session, outcome: RosterImport, row: dict[str, str], offering_id: int) -> Text | None:
+    """Import one row into `outcome` and the roster of `offering_id`; the reason it is refused, if it is."""
     external_id, name, email = row.get("student_id", ""), row.get("name", ""), row.get("email", "")
     if not external_id:
         return t("falta el `student_id`", "empty student_id")
@@ -238,6 +246,7 @@ def _import_row(session: Session, outcome: RosterImport, row: dict[str, str]) ->
     student = store.get_or_create_student(session, external_id=external_id, name=name or None, email=email or None)
     if row.get("section"):
         student.section = row["section"]
+    enroll(session, offering_id=offering_id, student_id=student.id)
     if session.scalar(select(User).where(User.student_id == student.id)) is not None:
         outcome.updated.append(external_id)
         return None

@@ -20,6 +20,7 @@ from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.course.gradebook import Attempt, Column, Policy, attempts, columns, pick
 from grader.db.models import Exercise, Grading, Submission
+from grader.db.offerings import scope
 from grader.db.review import PendingReview, pending_reviews
 
 BINS = 10
@@ -140,15 +141,16 @@ def exercise_stats(session: Session, *, course: Course, catalog: Catalog, exerci
         mean_score=round(sum(a.final for a in counted) / len(counted), 2) if counted else None,
         histogram=tuple(histogram((a.final for a in counted), column.max_score)),
         failed_checks=tuple(check_failures(stored, check_titles(catalog, exercise_id))),
-        pending=tuple(pending_reviews(session, exercise_slug=exercise_id)))
+        pending=tuple(pending_reviews(session, exercise_slug=exercise_id, offering_id=course.offering_id)))
 
 
 def summaries(session: Session, *, course: Course, catalog: Catalog) -> list[ExerciseSummary]:
     """Submissions, students and pending reviews of every assigned exercise, in course order (three queries)."""
     counts = {slug: (subs, people) for slug, subs, people in session.execute(
         select(Exercise.slug, func.count(Submission.id), func.count(Submission.student_id.distinct()))
-        .join(Submission.exercise).group_by(Exercise.slug))}
-    waiting = Counter(p.exercise for p in pending_reviews(session))
+        .join(Submission.exercise).where(Submission.offering_id == scope(session, course.offering_id))
+        .group_by(Exercise.slug))}
+    waiting = Counter(p.exercise for p in pending_reviews(session, offering_id=course.offering_id))
     return [ExerciseSummary(column=c, submissions=counts.get(c.exercise, (0, 0))[0],
                             students=counts.get(c.exercise, (0, 0))[1], pending=waiting[c.exercise])
             for c in columns(course, catalog)]

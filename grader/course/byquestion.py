@@ -66,7 +66,7 @@ def answers_to_question(session: Session, *, course: Course, spec: ExerciseSpec,
     """
     if question_id not in {q.id for q in review_questions(spec)}:
         raise KeyError(question_id)
-    people = students(session)
+    people = students(session, offering_id=course.offering_id)
     tries = attempts(session, course=course, student_ids=[p.id for p in people], exercises=[spec.id])
     out = []
     for person in people:

@@ -20,6 +20,7 @@ from grader.course.gradebook import attempts
 from grader.course.release import set_release
 from grader.course.settings import load_rules
 from grader.db.models import Release, Student, utcnow
+from grader.db.offerings import roster_ids, scope
 
 
 class ReleaseRefused(Refused):
@@ -44,7 +45,9 @@ def who_can_submit(session: Session, *, course: Course, assignment: Assignment,
     if rules.releases[slug].closes_submissions:
         return []
     used = Counter(a.student_id for a in attempts(session, course=course, exercises=[slug]) if a.uses_attempt)
-    people = session.execute(select(Student.id, Student.external_id).where(Student.dropped_at.is_(None))
+    people = session.execute(select(Student.id, Student.external_id)
+                             .where(Student.dropped_at.is_(None),
+                                    Student.id.in_(roster_ids(scope(session, course.offering_id))))
                              .order_by(Student.external_id)).all()
     out = []
     for sid, external in people:
@@ -74,4 +77,5 @@ def release_feedback(session: Session, *, course: Course, exercise_slug: str, te
                 f"Not released: {still_open} student(s) can still submit a counted attempt and would see the "
                 "answers first. Wait until submissions close or tick \"close submissions now\"."),
                 still_open=still_open)
-    return set_release(session, exercise_slug=exercise_slug, released=True, teacher=teacher)
+    return set_release(session, exercise_slug=exercise_slug, released=True, teacher=teacher,
+                       offering_id=course.offering_id)

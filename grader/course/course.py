@@ -12,7 +12,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from grader.core.i18n import Text, t
 from grader.core.specs.loader import DEFAULT_EXERCISES_DIR, Catalog, read_yaml
@@ -132,6 +132,20 @@ class Course(BaseModel):
     # IANA name of the zone deadlines and times are shown in (the course file's times keep their offsets).
     timezone: str = "UTC"
     assignments: list[Assignment]
+    # The course offering this copy is taught in (see `in_offering`); None: the deployment's default one. Not
+    # a field: the course file describes the course, the database its offerings.
+    _offering_id: int | None = PrivateAttr(default=None)
+
+    @property
+    def offering_id(self) -> int | None:
+        """The offering whose data this course reads and writes; None means the default offering."""
+        return self._offering_id
+
+    def in_offering(self, offering_id: int) -> Course:
+        """This course as taught in offering `offering_id`: every query given it is scoped to that offering."""
+        copy = self.model_copy()
+        copy._offering_id = offering_id
+        return copy
 
     @field_validator("timezone")
     @classmethod

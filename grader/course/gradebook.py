@@ -22,6 +22,7 @@ from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.course.settings import load_rules
 from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Student, Submission
+from grader.db.offerings import roster_ids, scope
 from grader.db.review import BulkFinal, final_scores
 
 Policy = Literal["best", "last"]
@@ -73,8 +74,10 @@ class Attempt:
         return not self.finished or self.judged
 
 
-def _filtered(query: Select[Any], student_ids: list[int] | None, exercises: list[str] | None) -> Select[Any]:
-    """`query` (which joins submissions and exercises) restricted to these students and exercises."""
+def _filtered(query: Select[Any], offering_id: int, student_ids: list[int] | None, exercises: list[str] | None
+              ) -> Select[Any]:
+    """`query` (which joins submissions and exercises) restricted to one offering, these students and exercises."""
+    query = query.where(Submission.offering_id == offering_id)
     if student_ids is not None:
         query = query.where(Submission.student_id.in_(student_ids))
     if exercises is not None:
@@ -86,9 +89,11 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
              exercises: Iterable[str] | None = None) -> list[Attempt]:
     """Every submission (filtered by students and exercises) with its newest grading, oldest first.
 
-    Eight queries in all: submissions with their newest grading, the decisions of their submissions and the
-    stored checks of the finished ones (see `final_scores`), then the rules they are judged by (`load_rules`).
+    Only the submissions of the course's offering (`course.offering_id`, None: the default one). Eight queries
+    in all: submissions with their newest grading, the decisions of their submissions and the stored checks of
+    the finished ones (see `final_scores`), then the rules they are judged by (`load_rules`).
     """
+    offering = scope(session, course.offering_id)
     ids = list(student_ids) if student_ids is not None else None
     slugs = list(exercises) if exercises is not None else None
     newest = (select(Grading.id.label("gid"), Grading.submission_id.label("sid"),
@@ -101,13 +106,13 @@ def attempts(session: Session, *, course: Course, student_ids: Iterable[int] | N
              .join(newest, (newest.c.sid == Submission.id) & (newest.c.rank == 1), isouter=True)
              .join(Grading, Grading.id == newest.c.gid, isouter=True)
              .order_by(Submission.received_at, Submission.id))
-    rows = session.execute(_filtered(query, ids, slugs)).all()
+    rows = session.execute(_filtered(query, offering, ids, slugs)).all()
     scores = {r[1]: r[7] for r in rows if r[6] in FINISHED_STATUSES}
     finished_ids = _filtered(select(Grading.id)
                              .join(newest, (newest.c.gid == Grading.id) & (newest.c.rank == 1))
                              .join(Submission, Submission.id == Grading.submission_id)
                              .join(Submission.exercise)
-                             .where(Grading.status.in_(FINISHED_STATUSES)), ids, slugs)
+                             .where(Grading.status.in_(FINISHED_STATUSES)), offering, ids, slugs)
     finals = final_scores(session, scores=scores, grading_ids=finished_ids, with_pending=True) if scores else {}
     rules = load_rules(session, course=course, exercises={r[3] for r in rows}, student_ids=ids) if rows else None
     out = []
@@ -241,17 +246,21 @@ def _natural(text: str) -> list[Any]:
     return [(0, int(part), "") if part.isdecimal() else (1, 0, part) for part in re.split(r"(\d+)", _fold(text))]
 
 
-def sections(session: Session) -> list[str]:
-    """Every roster section in use, sorted."""
-    found = session.scalars(select(Student.section).where(Student.section.is_not(None)).distinct())
+def sections(session: Session, *, offering_id: int | None = None) -> list[str]:
+    """Every section in use on the roster of `offering_id` (None: the default offering), sorted."""
+    found = session.scalars(select(Student.section).where(Student.section.is_not(None),
+                                                          Student.id.in_(roster_ids(scope(session, offering_id))))
+                            .distinct())
     return sorted((s for s in found if s), key=_natural)
 
 
-def students(session: Session, filters: GradebookFilters = GradebookFilters()) -> list[StudentInfo]:
-    """The students matching `filters`, by name or id (one query; a sort by total is applied later)."""
+def students(session: Session, filters: GradebookFilters = GradebookFilters(), *,
+             offering_id: int | None = None) -> list[StudentInfo]:
+    """The students on `offering_id`'s roster (None: the default offering) matching `filters`, by name or id
+    (one query; a sort by total is applied later)."""
     # A student the teacher dropped leaves every listing (their work stays stored).
     query = (select(Student.id, Student.external_id, Student.name, Student.email, Student.section)
-             .where(Student.dropped_at.is_(None)))
+             .where(Student.dropped_at.is_(None), Student.id.in_(roster_ids(scope(session, offering_id)))))
     if filters.section:
         query = query.where(Student.section == filters.section)
     found = [StudentInfo(id=i, external_id=ext, name=name or "", email=email or "", section=section or "")
@@ -297,7 +306,7 @@ def build_gradebook(session: Session, *, course: Course, catalog: Catalog, polic
     or id pages the students first and reads only that page's attempts; sorting by total needs everyone's.
     """
     cols = columns(course, catalog)
-    people = students(session, filters)
+    people = students(session, filters, offering_id=course.offering_id)
     matched = len(people)
     pages = max(1, -(-matched // per_page)) if page is not None else 1
     current = min(max(page or 1, 1), pages)

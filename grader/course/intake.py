@@ -24,6 +24,7 @@ from grader.course.settings import load_rules, timed_refusal
 from grader.course.zipped import ZipRefused, is_zip_name, unzip_submission
 from grader.db import store
 from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Student, Submission
+from grader.db.offerings import scope
 from grader.db.version import version_hash
 
 # Uploads larger than a notebook with its outputs are refused before they are read into memory.
@@ -72,17 +73,18 @@ class Accepted:
     duplicate: bool = False
 
 
-def attempts_used(session: Session, *, student: Student, exercise_slug: str) -> int:
-    """How many attempts `student` has used on `exercise_slug`: their submissions except those whose newest
-    grading finished not judged (refused before running, or a grader failure: grader.core.sources.not_judged).
-    A submission still waiting counts, as `Attempt.uses_attempt` says. One query."""
+def attempts_used(session: Session, *, student: Student, exercise_slug: str, offering_id: int | None = None) -> int:
+    """How many attempts `student` has used on `exercise_slug` in `offering_id` (None: the default one): their
+    submissions except those whose newest grading finished not judged (refused before running, or a grader failure:
+    grader.core.sources.not_judged). A submission still waiting counts, as `Attempt.uses_attempt` says. One query."""
     newest = aliased(Grading)
     latest_id = (select(func.max(newest.id)).where(newest.submission_id == Submission.id)
                  .correlate(Submission).scalar_subquery())
     unjudged = exists().where(Grading.id == latest_id, Grading.status.in_(FINISHED_STATUSES),
                               Grading.judged.is_(False))
     query = (select(func.count(Submission.id)).join(Submission.exercise)
-             .where(Submission.student_id == student.id, Exercise.slug == exercise_slug, ~unjudged))
+             .where(Submission.student_id == student.id, Exercise.slug == exercise_slug, ~unjudged,
+                    Submission.offering_id == scope(session, offering_id)))
     return session.scalar(query) or 0
 
 
@@ -99,15 +101,16 @@ def _lock_student(session: Session, *, student: Student) -> None:
 
 
 def _same_submission(session: Session, *, student: Student, exercise_slug: str, filename: str, data: bytes,
-                     beside: dict[str, bytes], now: datetime) -> Accepted | None:
+                     beside: dict[str, bytes], now: datetime, offering_id: int) -> Accepted | None:
     """The submission of these very bytes under this name (and these data files beside it) that `student` made
-    to `exercise_slug` within DUPLICATE_WINDOW before `now`, with its newest grading, as a duplicate; None when
-    there is none."""
+    to `exercise_slug` in `offering_id` within DUPLICATE_WINDOW before `now`, with its newest grading, as a
+    duplicate; None when there is none."""
     row = session.execute(
         select(Submission.id, func.max(Grading.id)).join(Submission.exercise)
         .join(Grading, Grading.submission_id == Submission.id)
         .where(Submission.student_id == student.id, Exercise.slug == exercise_slug,
-               Submission.filename == filename, Submission.source_hash == store.source_hash(data),
+               Submission.offering_id == offering_id, Submission.filename == filename,
+               Submission.source_hash == store.source_hash(data),
                Submission.received_at >= now - DUPLICATE_WINDOW, Submission.received_at <= now)
         .group_by(Submission.id).order_by(Submission.id.desc()).limit(1)).first()
     if row is None:
@@ -161,9 +164,10 @@ def submit(session: Session, *, catalog: Catalog, course: Course, student: Stude
         raise SubmissionRefused(t(f"`{filename}` está vacío: escribe tu código o respuestas y vuelve a enviarlo.",
                                   f"`{filename}` is empty: write your code or answers and send it again."))
     name = filename.rsplit("/", 1)[-1]
+    offering = scope(session, course.offering_id)
     _lock_student(session, student=student)
     duplicate = _same_submission(session, student=student, exercise_slug=exercise_id, filename=name, data=data,
-                                 beside=beside, now=now)
+                                 beside=beside, now=now, offering_id=offering)
     if duplicate is not None:
         return duplicate
     rules = load_rules(session, course=course, exercises=[exercise_id], student_ids=[student.id], now=now)
@@ -172,7 +176,8 @@ def submit(session: Session, *, catalog: Catalog, course: Course, student: Stude
             "El profesor ya publicó las respuestas de este ejercicio: no se aceptan más entregas.",
             "The teacher has released this exercise's answers: no more submissions are accepted."), status_code=403)
     mine = rules.assignment(exercise_id, at=now, student_id=student.id) or assignment
-    refusal = mine.refusal(now=now, attempts_used=attempts_used(session, student=student, exercise_slug=exercise_id))
+    used = attempts_used(session, student=student, exercise_slug=exercise_id, offering_id=offering)
+    refusal = mine.refusal(now=now, attempts_used=used)
     if refusal is None and mine.time_limit_min is not None:
         refusal = timed_refusal(rules.time_left(exercise_id, student.id, now=now))
     if refusal is not None:
@@ -190,6 +195,7 @@ def submit(session: Session, *, catalog: Catalog, course: Course, student: Stude
         session, slug=spec.id, title=spec.title.es, spec_hash=version_hash(spec),
         spec_json=spec.model_dump(mode="json"))
     submission = store.record_submission(session, student=student, exercise=version.exercise,
-                                         filename=name, source=data, received_at=now, files=beside)
+                                         filename=name, source=data, received_at=now, files=beside,
+                                         offering_id=offering)
     grading = store.queue_grading(session, submission=submission, exercise_version=version)
     return Accepted(submission_id=submission.id, grading_id=grading.id)

@@ -19,6 +19,7 @@ from grader.core.specs.loader import Catalog
 from grader.course.gradebook import POLICIES, Policy
 from grader.db import store
 from grader.db.models import Exercise, Grading, Regrade, Submission, utcnow
+from grader.db.offerings import scope
 from grader.db.version import version_hash
 
 
@@ -46,9 +47,10 @@ class RegradeProgress:
 
 
 def start_regrade(session: Session, *, catalog: Catalog, exercise_id: str, requested_by: str,
-                  policy: Policy | str = "best") -> Regrade:
-    """Queue a grading of every submission of `exercise_id` that can count under `policy`, against its current
-    spec: all of them under "best", each student's newest under "last".
+                  policy: Policy | str = "best", offering_id: int | None = None) -> Regrade:
+    """Queue a grading of every submission of `exercise_id` in `offering_id` (None: the default offering) that
+    can count under `policy`, against its current spec: all of them under "best", each student's newest under
+    "last".
 
     Pass the course's `grading_policy`; the default ("best") regrades everything, which is right under any
     policy, only slower. Raises KeyError (or the spec's SpecError) for an exercise the catalog cannot give,
@@ -60,16 +62,17 @@ def start_regrade(session: Session, *, catalog: Catalog, exercise_id: str, reque
     version = store.get_or_create_exercise_version(
         session, slug=spec.id, title=spec.title.es, spec_hash=version_hash(spec),
         spec_json=spec.model_dump(mode="json"))
+    offering = scope(session, offering_id)
     rank = func.row_number().over(partition_by=Submission.student_id,
                                   order_by=(Submission.received_at.desc(), Submission.id.desc()))
     ranked = (select(Submission.id.label("sid"), rank.label("rank"))
-              .where(Submission.exercise_id == version.exercise_id).subquery())
+              .where(Submission.exercise_id == version.exercise_id, Submission.offering_id == offering).subquery())
     query = select(Submission).join(ranked, ranked.c.sid == Submission.id).order_by(Submission.id)
     if policy == "last":
         query = query.where(ranked.c.rank == 1)
     newest = session.scalars(query).all()
-    regrade = Regrade(exercise_id=version.exercise_id, requested_by=requested_by, total=len(newest),
-                      created_at=utcnow())
+    regrade = Regrade(offering_id=offering, exercise_id=version.exercise_id, requested_by=requested_by,
+                      total=len(newest), created_at=utcnow())
     session.add(regrade)
     session.flush()
     for submission in newest:
@@ -96,13 +99,19 @@ def _jobs() -> Select[tuple[int, int, str]]:
     return select(Regrade.id, Regrade.total, Exercise.slug).join(Regrade.exercise)
 
 
-def regrade_progress(session: Session, regrade_id: int) -> RegradeProgress | None:
-    """The progress of regrade `regrade_id`, or None when there is no such regrade."""
-    found = _with_progress(session, _jobs().where(Regrade.id == regrade_id))
+def regrade_progress(session: Session, regrade_id: int, *, offering_id: int | None = None
+                     ) -> RegradeProgress | None:
+    """The progress of regrade `regrade_id` of `offering_id` (None: the default one), or None when there is no
+    such regrade there."""
+    found = _with_progress(session, _jobs().where(Regrade.id == regrade_id,
+                                                  Regrade.offering_id == scope(session, offering_id)))
     return found[0] if found else None
 
 
-def recent_regrades(session: Session, *, exercise_id: str, limit: int = 5) -> list[RegradeProgress]:
-    """The newest regrades of `exercise_id` with their progress, newest first."""
-    return _with_progress(session, _jobs().where(Exercise.slug == exercise_id).order_by(Regrade.id.desc())
+def recent_regrades(session: Session, *, exercise_id: str, limit: int = 5, offering_id: int | None = None
+                    ) -> list[RegradeProgress]:
+    """The newest regrades of `exercise_id` in `offering_id` with their progress, newest first."""
+    return _with_progress(session, _jobs().where(Exercise.slug == exercise_id,
+                                                 Regrade.offering_id == scope(session, offering_id))
+                          .order_by(Regrade.id.desc())
                           .limit(limit))

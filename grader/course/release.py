@@ -20,6 +20,7 @@ from grader.core.results import CheckResult, GradeResult
 from grader.course.course import EVERYTHING, Assignment, Course, FeedbackPolicy, Shown
 from grader.db.lti import score_changed
 from grader.db.models import Exercise, Release, utcnow
+from grader.db.offerings import scope
 
 
 @dataclass(frozen=True)
@@ -63,17 +64,18 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def newest_release(session: Session, *, exercise_slug: str) -> Release | None:
-    """The teacher's decision in force for `exercise_slug`, or None when there is none."""
+def newest_release(session: Session, *, exercise_slug: str, offering_id: int | None = None) -> Release | None:
+    """The teacher's decision in force for `exercise_slug` in `offering_id` (None: the default offering)."""
     query = (select(Release).join(Exercise, Exercise.id == Release.exercise_id)
-             .where(Exercise.slug == exercise_slug).order_by(Release.created_at.desc(), Release.id.desc()).limit(1))
+             .where(Exercise.slug == exercise_slug, Release.offering_id == scope(session, offering_id))
+             .order_by(Release.created_at.desc(), Release.id.desc()).limit(1))
     return session.scalars(query).first()
 
 
-def _first_released(session: Session, slug: str | None = None) -> dict[str, datetime]:
-    """When each exercise (or only `slug`) was first released by a teacher, by exercise id."""
+def _first_released(session: Session, offering_id: int, slug: str | None = None) -> dict[str, datetime]:
+    """When each exercise (or only `slug`) was first released by a teacher of `offering_id`, by exercise id."""
     query = (select(Exercise.slug, func.min(Release.created_at)).join(Exercise, Exercise.id == Release.exercise_id)
-             .where(Release.released.is_(True)).group_by(Exercise.slug))
+             .where(Release.released.is_(True), Release.offering_id == offering_id).group_by(Exercise.slug))
     if slug is not None:
         query = query.where(Exercise.slug == slug)
     return {found: _aware(moment) for found, moment in session.execute(query)}
@@ -95,26 +97,32 @@ def _state(assignment: Assignment, row: Release | None, now: datetime,
                         decision=row.released if row else None, first_released_at=first)
 
 
-def release_state(session: Session, *, assignment: Assignment, now: datetime | None = None) -> ReleaseState:
-    """Whether `assignment`'s full feedback is released at `now` (default: the current time)."""
-    row = newest_release(session, exercise_slug=assignment.exercise)
-    first = _first_released(session, assignment.exercise).get(assignment.exercise)
+def release_state(session: Session, *, assignment: Assignment, now: datetime | None = None,
+                  offering_id: int | None = None) -> ReleaseState:
+    """Whether `assignment`'s full feedback is released at `now` (default: the current time) in `offering_id`
+    (None: the default offering)."""
+    offering = scope(session, offering_id)
+    row = newest_release(session, exercise_slug=assignment.exercise, offering_id=offering)
+    first = _first_released(session, offering, assignment.exercise).get(assignment.exercise)
     return _state(assignment, row, _aware(now or utcnow()), first)
 
 
 def release_states(session: Session, *, course: Course, now: datetime | None = None) -> dict[str, ReleaseState]:
-    """The release state of every assignment of `course`, by exercise id, in two queries."""
+    """The release state of every assignment of `course` in its offering, by exercise id, in two queries."""
+    offering = scope(session, course.offering_id)
     query = (select(Exercise.slug, Release).join(Exercise, Exercise.id == Release.exercise_id)
-             .order_by(Release.created_at, Release.id))
+             .where(Release.offering_id == offering).order_by(Release.created_at, Release.id))
     newest = {slug: row for slug, row in session.execute(query)}  # oldest first: the last one wins
     moment = _aware(now or utcnow())
-    first = _first_released(session)
+    first = _first_released(session, offering)
     return {a.exercise: _state(a, newest.get(a.exercise), moment, first.get(a.exercise))
             for a in course.assignments}
 
 
-def set_release(session: Session, *, exercise_slug: str, released: bool, teacher: str) -> Release:
-    """Record that `teacher` released (or withdrew) the full feedback of `exercise_slug`; flushes, no commit.
+def set_release(session: Session, *, exercise_slug: str, released: bool, teacher: str,
+                offering_id: int | None = None) -> Release:
+    """Record that `teacher` released (or withdrew) the full feedback of `exercise_slug` in `offering_id` (None:
+    the default offering); flushes, no commit.
 
     Raises ValueError for a blank teacher. The exercise row is created when nobody has submitted yet.
     """
@@ -125,11 +133,13 @@ def set_release(session: Session, *, exercise_slug: str, released: bool, teacher
         exercise = Exercise(slug=exercise_slug, title=exercise_slug)  # the first submission sets the real title
         session.add(exercise)
         session.flush()
-    row = Release(exercise_id=exercise.id, released=released, teacher=teacher.strip(), created_at=utcnow())
+    offering = scope(session, offering_id)
+    row = Release(offering_id=offering, exercise_id=exercise.id, released=released, teacher=teacher.strip(),
+                  created_at=utcnow())
     session.add(row)
     session.flush()
     # Released or withdrawn feedback turns the LMS's grading progress between PendingManual and FullyGraded.
-    score_changed(session, exercise_id=exercise.id)
+    score_changed(session, exercise_id=exercise.id, offering_id=offering)
     return row
 
 

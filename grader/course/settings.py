@@ -22,6 +22,7 @@ from grader.core.i18n import Text, t
 from grader.course.course import Assignment, Course, LatePolicy
 from grader.course.release import ReleaseState, release_states
 from grader.db.models import utcnow
+from grader.db.offerings import scope
 from grader.db.settings_models import AssignmentSetting, ExamStart, Extension
 
 _R = TypeVar("_R", AssignmentSetting, Extension)
@@ -115,15 +116,18 @@ class Rules:
 
 def load_rules(session: Session, *, course: Course, exercises: Iterable[str] | None = None,
                student_ids: Iterable[int] | None = None, now: datetime | None = None) -> Rules:
-    """The rules of `exercises` (default: all) for `student_ids` (default: everyone): five queries."""
+    """The rules of `exercises` (default: all) for `student_ids` (default: everyone) in the course's offering:
+    five queries."""
     slugs = list(exercises) if exercises is not None else [a.exercise for a in course.assignments]
     ids = list(student_ids) if student_ids is not None else None
+    offering = scope(session, course.offering_id)
     rules = Rules(course=course)
-    for row in session.scalars(select(AssignmentSetting).where(AssignmentSetting.exercise.in_(slugs))
+    for row in session.scalars(select(AssignmentSetting).where(AssignmentSetting.exercise.in_(slugs),
+                                                               AssignmentSetting.offering_id == offering)
                                .order_by(AssignmentSetting.created_at, AssignmentSetting.id)):
         rules.settings.setdefault(row.exercise, []).append(row)
-    extensions = select(Extension).where(Extension.exercise.in_(slugs))
-    starts = select(ExamStart).where(ExamStart.exercise.in_(slugs))
+    extensions = select(Extension).where(Extension.exercise.in_(slugs), Extension.offering_id == offering)
+    starts = select(ExamStart).where(ExamStart.exercise.in_(slugs), ExamStart.offering_id == offering)
     if ids is not None:
         extensions = extensions.where(Extension.student_id.in_(ids))
         starts = starts.where(ExamStart.student_id.in_(ids))
@@ -146,10 +150,11 @@ def timed_refusal(left: timedelta | None) -> Text | None:
 
 
 def effective_course(session: Session, *, course: Course, now: datetime | None = None) -> Course:
-    """`course` with the settings in force now (one query)."""
+    """`course` with the settings in force now in its offering (one query)."""
     moment = now or utcnow()
     rules = Rules(course=course)
-    for row in session.scalars(select(AssignmentSetting).order_by(AssignmentSetting.created_at,
-                                                                  AssignmentSetting.id)):
+    offering = scope(session, course.offering_id)
+    for row in session.scalars(select(AssignmentSetting).where(AssignmentSetting.offering_id == offering)
+                               .order_by(AssignmentSetting.created_at, AssignmentSetting.id)):
         rules.settings.setdefault(row.exercise, []).append(row)
     return rules.course_at(moment)

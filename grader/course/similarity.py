@@ -18,6 +18,7 @@ from grader.core.sources import SubmissionError
 from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.db.models import Exercise, Submission, utcnow
+from grader.db.offerings import scope
 from grader.db.similarity_models import SimilarityFlag, SimilarityNote, SimilarityRun
 
 DEADLINE = "deadline"  # requested_by of a run queued because the submissions closed
@@ -27,25 +28,30 @@ def _exercise(session: Session, slug: str) -> Exercise | None:
     return session.scalars(select(Exercise).where(Exercise.slug == slug)).one_or_none()
 
 
-def request_run(session: Session, *, exercise_slug: str, requested_by: str) -> SimilarityRun | None:
-    """Queue a run of exercise `exercise_slug` (None when nobody submitted it yet: nothing to compare).
-    A run already queued is returned instead of queueing another."""
+def request_run(session: Session, *, exercise_slug: str, requested_by: str, offering_id: int | None = None
+                ) -> SimilarityRun | None:
+    """Queue a run of exercise `exercise_slug` over the hand-ins of `offering_id` (None: the default offering);
+    None when nobody submitted it yet: nothing to compare. A run already queued is returned instead."""
     exercise = _exercise(session, exercise_slug)
     if exercise is None:
         return None
+    offering = scope(session, offering_id)
     queued = session.scalars(select(SimilarityRun).where(SimilarityRun.exercise_id == exercise.id,
+                                                         SimilarityRun.offering_id == offering,
                                                          SimilarityRun.status == "queued")).first()
     if queued is not None:
         return queued
-    run = SimilarityRun(exercise=exercise, status="queued", requested_by=requested_by)
+    run = SimilarityRun(offering_id=offering, exercise=exercise, status="queued", requested_by=requested_by)
     session.add(run)
     session.flush()
     return run
 
 
 def queue_after_deadlines(session: Session, *, course: Course, now: datetime | None = None) -> list[SimilarityRun]:
-    """Queue a run for every assignment whose submissions closed and that has no run since they closed."""
+    """Queue a run for every assignment of the course's offering whose submissions closed and that has no run
+    there since they closed."""
     now = now or utcnow()
+    offering = scope(session, course.offering_id)
     queued: list[SimilarityRun] = []
     for assignment in course.assignments:
         closed = assignment.closes_at()
@@ -53,16 +59,19 @@ def queue_after_deadlines(session: Session, *, course: Course, now: datetime | N
         if closed > now or exercise is None:
             continue
         since = session.scalar(select(func.count()).select_from(SimilarityRun).where(
-            SimilarityRun.exercise_id == exercise.id, SimilarityRun.created_at >= closed))
-        if not since and (run := request_run(session, exercise_slug=assignment.exercise, requested_by=DEADLINE)):
+            SimilarityRun.exercise_id == exercise.id, SimilarityRun.offering_id == offering,
+            SimilarityRun.created_at >= closed))
+        if not since and (run := request_run(session, exercise_slug=assignment.exercise, requested_by=DEADLINE,
+                                             offering_id=offering)):
             queued.append(run)
     return queued
 
 
-def newest_submissions(session: Session, exercise_id: int) -> list[Submission]:
-    """Each student's newest submission of an exercise."""
+def newest_submissions(session: Session, exercise_id: int, offering_id: int) -> list[Submission]:
+    """Each student's newest submission of an exercise in one offering (offerings are never compared)."""
     newest = select(Submission.student_id, func.max(Submission.id).label("last")) \
-        .where(Submission.exercise_id == exercise_id).group_by(Submission.student_id).subquery()
+        .where(Submission.exercise_id == exercise_id, Submission.offering_id == offering_id) \
+        .group_by(Submission.student_id).subquery()
     return list(session.scalars(select(Submission).join(newest, Submission.id == newest.c.last)
                                 .order_by(Submission.id)))
 
@@ -100,7 +109,7 @@ def run_next(sessions: sessionmaker[Session], *, catalog: Catalog) -> RunDone | 
             return None
         try:
             spec = catalog.get(run.exercise.slug)
-            submissions = {str(sub.id): sub for sub in newest_submissions(session, run.exercise_id)}
+            submissions = {str(sub.id): sub for sub in newest_submissions(session, run.exercise_id, run.offering_id)}
             documents = []
             for key, sub in submissions.items():
                 try:
@@ -127,29 +136,32 @@ def run_next(sessions: sessionmaker[Session], *, catalog: Catalog) -> RunDone | 
         return done
 
 
-def latest_run(session: Session, exercise_slug: str) -> SimilarityRun | None:
-    """The newest run of an exercise, whatever its status."""
-    exercise = _exercise(session, exercise_slug)
-    if exercise is None:
-        return None
-    return session.scalars(select(SimilarityRun).where(SimilarityRun.exercise_id == exercise.id)
-                           .order_by(SimilarityRun.id.desc())).first()
-
-
-def latest_done(session: Session, exercise_slug: str) -> SimilarityRun | None:
-    """The newest finished run of an exercise: the flags the page shows while a new run is queued."""
+def latest_run(session: Session, exercise_slug: str, offering_id: int | None = None) -> SimilarityRun | None:
+    """The newest run of an exercise in `offering_id` (None: the default one), whatever its status."""
     exercise = _exercise(session, exercise_slug)
     if exercise is None:
         return None
     return session.scalars(select(SimilarityRun).where(SimilarityRun.exercise_id == exercise.id,
+                                                       SimilarityRun.offering_id == scope(session, offering_id))
+                           .order_by(SimilarityRun.id.desc())).first()
+
+
+def latest_done(session: Session, exercise_slug: str, offering_id: int | None = None) -> SimilarityRun | None:
+    """The newest finished run of an exercise in `offering_id`: the flags shown while a new run is queued."""
+    exercise = _exercise(session, exercise_slug)
+    if exercise is None:
+        return None
+    return session.scalars(select(SimilarityRun).where(SimilarityRun.exercise_id == exercise.id,
+                                                       SimilarityRun.offering_id == scope(session, offering_id),
                                                        SimilarityRun.status == "done")
                            .order_by(SimilarityRun.id.desc())).first()
 
 
 @dataclass(frozen=True)
 class PairKey:
-    """A pair of students of an exercise, in a fixed order (so a note follows the pair across runs)."""
+    """A pair of students of an exercise in an offering, in a fixed order (a note follows the pair across runs)."""
 
+    offering_id: int
     exercise_id: int
     first: int
     second: int
@@ -158,13 +170,14 @@ class PairKey:
     def of(cls, flag: SimilarityFlag) -> PairKey:
         """The key of a flagged pair."""
         ids = sorted((flag.submission_a.student_id, flag.submission_b.student_id))
-        return cls(flag.run.exercise_id, ids[0], ids[1])
+        return cls(flag.run.offering_id, flag.run.exercise_id, ids[0], ids[1])
 
 
 def note_for(session: Session, key: PairKey) -> SimilarityNote | None:
     """The teacher's note on a pair, if any."""
     return session.scalars(select(SimilarityNote).where(
-        SimilarityNote.exercise_id == key.exercise_id, SimilarityNote.student_a_id == key.first,
+        SimilarityNote.offering_id == key.offering_id, SimilarityNote.exercise_id == key.exercise_id,
+        SimilarityNote.student_a_id == key.first,
         SimilarityNote.student_b_id == key.second)).one_or_none()
 
 
@@ -172,7 +185,8 @@ def set_note(session: Session, *, key: PairKey, note: str, teacher: str) -> Simi
     """Write (or overwrite) the teacher's note on a pair."""
     found = note_for(session, key)
     if found is None:
-        found = SimilarityNote(exercise_id=key.exercise_id, student_a_id=key.first, student_b_id=key.second,
+        found = SimilarityNote(offering_id=key.offering_id, exercise_id=key.exercise_id, student_a_id=key.first,
+                               student_b_id=key.second,
                                note=note, teacher=teacher)
         session.add(found)
     else:

@@ -5,6 +5,6 @@ Every table module is loaded with the package, so that Base.metadata (Alembic's 
 holds them all: the core tables (models), then those kept in modules of their own, which build on them.
 """
 
-from grader.db import files_models, lti_models, models, settings_models, similarity_models
+from grader.db import files_models, lti_models, models, offering_models, settings_models, similarity_models
 
-__all__ = ["files_models", "lti_models", "models", "settings_models", "similarity_models"]
+__all__ = ["files_models", "lti_models", "models", "offering_models", "settings_models", "similarity_models"]

@@ -1,10 +1,11 @@
 """The database side of LTI: the one hook every score change calls, the score outbox, and shared short state.
 
-`score_changed` is called wherever a student's counting score may change (a grading stored, a teacher's
-override, a release); it marks the outbox entries of the links concerned pending in the caller's transaction,
-so the change and the duty to tell the LMS commit together. What is sent is computed when sending (the
-counting score needs the course's policy, which lives above this layer). Like grader.db.store, functions take
-the caller's Session, flush, and never commit (except the state store, which is its own small transaction).
+`score_changed` is called wherever a student's counting score or its grading progress may change (a grading stored,
+a teacher's override, a release, a settings change, a student's extension); it marks the outbox entries of the links
+concerned pending in the caller's transaction, so the change and the duty to tell the LMS commit together. What is
+sent is computed when sending (the counting score needs the course's policy, which lives above this layer). Like
+grader.db.store, functions take the caller's Session, flush, and never commit (except the state store, which is its
+own small transaction).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from grader.db.lti_models import LtiLink, LtiScorePost, LtiState, LtiUser
+from grader.db.lti_models import LtiContext, LtiLink, LtiScorePost, LtiState, LtiUser
 from grader.db.models import Exercise, Submission, User, utcnow
 
 # Failed posts are retried after 1, 2, 4 ... minutes, at most an hour apart, and never given up.
@@ -24,22 +25,34 @@ RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
 
 
-def score_changed(session: Session, *, submission_id: int | None = None, exercise_id: int | None = None) -> int:
+def score_changed(session: Session, *, submission_id: int | None = None, exercise_id: int | None = None,
+                  exercise_slug: str | None = None, offering_id: int | None = None,
+                  student_id: int | None = None) -> int:
     """Mark pending the score posts of the LTI links this change touches; returns how many were marked.
 
-    `submission_id`: that submission's student and exercise (a grading or an override). `exercise_id`: every
-    launched student of the exercise (a release). A deployment without LTI has no links: one indexed query.
+    `submission_id`: that submission's student and exercise in its offering (a grading or an override).
+    `exercise_id` or `exercise_slug` with `offering_id`: every launched student of the exercise in that
+    offering (a release, a settings change), or only `student_id` (their extension). Only links launched from
+    the offering's LMS course are touched. A deployment without LTI has no links: one indexed query.
     """
-    links = select(LtiLink.id)
+    links = select(LtiLink.id).join(LtiContext, LtiContext.id == LtiLink.context_id)
+    person = (LtiUser, LtiUser.id == LtiLink.lti_user_id), (User, User.id == LtiUser.user_id)
     if submission_id is not None:
-        links = (links.join(LtiUser, LtiUser.id == LtiLink.lti_user_id).join(User, User.id == LtiUser.user_id)
+        links = (links.join(*person[0]).join(*person[1])
                  .join(Submission, (Submission.student_id == User.student_id)
-                       & (Submission.exercise_id == LtiLink.exercise_id))
+                       & (Submission.exercise_id == LtiLink.exercise_id)
+                       & (Submission.offering_id == LtiContext.offering_id))
                  .where(Submission.id == submission_id))
-    elif exercise_id is not None:
-        links = links.where(LtiLink.exercise_id == exercise_id)
+    elif (exercise_id is not None or exercise_slug is not None) and offering_id is not None:
+        if exercise_id is None:
+            exercise_id = session.scalar(select(Exercise.id).where(Exercise.slug == exercise_slug))
+            if exercise_id is None:  # nobody submitted or launched it yet: no link can point at it
+                return 0
+        links = links.where(LtiLink.exercise_id == exercise_id, LtiContext.offering_id == offering_id)
+        if student_id is not None:
+            links = links.join(*person[0]).join(*person[1]).where(User.student_id == student_id)
     else:
-        raise ValueError("score_changed needs a submission_id or an exercise_id")
+        raise ValueError("score_changed needs a submission_id, or an exercise and an offering_id")
     ids = list(session.scalars(links.where(LtiLink.lineitem_url.is_not(None))))
     for link_id in ids:
         mark_pending(session, link_id=link_id)

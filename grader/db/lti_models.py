@@ -1,10 +1,10 @@
 """ORM models of the LTI 1.3 side: who launched from which LMS, their line items, and the score outbox.
 
 An LMS user is (issuer, subject), linked to one local `User`. An LMS course (the launch's context) is an
-`LtiContext`: today every context maps to the deployment's one course; a course offering id belongs on that
-row once offerings exist. A launch of an exercise leaves an `LtiLink` per (user, exercise) with the line item
-and service URLs the platform gave; every change of that student's counting score marks the link's
-`LtiScorePost` pending, in the same transaction, so no score change is lost if the LMS is down.
+`LtiContext`, mapped to one course offering (created by an instructor's first launch). A launch of an exercise
+leaves an `LtiLink` per (user, context, exercise) with the line item and service URLs the platform gave; every
+change of that student's counting score marks the link's `LtiScorePost` pending, in the same transaction, so no
+score change is lost if the LMS is down.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ class LtiContext(Base):
     client_id: Mapped[str] = mapped_column(String(255))
     deployment_id: Mapped[str] = mapped_column(String(255))
     context_id: Mapped[str] = mapped_column(String(255))
+    # The offering this LMS course is; None until approved (an instructor's first launch, or a teacher).
+    offering_id: Mapped[int | None] = mapped_column(ForeignKey("offerings.id"), index=True)
     title: Mapped[str | None] = mapped_column(String(500))
     nrps_url: Mapped[str | None] = mapped_column(Text)
     approved: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
@@ -64,10 +66,10 @@ class LtiContext(Base):
 
 
 class LtiLink(Base):
-    """A user's launch of one exercise: where that exercise's grade goes in the LMS (its line item)."""
+    """A user's launch of one exercise from one LMS course: where that grade goes in the LMS (its line item)."""
 
     __tablename__ = "lti_links"
-    __table_args__ = (UniqueConstraint("lti_user_id", "exercise_id"), Index(None, "exercise_id"))
+    __table_args__ = (UniqueConstraint("lti_user_id", "context_id", "exercise_id"), Index(None, "exercise_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lti_user_id: Mapped[int] = mapped_column(ForeignKey("lti_users.id"))

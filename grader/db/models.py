@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import true as sa_true
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 GradingStatus = Literal["queued", "running", "graded", "error"]
@@ -93,7 +94,8 @@ class Student(Base):
     # Roster section (group), exported in the Canvas "Section" column.
     section: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Set when a teacher drops the student from the course: their work stays stored, they leave every listing.
+    # Set when a teacher drops the student from their last offering (grader.course.people): their work stays
+    # stored, they leave every listing.
     dropped_at: Mapped[datetime | None] = mapped_column()
 
     submissions: Mapped[list[Submission]] = relationship(back_populates="student")
@@ -142,6 +144,8 @@ class Submission(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    # The course offering this belongs to (see grader.db.offering_models).
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"), index=True)
     filename: Mapped[str] = mapped_column(String(500))
     source: Mapped[bytes] = mapped_column(LargeBinary)
     source_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -243,7 +247,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(255), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
+    # What the account is (a student's login, a teacher's...); `role` below is the role in the offering at hand.
+    account_role: Mapped[str] = mapped_column("role", String(16))
     student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(255))
     # SHA-256 of the API token: a leaked database does not leak usable tokens.
@@ -251,6 +256,27 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     student: Mapped[Student | None] = relationship()
+
+    # Set by the web layer for one request to the user's role in the offering being worked on (grader.web.offering):
+    # "" when they belong to none. Not stored; None (the CLI, the workers) means the account's role.
+    offering_role = None
+
+    @hybrid_property
+    def role(self) -> str:
+        """The role that decides what this user may do now: their membership's in the offering at hand, else
+        the account's. In a query, the account's role column."""
+        return self.offering_role if self.offering_role is not None else self.account_role
+
+    @role.inplace.setter
+    def _role_set(self, value: str) -> None:
+        """Setting the role sets the account's."""
+        self.account_role = value
+
+    @role.inplace.expression
+    @classmethod
+    def _role_column(cls) -> Any:
+        """In queries, `User.role` is the account's role."""
+        return cls.account_role
 
     # The interface Flask-Login expects, written out so the ORM layer does not import the web framework.
     is_active = True
@@ -296,6 +322,8 @@ class Release(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    # The course offering this belongs to (see grader.db.offering_models).
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"), index=True)
     released: Mapped[bool] = mapped_column()
     teacher: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -308,6 +336,8 @@ class Regrade(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    # The course offering this belongs to (see grader.db.offering_models).
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"), index=True)
     requested_by: Mapped[str] = mapped_column(String(255))
     total: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -30,6 +30,7 @@ from grader.db.decisions import (
     submission_history,
 )
 from grader.db.models import FINISHED_STATUSES, Exercise, Grading, Override, Student, Submission
+from grader.db.offerings import scope
 
 __all__ = ["BulkFinal", "Decision", "DecisionRefused", "FinalScore", "PendingReview", "add_override",
            "decisions", "final_score", "final_scores", "override_history", "pending_reviews"]
@@ -96,8 +97,10 @@ def _decided(session: Session, grading_ids: Select[Any]) -> dict[int, dict[str |
     return {sid: in_force(found) for sid, found in grouped.items()}
 
 
-def pending_reviews(session: Session, *, exercise_slug: str | None = None) -> list[PendingReview]:
-    """Checks waiting for a teacher in each student's newest finished grading per exercise.
+def pending_reviews(session: Session, *, exercise_slug: str | None = None, offering_id: int | None = None
+                    ) -> list[PendingReview]:
+    """Checks waiting for a teacher in each student's newest finished grading per exercise, in `offering_id`
+    (None: the default offering).
 
     A check waits when it needs review and no decision in force (on it or on the total) fits this grading,
     or when its decision went stale (its maximum changed). Three queries whatever the number of gradings;
@@ -105,12 +108,12 @@ def pending_reviews(session: Session, *, exercise_slug: str | None = None) -> li
     """
     newest_first = (Grading.graded_at.desc().nulls_last(), Grading.id.desc())
     rank = func.row_number().over(
-        partition_by=(Submission.student_id, Submission.exercise_id), order_by=newest_first
+        partition_by=(Submission.offering_id, Submission.student_id, Submission.exercise_id), order_by=newest_first
     )
     candidates = (
         select(Grading.id.label("grading_id"), rank.label("rank"))
         .join(Grading.submission)
-        .where(Grading.status.in_(FINISHED_STATUSES))
+        .where(Grading.status.in_(FINISHED_STATUSES), Submission.offering_id == scope(session, offering_id))
     )
     if exercise_slug is not None:
         candidates = candidates.join(Submission.exercise).where(Exercise.slug == exercise_slug)

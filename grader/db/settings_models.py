@@ -26,6 +26,8 @@ class AssignmentSetting(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The course offering this belongs to (see grader.db.offering_models).
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"), index=True)
     exercise: Mapped[str] = mapped_column(String(200))
     opens_at: Mapped[datetime] = mapped_column()
     due_at: Mapped[datetime] = mapped_column()
@@ -46,6 +48,8 @@ class Extension(Base):
     __table_args__ = (Index(None, "exercise", "student_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The course offering this belongs to (see grader.db.offering_models).
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"), index=True)
     exercise: Mapped[str] = mapped_column(String(200))
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
     due_at: Mapped[datetime | None] = mapped_column()
@@ -59,9 +63,10 @@ class ExamStart(Base):
     """When a student pressed "start" on a timed exam: their clock runs from here."""
 
     __tablename__ = "exam_starts"
-    __table_args__ = (UniqueConstraint("exercise", "student_id"),)
+    __table_args__ = (UniqueConstraint("offering_id", "exercise", "student_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"))
     exercise: Mapped[str] = mapped_column(String(200))
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -22,6 +22,8 @@ class SimilarityRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    # The course offering this belongs to (see grader.db.offering_models).
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     requested_by: Mapped[str] = mapped_column(String(255))
     compared: Mapped[int] = mapped_column(default=0)
@@ -57,9 +59,11 @@ class SimilarityNote(Base):
     """A teacher's note on a pair of students for an exercise; kept across runs (students in sorted order)."""
 
     __tablename__ = "similarity_notes"
-    __table_args__ = (UniqueConstraint("exercise_id", "student_a_id", "student_b_id"),)
+    __table_args__ = (UniqueConstraint("offering_id", "exercise_id", "student_a_id", "student_b_id",
+                                       name="uq_similarity_notes_pair"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"))
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"))
     student_a_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
     student_b_id: Mapped[int] = mapped_column(ForeignKey("students.id"))

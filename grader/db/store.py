@@ -30,6 +30,7 @@ from grader.db.models import (
     Submission,
     utcnow,
 )
+from grader.db.offerings import enroll, scope
 
 LOGS_CAP_BYTES = 64 * 1024
 TRUNCATED_MARKER = "\n[truncated]\n"
@@ -137,16 +138,23 @@ def record_submission(
     source: bytes,
     received_at: datetime | None = None,
     files: Mapping[str, bytes] | None = None,
+    offering_id: int | None = None,
 ) -> Submission:
     """Store a received file exactly as given (any bytes) with its hash; `received_at` defaults to now.
     `files`: the data files handed in beside it (relative path -> bytes), stored with it for every grading.
 
-    `received_at` must be timezone-aware: deadlines are compared against it.
+    `received_at` must be timezone-aware: deadlines are compared against it. The submission belongs to
+    `offering_id` (None: the default offering), whose roster the student joins if not on it yet (a graded folder
+    names its students by their files).
     """
     if received_at is not None and received_at.tzinfo is None:
         # Checked here rather than at flush so the caller gets a plain ValueError at the call site.
         raise ValueError("received_at must be timezone-aware (e.g. datetime.now(UTC))")
+    offering = scope(session, offering_id)
+    session.flush()  # the student's id, for the roster
+    enroll(session, offering_id=offering, student_id=student.id)
     submission = Submission(
+        offering_id=offering,
         student=student,
         exercise=exercise,
         filename=filename,
@@ -178,14 +186,17 @@ def file_listing(session: Session, *, submission_id: int) -> list[tuple[str, int
 
 
 def find_reusable_grading(
-    session: Session, *, student: Student, exercise_version: ExerciseVersion, source_hash: str
+    session: Session, *, student: Student, exercise_version: ExerciseVersion, source_hash: str,
+    offering_id: int | None = None,
 ) -> Grading | None:
-    """The newest finished grading of this student's submission of these bytes against this exact spec."""
+    """The newest finished grading of this student's submission of these bytes against this exact spec, in
+    `offering_id` (None: the default offering)."""
     query = (
         select(Grading)
         .join(Grading.submission)
         .where(
             Submission.student_id == student.id,
+            Submission.offering_id == scope(session, offering_id),
             Submission.source_hash == source_hash,
             Grading.exercise_version_id == exercise_version.id,
             Grading.status.in_(FINISHED_STATUSES),

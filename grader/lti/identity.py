@@ -22,6 +22,7 @@ from grader.db import store
 from grader.db.lti import ensure_exercise, mark_pending
 from grader.db.lti_models import LtiContext, LtiLink, LtiUser
 from grader.db.models import Role, User, utcnow
+from grader.db.offerings import create_offering, default_offering_id, enroll, set_staff
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,9 @@ def _username(issuer: str, subject: str) -> str:
     return "lti-" + hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()[:16]
 
 
-def user_for(session: Session, person: Person) -> User:
-    """The local user of `person`, created on first launch; name, email and role follow the newest launch."""
+def user_for(session: Session, person: Person, *, offering_id: int | None = None) -> User:
+    """The local user of `person`, created on first launch; name, email and role follow the newest launch. In
+    `offering_id` (the launch's LMS course), their LMS role becomes their membership there."""
     role = person.role
     linked = session.scalar(select(LtiUser).where(LtiUser.issuer == person.issuer, LtiUser.subject == person.subject))
     if linked is None:
@@ -99,9 +101,9 @@ def user_for(session: Session, person: Person) -> User:
         linked = LtiUser(user=user, issuer=person.issuer, subject=person.subject)
         session.add(linked)
     user = linked.user
-    user.role = local_role(role)
+    user.account_role = local_role(role)
     user.display_name = person.name or user.display_name
-    if user.role == "student" and user.student is None:
+    if user.account_role == "student" and user.student is None:
         user.student = store.get_or_create_student(session, external_id=user.username, name=person.name)
     if user.student is not None:
         user.student.name = person.name or user.student.name
@@ -109,15 +111,19 @@ def user_for(session: Session, person: Person) -> User:
     linked.roles = " ".join(person.roles)[:4000]
     linked.last_launch_at = utcnow()
     session.flush()
+    if offering_id is not None:
+        if role == "student":
+            assert user.student is not None
+            enroll(session, offering_id=offering_id, student_id=user.student.id)
+        else:
+            set_staff(session, offering_id=offering_id, user_id=user.id, role=local_role(role))
     return user
 
 
 def context_for(session: Session, *, issuer: str, client_id: str, deployment_id: str, claims: Mapping[str, Any]
                 ) -> LtiContext:
     """The LMS course of a launch (created on first launch), with its newest title and roster service URL.
-
-    Every context maps to this deployment's one course for now; a course offering belongs on this row later.
-    """
+    Its course offering is set once it is approved (see `approve_first`)."""
     context = claim_dict(claims, CLAIM + "context")
     context_id = str(context.get("id") or f"resource:{claim_dict(claims, CLAIM + 'resource_link').get('id', '')}")
     row = session.scalar(select(LtiContext).where(LtiContext.issuer == issuer,
@@ -136,24 +142,42 @@ def context_for(session: Session, *, issuer: str, client_id: str, deployment_id:
 
 def approve_first(session: Session, *, context: LtiContext, role: LmsRole) -> bool:
     """Whether launches from `context` are accepted: approved already, or the deployment's first LMS course
-    launched by an instructor (approved now). Any later course waits for a teacher's approval."""
+    launched by an instructor (approved now, as the default offering: the course this deployment already
+    teaches). Any later course waits for a teacher's approval (`approve`)."""
     if context.approved:
+        if context.offering_id is None:  # approved before offerings existed
+            give_offering(session, context=context)
         return True
     if role != "teacher" or session.scalar(select(LtiContext.id).where(LtiContext.approved.is_(True))) is not None:
         return False
     context.approved = True
+    context.offering_id = default_offering_id(session)
     session.flush()
     return True
 
 
+def give_offering(session: Session, *, context: LtiContext) -> int:
+    """Approve `context` and give it an offering of its own (named after the LMS course), unless it has one."""
+    context.approved = True
+    if context.offering_id is None:
+        title = (context.title or context.context_id)[:200]
+        try:
+            offering = create_offering(session, course=title, term="LMS", section=context.context_id[:100])
+        except ValueError:  # two LMS courses with the same title and id (two platforms): told apart by row id
+            offering = create_offering(session, course=title, term="LMS", section=f"{context.id}")
+        context.offering_id = offering.id
+    session.flush()
+    return context.offering_id
+
+
 def record_link(session: Session, *, user: User, exercise_slug: str, exercise_title: str, context: LtiContext,
                 claims: Mapping[str, Any]) -> LtiLink:
-    """Remember where `user`'s grade for the exercise goes (the launch's line item) and queue their current
-    score for it, so a student who had already submitted gets it into the LMS too."""
+    """Remember where `user`'s grade for the exercise in this LMS course goes (the launch's line item) and queue
+    their current score for it, so a student who had already submitted gets it into the LMS too."""
     exercise = ensure_exercise(session, slug=exercise_slug, title=exercise_title)
     linked = session.scalar(select(LtiUser).where(LtiUser.user_id == user.id))
     assert linked is not None, "user_for runs first"
-    link = session.scalar(select(LtiLink).where(LtiLink.lti_user_id == linked.id,
+    link = session.scalar(select(LtiLink).where(LtiLink.lti_user_id == linked.id, LtiLink.context_id == context.id,
                                                 LtiLink.exercise_id == exercise.id))
     if link is None:
         link = LtiLink(lti_user=linked, exercise=exercise, context=context, resource_link_id="")
@@ -164,6 +188,6 @@ def record_link(session: Session, *, user: User, exercise_slug: str, exercise_ti
     link.lineitem_url = str(ags.get("lineitem") or link.lineitem_url or "") or None
     link.updated_at = utcnow()
     session.flush()
-    if link.lineitem_url and user.role == "student":
+    if link.lineitem_url and user.account_role == "student":
         mark_pending(session, link_id=link.id)
     return link

@@ -39,7 +39,8 @@ class RosterSync:
 
 def sync_roster(session: Session, *, config: LtiConfig, context: LtiContext,
                 http: requests.Session | None = None) -> RosterSync:
-    """Fetch every page of `context`'s membership and create or update its users; flushes, no commit."""
+    """Fetch every page of `context`'s membership and create or update its users and their memberships of the
+    context's offering; flushes, no commit."""
     if not context.nrps_url:
         raise RosterSyncError("the LMS sent no Names and Roles service for this course (enable it in the tool's "
                               "settings and launch once more)")
@@ -62,9 +63,10 @@ def sync_roster(session: Session, *, config: LtiConfig, context: LtiContext,
                   "given_name": member.get("given_name"), "family_name": member.get("family_name"),
                   "email": member.get("email"),
                   "https://purl.imsglobal.org/spec/lti/claim/roles": member.get("roles") or []}
-        user = user_for(session, Person.from_claims(claims))
+        user = user_for(session, Person.from_claims(claims), offering_id=context.offering_id)
         created, updated = created + (known is None), updated + (known is not None)
-        students, teachers = students + (user.role == "student"), teachers + (user.role != "student")
+        student = user.account_role == "student"
+        students, teachers = students + student, teachers + (not student)
     context.synced_at = utcnow()
     session.flush()
     return RosterSync(context_title=context.title or context.context_id, created=created, updated=updated,

@@ -25,9 +25,11 @@ from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.course.gradebook import attempts, pick
 from grader.course.release import release_state
+from grader.course.settings import effective_course
 from grader.db.lti import due_posts, mark_pending, record_attempt
-from grader.db.lti_models import LtiLink, LtiScorePost
+from grader.db.lti_models import LtiContext, LtiLink, LtiScorePost
 from grader.db.models import Exercise, utcnow
+from grader.db.offerings import offering_ids, scope
 from grader.lti.config import LtiConfig, http_session
 
 log = logging.getLogger(__name__)
@@ -44,8 +46,10 @@ def scores_url(lineitem: str) -> str:
 
 def score_message(session: Session, *, course: Course, catalog: Catalog, student_id: int | None, exercise: str,
                   user_id: str, now: datetime | None = None) -> dict[str, Any]:
-    """The AGS score JSON of `student_id`'s counting attempt at `exercise` for LMS user `user_id`."""
-    assignment = course.get(exercise)
+    """The AGS score JSON of `student_id`'s counting attempt at `exercise` in the course's offering, for LMS
+    user `user_id`."""
+    # The settings in force (a teacher's release policy, not only the course file's) decide what is shown.
+    assignment = effective_course(session, course=course).get(exercise)
     spec = catalog.specs.get(exercise)
     tries = attempts(session, course=course, student_ids=[student_id], exercises=[exercise]) if student_id else []
     counted = pick(tries, course.grading_policy)  # type: ignore[arg-type]
@@ -56,7 +60,8 @@ def score_message(session: Session, *, course: Course, catalog: Catalog, student
         message.update(activityProgress="Submitted" if tries else "Initialized",
                        gradingProgress="Pending" if tries else "NotReady")
         return message
-    shown = release_state(session, assignment=assignment) if assignment is not None else None
+    shown = (release_state(session, assignment=assignment, offering_id=course.offering_id)
+             if assignment is not None else None)
     released = shown is None or shown.released
     message["activityProgress"] = "Completed"
     message["gradingProgress"] = "FullyGraded" if released and not counted.pending_review else "PendingManual"
@@ -99,9 +104,12 @@ class _Connectors:
 
 def _send_one(session: Session, post: LtiScorePost, *, course: Course, catalog: Catalog,
               connectors: _Connectors) -> tuple[dict[str, Any] | None, str | None]:
-    """Post `post`'s current score; returns (score sent or tried, error or None)."""
+    """Post `post`'s current score (as its LMS course's offering counts it); returns (score sent or tried, error
+    or None)."""
     link = post.link
     person, context = link.lti_user, link.context
+    if context.offering_id is not None:
+        course = course.in_offering(context.offering_id)
     score = score_message(session, course=course, catalog=catalog, student_id=person.user.student_id,
                           exercise=link.exercise.slug, user_id=person.subject)
     try:
@@ -115,14 +123,15 @@ def _send_one(session: Session, post: LtiScorePost, *, course: Course, catalog: 
 
 def requeue_released(session: Session, *, course: Course, now: datetime | None = None) -> int:
     """Queue again the scores sent as PendingManual before an `after_deadline` release came by itself (no teacher
-    action marks those); returns how many."""
+    action marks those), in the course's offering; returns how many."""
     moment = now or utcnow()
     closed = {a.exercise: a.closes_at() for a in course.assignments
               if a.feedback_policy.release == "after_deadline" and a.closes_at() <= moment}
     if not closed:
         return 0
-    query = (select(LtiScorePost).join(LtiScorePost.link).join(LtiLink.exercise)
-             .where(LtiScorePost.status == "sent", Exercise.slug.in_(closed)))
+    query = (select(LtiScorePost).join(LtiScorePost.link).join(LtiLink.exercise).join(LtiLink.context)
+             .where(LtiScorePost.status == "sent", Exercise.slug.in_(closed),
+                    LtiContext.offering_id == scope(session, course.offering_id)))
     stale = [post for post in session.scalars(query)
              if (post.last_score or {}).get("gradingProgress") == "PendingManual"
              and post.updated_at < closed[post.link.exercise.slug]]
@@ -141,7 +150,8 @@ def send_pending(sessions: sessionmaker[Session], *, config: LtiConfig, course: 
     http = http or http_session()
     connectors = _Connectors(config, http)
     with sessions() as session:
-        requeue_released(session, course=course)
+        for offering in offering_ids(session):
+            requeue_released(session, course=course.in_offering(offering))
         session.commit()
         due = [(p.id, p.generation) for p in due_posts(session, limit=limit)]
     for post_id, generation in due:

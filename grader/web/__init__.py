@@ -30,6 +30,7 @@ from grader.queue.celery import CeleryDispatcher, broker_url_from_env, make_cele
 from grader.web.i18n import add_translations, current_lang, gettext, lang_url, score, tr, when
 from grader.web.lti.framing import framed_headers
 from grader.web.markdown import render_markdown, render_message
+from grader.web.offering import apply_offering, template_globals
 from grader.web.state import WebState, close_db, db
 
 csrf = CSRFProtect()
@@ -134,17 +135,22 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    """The logged-in user of this request."""
-    return db().get(User, int(user_id)) if user_id.isdigit() else None
+    """The logged-in user of this request, with their role in the offering they work on (grader.web.offering)."""
+    user = db().get(User, int(user_id)) if user_id.isdigit() else None
+    if user is not None:
+        apply_offering(user)
+    return user
 
 
 def _register(app: Flask) -> None:
     """Blueprints, error pages and the health probe."""
     # api_teacher is imported for what it does: it adds the teacher's routes to api.bp before it is registered.
-    from grader.web import api, api_teacher, auth, ops, quiz, student, teacher  # noqa: F401
+    from grader.web import api, api_teacher, auth, offering, ops, quiz, student, teacher  # noqa: F401
     from grader.web.lti import admin, launch
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(offering.bp)
+    app.context_processor(template_globals)
     app.register_blueprint(student.bp)
     app.register_blueprint(quiz.bp)
     app.register_blueprint(teacher.bp)

@@ -20,6 +20,7 @@ from grader.course.accounts import user_for_token
 from grader.course.figures.diagnosis import diagnose
 from grader.course.intake import SubmissionRefused
 from grader.db.models import Grading, User, utcnow
+from grader.web.offering import apply_offering, course_here
 from grader.web.openapi import (
     ApiError,
     ExerciseList,
@@ -38,7 +39,7 @@ from grader.web.services import (
     feedback,
     visible_submission,
 )
-from grader.web.state import db, state
+from grader.web.state import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -92,6 +93,16 @@ def _authenticate() -> Response | None:
     if user is None:
         return error_response(401)
     g.api_user = user
+    # The offering a call works on: `?offering=<id>` among the token holder's (another one is 404, as a
+    # submission of it would be), else their first; someone who belongs to none gets 403.
+    wanted = request.args.get("offering", "")
+    if wanted and not wanted.isdigit():
+        return error_response(404)
+    found = apply_offering(user, int(wanted) if wanted else None)
+    if found is None:
+        return error_response(403)
+    if wanted and found.offering_id != int(wanted):
+        return error_response(404)
     return None
 
 
@@ -202,7 +213,7 @@ def list_exercises() -> Any:
     own = user.role == "student" and user.student_id is not None
     rows = assignment_rows(user.student_id if own else None)
     now = utcnow()
-    body = ExerciseList(course=state().course.title, exercises=[exercise_out(r, now=now, own=own) for r in rows])
+    body = ExerciseList(course=course_here().title, exercises=[exercise_out(r, now=now, own=own) for r in rows])
     return jsonify(body.model_dump(mode="json"))
 
 

@@ -26,6 +26,7 @@ from grader.course.settings_edit import (
     set_extension,
 )
 from grader.web.api import api_user, bp, error_response
+from grader.web.offering import course_here, offering_id
 from grader.web.openapi_admin import (
     AssignmentPatch,
     AssignmentSettings,
@@ -38,7 +39,7 @@ from grader.web.openapi_admin import (
     StudentIn,
 )
 from grader.web.services import course_now
-from grader.web.state import db, state
+from grader.web.state import db
 
 M = TypeVar("M", bound=BaseModel)
 API_RELEASE = {"immediate": "immediate", "after_release": "manual"}
@@ -77,7 +78,7 @@ def teacher_only(view: V) -> V:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if api_user().role != "teacher":
             return error_response(403, t("Solo los profesores pueden hacer esto.", "Only teachers can do this."))
-        if "exercise" in kwargs and state().course.get(kwargs["exercise"]) is None:
+        if "exercise" in kwargs and course_here().get(kwargs["exercise"]) is None:
             return error_response(404)
         return view(*args, **kwargs)
     return wrapped  # type: ignore[return-value]
@@ -110,7 +111,7 @@ def patch_assignment(exercise: str) -> Any:
             return error_response(400, t(f"`{required}` no puede ser null.", f"`{required}` cannot be null."))
     session = db()
     try:
-        saved = save_settings(session, course=state().course, exercise=exercise, teacher=api_user().username,
+        saved = save_settings(session, course=course_here(), exercise=exercise, teacher=api_user().username,
                               changes=changes)
     except SettingsRefused as refused_settings:
         session.rollback()
@@ -122,7 +123,7 @@ def patch_assignment(exercise: str) -> Any:
 def _student_id(username: str) -> int | None:
     """The id of student `username`, or None."""
     try:
-        student = student_login(db(), username=username).student
+        student = student_login(db(), username=username, offering_id=offering_id()).student
     except PeopleRefused:
         return None
     return student.id if student is not None else None
@@ -138,7 +139,7 @@ def put_extension(exercise: str, username: str) -> Any:
     body = _body(ExtensionIn)
     session = db()
     try:
-        row = set_extension(session, course=state().course, exercise=exercise, student_id=student_id,
+        row = set_extension(session, course=course_here(), exercise=exercise, student_id=student_id,
                             teacher=api_user().username, due_at=body.due_at, max_attempts=body.max_attempts)
     except SettingsRefused as refused_ext:
         session.rollback()
@@ -154,9 +155,11 @@ def delete_extension(exercise: str, username: str) -> Any:
     """End `username`'s extension on `exercise`; 404 when there is none."""
     student_id = _student_id(username)
     session = db()
-    if student_id is None or student_id not in extensions_in_force(session, exercise=exercise):
+    if student_id is None or student_id not in extensions_in_force(session, exercise=exercise,
+                                                                   offering_id=offering_id()):
         return error_response(404)
-    remove_extension(session, exercise=exercise, student_id=student_id, teacher=api_user().username)
+    remove_extension(session, exercise=exercise, student_id=student_id, teacher=api_user().username,
+                     offering_id=offering_id())
     session.commit()
     return "", 204
 
@@ -179,7 +182,7 @@ def release_assignment(exercise: str) -> Any:
     session.commit()
     assignment = course_now().get(exercise)
     assert assignment is not None
-    closed = release_state(session, assignment=assignment).closes_submissions
+    closed = release_state(session, assignment=assignment, offering_id=offering_id()).closes_submissions
     return jsonify(ReleaseOut(exercise=exercise, released=True, submissions_closed=closed).model_dump(mode="json"))
 
 
@@ -190,7 +193,8 @@ def create_student() -> Any:
     body = _body(StudentIn)
     session = db()
     try:
-        account = add_student(session, username=body.username, name=body.name, email=body.email)
+        account = add_student(session, username=body.username, name=body.name, email=body.email,
+                              offering_id=offering_id())
     except PeopleRefused as refused_student:
         session.rollback()
         return error_response(400, refused_student.message)

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 from grader.course.accounts import LoginThrottled, authenticate
 from grader.course.people import STAFF_ROLES, PeopleRefused, change_own_password
 from grader.web.i18n import add_translations, gettext, tr
+from grader.web.offering import apply_offering
 from grader.web.state import db
 
 bp = Blueprint("auth", __name__)
@@ -40,7 +41,8 @@ class LoginForm(FlaskForm):
 
 
 def role_required(*roles: str) -> Callable[[F], F]:
-    """Only logged-in users with one of `roles` pass; anonymous users go to the login page, others get 403."""
+    """Only logged-in users with one of `roles` in the offering they work on pass (see grader.web.offering);
+    anonymous users go to the login page, others get 403."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -72,7 +74,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: Any) -> str:
-    """Where a user lands after logging in."""
+    """Where a user lands after logging in, by their role in the offering they work on."""
     return url_for("teacher.gradebook") if user.role in STAFF_ROLES else url_for("student.assignments")
 
 
@@ -95,6 +97,7 @@ def login() -> Any:
         session.commit()
         if user is not None:
             login_user(user)
+            apply_offering(user)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
         flash(gettext("Usuario o contraseña incorrectos."), "error")
         status = 401

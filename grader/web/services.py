@@ -27,6 +27,7 @@ from grader.course.settings import effective_course, load_rules
 from grader.db import review
 from grader.db.models import FINISHED_STATUSES, Grading, Student, Submission, User, utcnow
 from grader.web.i18n import current_lang
+from grader.web.offering import course_here, offering_id
 from grader.web.state import db, state
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def course_now() -> Course:
     """The course with the settings in force now (the course file overlaid by the teachers' edits), read once
     per request."""
     if "course_now" not in g:
-        g.course_now = effective_course(db(), course=state().course)
+        g.course_now = effective_course(db(), course=course_here())
     return g.course_now
 
 
@@ -118,14 +119,14 @@ def assignment_rows(student_id: int | None) -> list[AssignmentRow]:
     """Every assignment of the course in order, as it stands for `student_id` now (their extension included),
     with their attempts (a fixed number of queries for all of them)."""
     web, now = state(), utcnow()
-    rules = load_rules(db(), course=web.course, student_ids=[student_id] if student_id is not None else [], now=now)
-    mine = attempts(db(), course=web.course, student_ids=[student_id]) if student_id is not None else []
+    rules = load_rules(db(), course=course_here(), student_ids=[student_id] if student_id is not None else [], now=now)
+    mine = attempts(db(), course=course_here(), student_ids=[student_id]) if student_id is not None else []
     rows = []
-    for base in web.course.assignments:
+    for base in course_here().assignments:
         tries = [a for a in mine if a.exercise == base.exercise]
         rows.append(AssignmentRow(spec=web.catalog.get(base.exercise),
                                   assignment=rules.assignment(base.exercise, at=now, student_id=student_id) or base,
-                                  tries=tries, counted=pick(tries, web.course.grading_policy),  # type: ignore[arg-type]
+                                  tries=tries, counted=pick(tries, course_here().grading_policy),  # type: ignore[arg-type]
                                   release=rules.releases[base.exercise],
                                   started_at=rules.started_at(base.exercise, student_id)
                                   if student_id is not None else None))
@@ -135,7 +136,7 @@ def assignment_rows(student_id: int | None) -> list[AssignmentRow]:
 def assigned_spec(exercise_id: str) -> ExerciseSpec:
     """The spec of an exercise assigned in the course and present in the catalog; 404 otherwise."""
     web = state()
-    if web.course.get(exercise_id) is None or exercise_id not in web.catalog.specs:
+    if course_here().get(exercise_id) is None or exercise_id not in web.catalog.specs:
         abort(404)
     return web.catalog.get(exercise_id)
 
@@ -146,7 +147,7 @@ def accept_submission(student: Student, *, exercise_id: str, filename: str, data
     Raises grader.course.intake.SubmissionRefused, with nothing stored, when the course's rules refuse it.
     """
     web, session = state(), db()
-    accepted = submit(session, catalog=web.catalog, course=web.course, student=student, exercise_id=exercise_id,
+    accepted = submit(session, catalog=web.catalog, course=course_here(), student=student, exercise_id=exercise_id,
                       filename=filename, data=data, now=utcnow(), rate_limit=web.rate_limit)
     # Committed before the workers are woken, so the one that wakes finds the grading in the queue.
     session.commit()
@@ -160,12 +161,13 @@ def accept_submission(student: Student, *, exercise_id: str, filename: str, data
 
 
 def visible_submission(user: User, submission_id: int) -> Submission | None:
-    """Submission `submission_id` when `user` may see it: a teacher sees any, a student only their own.
+    """Submission `submission_id` when `user` may see it: one of this request's offering, any for its staff,
+    only their own for a student.
 
-    Someone else's submission and a missing one give the same None, so ids reveal nothing.
+    Someone else's submission, another offering's and a missing one give the same None, so ids reveal nothing.
     """
     submission = db().get(Submission, submission_id)
-    if submission is None:
+    if submission is None or submission.offering_id != offering_id():
         return None
     if user.role in STAFF_ROLES or (user.student_id is not None and submission.student_id == user.student_id):
         return submission
@@ -268,12 +270,12 @@ def feedback(submission: Submission, *, viewer: User) -> Feedback:
     exercise's release policy shows now (see grader.course.release)."""
     grading = newest_grading(submission)
     result = GradeResult.model_validate(grading.result_json) if grading and grading.result_json else None
-    tries = attempts(db(), course=state().course, student_ids=[submission.student_id],
+    tries = attempts(db(), course=course_here(), student_ids=[submission.student_id],
                      exercises=[submission.exercise.slug])
     index = next((i for i, a in enumerate(tries) if a.submission_id == submission.id), None)
     attempt = tries[index] if index is not None else None
     assignment = course_now().get(submission.exercise.slug)
-    release = release_state(db(), assignment=assignment) if assignment is not None else None
+    release = release_state(db(), assignment=assignment, offering_id=submission.offering_id) if assignment else None
     teacher = viewer.role in STAFF_ROLES
     shown = EVERYTHING if teacher or release is None else release.shown
     decided = adjustments(grading)

@@ -9,6 +9,7 @@ import threading
 from flask import Flask
 
 from grader.course.similarity import queue_after_deadlines, run_next
+from grader.db.offerings import offering_ids
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ class SimilarityJobs:
         while not self._stop.is_set():
             try:
                 with self.web.sessions() as session:
-                    queue_after_deadlines(session, course=self.web.course)
+                    for offering in offering_ids(session):  # each offering's deadlines, its own hand-ins
+                        queue_after_deadlines(session, course=self.web.course.in_offering(offering))
                     session.commit()
                 while not self._stop.is_set() and run_next(self.web.sessions, catalog=self.web.catalog):
                     pass

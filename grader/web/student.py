@@ -24,6 +24,7 @@ from grader.db.models import Exercise, Submission, utcnow
 from grader.db.store import file_listing
 from grader.web.auth import student_required
 from grader.web.i18n import add_translations, current_lang, gettext, tr
+from grader.web.offering import course_here, offering_id
 from grader.web.services import (
     EDITOR_FILENAME,
     AssignmentRow,
@@ -33,7 +34,7 @@ from grader.web.services import (
     feedback,
     visible_submission,
 )
-from grader.web.state import db, state
+from grader.web.state import db
 from grader.web.teacher.source import highlight_css, render_source
 
 bp = Blueprint("student", __name__)
@@ -107,7 +108,8 @@ def _own_submissions(exercise_id: str) -> list[tuple[int, str]]:
     """(id, filename) of the current student's submissions of `exercise_id`, oldest first (no file bytes:
     only the one shown is read)."""
     query = (select(Submission.id, Submission.filename).join(Exercise, Exercise.id == Submission.exercise_id)
-             .where(Exercise.slug == exercise_id, Submission.student_id == current_user.student_id)
+             .where(Exercise.slug == exercise_id, Submission.student_id == current_user.student_id,
+                    Submission.offering_id == offering_id())
              .order_by(Submission.received_at, Submission.id))
     return [(row.id, row.filename) for row in db().execute(query)]
 
@@ -148,7 +150,7 @@ def _rows() -> list[AssignmentRow]:
 
 def _row(exercise_id: str) -> AssignmentRow:
     """The row of one exercise, or 404 when it is not part of the course."""
-    if state().course.get(exercise_id) is None:
+    if course_here().get(exercise_id) is None:
         abort(404)
     return next(r for r in _rows() if r.spec.id == exercise_id)
 
@@ -171,7 +173,7 @@ def exercise(exercise_id: str) -> Any:
     if current_user.role != "student" and not (preview and request.method == "GET"):
         abort(403)
     if preview:
-        if state().course.get(exercise_id) is None:
+        if course_here().get(exercise_id) is None:
             abort(404)
         row = next(r for r in assignment_rows(None) if r.spec.id == exercise_id)
     else:
@@ -237,7 +239,7 @@ def start_exam(exercise_id: str) -> Any:
     row = _row(exercise_id)
     if not row.timed or not row.is_open(utcnow()):
         abort(403)
-    start_exam_clock(db(), exercise=exercise_id, student_id=current_user.student_id)
+    start_exam_clock(db(), exercise=exercise_id, student_id=current_user.student_id, offering_id=offering_id())
     db().commit()
     return redirect(url_for("student.exercise", exercise_id=exercise_id))
 

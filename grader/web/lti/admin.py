@@ -8,12 +8,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from grader.db.lti import retry_now
-from grader.db.lti_models import LtiContext, LtiScorePost
+from grader.db.lti_models import LtiContext, LtiLink, LtiScorePost
+from grader.lti.identity import give_offering
 from grader.lti.roster import RosterSyncError, sync_roster
 from grader.lti.scores import send_pending
 from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, gettext
 from grader.web.lti.launch import lti_config, public_urls
+from grader.web.offering import offering_id
 from grader.web.state import db, state
 
 bp = Blueprint("lti_admin", __name__, url_prefix="/lti")
@@ -42,12 +44,19 @@ add_translations({
 @bp.get("/admin")
 @teacher_required
 def admin() -> Any:
-    """Tool URLs, platforms, LMS courses and the outbox (counts, then the newest entries with their errors)."""
+    """Tool URLs, platforms, this offering's LMS courses (and those waiting for approval) and its outbox (counts,
+    then the newest entries with their errors)."""
     config = lti_config()
     session = db()
-    counts = dict(session.execute(select(LtiScorePost.status, func.count()).group_by(LtiScorePost.status)).all())
-    posts = session.scalars(select(LtiScorePost).order_by(LtiScorePost.updated_at.desc()).limit(100)).all()
-    contexts = session.scalars(select(LtiContext).order_by(LtiContext.created_at.desc())).all()
+    mine = (select(LtiScorePost.id).join(LtiScorePost.link).join(LtiLink.context)
+            .where(LtiContext.offering_id == offering_id()))
+    counts = dict(session.execute(select(LtiScorePost.status, func.count()).where(LtiScorePost.id.in_(mine))
+                                  .group_by(LtiScorePost.status)).all())
+    posts = session.scalars(select(LtiScorePost).where(LtiScorePost.id.in_(mine))
+                            .order_by(LtiScorePost.updated_at.desc()).limit(100)).all()
+    contexts = session.scalars(select(LtiContext).where((LtiContext.offering_id == offering_id())
+                                                        | LtiContext.offering_id.is_(None))
+                               .order_by(LtiContext.created_at.desc())).all()
     urls = public_urls()
     return render_template("lti/admin.html", urls=urls, platforms=config.platforms, contexts=contexts,
                            counts=counts, posts=posts)
@@ -62,6 +71,8 @@ def sync(context_id: int) -> Any:
     context = session.get(LtiContext, context_id) or abort(404)
     if not context.approved:
         abort(403)  # its instructors would become teachers here
+    if context.offering_id != offering_id():
+        abort(404)  # another offering's LMS course
     try:
         done = sync_roster(session, config=config, context=context)
     except RosterSyncError as exc:
@@ -77,11 +88,14 @@ def sync(context_id: int) -> Any:
 @bp.post("/contexts/<int:context_id>/approve")
 @teacher_required
 def approve(context_id: int) -> Any:
-    """Accept launches from one more LMS course (its instructors become teachers of this grader)."""
+    """Accept launches from one more LMS course: it becomes a new offering of its own, whose teachers are its
+    instructors (an approved one, another offering's, is left as it is)."""
     lti_config()
     session = db()
     context = session.get(LtiContext, context_id) or abort(404)
-    context.approved = True
+    if context.offering_id is not None and context.offering_id != offering_id():
+        abort(404)
+    give_offering(session, context=context)
     session.commit()
     flash(gettext("Curso del LMS aprobado: ya se puede abrir el calificador desde él."), "ok")
     return redirect(url_for("lti_admin.admin")), 303

@@ -26,6 +26,7 @@ from grader.lti.storage import DatabaseLaunchStorage
 from grader.web.auth import home_for, teacher_required
 from grader.web.i18n import add_translations
 from grader.web.lti.framing import SESSION_FLAG, frame_ancestors
+from grader.web.offering import apply_offering, remember
 from grader.web.state import db, state
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -133,12 +134,16 @@ def _open(message: FlaskMessageLaunch, claims: Mapping[str, Any], person: Person
         session_db.commit()  # kept, so a teacher sees it on the LMS page and can approve it
         raise LaunchRefused("this LMS course is not linked to the grader yet: a teacher of the grader approves it "
                             "on the LMS page (the first course is linked by its instructor's first launch)", 403)
-    user = user_for(session_db, person)
+    user = user_for(session_db, person, offering_id=context.offering_id)
     if spec is not None and message.is_resource_launch():
         record_link(session_db, user=user, exercise_slug=exercise, exercise_title=spec.title.es, context=context,
                     claims=claims)
     session_db.commit()
     login_user(user)
+    offering = context.offering_id
+    assert offering is not None, "an approved LMS course has its offering"
+    remember(offering)  # the LMS course's offering is the one this session works on
+    apply_offering(user, offering)
     session[SESSION_FLAG] = True
     session["lti_context"] = context.id
     log.info("LTI launch: %s of %s as %s (%s) exercise=%s", person.subject, person.issuer, user.username,

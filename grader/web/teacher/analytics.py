@@ -14,6 +14,7 @@ from grader.course.gradebook import POLICIES
 from grader.course.regrade import RegradeProgress, recent_regrades, regrade_progress, start_regrade
 from grader.web.auth import staff_required
 from grader.web.i18n import add_translations, gettext
+from grader.web.offering import course_here, offering_id
 from grader.web.routes import Routes
 from grader.web.state import db, state
 from grader.web.teacher.gradebook import counted
@@ -69,7 +70,7 @@ add_translations({
 def requested_policy() -> Any:
     """?policy=best|last (in the query or a form), else the course's."""
     asked = request.values.get("policy", "")
-    return asked if asked in POLICIES else state().course.grading_policy
+    return asked if asked in POLICIES else course_here().grading_policy
 
 
 @routes.get("/analytics")
@@ -78,7 +79,7 @@ def analytics_index() -> Any:
     """Every assigned exercise with its submissions, students and pending reviews."""
     web = state()
     return render_template("teacher/analytics_index.html",
-                           rows=summaries(db(), course=web.course, catalog=web.catalog))
+                           rows=summaries(db(), course=course_here(), catalog=web.catalog))
 
 
 @routes.get("/analytics/<exercise_id>")
@@ -87,7 +88,7 @@ def analytics_exercise(exercise_id: str) -> Any:
     """One exercise: score histogram, most failed checks, attempts per student, pending reviews, regrades."""
     web = state()
     try:
-        stats = exercise_stats(db(), course=web.course, catalog=web.catalog, exercise_id=exercise_id,
+        stats = exercise_stats(db(), course=course_here(), catalog=web.catalog, exercise_id=exercise_id,
                                policy=requested_policy())
     except KeyError:
         abort(404)
@@ -95,7 +96,7 @@ def analytics_exercise(exercise_id: str) -> Any:
     # Grading by question is for free-text questions only: a code exercise has nothing to grade that way.
     return render_template("teacher/analytics.html", stats=stats, counted=counted,
                            by_question=bool(spec and review_questions(spec)),
-                           regrades=recent_regrades(db(), exercise_id=exercise_id))
+                           regrades=recent_regrades(db(), exercise_id=exercise_id, offering_id=offering_id()))
 
 
 @routes.post("/analytics/<exercise_id>/regrade")
@@ -103,12 +104,12 @@ def analytics_exercise(exercise_id: str) -> Any:
 def regrade(exercise_id: str) -> Any:
     """Queue a regrade of every submission that can count under the course's policy and show its progress."""
     web, session = state(), db()
-    if web.course.get(exercise_id) is None:
+    if course_here().get(exercise_id) is None:
         abort(404)
     try:
-        job = start_regrade(session, catalog=web.catalog, exercise_id=exercise_id,
+        job = start_regrade(session, catalog=web.catalog, exercise_id=exercise_id, offering_id=offering_id(),
                             requested_by=current_user.username,
-                            policy=web.course.grading_policy)
+                            policy=course_here().grading_policy)
     except (KeyError, SpecError):  # assigned, but its spec is missing or invalid in the catalog
         abort(404)
     session.commit()
@@ -119,7 +120,7 @@ def regrade(exercise_id: str) -> Any:
 
 def _progress(regrade_id: int) -> RegradeProgress:
     """The progress of a regrade, or 404."""
-    found = regrade_progress(db(), regrade_id)
+    found = regrade_progress(db(), regrade_id, offering_id=offering_id())
     if found is None:
         abort(404)
     return found

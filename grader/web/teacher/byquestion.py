@@ -20,9 +20,10 @@ from grader.db.decisions import DecisionRefused, add_override
 from grader.db.models import Grading
 from grader.web.auth import staff_required
 from grader.web.i18n import add_translations, current_lang, gettext
+from grader.web.offering import course_here, offering_id
 from grader.web.routes import Routes
 from grader.web.services import assigned_spec
-from grader.web.state import db, state
+from grader.web.state import db
 from grader.web.teacher.analytics import requested_policy
 
 routes = Routes()
@@ -77,7 +78,7 @@ def by_question(exercise_id: str, question_id: str) -> Any:
     """Every student's counted answer to one free-text question, with the rubric and the suggestions."""
     spec = _question(exercise_id, question_id)
     question = next(q for q in review_questions(spec) if q.id == question_id)
-    answers = answers_to_question(db(), course=state().course, spec=spec, question_id=question_id,
+    answers = answers_to_question(db(), course=course_here(), spec=spec, question_id=question_id,
                                   policy=requested_policy())
     focus = next((a.grading_id for a in answers if a.pending), None)
     return render_template("teacher/by_question.html", spec=spec, questions=review_questions(spec),
@@ -88,7 +89,8 @@ def _decide(exercise_id: str, grading_id: int, question_id: str, points: float, 
     """Record one decision through the audited path (raises DecisionRefused); 404 for a grading of another
     exercise, so a stale or forged form cannot decide elsewhere."""
     grading = db().get(Grading, grading_id)
-    if grading is None or grading.submission.exercise.slug != exercise_id:
+    if (grading is None or grading.submission.exercise.slug != exercise_id
+            or grading.submission.offering_id != offering_id()):
         abort(404)
     add_override(db(), grading=grading, check_id=question_id, points=points, reason=reason,
                  teacher=current_user.username)
@@ -129,7 +131,7 @@ def decide_question(exercise_id: str, question_id: str) -> Any:
 def accept_all(exercise_id: str, question_id: str) -> Any:
     """Accept the suggested points of every answer still waiting, in one transaction."""
     spec = _question(exercise_id, question_id)
-    waiting = [a for a in answers_to_question(db(), course=state().course, spec=spec, question_id=question_id,
+    waiting = [a for a in answers_to_question(db(), course=course_here(), spec=spec, question_id=question_id,
                                               policy=requested_policy()) if a.pending]
     back = url_for("teacher.by_question", exercise_id=exercise_id, question_id=question_id, policy=requested_policy())
     try:

@@ -35,6 +35,7 @@ from grader.course.gradebook import (
 from grader.db.models import utcnow
 from grader.web.auth import staff_required
 from grader.web.i18n import add_translations, gettext
+from grader.web.offering import course_here, offering_id
 from grader.web.routes import Routes
 from grader.web.state import db, state
 from grader.web.teacher import roster as roster_views
@@ -132,14 +133,14 @@ def gradebook_params() -> GradebookParams:
     filters = GradebookFilters(search=request.args.get("q", "")[:200], section=request.args.get("section", ""),
                                sort=sort if sort in SORT_KEYS else "name",
                                descending=request.args.get("dir") == "desc")
-    return GradebookParams(policy=policy if policy in POLICIES else state().course.grading_policy,  # type: ignore[arg-type]
+    return GradebookParams(policy=policy if policy in POLICIES else course_here().grading_policy,  # type: ignore[arg-type]
                            filters=filters, page=max(request.args.get("page", 1, type=int) or 1, 1))
 
 
 def current_gradebook(params: GradebookParams, *, paged: bool) -> Gradebook:
     """The gradebook the page (one page of rows) and the exports (every row) both show."""
     web = state()
-    return build_gradebook(db(), course=web.course, catalog=web.catalog, policy=params.policy,
+    return build_gradebook(db(), course=course_here(), catalog=web.catalog, policy=params.policy,
                            filters=params.filters, page=params.page if paged else None)
 
 
@@ -160,8 +161,9 @@ def gradebook() -> Any:
     params = gradebook_params()
     book = current_gradebook(params, paged=True)
     # Everyone the exports would hold (not just this page), so no student is dropped by Moodle unannounced.
-    no_email = [p for p in students(db(), params.filters) if not p.email]
-    return render_template("teacher/gradebook.html", book=book, params=params, sections=sections(db()),
+    no_email = [p for p in students(db(), params.filters, offering_id=offering_id()) if not p.email]
+    return render_template("teacher/gradebook.html", book=book, params=params,
+                           sections=sections(db(), offering_id=offering_id()),
                            waiting=sum(waiting(c) for r in book.rows for c in r.cells), no_email=no_email,
                            release_links=release_links(), counted=counted, pending_choices=PENDING_CHOICES)
 

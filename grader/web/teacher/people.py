@@ -20,6 +20,7 @@ from grader.course.people import (
 )
 from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, gettext, tr
+from grader.web.offering import offering_id
 from grader.web.routes import Routes
 from grader.web.state import db
 
@@ -44,6 +45,7 @@ add_translations({
     "Nueva contraseña aleatoria": "New random password",
     "Dar de baja": "Drop",
     "Acciones": "Actions",
+    "Añadido a este curso con su cuenta de siempre.": "Added to this course with their existing account.",
 })
 
 
@@ -68,6 +70,9 @@ def _made(make: Callable[[], NewAccount]) -> Any:
     except PeopleRefused as refused:
         return _refused(refused)
     db().commit()
+    if not account.password:  # an existing login joined this offering: it keeps its password
+        flash(gettext("Añadido a este curso con su cuenta de siempre."), "ok")
+        return redirect(url_for("teacher.roster"))
     return _shown_once(account)
 
 
@@ -76,8 +81,8 @@ def _made(make: Callable[[], NewAccount]) -> Any:
 def student_add() -> Any:
     """Add one student (username, name, email) with a login; the password is shown once."""
     form = request.form
-    return _made(lambda: add_student(db(), username=form.get("username", ""), name=form.get("name", ""),
-                                     email=form.get("email", "")))
+    return _made(lambda: add_student(db(), offering_id=offering_id(), username=form.get("username", ""),
+                                     name=form.get("name", ""), email=form.get("email", "")))
 
 
 @routes.post("/people/students/<username>")
@@ -87,14 +92,15 @@ def student_change(username: str) -> Any:
     action, form, session = request.form.get("action", ""), request.form, db()
     try:
         if action == "reset":
-            account = reset_password(session, username=username)
+            account = reset_password(session, username=username, offering_id=offering_id())
             session.commit()
             return _shown_once(account)
         if action == "drop":
-            drop_student(session, username=username)
+            drop_student(session, username=username, offering_id=offering_id())
             message = gettext("Estudiante dado de baja: su trabajo se conserva, pero deja de aparecer en las listas.")
         else:
-            edit_student(session, username=username, name=form.get("name", ""), email=form.get("email", ""))
+            edit_student(session, username=username, name=form.get("name", ""), email=form.get("email", ""),
+                         offering_id=offering_id())
             message = gettext("Estudiante actualizado.")
     except PeopleRefused as refused:
         return _refused(refused)
@@ -108,5 +114,5 @@ def student_change(username: str) -> Any:
 def staff_add() -> Any:
     """Add another teacher or a TA; the password is shown once."""
     form = request.form
-    return _made(lambda: add_staff(db(), username=form.get("username", ""), name=form.get("name", ""),
-                                   role=form.get("role", "")))
+    return _made(lambda: add_staff(db(), offering_id=offering_id(), username=form.get("username", ""),
+                                   name=form.get("name", ""), role=form.get("role", "")))

@@ -13,6 +13,7 @@ from grader.course.course import Assignment
 from grader.course.release import release_state, set_release
 from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, gettext, tr
+from grader.web.offering import offering_id
 from grader.web.routes import Routes
 from grader.web.services import course_now
 from grader.web.state import db, state
@@ -66,8 +67,9 @@ def release_page(exercise_id: str) -> Any:
     release/withdraw button."""
     assignment = _assignment(exercise_id)
     session = db()
+    release = release_state(session, assignment=assignment, offering_id=offering_id())
     return render_template("teacher/release.html", spec=state().catalog.specs.get(exercise_id),
-                           assignment=assignment, release=release_state(session, assignment=assignment),
+                           assignment=assignment, release=release,
                            still_open=who_can_submit(session, course=course_now(), assignment=assignment))
 
 
@@ -89,7 +91,8 @@ def release_update(exercise_id: str) -> Any:
             flash(tr(refused.message), "error")
             return back
     else:
-        set_release(session, exercise_slug=exercise_id, released=False, teacher=current_user.username)
+        set_release(session, exercise_slug=exercise_id, released=False, teacher=current_user.username,
+                    offering_id=offering_id())
     session.commit()
     flash(gettext("Retroalimentación publicada.") if released else gettext("Retroalimentación retirada."), "ok")
     return back

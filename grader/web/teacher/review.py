@@ -29,6 +29,7 @@ from grader.db.review import DecisionRefused, FinalScore, add_override, final_sc
 from grader.db.store import file_listing, grading_result
 from grader.web.auth import staff_required
 from grader.web.i18n import add_translations, current_lang, gettext, tr
+from grader.web.offering import course_here, offering_id
 from grader.web.routes import Routes
 from grader.web.state import db, state
 from grader.web.teacher.source import highlight_css, render_source
@@ -165,9 +166,9 @@ def parse_override(form: MultiDict[str, str]) -> OverrideInput:
 
 
 def _submission(submission_id: int) -> Submission:
-    """Any student's submission (teachers see all), or 404."""
+    """Any student's submission of this offering (its staff see all of them), or 404."""
     found = db().get(Submission, submission_id)
-    if found is None:
+    if found is None or found.offering_id != offering_id():
         abort(404)
     return found
 
@@ -177,7 +178,7 @@ def _context(sub: Submission) -> dict[str, Any]:
     web, session = state(), db()
     gradings = sorted(sub.gradings, key=lambda g: g.id, reverse=True)
     shown = next((g for g in gradings if g.status in FINISHED_STATUSES), None)
-    tries = attempts(session, course=web.course, student_ids=[sub.student_id], exercises=[sub.exercise.slug])
+    tries = attempts(session, course=course_here(), student_ids=[sub.student_id], exercises=[sub.exercise.slug])
     spec = web.catalog.specs.get(sub.exercise.slug)
     result = grading_result(shown) if shown is not None else None
     score = final_score(session, grading=shown) if shown is not None else None
@@ -191,7 +192,7 @@ def _context(sub: Submission) -> dict[str, Any]:
         "history": history,
         "audit": audit_rows(history, score, result, shown.id) if score and result and shown else [],
         "attempt": next((a for a in tries if a.submission_id == sub.id), None), "tries": tries,
-        "counted": pick(tries, web.course.grading_policy),  # type: ignore[arg-type]
+        "counted": pick(tries, course_here().grading_policy),  # type: ignore[arg-type]
         "check_titles": check_titles(web.catalog, sub.exercise.slug),
         "source": render_source(sub.filename, sub.source),
         "beside": file_listing(session, submission_id=sub.id),
@@ -247,6 +248,6 @@ def highlight_stylesheet() -> Any:
 def grading_redirect(grading_id: int) -> Any:
     """The drill-down of the submission a grading belongs to (pending reviews name gradings, not submissions)."""
     grading = db().get(Grading, grading_id)
-    if grading is None:
+    if grading is None or grading.submission.offering_id != offering_id():
         abort(404)
     return redirect(url_for("teacher.submission", submission_id=grading.submission_id, _anchor="checks"))

@@ -26,6 +26,7 @@ from grader.course.gradebook import students
 from grader.db.models import User, utcnow
 from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, current_lang, gettext
+from grader.web.offering import offering_id
 from grader.web.routes import Routes
 from grader.web.state import db
 
@@ -141,7 +142,7 @@ def roster() -> Any:
         if text is None:
             error, status = gettext("Elige un archivo CSV o pega su contenido."), 400
         else:
-            outcome = import_roster(db(), text=text)
+            outcome = import_roster(db(), text=text, offering_id=offering_id())
             db().commit()
             status = 400 if outcome.refused else 200
             offered = _offer_passwords(outcome)
@@ -151,7 +152,7 @@ def roster() -> Any:
         select(User.student_id, User.username).where(User.student_id.is_not(None)))}
     response = Response(render_template(
         "teacher/roster.html", outcome=outcome, error=error, note=note, offered=offered,
-        people=students(db()), accounts=accounts), status=status)
+        people=students(db(), offering_id=offering_id()), accounts=accounts), status=status)
     # The page may carry first passwords: keep it out of every cache and the browser's history cache.
     response.headers["Cache-Control"] = "no-store"
     return response

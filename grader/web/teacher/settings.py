@@ -21,8 +21,10 @@ from grader.course.settings_edit import (
     set_extension,
 )
 from grader.db.models import Student, User
+from grader.db.offerings import on_roster
 from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, gettext, tr
+from grader.web.offering import course_here, offering_id
 from grader.web.routes import Routes
 from grader.web.services import course_now
 from grader.web.state import db, state
@@ -74,7 +76,7 @@ def parse_moment(text: str, *, field: str) -> datetime | None:
         raise SettingsRefused(t(f"{field}: «{text[:40]}» no es una fecha ISO 8601 (2027-06-30T23:59:00+02:00).",
                                 f"{field}: \"{text[:40]}\" is not an ISO 8601 date (2027-06-30T23:59:00+02:00).")
                               ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=state().course.zone)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=course_here().zone)
 
 
 def _number(text: str, *, field: str, kind: type = int) -> Any:
@@ -91,7 +93,7 @@ def _number(text: str, *, field: str, kind: type = int) -> Any:
 
 def _exercise(exercise_id: str) -> None:
     """404 unless `exercise_id` is assigned."""
-    if state().course.get(exercise_id) is None:
+    if course_here().get(exercise_id) is None:
         abort(404)
 
 
@@ -101,13 +103,14 @@ def settings_page(exercise_id: str) -> Any:
     """The settings in force, the extensions, and the trail of changes."""
     _exercise(exercise_id)
     session = db()
-    extensions = extensions_in_force(session, exercise=exercise_id)
-    given = extension_history(session, exercise=exercise_id)
+    extensions = extensions_in_force(session, exercise=exercise_id, offering_id=offering_id())
+    given = extension_history(session, exercise=exercise_id, offering_id=offering_id())
     ids = {row.student_id for row in given}
     names = dict(session.execute(select(Student.id, Student.external_id).where(Student.id.in_(ids))).all()
                  ) if ids else {}
     return render_template("teacher/settings.html", spec=state().catalog.specs.get(exercise_id),
-                           assignment=course_now().get(exercise_id), changes=history(session, exercise=exercise_id),
+                           assignment=course_now().get(exercise_id),
+                           changes=history(session, exercise=exercise_id, offering_id=offering_id()),
                            extensions=[(names.get(sid, str(sid)), ext) for sid, ext in extensions.items()],
                            given=[(names.get(row.student_id, str(row.student_id)), row) for row in given])
 
@@ -128,7 +131,7 @@ def settings_update(exercise_id: str) -> Any:
             "time_limit_min": _number(form.get("time_limit_min", ""), field="time_limit_min"),
             "release": form.get("release", ""),
         }
-        save_settings(session, course=state().course, exercise=exercise_id, teacher=current_user.username,
+        save_settings(session, course=course_here(), exercise=exercise_id, teacher=current_user.username,
                       changes={k: v for k, v in changes.items()
                                if v is not None or k in ("max_attempts", "late_until", "time_limit_min")})
     except SettingsRefused as refused:
@@ -141,12 +144,14 @@ def settings_update(exercise_id: str) -> Any:
 
 
 def student_by_username(username: str) -> Student | None:
-    """The student whose login (or roster id) is `username`."""
+    """The student of this offering's roster whose login (or roster id) is `username`."""
     session = db()
     user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is not None and user.student is not None:
-        return user.student
-    return session.scalar(select(Student).where(Student.external_id == username.strip()))
+    found = user.student if user is not None and user.student is not None else session.scalar(
+        select(Student).where(Student.external_id == username.strip()))
+    if found is None or not on_roster(session, offering_id=offering_id(), student_id=found.id):
+        return None
+    return found
 
 
 @routes.post("/exercises/<exercise_id>/extensions")
@@ -162,9 +167,10 @@ def extension_update(exercise_id: str) -> Any:
         return back
     try:
         if form.get("remove") == "1":
-            remove_extension(session, exercise=exercise_id, student_id=student.id, teacher=current_user.username)
+            remove_extension(session, exercise=exercise_id, student_id=student.id, teacher=current_user.username,
+                             offering_id=offering_id())
         else:
-            set_extension(session, course=state().course, exercise=exercise_id, student_id=student.id,
+            set_extension(session, course=course_here(), exercise=exercise_id, student_id=student.id,
                           teacher=current_user.username, due_at=parse_moment(form.get("due_at", ""), field="due_at"),
                           max_attempts=_number(form.get("max_attempts", ""), field="max_attempts"))
     except SettingsRefused as refused:

@@ -16,6 +16,7 @@ from grader.db.models import Submission
 from grader.db.similarity_models import SimilarityFlag
 from grader.web.auth import teacher_required
 from grader.web.i18n import add_translations, gettext
+from grader.web.offering import offering_id
 from grader.web.routes import Routes
 from grader.web.services import assigned_spec
 from grader.web.state import db
@@ -67,7 +68,7 @@ def similarity_page(exercise_id: str) -> Any:
     """The newest finished run's flagged pairs, with their notes, and the state of the newest run."""
     spec = assigned_spec(exercise_id)
     session = db()
-    done, newest = latest_done(session, exercise_id), latest_run(session, exercise_id)
+    done, newest = latest_done(session, exercise_id, offering_id()), latest_run(session, exercise_id, offering_id())
     flags = [(flag, note_for(session, PairKey.of(flag))) for flag in done.flags] if done else []
     return render_template("teacher/similarity.html", spec=spec, exercise_id=exercise_id, done=done,
                            newest=newest, flags=flags, kinds=KINDS)
@@ -79,7 +80,8 @@ def similarity_request(exercise_id: str) -> Any:
     """Queue a run (the job does it); say so."""
     assigned_spec(exercise_id)
     session = db()
-    run = request_run(session, exercise_slug=exercise_id, requested_by=current_user.username)
+    run = request_run(session, exercise_slug=exercise_id, requested_by=current_user.username,
+                      offering_id=offering_id())
     session.commit()
     flash(gettext("Comparación en cola: se hará en segundo plano.") if run
           else gettext("Aún no hay entregas de este ejercicio."), "ok" if run else "error")
@@ -88,7 +90,7 @@ def similarity_request(exercise_id: str) -> Any:
 
 def _flag_or_404(exercise_id: str, flag_id: int) -> SimilarityFlag:
     flag = db().get(SimilarityFlag, flag_id)
-    if flag is None or flag.run.exercise.slug != exercise_id:
+    if flag is None or flag.run.exercise.slug != exercise_id or flag.run.offering_id != offering_id():
         abort(404)
     return flag
 
