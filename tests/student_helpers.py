@@ -3,7 +3,9 @@ run), submitting through the exercise page's real form with its CSRF token, and 
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -66,3 +68,20 @@ def issue_token(app: Any, username: str) -> dict[str, str]:
         token = new_api_token(session, user=session.scalar(select(User).where(User.username == username)))
         session.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.contextmanager
+def real_workers(app: Any, grade: Any) -> Iterator[Any]:
+    """The web's embedded workers, grading with `grade` (the real sandboxed grader's `grade_bytes`), running
+    while the block runs and stopped after it (a failed assertion included)."""
+    from grader.queue.embedded import EmbeddedWorkers
+
+    web = app.extensions["grader"]
+    workers = EmbeddedWorkers(web.sessions, catalog=web.catalog, grade=grade, threads=2, poll_s=0.5)
+    workers.start()
+    web.workers, web.notify = workers, workers.wake
+    try:
+        yield workers
+    finally:
+        workers.stop()
+

@@ -20,8 +20,7 @@ from grader.core.specs.loader import Catalog, load_catalog
 from grader.db import store
 from grader.db.models import ExerciseVersion, Grading, utcnow
 from grader.queue.claims import MAX_CLAIMS, Claim, claim_next, drain, requeue_stale, run_claimed
-from grader.queue.embedded import EmbeddedWorkers
-from tests.student_helpers import issue_token, open_course, submission_id, submit_file
+from tests.student_helpers import issue_token, open_course, real_workers, submission_id, submit_file
 from tests.web_helpers import login
 
 LAB = "lab-add-hidden-16"
@@ -308,20 +307,13 @@ def test_workers_give_right_and_wrong_answers_their_feedback_through_the_web(
     spec = grader_nodb.catalog.get(LAB)
     wrong = spec.reference.wrong[0]
     folder = grader_nodb.catalog.solutions_dir
-    web = app.extensions["grader"]
-    workers = EmbeddedWorkers(web.sessions, catalog=web.catalog, grade=grader_nodb.grade_bytes, threads=2,
-                              poll_s=0.5)
-    workers.start()
-    web.workers, web.notify = workers, workers.wake
-    try:
+    with real_workers(app, grader_nodb.grade_bytes) as workers:
         open_course(app)
         login(client, "ana")
         right = submission_id(submit_file(client, LAB, "solucion.py", (folder / spec.reference.solution).read_bytes()))
         bad = submission_id(submit_file(client, LAB, "mal.py", (folder / wrong.file).read_bytes()))
         _wait_finished(client, [right, bad])
         assert workers.alive()
-    finally:
-        workers.stop()
 
     page = client.get(f"/submissions/{right}").get_data(as_text=True)
     assert f"{spec.max_score:g} / {spec.max_score:g}" in page and 'class="fail"' not in page

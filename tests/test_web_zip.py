@@ -15,8 +15,7 @@ from grader.course.regrade import start_regrade
 from grader.db import store
 from grader.db.models import Submission
 from grader.queue.claims import drain
-from grader.queue.embedded import EmbeddedWorkers
-from tests.student_helpers import allow_submissions, issue_token, open_course, submission_id, submit_file
+from tests.student_helpers import allow_submissions, issue_token, open_course, real_workers, submission_id, submit_file
 from tests.test_web_api import post_file
 from tests.web_helpers import login
 from tests.zip_helpers import NOTEBOOK, UNITS_CSV, zipped
@@ -141,12 +140,7 @@ def test_a_zipped_notebook_reads_its_csv_and_gets_its_normal_score(
         app: Any, client: Any, accounts: dict[str, tuple[str, str]], grader_nodb: Any) -> None:
     """Sent from the page and from the API, the notebook whose model reads its width from the CSV beside it gets
     full marks in the real sandbox; the same notebook sent alone cannot build its model."""
-    web = app.extensions["grader"]
-    workers = EmbeddedWorkers(web.sessions, catalog=web.catalog, grade=grader_nodb.grade_bytes, threads=2,
-                              poll_s=0.5)
-    workers.start()
-    web.workers, web.notify = workers, workers.wake
-    try:
+    with real_workers(app, grader_nodb.grade_bytes):
         open_course(app)
         allow_submissions(app, 10)
         headers = issue_token(app, "ana")
@@ -156,8 +150,6 @@ def test_a_zipped_notebook_reads_its_csv_and_gets_its_normal_score(
                                                                 "entrega/datos/capas.csv": UNITS_CSV}))
         alone = post_file(client, headers, "practica.ipynb", NOTEBOOK)
         results = _wait_graded(client, headers, [page, api.get_json()["id"], alone.get_json()["id"]])
-    finally:
-        workers.stop()
     maximum = grader_nodb.catalog.get(LAB).max_score
     assert [r["score"] for r in results[:2]] == [maximum, maximum], results[:2]
     assert results[2]["score"] < maximum
