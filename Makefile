@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run demo-cli test venv system-deps services lint typecheck validate bench clean
+.PHONY: run demo-cli test venv system-deps services lint typecheck docs validate bench clean
 
 venv: $(STAMP)
 
@@ -59,7 +59,11 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-test: venv system-deps services lint typecheck
+# The documentation site (docs/, mkdocs.yml): a broken link or a page missing from the nav fails the build.
+docs: venv
+	$(BIN)/mkdocs build --strict --quiet
+
+test: venv system-deps services lint typecheck docs
 	$(BIN)/python -m pytest -q
 
 validate: venv system-deps
@@ -73,4 +77,4 @@ bench: venv system-deps services
 	$(BIN)/python bench/load_test.py $(LOAD_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) instance site .pytest_cache .ruff_cache .mypy_cache
