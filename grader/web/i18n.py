@@ -81,7 +81,7 @@ EN: dict[str, str] = {
     "automática": "automatic",
     "Ver entrega": "View submission",
     "Error de la entrega": "Submission error",
-    "Tu red y su entrenamiento": "Your network and its training",
+    "La red y su entrenamiento": "The network and its training",
     "Parámetros por capa": "Parameters per layer",
     "Lo que dicen las curvas": "What the curves say",
     "Variables del cuestionario: responde en tu código o sube un archivo de respuestas.":

@@ -1,4 +1,4 @@
-"""Statements, hints and feedback as the specs write them (Markdown), rendered to safe HTML.
+"""Statements and hints as the specs write them (Markdown), and generated messages, rendered to safe HTML.
 
 markdown-it-py parses CommonMark (plus tables and strikethrough); fenced and indented code is highlighted by
 Pygments with the same classes as the teacher's view of a submission, so one stylesheet serves both. The HTML
@@ -13,11 +13,13 @@ from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer, TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from grader.core.richtext import parse, strip_ansi
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre", "span", "div",
@@ -59,15 +61,6 @@ def _parser() -> MarkdownIt:
     return md
 
 
-@lru_cache(maxsize=1)
-def _message_parser() -> MarkdownIt:
-    """The parser of generated feedback messages: paragraphs, line breaks and `code` spans, nothing else.
-    A message can quote a student's answer or name, so no link, emphasis, heading, list, image or block of
-    any kind may come out of it."""
-    return MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False}).enable(
-        ["backticks", "newline"])
-
-
 def _sanitized(html: str) -> Markup:
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                             url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"))
@@ -82,7 +75,15 @@ def render_markdown(text: str | None) -> Markup:
 
 
 def render_message(text: str | None) -> Markup:
-    """A feedback message as sanitized HTML: only its `code` spans are markup (see `_message_parser`)."""
+    """A generated message (grader/core/richtext.py) as HTML: its words escaped, never read as Markdown (so
+    `25*16+16` keeps its asterisks), its code marks as <code>, its technical detail folded in <details>."""
     if not text:
         return Markup("")
-    return _sanitized(_message_parser().render(text[:MAX_MARKDOWN_CHARS]))
+    message = parse(strip_ansi(text[:MAX_MARKDOWN_CHARS]))
+    html = Markup("").join(Markup("<code>{}</code>").format(part.value) if part.kind == "code"
+                           else Markup("<br>").join(escape(line) for line in part.value.split("\n"))
+                           for part in message.parts)
+    if message.detail is not None:
+        html += Markup('<details class="detail"><summary>{}</summary><pre>{}</pre></details>').format(
+            message.detail_label, message.detail)
+    return html
