@@ -27,7 +27,7 @@ from grader.db.runtime import Runtime
 from grader.db.session import default_database_url
 from grader.lti.config import CONFIG_ENV, load_lti_config
 from grader.queue.celery import CeleryDispatcher, broker_url_from_env, make_celery
-from grader.web.i18n import add_translations, current_lang, gettext, lang_url, score, tr, when
+from grader.web.i18n import add_translations, current_lang, gettext, lang_url, percent, points, score, seconds, tr, when
 from grader.web.lti.framing import framed_headers
 from grader.web.markdown import render_markdown, render_message
 from grader.web.state import WebState, close_db, db
@@ -127,7 +127,8 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
     app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang, lang_url=lang_url,
                                  lti_enabled=lambda: web_state.lti is not None,
                                  course_zone=lambda: web_state.course.zone)
-    app.jinja_env.filters.update(tr=tr, score=score, when=when, md=render_markdown, msg=render_message)
+    app.jinja_env.filters.update(tr=tr, score=score, points=points, seconds=seconds, percent=percent, when=when,
+                                 md=render_markdown, msg=render_message)
     _register(app)
     return app
 

@@ -73,7 +73,7 @@ def _safe_next(target: str | None) -> str | None:
 
 def home_for(user: Any) -> str:
     """Where a user lands after logging in."""
-    return url_for("teacher.gradebook") if user.role in STAFF_ROLES else url_for("student.assignments")
+    return url_for("teacher.overview") if user.role in STAFF_ROLES else url_for("student.assignments")
 
 
 @bp.route("/login", methods=["GET", "POST"])

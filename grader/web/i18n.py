@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, request, session
 from werkzeug.exceptions import HTTPException
 
-from grader.core.i18n import Lang, Text, format_score
+from grader.core.i18n import LOCALES, Lang, Text, format_number, format_score
 
 LANGS: tuple[Lang, ...] = ("es", "en")
 
@@ -151,3 +151,25 @@ def when(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     zone = current_app.extensions["grader"].course.zone
     local = moment.astimezone(zone)
     return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def points(value: float | None) -> str:
+    """Jinja filter `points`: a number of points with its word in the current language ('1 punto',
+    '2 puntos', '1,5 puntos'; '1 point', '2 points')."""
+    if value is None:
+        return ""
+    shown, lang = format_score(value, current_lang()), current_lang()
+    one = shown == "1"
+    return f"{shown} {'punto' if one else 'puntos'}" if lang == "es" else f"{shown} {'point' if one else 'points'}"
+
+
+def seconds(value: float | None) -> str:
+    """Jinja filter `seconds`: a duration with the current language's decimal mark ('0,7 s')."""
+    return "" if value is None else f"{format_number(value, current_lang(), significant=2)} s"
+
+
+def percent(value: float | None) -> str:
+    """Jinja filter `percent`: a fraction as a whole percentage the current language's way ('42 %', '42%')."""
+    from babel.numbers import format_percent
+
+    return "" if value is None else format_percent(value, locale=LOCALES[current_lang()])

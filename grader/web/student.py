@@ -18,7 +18,7 @@ from grader.course.drafts import student_draft
 from grader.course.intake import SubmissionRefused
 from grader.course.people import STAFF_ROLES
 from grader.course.public import public_view
-from grader.course.quizform import quiz_fields
+from grader.course.quizform import answers_given, quiz_fields
 from grader.course.settings_edit import start_exam as start_exam_clock
 from grader.db.models import Exercise, Submission, utcnow
 from grader.web.auth import student_required
@@ -43,13 +43,13 @@ add_translations({
         "This is the page as a student sees it (with a sample variant); submitting is disabled.",
     "Tu código entregado": "Your submitted code",
     "Cargar en el editor": "Load in the editor",
+    "Tus respuestas": "Your answers",
     "El editor muestra tu entrega": "The editor shows your submission",
     "Volver al código inicial": "Back to the starter code",
     "Celda de código": "Code cell",
     "Ajuste del profesor en": "Teacher's adjustment on",
     "Ajuste del profesor de la nota total": "Teacher's adjustment of the total",
     "Motivo": "Reason",
-    "punto(s)": "point(s)",
     "Respuesta modelo": "Model answer",
     "La retroalimentación completa (pistas y respuestas) se publicará cuando el profesor la libere.":
         "The full feedback (hints and answers) will be published when the teacher releases it.",
@@ -192,7 +192,7 @@ def exercise(exercise_id: str) -> Any:
                 flash(refused.message.get(current_lang()), "error")
                 status = refused.status_code
             else:
-                flash(gettext("Entrega recibida y en cola."), "ok")
+                flash(gettext("Entrega recibida y en cola."), "queued")  # gone once the result shows
                 return redirect(url_for("student.submission", submission_id=accepted))
     elif request.method == "POST":
         status = 400
@@ -244,8 +244,10 @@ def submission(submission_id: int) -> Any:
     """One attempt: its feedback, updated live while it is queued or running."""
     sub = own_submission(submission_id)
     # The feedback's context carries the spec too (titles of checks and questions).
+    context = feedback_context(sub)
+    given = answers_given(context.get("spec"), filename=sub.filename, source=sub.source)
     return render_template("student/submission.html", source=render_source(sub.filename, sub.source),
-                           **feedback_context(sub))
+                           given=given, **context)
 
 
 @bp.get("/submissions/highlight.css")

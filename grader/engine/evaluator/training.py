@@ -16,7 +16,7 @@ import numpy as np
 
 from grader.core.cost.budget import MAX_TRAIN_PARAMS, PREDICT_ROWS, memory_message, training_refusal
 from grader.core.facts import TrainingOutcome
-from grader.core.i18n import Text, t
+from grader.core.i18n import Text, format_number, t
 from grader.core.specs.models import TrainingSpec
 from grader.core.summaries import EpochPoint
 from grader.core.training_errors import (
@@ -240,6 +240,6 @@ def _prepare(config: dict[str, Any], source: dict[str, Any], x_train: np.ndarray
     if not model.built:
         model.build((None, *x_train.shape[1:]))
     if model.count_params() > MAX_TRAIN_PARAMS:
-        return t(f"El modelo tiene {model.count_params():,} parámetros: demasiados para entrenarlo aquí.",
-                 f"The model has {model.count_params():,} parameters: too many to train here.")
+        return t(f"El modelo tiene {format_number(model.count_params())} parámetros: demasiados para entrenarlo aquí.",
+                 f"The model has {format_number(model.count_params(), 'en')} parameters: too many to train here.")
     return PreparedTraining.prepare(model, x_train, y_train, spec, from_logits=from_logits, valid=valid)

@@ -8,7 +8,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 
 from grader.core.specs.loader import SpecError
-from grader.course.analytics import exercise_stats, summaries
+from grader.course.analytics import check_titles, exercise_stats, summaries
 from grader.course.byquestion import review_questions
 from grader.course.gradebook import POLICIES
 from grader.course.regrade import RegradeProgress, recent_regrades, regrade_progress, start_regrade
@@ -95,6 +95,7 @@ def analytics_exercise(exercise_id: str) -> Any:
     # Grading by question is for free-text questions only: a code exercise has nothing to grade that way.
     return render_template("teacher/analytics.html", stats=stats, counted=counted,
                            by_question=bool(spec and review_questions(spec)),
+                           titles=check_titles(web.catalog, exercise_id),
                            regrades=recent_regrades(db(), exercise_id=exercise_id))
 
 
