@@ -42,7 +42,6 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
     return f'<pre class="highlight"><code>{body}</code></pre>\n'
 
 
-
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     """The one configured parser: CommonMark without raw HTML, with tables and strikethrough."""

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from grader.web.teacher import (analytics, byquestion, gradebook, overview, people, release, review, settings,
-                                similarity)
+from grader.web.teacher import analytics, byquestion, gradebook, overview, people, release, review, settings, similarity
 
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
 for _module in (overview, gradebook, analytics, review, release, byquestion, settings, people, similarity):

@@ -16,7 +16,6 @@ from grader.web.auth import staff_required
 from grader.web.i18n import add_translations, gettext
 from grader.web.routes import Routes
 from grader.web.state import db, state
-from grader.web.teacher.gradebook import counted
 
 routes = Routes()
 
@@ -93,7 +92,7 @@ def analytics_exercise(exercise_id: str) -> Any:
         abort(404)
     spec = web.catalog.specs.get(exercise_id)
     # Grading by question is for free-text questions only: a code exercise has nothing to grade that way.
-    return render_template("teacher/analytics.html", stats=stats, counted=counted,
+    return render_template("teacher/analytics.html", stats=stats,
                            by_question=bool(spec and review_questions(spec)),
                            titles=check_titles(web.catalog, exercise_id),
                            regrades=recent_regrades(db(), exercise_id=exercise_id))
@@ -130,7 +129,9 @@ def _progress(regrade_id: int) -> RegradeProgress:
 @staff_required
 def regrade_page(regrade_id: int) -> Any:
     """A regrade's progress; the page polls `regrade_status` until every grading is done."""
-    return render_template("teacher/regrade.html", progress=_progress(regrade_id))
+    progress = _progress(regrade_id)
+    spec = state().catalog.specs.get(progress.exercise)
+    return render_template("teacher/regrade.html", progress=progress, title=spec.title if spec else None)
 
 
 @routes.get("/regrades/<int:regrade_id>/status")

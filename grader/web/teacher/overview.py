@@ -9,25 +9,10 @@ from flask import render_template
 from grader.course.overview import course_overview
 from grader.db.models import utcnow
 from grader.web.auth import staff_required
-from grader.web.i18n import add_translations
 from grader.web.routes import Routes
 from grader.web.state import db, state
 
 routes = Routes()
-
-add_translations({
-    "Curso": "Course",
-    "Abiertas ahora": "Open now",
-    "Vencen en los próximos 7 días": "Due in the next 7 days",
-    "Próximas": "Coming up",
-    "Esperan revisión": "Waiting for review",
-    "Actividad reciente": "Recent activity",
-    "Entregas": "Submissions",
-    "Abre": "Opens",
-    "Ninguna.": "None.",
-    "Todavía no hay entregas.": "No submissions yet.",
-    "respuestas esperan tu revisión": "answers wait for your review",
-})
 
 
 @routes.get("/")
