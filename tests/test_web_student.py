@@ -302,7 +302,7 @@ def test_the_teachers_adjustment_is_shown_with_its_reason(app: Any, ana: Any) ->
     line = re.search(r'<li data-adjustment="layers">(.*?)</li>', page, re.S)
     assert line is not None, page
     text = " ".join(line.group(1).split())
-    assert "Ajuste del profesor en «Capas del modelo ampliado»: 0 → 1 punto(s). Motivo: La capa está bien" in text
+    assert "Ajuste del profesor en «Capas del modelo ampliado»: 0 → 1 punto. Motivo: La capa está bien" in text
     assert "4 / 10" in page
 
 

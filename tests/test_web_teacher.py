@@ -37,7 +37,7 @@ WEB = Path(__file__).resolve().parent.parent / "grader" / "web"
 
 # --- permissions ----------------------------------------------------------------------------------------------
 
-GET_ROUTES = ["/teacher/gradebook", "/teacher/analytics", f"/teacher/analytics/{LAB}", "/teacher/roster",
+GET_ROUTES = ["/teacher/", "/teacher/gradebook", "/teacher/analytics", f"/teacher/analytics/{LAB}", "/teacher/roster",
               "/teacher/export/generic.csv", "/teacher/export/canvas.csv", "/teacher/export/moodle.csv",
               "/teacher/submissions/{sub}", "/teacher/gradings/{grading}", "/teacher/regrades/{regrade}",
               "/teacher/regrades/{regrade}/status", "/teacher/highlight.css", f"/teacher/exercises/{LAB}/similarity"]
@@ -299,3 +299,25 @@ def test_gradebook_markers_follow_the_language(teacher: Any, app: Any) -> None:
     english = teacher.get("/teacher/gradebook?lang=en").get_data(as_text=True)
     assert "T = entrega tardía" in spanish and "R = nota modificada" in spanish
     assert "L = late submission" in english and "O = score overridden by the teacher" in english
+
+
+def test_the_teacher_lands_on_the_course_overview(app: Any, teacher: Any) -> None:
+    """Logging in leads to the course at a glance: what is open, due within a week, waiting, just arrived."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.student_helpers import set_assignment
+
+    now = datetime.now(UTC)
+    set_assignment(app, opens_at=now - timedelta(days=1), due_at=now + timedelta(days=30), late=None)
+    set_assignment(app, LAB, due_at=now + timedelta(days=2))
+    set_assignment(app, "exam-serie2", opens_at=now + timedelta(days=3), due_at=now + timedelta(days=9))
+    graded(app, "ana", 6, at=now)
+    page = teacher.get("/teacher/").get_data(as_text=True)
+    due, rest = page.split('id="due-soon"')[1].split('id="open-now"')
+    assert "Laboratorio 2" in due and due.count('scope="row"') == 1  # the lab alone is due within 7 days
+    open_now, recent = rest.split('id="recent"')
+    assert "Laboratorio 2" in open_now and "Examen, Serie 2:" not in open_now
+    assert "Ana Díaz" in recent and 'href="/teacher/submissions/' in recent
+    assert "Examen, Serie 2:" in page.split('id="upcoming"')[1]
+    english = teacher.get("/teacher/?lang=en").get_data(as_text=True)
+    assert "Due in the next 7 days" in english and "Recent activity" in english

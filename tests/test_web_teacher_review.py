@@ -40,7 +40,7 @@ def test_drilldown_shows_escaped_source_checks_logs_and_timing(teacher: Any, app
     assert 'class="highlight"' in page  # highlighted by Pygments
     assert "<b>época 1</b>" not in page and "&lt;b&gt;época 1&lt;/b&gt;" in page
     assert 'data-check="capas"' in page and 'data-check="activacion"' in page
-    assert "12.5 s" in page
+    assert "12,5 s" in page  # the page's decimal comma
     assert re.search(r'id="automatic">6 / 10<', page) and re.search(r'id="final">6 / 10<', page)
 
 

@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict
 
 from grader.core.i18n import Text
 
+# Clean as well as escaped: a hand-back page is XHTML, where a control character breaks the document.
+from grader.core.safetext import markup_text as escape
+
 DETAIL_ES = "Detalle técnico: "
 DETAIL_EN = "Technical detail: "
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -77,6 +80,18 @@ def parse(text: str) -> Message:
     if last < len(text):
         parts.append(Part(kind="text", value=text[last:]))
     return Message(parts=tuple(parts), detail=detail, detail_label=label)
+
+
+def to_html(text: str) -> str:
+    """A generated message as escaped HTML: its words (line breaks kept), its code marks as <code>, its
+    technical detail folded in <details>. Never Markdown: `25*16+16` keeps its asterisks."""
+    message = parse(strip_ansi(text))
+    html = "".join(f"<code>{escape(part.value)}</code>" if part.kind == "code"
+                   else "<br>".join(escape(line) for line in part.value.split("\n")) for part in message.parts)
+    if message.detail is not None:
+        html += (f'<details class="detail"><summary>{escape(message.detail_label or "")}</summary>'
+                 f"<pre>{escape(message.detail)}</pre></details>")
+    return html
 
 
 def plain(text: str) -> str:

@@ -68,13 +68,13 @@ def course_overview(session: Session, *, course: Course, catalog: Catalog, now: 
     waiting = Counter(p.exercise for p in pending_reviews(session))
     counts = dict(session.execute(select(Exercise.slug, func.count(Submission.id))
                                   .join(Submission, Submission.exercise_id == Exercise.id)
-                                  .group_by(Exercise.slug)).tuples().all())
+                                  .group_by(Exercise.slug)).all())
 
     def line(a: Assignment) -> AssignmentLine:
         return AssignmentLine(exercise=a.exercise, title=_title(catalog, a.exercise), opens_at=a.opens_at,
                               due_at=a.due_at, submissions=counts.get(a.exercise, 0), waiting=waiting[a.exercise])
 
-    open_now = sorted((a for a in course.assignments if a.opens_at <= now < a.closes_at), key=lambda a: a.due_at)
+    open_now = sorted((a for a in course.assignments if a.opens_at <= now < a.closes_at()), key=lambda a: a.due_at)
     upcoming = sorted((a for a in course.assignments if now < a.opens_at), key=lambda a: a.opens_at)
     rows = session.execute(select(Submission.id, Student.name, Student.external_id, Exercise.slug,
                                   Submission.received_at)

@@ -100,7 +100,7 @@ def points(value: float | None) -> str:
 
 def seconds(value: float | None) -> str:
     """Jinja filter `seconds`: a duration with the current language's decimal mark ('0,7 s')."""
-    return "" if value is None else f"{format_number(value, current_lang(), significant=2)} s"
+    return "" if value is None else f"{format_number(value, current_lang(), significant=3)} s"
 
 
 def percent(value: float | None) -> str:

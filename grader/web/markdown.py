@@ -13,13 +13,13 @@ from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer, TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from grader.core.richtext import parse, strip_ansi
+from grader.core.richtext import to_html
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre", "span", "div",
@@ -78,11 +78,4 @@ def render_message(text: str | None) -> Markup:
     `25*16+16` keeps its asterisks), its code marks as <code>, its technical detail folded in <details>."""
     if not text:
         return Markup("")
-    message = parse(strip_ansi(text[:MAX_MARKDOWN_CHARS]))
-    html = Markup("").join(Markup("<code>{}</code>").format(part.value) if part.kind == "code"
-                           else Markup("<br>").join(escape(line) for line in part.value.split("\n"))
-                           for part in message.parts)
-    if message.detail is not None:
-        html += Markup('<details class="detail"><summary>{}</summary><pre>{}</pre></details>').format(
-            message.detail_label, message.detail)
-    return html
+    return Markup(to_html(text[:MAX_MARKDOWN_CHARS]))
