@@ -107,10 +107,11 @@ def site(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any, browser: An
         yield {"base": live.url, "urls": urls, "queued_left": queued_left}
 
 
-def _crawl(page: Any, base: str, start: str, lang: str) -> dict[str, list[str]]:
-    """Follow same-site links from `start` in `lang`; what is wrong on each page, by path."""
-    page.goto(f"{base}{start}?lang={lang}")
-    ids, seen, queue, problems = _hyphenated_ids(), set(), [f"{base}{start}"], {}
+def _crawl(page: Any, base: str, starts: list[str], lang: str) -> dict[str, list[str]]:
+    """Follow same-site links from `starts` (the pages with the gradings first) in `lang`; what is wrong on
+    each page, by path."""
+    page.goto(f"{base}{starts[0]}?lang={lang}")
+    ids, seen, queue, problems = _hyphenated_ids(), set(), [f"{base}{start}" for start in starts], {}
     kinds: dict[str, int] = {}
     while queue and len(seen) < MAX_PAGES:
         url = queue.pop(0)
@@ -146,7 +147,11 @@ def test_no_page_shows_raw_ids_backticks_escape_codes_or_foreign_numbers(site: d
     context = browser.new_context(viewport=size)
     page = context.new_page()
     login(page, site["base"], who)
-    problems = _crawl(page, site["base"], start, lang)
+    graded = [urlsplit(url).path for url in site["urls"].values()]
+    if who == "profe":
+        graded = [path.replace("/submissions/", "/teacher/submissions/") for path in graded]
+        graded += [f"/teacher/analytics/{LAB}", f"/teacher/analytics/{EXAM}", f"/teacher/exercises/{EXAM}/questions"]
+    problems = _crawl(page, site["base"], [start, *graded, f"/exercises/{LAB}", f"/exercises/{EXAM}"], lang)
     assert not problems, "\n".join(f"{path}: {found}" for path, found in problems.items())
     context.close()
 
