@@ -86,12 +86,17 @@ def to_html(text: str) -> str:
     """A generated message as escaped HTML: its words (line breaks kept), its code marks as <code>, its
     technical detail folded in <details>. Never Markdown: `25*16+16` keeps its asterisks."""
     message = parse(strip_ansi(text))
-    html = "".join(f"<code>{escape(part.value)}</code>" if part.kind == "code"
-                   else "<br>".join(escape(line) for line in part.value.split("\n")) for part in message.parts)
+    html = "".join(f"<code>{_text(part.value)}</code>" if part.kind == "code"
+                   else "<br>".join(_text(line) for line in part.value.split("\n")) for part in message.parts)
     if message.detail is not None:
-        html += (f'<details class="detail"><summary>{escape(message.detail_label or "")}</summary>'
-                 f"<pre>{escape(message.detail)}</pre></details>")
+        html += (f'<details class="detail"><summary>{_text(message.detail_label or "")}</summary>'
+                 f"<pre>{_text(message.detail)}</pre></details>")
     return html
+
+
+def _text(value: str) -> str:
+    """`value` escaped for an element's content (never an attribute): quotes stay as written."""
+    return escape(value, quote=False)
 
 
 def plain(text: str) -> str:
