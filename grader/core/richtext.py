@@ -12,14 +12,13 @@ Markdown is kept for what the teacher wrote in a spec (statements, hints, model 
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from grader.core.i18n import Text
-
-# Clean as well as escaped: a hand-back page is XHTML, where a control character breaks the document.
-from grader.core.safetext import markup_text as escape
+from grader.core.safetext import clean
 
 DETAIL_ES = "Detalle técnico: "
 DETAIL_EN = "Technical detail: "
@@ -95,8 +94,9 @@ def to_html(text: str) -> str:
 
 
 def _text(value: str) -> str:
-    """`value` escaped for an element's content (never an attribute): quotes stay as written."""
-    return escape(value, quote=False)
+    """`value` cleaned and escaped for an element's content (never an attribute): quotes stay as written.
+    Cleaned because a hand-back page is XHTML, where a control character would break the document."""
+    return escape(clean(value), quote=False)
 
 
 def plain(text: str) -> str:
