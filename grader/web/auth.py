@@ -15,19 +15,10 @@ from wtforms.validators import DataRequired, Length
 
 from grader.course.accounts import LoginThrottled, authenticate
 from grader.course.people import STAFF_ROLES, PeopleRefused, change_own_password
-from grader.web.i18n import add_translations, gettext, tr
+from grader.web.i18n import gettext, tr
 from grader.web.state import db
 
 bp = Blueprint("auth", __name__)
-
-add_translations({
-    "Mi cuenta": "My account",
-    "Cambiar la contraseña": "Change the password",
-    "Contraseña actual": "Current password",
-    "Contraseña nueva": "New password",
-    "Repite la contraseña nueva": "Repeat the new password",
-    "Contraseña cambiada.": "Password changed.",
-})
 
 F = TypeVar("F", bound=Callable[..., Any])
 

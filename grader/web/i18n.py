@@ -18,19 +18,15 @@ from werkzeug.exceptions import HTTPException
 from grader.core.i18n import LOCALES, Lang, Text, format_number, format_score
 
 LANGS: tuple[Lang, ...] = ("es", "en")
-__all__ = ["LANGS", "gettext", "ngettext"]
+__all__ = ["LANGS", "N_", "gettext", "ngettext"]
 
 TRANSLATIONS = "translations"  # grader/web/translations/<lang>/LC_MESSAGES/messages.po (and .mo)
 
 
-# Until the tables of issues 25, 28 and 29 are moved into the catalog (the next commits), their blueprints
-# still register them here; nothing reads them.
-_PENDING: dict[str, str] = {}
-
-
-def add_translations(entries: dict[str, str]) -> None:
-    """Keep a blueprint's own translation table (a step on the way to the catalog; see _PENDING)."""
-    _PENDING.update(entries)
+def N_(spanish: str) -> str:
+    """Mark `spanish` for `pybabel extract` (one of its default keywords) where the page translates it later
+    from a table (`_(kinds[kind])`); the string itself is returned unchanged."""
+    return spanish
 
 
 def init_locale(app: Flask) -> None:

@@ -22,7 +22,7 @@ from grader.course.quizform import answers_given, quiz_fields
 from grader.course.settings_edit import start_exam as start_exam_clock
 from grader.db.models import Exercise, Submission, utcnow
 from grader.web.auth import student_required
-from grader.web.i18n import add_translations, current_lang, gettext, tr
+from grader.web.i18n import current_lang, gettext, tr
 from grader.web.services import (
     EDITOR_FILENAME,
     AssignmentRow,
@@ -36,40 +36,6 @@ from grader.web.state import db, state
 from grader.web.teacher.source import highlight_css, render_source
 
 bp = Blueprint("student", __name__)
-
-add_translations({
-    "Vista previa del profesor": "Teacher preview",
-    "Así ve esta página un estudiante (con una variante de ejemplo); el envío está desactivado.":
-        "This is the page as a student sees it (with a sample variant); submitting is disabled.",
-    "Tu código entregado": "Your submitted code",
-    "Cargar en el editor": "Load in the editor",
-    "Tus respuestas": "Your answers",
-    "El editor muestra tu entrega": "The editor shows your submission",
-    "Volver al código inicial": "Back to the starter code",
-    "Celda de código": "Code cell",
-    "Ajuste del profesor en": "Teacher's adjustment on",
-    "Ajuste del profesor de la nota total": "Teacher's adjustment of the total",
-    "Motivo": "Reason",
-    "Respuesta modelo": "Model answer",
-    "La retroalimentación completa (pistas y respuestas) se publicará cuando el profesor la libere.":
-        "The full feedback (hints and answers) will be published when the teacher releases it.",
-    "La nota se publicará cuando el profesor libere la retroalimentación.":
-        "The score will be published when the teacher releases the feedback.",
-    "Oculta hasta la publicación": "Hidden until release",
-    "Correcto": "Right",
-    "Examen con tiempo límite": "Timed exam",
-    "Las preguntas aparecen al pulsar «Empezar», y desde ese momento corre tu tiempo. Lo que envíes después no "
-    "cuenta.": "The questions appear when you press \"Start\", and your time runs from then on. What you send "
-               "after it does not count.",
-    "Empezar": "Start",
-    "Se acabó tu tiempo": "Your time is over",
-    "Tu tiempo termina a las": "Your time ends at",
-    "No cuenta": "Does not count",
-    "Incorrecto": "Wrong",
-    "Parcialmente correcto": "Partly right",
-    "Las explicaciones, pistas y respuestas se publicarán cuando el profesor libere la retroalimentación.":
-        "Explanations, hints and answers will be published when the teacher releases the feedback.",
-})
 
 # A made-up student whose variant the teacher preview shows: the page looks like a student's without
 # belonging to any real one.

@@ -13,56 +13,11 @@ from grader.course.byquestion import review_questions
 from grader.course.gradebook import POLICIES
 from grader.course.regrade import RegradeProgress, recent_regrades, regrade_progress, start_regrade
 from grader.web.auth import staff_required
-from grader.web.i18n import add_translations, gettext
+from grader.web.i18n import gettext
 from grader.web.routes import Routes
 from grader.web.state import db, state
 
 routes = Routes()
-
-# Strings the base dictionary (grader.web.i18n) or teacher.py already translate are not repeated.
-add_translations({
-    "con puntos parciales": "with partial credit",
-    "no cuenta": "does not count",
-    "Entregas": "Submissions",
-    "Revisiones pendientes": "Pending reviews",
-    "Analítica por ejercicio: entregas, estudiantes que han entregado y respuestas que esperan revisión.":
-        "Analytics per exercise: submissions, students who submitted and answers waiting for review.",
-    "Ver": "Show",
-    "Estudiantes con entregas": "Students who submitted",
-    "Intentos por estudiante (media)": "Attempts per student (mean)",
-    "Nota media": "Mean score",
-    "Distribución de notas": "Score distribution",
-    "Número de estudiantes por tramo de nota del intento que cuenta.":
-        "Number of students per score range of the attempt that counts.",
-    "Sin intentos calificados todavía.": "No graded attempts yet.",
-    "Comprobaciones que más fallan": "Most failed checks",
-    "Comprobaciones ordenadas por número de fallos entre los intentos que cuentan.":
-        "Checks ordered by number of failures among the attempts that count.",
-    "Fallos": "Failures",
-    "Porcentaje": "Share",
-    "Respuestas pendientes de revisión": "Answers waiting for review",
-    "Ninguna respuesta espera revisión.": "No answer is waiting for review.",
-    "Puntos sugeridos": "Suggested points",
-    "Mensaje": "Message",
-    "Revisar": "Review",
-    "Recalificar a todos": "Regrade everyone",
-    "Vuelve a calificar con la versión actual del enunciado las entregas que pueden contar para la nota (todas "
-    "con «mejor intento», la última con «último intento»); las decisiones del profesor se conservan mientras la "
-    "pregunta mantenga su máximo.":
-        "Grades again, with the current version of the spec, the submissions that can count (all of them under "
-        "best, the latest under last); teacher decisions carry over while the question keeps its maximum.",
-    "Recalificaciones recientes": "Recent regrades",
-    "Recalificación": "Regrade",
-    "Progreso": "Progress",
-    "calificadas": "graded",
-    "con error": "failed",
-    "en cola": "queued",
-    "calificando": "grading",
-    "Terminada.": "Finished.",
-    "Esta página se actualiza sola.": "This page updates itself.",
-    "Recalificación en cola.": "Regrade queued.",
-    "Volver a la analítica": "Back to the analytics",
-})
 
 
 def requested_policy() -> Any:
