@@ -322,3 +322,24 @@ def test_the_teacher_lands_on_the_course_overview(app: Any, teacher: Any) -> Non
     assert "Examen, Serie 2:" in page.split('id="upcoming"')[1]
     english = teacher.get("/teacher/?lang=en").get_data(as_text=True)
     assert "Due in the next 7 days" in english and "Recent activity" in english
+
+
+def test_the_course_overview_follows_the_settings_a_teacher_saved(app: Any, teacher: Any) -> None:
+    """A deadline moved on the settings page (stored in the database, not the course file) is the one the
+    overview sorts by: the lab, due in a month in the file, is due in two days after the edit."""
+    from datetime import UTC, datetime, timedelta
+
+    from grader.course.settings_edit import save_settings
+    from tests.student_helpers import set_assignment
+
+    now = datetime.now(UTC)
+    set_assignment(app, opens_at=now - timedelta(days=1), due_at=now + timedelta(days=30), late=None)
+    due = teacher.get("/teacher/").get_data(as_text=True).split('id="due-soon"')[1].split('id="open-now"')[0]
+    assert "Laboratorio 2" not in due
+    web = app.extensions["grader"]
+    with web.sessions() as session:
+        save_settings(session, course=web.course, exercise=LAB, teacher="profe",
+                      changes={"due_at": now + timedelta(days=2)})
+        session.commit()
+    due = teacher.get("/teacher/").get_data(as_text=True).split('id="due-soon"')[1].split('id="open-now"')[0]
+    assert "Laboratorio 2" in due and due.count('scope="row"') == 1

@@ -10,6 +10,7 @@ from grader.course.overview import course_overview
 from grader.db.models import utcnow
 from grader.web.auth import staff_required
 from grader.web.routes import Routes
+from grader.web.services import course_now
 from grader.web.state import db, state
 
 routes = Routes()
@@ -19,6 +20,7 @@ routes = Routes()
 @staff_required
 def overview() -> Any:
     """What is open, what is due soon, what waits for review, what just arrived."""
-    web = state()
-    view = course_overview(db(), course=web.course, catalog=web.catalog, now=utcnow())
-    return render_template("teacher/overview.html", overview=view, course=web.course)
+    # The dates in force: the course file overlaid by the teachers' edits on the settings page (issue 25).
+    course = course_now()
+    view = course_overview(db(), course=course, catalog=state().catalog, now=utcnow())
+    return render_template("teacher/overview.html", overview=view, course=course)
