@@ -100,6 +100,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any, browser: An
         page.fill("textarea[name='q-output-neurons']", "Una neurona con sigmoid da la probabilidad de la clase.")
         page.locator("#question-flatten-role input[type=radio]").first.check()
         page.click("#quiz-form button[type=submit]")
+        page.wait_for_url("**confirm_blank=*")  # the exam's other questions are blank: sent on the second click
+        page.click("#quiz-form button[type=submit]")
         page.wait_for_url("**/submissions/*")
         page.wait_for_selector("#feedback .total", timeout=GRADING_TIMEOUT_MS)
         urls["exam"] = str(page.url)
