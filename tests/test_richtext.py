@@ -74,6 +74,9 @@ def test_losses_that_do_not_fit_the_labels_output_sizes_and_a_missing_compile() 
     flat = explain_training_error(error_type="ValueError", error=NO_FLATTEN, data=BARS,
                                   loss="sparse_categorical_crossentropy")
     assert "Flatten()" in flat.es and "5x2" in flat.es
+    traced = explain_training_error(error_type="ValueError", data=BARS, loss="sparse_categorical_crossentropy",
+                                    error=NO_FLATTEN.replace("(32,", "(None,").replace("(32, 5", "(None, 5"))
+    assert "Flatten()" in traced.es and "5x2" in traced.es  # the traced loop's batch size is None
     label_range = explain_training_error(error_type="InvalidArgumentError", error=LABEL_RANGE, data=BARS,
                                          loss="sparse_categorical_crossentropy")
     assert "tiene 1 neurona," in label_range.es and "has 1 unit," in label_range.en

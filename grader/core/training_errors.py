@@ -76,7 +76,15 @@ def _units(count: int | str) -> Text:
 
 
 def _dims(text: str) -> list[int]:
+    """The known sizes of a printed shape; an unknown batch size (`None`) is left out."""
     return [int(n) for n in re.findall(r"-?\d+", text)]
+
+
+def _per_example(text: str) -> list[int]:
+    """A printed shape's sizes after the batch's, whether the batch size is known ('(32, 5, 2)') or not
+    ('(None, 5, 2)', as the traced training loop reports it): both give [5, 2]."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    return [int(n) for n in parts[1:] if re.fullmatch(r"-?\d+", n)]
 
 
 def _input_mismatch(error: str, data: TrainingData, model_input: tuple[int, ...] | None) -> Text | None:
@@ -118,8 +126,8 @@ def _output_mismatch(error: str, data: TrainingData, loss: str | None) -> Text |
     if not match:
         return None
     target, output = _dims(match.group(1)), _dims(match.group(2))
-    if len(output) > 2:
-        per_example = shape_text(output[1:])
+    if len(_per_example(match.group(2))) > 1:
+        per_example = shape_text(_per_example(match.group(2)))
         return t(f"La salida de tu modelo es de {per_example} por ejemplo, no un vector: falta un "
                  f"{code('Flatten()')} antes de las capas {code('Dense')}.",
                  f"Your model's output is {per_example} per example, not a vector: a {code('Flatten()')} is "
