@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run demo-cli test venv system-deps services lint typecheck validate bench clean
+.PHONY: run demo-cli test venv system-deps services lint typecheck docs i18n validate bench clean
 
 venv: $(STAMP)
 
@@ -59,7 +59,19 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-test: venv system-deps services lint typecheck
+# The documentation site (docs/, mkdocs.yml): a broken link or a page missing from the nav fails the build.
+docs: venv
+	$(BIN)/mkdocs build --strict --quiet
+
+# The interface's strings: extracted from the templates and views (babel.cfg), and every one translated in
+# each catalog of grader/web/translations, whose compiled .mo matches its .po.
+i18n: venv
+	@mkdir -p build
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --omit-header \
+	  --sort-output -o build/messages.pot .
+	$(BIN)/python -m grader.web.catalogs build/messages.pot
+
+test: venv system-deps services lint typecheck docs i18n
 	$(BIN)/python -m pytest -q
 
 validate: venv system-deps
@@ -73,4 +85,4 @@ bench: venv system-deps services
 	$(BIN)/python bench/load_test.py $(LOAD_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) instance site build/messages.pot .pytest_cache .ruff_cache .mypy_cache

@@ -77,3 +77,14 @@ def login(page: Any, base: str, username: str) -> None:
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+
+
+def submit_in_editor(page: Any, base: str, exercise: str, code: str) -> str:
+    """Type `code` into the exercise's editor, send it, and wait until the live feedback replaces the status
+    (the page polls; no reload); the submission page's URL."""
+    page.goto(f"{base}/exercises/{exercise}")
+    page.fill("#code", code)
+    page.click("#submit-form button[type=submit]")
+    page.wait_for_url("**/submissions/*")
+    page.wait_for_selector("#feedback .total", timeout=GRADING_TIMEOUT_MS)
+    return str(page.url)

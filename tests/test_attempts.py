@@ -180,7 +180,7 @@ def test_an_unjudged_try_leaves_the_attempt_and_the_limit_still_refuses(sessions
     _finish(sessions, second.grading_id, judged=True)
     with pytest.raises(SubmissionRefused) as refused:
         _submit(sessions, catalog, code="x = 2\n", attempts=1, at=NOW + timedelta(minutes=10))
-    assert refused.value.status_code == 403 and refused.value.message.es == "Ya usaste tus 1 intentos."
+    assert refused.value.status_code == 403 and refused.value.message.es == "Ya usaste tu único intento."
 
 
 # --- the same file twice is one submission ----------------------------------------------------------------

@@ -71,7 +71,8 @@ def test_teacher_overrides_a_score_with_a_reason_and_exports_canvas_csv(live_ser
     teacher = browser.new_context(accept_downloads=True)
     page = teacher.new_page()
     login(page, live_server, "profe")
-    page.wait_for_url("**/teacher/gradebook")
+    page.wait_for_url("**/teacher/")
+    page.goto(f"{live_server}/teacher/gradebook")
     cell = page.locator("tr[data-student=beto] td[data-exercise=lab-add-hidden-16] a").first
     assert cell.inner_text() == automatic
     cell.click()

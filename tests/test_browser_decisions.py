@@ -63,7 +63,7 @@ def test_an_override_survives_regrade_everyone(live: tuple[str, Any], browser: A
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
     login(page, base, "profe")
-    page.wait_for_url("**/teacher/gradebook")
+    page.wait_for_url("**/teacher/")
 
     page.goto(f"{base}/teacher/submissions/{submission}")
     automatic = _number(page.locator("#automatic").inner_text())

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser_support import GRADING_TIMEOUT_MS, live_site, login
+from tests.browser_support import live_site, login, submit_in_editor
 
 pytestmark = pytest.mark.slow
 
@@ -26,16 +26,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, grader_nodb: Any) -> I
         yield live.url
 
 
-def _submit(page: Any, base: str, exercise: str, code: str) -> str:
-    """Type `code` into the exercise's editor, send it, wait for the feedback; the submission page's URL."""
-    page.goto(f"{base}/exercises/{exercise}")
-    page.fill("#code", code)
-    page.click("#submit-form button[type=submit]")
-    page.wait_for_url("**/submissions/*")
-    page.wait_for_selector("#feedback .total", timeout=GRADING_TIMEOUT_MS)
-    return str(page.url)
-
-
 def _texts(page: Any, selector: str) -> list[str]:
     # SVG elements have no innerText: their text content is what a screen reader reads.
     return [(t or "").strip() for t in page.locator(selector).all_text_contents()]
@@ -49,7 +39,7 @@ def test_the_lab_feedback_draws_the_network_its_arithmetic_and_the_expected_one(
     context = browser.new_context()
     page = context.new_page()
     login(page, live_server, "ana")
-    url = _submit(page, live_server, "lab-add-hidden-16", LAB_WRONG.read_text())
+    url = submit_in_editor(page, live_server, "lab-add-hidden-16", LAB_WRONG.read_text())
     network = page.locator("#feedback svg.network")
     assert network.count() == 1 and network.get_attribute("role") == "img"
     layers = _texts(page, "#feedback svg.network text.layer")
@@ -77,7 +67,7 @@ def test_wine_feedback_draws_the_learning_curves_with_the_early_stopping_marker(
     context = browser.new_context()
     page = context.new_page()
     login(page, live_server, "beto")
-    url = _submit(page, live_server, "wine-early-stopping", WINE.read_text())
+    url = submit_in_editor(page, live_server, "wine-early-stopping", WINE.read_text())
     curves = page.locator("#feedback svg.curves")
     assert curves.count() == 1
     assert page.locator("#feedback svg.curves polyline").count() >= 3  # loss, val_loss, val metric

@@ -136,7 +136,9 @@ def test_teacher_pages_fit_a_phone_without_csp_violations(server: tuple[str, Any
     base, _ = server
     page = watched.page
     login(page, base, "profe")
-    page.wait_for_url("**/teacher/gradebook")
+    page.wait_for_url("**/teacher/")
+    watched.check("course overview")
+    page.goto(f"{base}/teacher/gradebook")
     watched.check("gradebook")
     page.locator(f"tr[data-student=beto] td[data-exercise={EXERCISE}] a").first.click()
     page.wait_for_url("**/teacher/submissions/*")

@@ -55,7 +55,7 @@ def test_exam_model_answer_appears_only_after_the_teacher_releases(live: Live, b
     teacher = browser.new_context()
     profe = teacher.new_page()
     login(profe, live.url, "profe")
-    profe.wait_for_url("**/teacher/gradebook")
+    profe.wait_for_url("**/teacher/")
     profe.goto(f"{live.url}/teacher/exercises/{EXAM}/release")
     profe.check("#close-submissions")  # students can still submit: releasing closes the exam for them
     profe.click("#release-form button[type=submit]")

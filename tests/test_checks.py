@@ -128,7 +128,7 @@ def test_optimizer_class_and_learning_rate_tolerance() -> None:
     assert run("optimizer", {"expected": "adam"}, facts).passed
     assert run("optimizer", {"expected": "adam", "learning_rate": 0.01}, facts).passed
     out = run("optimizer", {"expected": "adam", "learning_rate": 0.001}, facts)
-    assert not out.passed and "se esperaba 0.001" in out.message.es
+    assert not out.passed and "se esperaba 0,001" in out.message.es and "expected 0.001" in out.message.en
     assert not run("optimizer", {"expected": "sgd"}, facts).passed
 
 
@@ -181,5 +181,6 @@ def test_trains_reports_value_and_baseline() -> None:
     evidence.training = TrainingOutcome(variable="model", metric="accuracy", value=0.55, baseline=0.6,
                                         threshold=0.8, higher_is_better=True, passed=False, epochs=5)
     out = run("trains", {}, evidence)
-    assert not out.passed and "línea base 0.6" in out.message.es and "0.55" in out.message.es
+    assert not out.passed and "línea base 0,6" in out.message.es and "0,55" in out.message.es
+    assert "baseline 0.6" in out.message.en
     assert not run("trains", {}, model(dense(1), input_shape=[3])).passed

@@ -42,7 +42,7 @@ def test_create_teacher_then_log_in_on_the_web(app: Any, grader_cli: Any) -> Non
     created = grader_cli("users", "create-teacher", "profe", "--password", "clave-segura-1")
     assert created.exit_code == 0, created.output
     response = login(app.test_client(), "profe", "clave-segura-1")
-    assert response.headers["Location"] == "/teacher/gradebook"
+    assert response.headers["Location"] == "/teacher/"
 
     again = grader_cli("users", "create-teacher", "profe", "--password", "clave-segura-1")
     assert again.exit_code == 1 and "already exists" in again.output

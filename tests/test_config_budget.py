@@ -38,7 +38,8 @@ def test_the_estimator_needs_neither_tensorflow_nor_keras() -> None:
 def test_billions_of_parameters_are_refused_from_the_config_alone() -> None:
     refusal = build_refusal(billions())  # from the config alone: nothing is built (see the test above)
     assert refusal is not None
-    assert refusal.es.startswith("Tu modelo tendría ~1,500,030,000 parámetros (el máximo es 300,000,000)")
+    assert refusal.es.startswith("Tu modelo tendría ~1.500.030.000 parámetros (el máximo es 300.000.000)")
+    assert refusal.en.startswith("Your model would have ~1,500,030,000 parameters (the maximum is 300,000,000)")
     assert "units" in refusal.en
     assert estimate(billions()).params == 50_000 * 30_000 + 30_000
 

@@ -136,8 +136,8 @@ def test_refusals_are_bilingual(course_app: Any) -> None:
         with pytest.raises(DecisionRefused) as refused:
             add_override(session, grading=session.get(Grading, first), check_id="b", points=7.5, reason="x",
                          teacher="profe")
-        assert refused.value.message.es == "Los puntos de la comprobación 'b' deben estar entre 0 y 6; se indicó 7,5."
-        assert str(refused.value) == "points for check 'b' must be between 0 and 6, got 7.5"
+        assert refused.value.message.es == "Los puntos de esta comprobación deben estar entre 0 y 6; se indicó 7,5."
+        assert str(refused.value) == "points for this check must be between 0 and 6, got 7.5"
         assert session.scalars(select(Override)).all() == []
 
 

@@ -43,7 +43,7 @@ def test_release_waits_for_everyone_or_closes_submissions(app: Any, client: Any,
     refused = release(profe, EXAM, True, close=False)
     assert refused.status_code == 302
     followed = profe.get(refused.headers["Location"]).get_data(as_text=True)
-    assert "2 estudiante(s) aún pueden entregar" in followed and "No publicada" in followed
+    assert "2 estudiantes aún pueden entregar" in followed and "No publicada" in followed
     assert "Incorrecto" in client.get(f"/submissions/{sub}").get_data(as_text=True)  # still exam mode
     url = f"/teacher/exercises/{EXAM}/release"
     assert 'name="close"' in profe.get(url).get_data(as_text=True)

@@ -310,3 +310,17 @@ def test_the_curves_are_drawn_with_baseline_threshold_and_the_stop() -> None:
         assert labelled(svg, "restored") == [("se restauran los pesos de la época 3" if lang == "es"
                                               else "weights of epoch 3 restored")]
     assert not labelled(curves_svg(curve(series), lang="es"), "stop")
+
+
+def test_the_curves_key_names_only_the_lines_drawn_and_accuracy_stays_within_one() -> None:
+    """The grader's training records no training accuracy: the metric chart's key does not list it; an
+    accuracy near 1 gets an axis that ends at 1, not 1,03."""
+    drawn = curve([0.6, 0.5, 0.4], val_metric=[0.9, 0.97, 1.0])
+    drawn = drawn.model_copy(update={"epochs": [p.model_copy(update={"metric": None}) for p in drawn.epochs]})
+    svg = curves_svg(drawn, lang="es")
+    assert len(list(assert_accessible(svg).iter(f"{SVG}polyline"))) == 3  # two losses, one accuracy
+    assert labelled(svg, "legend") == ["- - validación", "— entrenamiento", "- - validación"]  # loss key, metric key
+    # the value labels at the left of the axes: loss top and bottom, then accuracy top (1, not 1,04) and bottom
+    ends = [el.text for el in ET.fromstring(svg).iter(f"{SVG}text") if el.get("text-anchor") == "end"
+            and float(el.get("x", 0)) < 50]
+    assert ends[2] == "1" and all(float((v or "0").replace(",", ".")) <= 1 for v in ends[2:])

@@ -124,7 +124,8 @@ def test_variants_are_deterministic_and_drive_prompt_and_answer() -> None:
     many = {tuple(variant_values(variants, exercise_id="quiz", student=f"s{i}").values()) for i in range(40)}
     assert len(many) > 5
     prompt = render(T("Gradiente {gradient}, lr {learning_rate}"), a1)
-    assert prompt.es == f"Gradiente {a1['gradient']:g}, lr {a1['learning_rate']:g}"
+    assert prompt.en == f"Gradiente {a1['gradient']:g}, lr {a1['learning_rate']:g}"
+    assert prompt.es == prompt.en.replace(".", ",")  # each language writes the drawn numbers its own way
     expected = a1["gradient"] * a1["learning_rate"]
     ctx = QuestionContext("quiz", "ana", a1)
     assert grade_question(STEP, expected, ctx).passed
@@ -189,7 +190,8 @@ def test_option_text_with_separators_and_variant_explanations() -> None:
         "questions": [STEP.model_copy(update={"explanation": T("paso = {gradient} x {learning_rate}")})],
         "variants": {"gradient": VariantSpec(choices=[2.5]), "learning_rate": VariantSpec(choices=[0.01])}})
     wrong = score(spec, Evidence(answers={"step": "1"}), student="ana").checks[0]
-    assert wrong.answer is not None and wrong.answer.es == "paso = 2.5 x 0.01"
+    assert wrong.answer is not None and wrong.answer.es == "paso = 2,5 x 0,01"  # Spanish writes a decimal comma
+    assert wrong.answer.en == "paso = 2.5 x 0.01"
     assert "paso" not in wrong.message.es  # the model answer is withheld-able, not part of the message
 
 

@@ -65,7 +65,8 @@ def test_pending_lists_only_review_checks_until_overridden(session: Session) -> 
     session.commit()
 
     expected = PendingReview(grading_id=grading.id, student="ana", exercise=SLUG, check_id=QUESTION,
-                             suggested_points=0.5, max_points=1.0, message=QUESTION_MESSAGE)
+                             suggested_points=0.5, max_points=1.0,
+                             message=Text(es=QUESTION_MESSAGE, en="Free text: suggested points."))
     assert pending_reviews(session) == [expected]
     assert pending_reviews(session, exercise_slug=SLUG) == [expected]
     assert pending_reviews(session, exercise_slug="otro-ejercicio") == []

@@ -52,7 +52,7 @@ def test_serve_prints_demo_logins_that_work_and_reports_healthy_workers(tmp_path
         form = urllib.parse.urlencode({"username": "profesor", "password": teacher.group(1),
                                        "csrf_token": token}).encode()
         landed = opener.open(f"{base}/login", data=form, timeout=10)
-        assert landed.geturl().endswith("/teacher/gradebook")
+        assert landed.geturl().endswith("/teacher/")
     finally:
         proc.terminate()
         proc.wait(timeout=60)

@@ -3,6 +3,7 @@ shows the evidence (student text escaped) and the shared lines, notes are kept; 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,11 @@ def test_compare_now_queues_and_the_job_flags_the_copy_with_evidence_and_notes(a
     pair = teacher.get(pair_url).get_data(as_text=True)
     assert "<script>alert" not in pair and "&lt;script&gt;" in pair  # student text is data
     assert "comentario" in pair and "<mark data-line=" in pair
+    # The score and the share of similar code are numbers in the page's language (issue 27).
+    assert re.search(r"Puntuación \d+(,\d+)? · Código parecido \d+\s%", pair), pair
+    english = teacher.get(f"{pair_url}?lang=en").get_data(as_text=True)
+    assert re.search(r"Score \d+(\.\d+)? · Similar code \d+%", english)
+    teacher.get(f"{pair_url}?lang=es")
     note = teacher.post(f"{pair_url}/note", data={"note": "Hablado con ambos <b>", "csrf_token": csrf_token(
         teacher, pair_url)})
     assert note.status_code == 302

@@ -188,3 +188,24 @@ def test_each_training_starts_from_a_fresh_keras_state() -> None:
     assert keras.layers.Dense(1).name != "dense"
     training._reset_keras()
     assert keras.layers.Dense(1).name == "dense"
+
+
+def test_a_failed_training_says_what_it_means_for_the_exercise_with_the_original_folded() -> None:
+    from grader.core.richtext import parse, plain
+
+    bars = spec(dataset="bars-5x5", metric="accuracy", baseline="majority",
+                compile={"optimizer": "adam", "loss": "sparse_categorical_crossentropy"})
+    unflattened = keras.Sequential([keras.Input((5, 5)), keras.layers.Dense(2, "softmax")])
+    outcome = brief_training(config=json.loads(unflattened.to_json()), compile_config=None, spec=bars)
+    assert outcome.error is not None and not outcome.passed
+    sentence, detail = plain(outcome.error.es), parse(outcome.error.es).detail
+    assert "5x2" in sentence and "Flatten()" in sentence
+    assert detail is not None and "output.shape" in detail and "\x1b" not in outcome.error.es
+    # A 28x28 model is no longer a failed training: the lab's data is given its shape (issue 24), and said.
+    wide = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(2, "softmax")])
+    adapted = brief_training(config=json.loads(wide.to_json()), compile_config=None, spec=bars)
+    assert adapted.error is None and "input" in adapted.replaced
+    right = keras.Sequential([keras.Input((5, 5)), keras.layers.Flatten(), keras.layers.Dense(2, "softmax")])
+    onehot_loss = brief_training(config=json.loads(right.to_json()),
+                                 compile_config={"optimizer": "adam", "loss": "categorical_crossentropy"}, spec=bars)
+    assert onehot_loss.error is not None and "`sparse_categorical_crossentropy`" in onehot_loss.error.es

@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
 
-from grader.web.i18n import EN, add_translations, when
+from grader.web.catalogs import TRANSLATIONS, catalog_problems
+from grader.web.i18n import when
 
 WEB = Path(__file__).resolve().parent.parent / "grader" / "web"
 # _("..."), _('...') in templates; gettext("...") in views. Adjacent string literals are not used there.
@@ -74,21 +77,38 @@ def test_templates_show_no_spanish_outside_the_translation_function() -> None:
     assert {path: words for path, words in found.items() if words} == {}
 
 
-def test_add_translations_refuses_a_second_different_english() -> None:
-    """Two modules giving different English for one Spanish string would make the result depend on import
-    order: registering the same pair again is fine, a different one is an error."""
-    add_translations({"Entrar": EN["Entrar"]})
-    with pytest.raises(ValueError, match="Entrar"):
-        add_translations({"Entrar": "Sign in"})
-    assert EN["Entrar"] == "Log in"
+def english_catalog() -> dict[str, object]:
+    """The English gettext catalog: Spanish string -> English."""
+    with (TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(handle) if m.id}
 
 
-def test_every_interface_string_has_an_english_translation(app: Any) -> None:
-    """No `_()` string is left without English (the app is built so that every blueprint registered its texts)."""
+def test_every_interface_string_has_an_english_translation() -> None:
+    """No `_()` string is left without English in the catalog (`make i18n` checks the same with pybabel)."""
     strings = _interface_strings()
     assert len(strings) > 40  # the scan itself works
-    missing = sorted(s for s in strings if s not in EN)
-    assert missing == []
+    english = english_catalog()
+    assert sorted(s for s in strings if not english.get(s)) == []
+
+
+def test_the_catalog_check_names_missing_untranslated_and_stale_strings(tmp_path: Path) -> None:
+    """What `make i18n` fails on: a string with no entry, an empty translation, an entry no page uses, a .mo
+    that is not its .po."""
+    template = Catalog()
+    for message_id in ("Entrar", "Salir", "Nuevo"):
+        template.add(message_id)
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text('msgid "Entrar"\nmsgstr "Connexion"\n\nmsgid "Salir"\nmsgstr ""\n\n'
+                                        'msgid "Viejo"\nmsgstr "Ancien"\n', encoding="utf-8")
+    assert catalog_problems(template, tmp_path) == [
+        "fr: missing: 'Nuevo'", "fr: untranslated: 'Salir'", "fr: no longer used: 'Viejo'",
+        f"fr: messages.mo is missing: run pybabel compile -d {tmp_path}"]
+    # the real catalogs against the strings the pages use
+    real = Catalog()
+    for message_id in _interface_strings():
+        real.add(message_id)
+    assert [p for p in catalog_problems(real) if "no longer used" not in p] == []
 
 
 def test_language_switch_is_remembered_in_the_session(client: Any, accounts: Any) -> None:

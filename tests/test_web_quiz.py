@@ -88,8 +88,8 @@ def test_exam_page_is_a_form_in_the_students_order_with_format_help(app: Any, an
     html = ana.get(PAGE).get_data(as_text=True)
     assert 'id="quiz-form"' in html and 'name="code"' not in html
     for field in _ana_fields(app):
-        block = re.search(rf'id="question-{field.id}"(.*?)</div>\s*(?=<div class="question"|<p class="muted" data-)',
-                          html, re.S)
+        block = re.search(rf'id="question-{field.id}"(.*?)</fieldset>\s*'
+                          r'(?=<fieldset class="question"|<p class="muted" data-)', html, re.S)
         assert block, field.id
         body = block.group(1)
         if field.kind == "choice":

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from grader.db.models import Grading, Override, Regrade, Submission
-from grader.web.i18n import EN
 from grader.web.teacher.roster import OneTimeFiles
 from tests.teacher_helpers import cells, count_rows
 from tests.test_gradebook import (
@@ -30,6 +29,7 @@ from tests.test_gradebook import (
     seed,
     submit_as,
 )
+from tests.test_web_i18n import english_catalog
 from tests.web_helpers import PASSWORD, csrf_token, login
 
 WEB = Path(__file__).resolve().parent.parent / "grader" / "web"
@@ -37,7 +37,7 @@ WEB = Path(__file__).resolve().parent.parent / "grader" / "web"
 
 # --- permissions ----------------------------------------------------------------------------------------------
 
-GET_ROUTES = ["/teacher/gradebook", "/teacher/analytics", f"/teacher/analytics/{LAB}", "/teacher/roster",
+GET_ROUTES = ["/teacher/", "/teacher/gradebook", "/teacher/analytics", f"/teacher/analytics/{LAB}", "/teacher/roster",
               "/teacher/export/generic.csv", "/teacher/export/canvas.csv", "/teacher/export/moodle.csv",
               "/teacher/submissions/{sub}", "/teacher/gradings/{grading}", "/teacher/regrades/{regrade}",
               "/teacher/regrades/{regrade}/status", "/teacher/highlight.css", f"/teacher/exercises/{LAB}/similarity"]
@@ -220,7 +220,7 @@ def test_roster_import_shows_first_passwords_once_and_errors_per_line(teacher: A
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     created = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td><code>([^<]+)</code>', page))
     assert set(created) == {"a001", "a002"}
-    assert "línea 3: falta el `student_id`" in page and "línea 5:" in page
+    assert "línea 3: falta el <code>student_id</code>" in page and "línea 5:" in page
     assert "Mario &lt;b&gt;Gil&lt;/b&gt;" in page  # the roster list escapes names
     # The first password works, and is not shown again.
     student = app.test_client()
@@ -236,12 +236,13 @@ def test_roster_refuses_an_empty_form_and_text_that_is_not_a_roster_in_the_teach
     empty = teacher.post("/teacher/roster", data={"csrf_token": csrf_token(teacher, "/teacher/roster")})
     assert empty.status_code == 400 and "Elige un archivo CSV" in empty.get_data(as_text=True)
     prose = _upload(teacher, b"hola", "text")
-    assert prose.status_code == 400 and "línea 1: faltan las columnas `student_id`, `name`" in prose.get_data(True)
+    missing = "línea 1: faltan las columnas <code>student_id</code>, <code>name</code>"  # code marks as code
+    assert prose.status_code == 400 and missing in prose.get_data(True)
     teacher.get("/teacher/roster?lang=en")
     english = _upload(teacher, b"student_id;name\nz1;Zoe\n", "text").get_data(as_text=True)
-    assert "line 1: missing column `email`" in english and "línea" not in english
+    assert "line 1: missing column <code>email</code>" in english and "línea" not in english
     bad_row = _upload(teacher, b"student_id;name;email\nz1;Zoe;no-mail\n", "text").get_data(as_text=True)
-    assert "line 2: &#39;no-mail&#39; is not an email address" in bad_row
+    assert "line 2: 'no-mail' is not an email address" in bad_row
 
 
 def test_roster_reads_excel_files_semicolons_a_bom_and_windows_1252(teacher: Any, app: Any) -> None:
@@ -289,7 +290,7 @@ def test_every_teacher_string_has_english_and_pages_switch(teacher: Any) -> None
     files = [*(WEB / "templates" / "teacher").glob("*.html"), *WEB.glob("teacher*.py")]
     strings = {a or b for path in files for a, b in CALLS.findall(path.read_text(encoding="utf-8"))}
     assert len(strings) > 100
-    assert sorted(s for s in strings if s not in EN) == []
+    assert sorted(s for s in strings if s not in english_catalog()) == []
     english = teacher.get("/teacher/gradebook?lang=en").get_data(as_text=True)
     assert "Attempt that counts" in english and "Intento que cuenta" not in english
 
@@ -300,3 +301,46 @@ def test_gradebook_markers_follow_the_language(teacher: Any, app: Any) -> None:
     english = teacher.get("/teacher/gradebook?lang=en").get_data(as_text=True)
     assert "T = entrega tardía" in spanish and "R = nota modificada" in spanish
     assert "L = late submission" in english and "O = score overridden by the teacher" in english
+
+
+def test_the_teacher_lands_on_the_course_overview(app: Any, teacher: Any) -> None:
+    """Logging in leads to the course at a glance: what is open, due within a week, waiting, just arrived."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.student_helpers import set_assignment
+
+    now = datetime.now(UTC)
+    set_assignment(app, opens_at=now - timedelta(days=1), due_at=now + timedelta(days=30), late=None)
+    set_assignment(app, LAB, due_at=now + timedelta(days=2))
+    set_assignment(app, "exam-serie2", opens_at=now + timedelta(days=3), due_at=now + timedelta(days=9))
+    graded(app, "ana", 6, at=now)
+    page = teacher.get("/teacher/").get_data(as_text=True)
+    due, rest = page.split('id="due-soon"')[1].split('id="open-now"')
+    assert "Laboratorio 2" in due and due.count('scope="row"') == 1  # the lab alone is due within 7 days
+    open_now, recent = rest.split('id="recent"')
+    assert "Laboratorio 2" in open_now and "Examen, Serie 2:" not in open_now
+    assert "Ana Díaz" in recent and 'href="/teacher/submissions/' in recent
+    assert "Examen, Serie 2:" in page.split('id="upcoming"')[1]
+    english = teacher.get("/teacher/?lang=en").get_data(as_text=True)
+    assert "Due in the next 7 days" in english and "Recent activity" in english
+
+
+def test_the_course_overview_follows_the_settings_a_teacher_saved(app: Any, teacher: Any) -> None:
+    """A deadline moved on the settings page (stored in the database, not the course file) is the one the
+    overview sorts by: the lab, due in a month in the file, is due in two days after the edit."""
+    from datetime import UTC, datetime, timedelta
+
+    from grader.course.settings_edit import save_settings
+    from tests.student_helpers import set_assignment
+
+    now = datetime.now(UTC)
+    set_assignment(app, opens_at=now - timedelta(days=1), due_at=now + timedelta(days=30), late=None)
+    due = teacher.get("/teacher/").get_data(as_text=True).split('id="due-soon"')[1].split('id="open-now"')[0]
+    assert "Laboratorio 2" not in due
+    web = app.extensions["grader"]
+    with web.sessions() as session:
+        save_settings(session, course=web.course, exercise=LAB, teacher="profe",
+                      changes={"due_at": now + timedelta(days=2)})
+        session.commit()
+    due = teacher.get("/teacher/").get_data(as_text=True).split('id="due-soon"')[1].split('id="open-now"')[0]
+    assert "Laboratorio 2" in due and due.count('scope="row"') == 1

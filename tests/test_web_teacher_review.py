@@ -40,7 +40,7 @@ def test_drilldown_shows_escaped_source_checks_logs_and_timing(teacher: Any, app
     assert 'class="highlight"' in page  # highlighted by Pygments
     assert "<b>época 1</b>" not in page and "&lt;b&gt;época 1&lt;/b&gt;" in page
     assert 'data-check="capas"' in page and 'data-check="activacion"' in page
-    assert "12.5 s" in page
+    assert "12,5 s" in page  # the page's decimal comma
     assert re.search(r'id="automatic">6 / 10<', page) and re.search(r'id="final">6 / 10<', page)
 
 
@@ -74,10 +74,10 @@ def test_override_needs_a_reason_and_valid_points(teacher: Any, app: Any) -> Non
     too_many = _override(teacher, 1, grading_id=grading, check_id="b", points="60", reason="bien")
     body = too_many.get_data(as_text=True)
     assert too_many.status_code == 400 and "No se pudo guardar el cambio" in body
-    assert "Los puntos de la comprobación &#39;b&#39; deben estar entre 0 y 6; se indicó 60." in body
+    assert "Los puntos de esta comprobación deben estar entre 0 y 6; se indicó 60." in body
     teacher.get("/teacher/gradebook?lang=en")  # the language is remembered in the session
     english = _override(teacher, 1, grading_id=grading, check_id="b", points="7,5", reason="ok")
-    assert "points for check &#39;b&#39; must be between 0 and 6, got 7.5" in english.get_data(as_text=True)
+    assert "points for this check must be between 0 and 6, got 7.5" in english.get_data(as_text=True)
     teacher.get("/teacher/gradebook?lang=es")
     assert 'value="60"' in body  # the teacher's input is kept
     unknown = _override(teacher, 1, grading_id=grading, check_id="nope", points="1", reason="bien")

@@ -22,8 +22,9 @@ from grader.cli.review import review
 from grader.cli.serve import serve
 from grader.cli.similarity import similarity, similarity_jobs
 from grader.cli.worker import worker
-from grader.core.i18n import Lang
+from grader.core.i18n import Lang, format_score
 from grader.core.questions.answers import is_answer_file
+from grader.core.richtext import plain
 from grader.core.safetext import csv_text
 from grader.core.specs.loader import Catalog, SpecError, load_catalog
 from grader.core.specs.models import ExerciseSpec
@@ -82,13 +83,14 @@ def _table(rows: list[GradedSubmission], lang: Lang) -> str:
     for row in rows:
         res = row.result
         if res.status == "error":
-            detail = res.error.get(lang) if res.error else ""
+            detail = plain(res.error.get(lang)) if res.error else ""
         else:
             detail = ", ".join(res.failed_check_ids()) or "ok"
             if row.reused:
                 detail += " (reused)"
-        lines.append(f"{row.student:<20} {res.status:<7} {res.score:>5g}/{res.max_score:<5g}  {detail}")
-        lines += [f"{'':<20} {NOTE_LABEL[lang]}: {' '.join(note.split())}" for note in res.note_texts(lang)]
+        score = f"{format_score(res.score, lang):>5}/{format_score(res.max_score, lang):<5}"
+        lines.append(f"{row.student:<20} {res.status:<7} {score}  {detail}")
+        lines += [f"{'':<20} {NOTE_LABEL[lang]}: {' '.join(plain(note).split())}" for note in res.note_texts(lang)]
     return "\n".join(lines)
 
 

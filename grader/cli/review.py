@@ -102,7 +102,7 @@ def list_pending(exercise_slug: str | None, offering: str | None, db_url: str | 
         points = f"{row.suggested_points:g}/{row.max_points:g}"
         click.echo(
             f"{row.grading_id:>7}  {row.student:<20} {row.exercise:<28} {row.check_id:<20} {points:>9}  "
-            f"{_one_line(row.message)}"
+            f"{_one_line(row.message.es)}"
         )
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from grader.core.i18n import Text, t
+from grader.core.i18n import Text, format_number, t
 from grader.core.specs.models import ExerciseSpec
 
 MAX_NOTES = 20
@@ -43,8 +43,7 @@ _DATASETS = {
 
 
 def _n(value: int, lang: str) -> str:
-    text = f"{value:,}"
-    return text.replace(",", ".") if lang == "es" else text
+    return format_number(value, "es" if lang == "es" else "en")
 
 
 def _dataset(a: dict[str, Any]) -> Text:

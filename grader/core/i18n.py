@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -54,3 +55,26 @@ def format_score(value: float, lang: Lang = "es") -> str:
     text = f"{round_score(value):.{SCORE_DECIMALS}f}".rstrip("0").rstrip(".")
     text = "0" if text in ("-0", "") else text
     return text.replace(".", ",") if lang == "es" else text
+
+
+# The locale each interface language formats numbers in (Babel's CLDR data): Spain's Spanish, and English.
+LOCALES: dict[Lang, str] = {"es": "es_ES", "en": "en"}
+
+
+def format_number(value: float, lang: Lang = "es", *, significant: int = 4) -> str:
+    """A number in a message as people of `lang` read it: thousands grouped and a decimal comma in Spanish
+    (12.560, 0,58), at most `significant` significant digits for a measured value; whole numbers exactly."""
+    from babel.numbers import format_decimal
+
+    if isinstance(value, int) or (math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15):
+        return format_decimal(int(value), locale=LOCALES[lang])
+    if not math.isfinite(value):
+        return str(value)
+    rounded = float(f"{value:.{significant}g}")
+    return format_decimal(rounded, format="#,##0.##########", locale=LOCALES[lang])
+
+
+def format_numbers(value: float, *, significant: int = 4) -> Text:
+    """`value` formatted for both languages (for building a Text)."""
+    return Text(es=format_number(value, "es", significant=significant),
+                en=format_number(value, "en", significant=significant))

@@ -71,11 +71,14 @@ def release_feedback(session: Session, *, course: Course, exercise_slug: str, te
     if assignment.feedback_policy.release != "immediate" and not close_submissions:
         still_open = len(who_can_submit(session, course=course, assignment=assignment, now=now))
         if still_open:
+            one = still_open == 1
+            who_es = "1 estudiante aún puede" if one else f"{still_open} estudiantes aún pueden"
+            who_en = "1 student can" if one else f"{still_open} students can"
             raise ReleaseRefused(t(
-                f"No se publica: {still_open} estudiante(s) aún pueden entregar un intento que cuenta y verían "
-                "las respuestas antes. Espera al cierre o marca «cerrar las entregas ahora».",
-                f"Not released: {still_open} student(s) can still submit a counted attempt and would see the "
-                "answers first. Wait until submissions close or tick \"close submissions now\"."),
+                f"No se publica: {who_es} entregar un intento que cuenta y vería{'' if one else 'n'} las "
+                "respuestas antes. Espera al cierre o marca «cerrar las entregas ahora».",
+                f"Not released: {who_en} still submit a counted attempt and would see the answers first. "
+                "Wait until submissions close or tick \"close submissions now\"."),
                 still_open=still_open)
     return set_release(session, exercise_slug=exercise_slug, released=True, teacher=teacher,
                        offering_id=course.offering_id)

@@ -117,6 +117,8 @@ class Assignment(BaseModel):
             return t(f"El plazo cerró el {self.closes_at():%Y-%m-%d %H:%M} UTC; ya no se aceptan entregas.",
                      f"The deadline passed on {self.closes_at():%Y-%m-%d %H:%M} UTC; no more submissions.")
         if self.max_attempts is not None and attempts_used >= self.max_attempts:
+            if self.max_attempts == 1:
+                return t("Ya usaste tu único intento.", "You have used your one attempt.")
             return t(f"Ya usaste tus {self.max_attempts} intentos.",
                      f"You have used all {self.max_attempts} attempts.")
         return None

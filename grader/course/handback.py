@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader.core.i18n import Lang, Text, format_score
 from grader.core.results import GradeResult
+from grader.core.richtext import to_html
 from grader.core.safetext import markup_text as escape
 from grader.core.specs.models import ExerciseSpec
 from grader.course.figures.feedback import FeedbackFigures, feedback_figures
@@ -39,6 +40,11 @@ class HandbackRow:
 
 def _t(text: Text | None, lang: Lang) -> str:
     return escape(text.get(lang)) if text is not None else ""
+
+
+def _message(text: Text | None, lang: Lang) -> str:
+    """A generated message (code marked, technical detail folded; see grader/core/richtext.py)."""
+    return to_html(text.get(lang)) if text is not None else ""
 
 
 def _words(lang: Lang) -> dict[str, str]:
@@ -79,7 +85,7 @@ def student_page(row: HandbackRow, spec: ExerciseSpec, *, lang: Lang, with_answe
     body = [f"<h1>{title}</h1>", f"<p>{words['student']}: <strong>{escape(row.student)}</strong> · "
             f"{words['score']}: <strong>{score}</strong></p>"]
     if result.error is not None:
-        body.append(f'<div class="error"><strong>{words["error"]}:</strong> {_t(result.error, lang)}</div>')
+        body.append(f'<div class="error"><strong>{words["error"]}:</strong> {_message(result.error, lang)}</div>')
     if result.checks:
         body.append(f"<table><thead><tr><th>{words['check']}</th><th>{words['points']}</th>"
                     f"<th>{words['result']}</th></tr></thead><tbody>")
@@ -90,13 +96,14 @@ def student_page(row: HandbackRow, spec: ExerciseSpec, *, lang: Lang, with_answe
             if with_answers and check.answer is not None:
                 extra += f"<br/><em>{words['answer']}:</em> {_t(check.answer, lang)}"
             mark = "✔" if check.passed else "✘"
+            points = f"{format_score(check.points, lang)} / {format_score(check.max_points, lang)}"
             body.append(f'<tr class="{"pass" if check.passed else "fail"}"><th>{mark} '
-                        f"{_t(spec.item_title(check.id), lang)}</th><td>{format_score(check.points, lang)} / "
-                        f"{format_score(check.max_points, lang)}</td><td>{_t(check.message, lang)}{extra}</td></tr>")
+                        f"{_t(spec.item_title(check.id), lang)}</th><td>{points}</td>"
+                        f"<td>{_message(check.message, lang)}{extra}</td></tr>")
         body.append("</tbody></table>")
     body += _figures(feedback_figures(result, spec, lang=lang, show_answers=with_answers), lang)
     if result.notes:
-        body.append(f"<h2>{words['notes']}</h2><ul>" + "".join(f"<li>{_t(n, lang)}</li>" for n in result.notes)
+        body.append(f"<h2>{words['notes']}</h2><ul>" + "".join(f"<li>{_message(n, lang)}</li>" for n in result.notes)
                     + "</ul>")
     return _document(f"{title} · {escape(row.student)}", body, lang)
 

@@ -130,3 +130,33 @@ def code_with_answers(spec: ExerciseSpec, code: str, answers: Mapping[str, Answe
     if not lines:
         return code
     return code.rstrip("\n") + "\n\n# Respuestas del formulario / answers from the form\n" + "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class GivenAnswer:
+    """One question of a submitted answers document, as the student reads it back: title and answer."""
+
+    title: Text
+    answer: str
+
+
+def answers_given(spec: ExerciseSpec | None, *, filename: str, source: bytes | str) -> list[GivenAnswer] | None:
+    """The answers of a quiz submitted as an answers document (the form's respuestas.json), question by
+    question in the spec's order, to show as answers rather than as code; None for anything else (code, a
+    notebook, a YAML file, a document that does not read as answers)."""
+    if spec is None or not spec.questions or spec.checks or not filename.endswith(".json"):
+        return None
+    try:
+        document = json.loads(source)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    given = []
+    for question in spec.questions:
+        value = document.get(question.id)
+        if isinstance(value, list):
+            value = ", ".join(str(v)[:SHORT_ANSWER_CHARS] for v in value[:len(document) + 26])
+        if value is not None:
+            given.append(GivenAnswer(title=spec.item_title(question.id), answer=str(value)[:MAX_TEXT_CHARS]))
+    return given

@@ -209,7 +209,8 @@ def add_override(
                 f"grading {grading.id} has no check {check_id!r}; known check ids: {known}"))
         maximum = check.max_points
         before = resolution.applied_checks.get(check_id, check.points)
-        what = t(f"la comprobación {check_id!r}", f"check {check_id!r}")
+        # Said beside the check's own form (or after the command that named it): no id to decode.
+        what = t("esta comprobación", "this check")
     if not (math.isfinite(points) and 0 <= points <= maximum + POINTS_TOLERANCE):
         raise DecisionRefused(t(
             f"Los puntos de {what.es} deben estar entre 0 y {format_score(maximum, 'es')}; se indicó "

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from grader.core.i18n import Text
 from grader.core.results import CheckResult
 from grader.db.decisions import (
     CheckPoints,
@@ -67,7 +68,7 @@ class PendingReview:
     check_id: str
     suggested_points: float
     max_points: float
-    message: str
+    message: Text  # both languages: the teacher's page shows the one it is in
 
 
 def final_score(session: Session, *, grading: Grading) -> FinalScore:
@@ -142,7 +143,7 @@ def pending_reviews(session: Session, *, exercise_slug: str | None = None, offer
             full = CheckResult.model_validate(check)
             pending.append(PendingReview(grading_id=grading_id, student=student, exercise=exercise,
                                          check_id=full.id, suggested_points=full.points,
-                                         max_points=full.max_points, message=full.message.es))
+                                         max_points=full.max_points, message=full.message))
     return pending
 
 

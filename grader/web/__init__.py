@@ -27,7 +27,19 @@ from grader.db.runtime import Runtime
 from grader.db.session import default_database_url
 from grader.lti.config import CONFIG_ENV, load_lti_config
 from grader.queue.celery import CeleryDispatcher, broker_url_from_env, make_celery
-from grader.web.i18n import add_translations, current_lang, gettext, lang_url, score, tr, when
+from grader.web.i18n import (
+    current_lang,
+    gettext,
+    init_locale,
+    lang_url,
+    ngettext,
+    percent,
+    points,
+    score,
+    seconds,
+    tr,
+    when,
+)
 from grader.web.lti.framing import framed_headers
 from grader.web.markdown import render_markdown, render_message
 from grader.web.offering import apply_offering, template_globals
@@ -49,18 +61,6 @@ SECURITY_HEADERS: dict[str, str] = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-add_translations({
-    "La petición no es válida.": "The request is not valid.",
-    "La sesión del formulario caducó: recarga la página e inténtalo de nuevo.":
-        "The form's session expired: reload the page and try again.",
-    "El límite es de %(size)s. Si es un cuaderno, borra sus salidas (en Colab o Jupyter: Editar → Borrar "
-    "todas las salidas), guárdalo y vuelve a subirlo.":
-        "The limit is %(size)s. If it is a notebook, clear its outputs (in Colab or Jupyter: Edit → Clear all "
-        "outputs), save it and upload it again.",
-    "Algo falló en el servidor. Si vuelve a pasar, da al profesor esta referencia:":
-        "Something went wrong on the server. If it happens again, give the teacher this reference:",
-})
 
 
 def _secret_key(instance: Path) -> str:
@@ -125,10 +125,12 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
     login_manager.login_message = None
     login_manager.session_protection = "strong"
 
-    app.jinja_env.globals.update(_=gettext, tr=tr, current_lang=current_lang, lang_url=lang_url,
-                                 lti_enabled=lambda: web_state.lti is not None,
+    init_locale(app)
+    app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, tr=tr, current_lang=current_lang,
+                                 lang_url=lang_url, lti_enabled=lambda: web_state.lti is not None,
                                  course_zone=lambda: web_state.course.zone)
-    app.jinja_env.filters.update(tr=tr, score=score, when=when, md=render_markdown, msg=render_message)
+    app.jinja_env.filters.update(tr=tr, score=score, points=points, seconds=seconds, percent=percent, when=when,
+                                 md=render_markdown, msg=render_message)
     _register(app)
     return app
 

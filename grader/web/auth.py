@@ -15,20 +15,11 @@ from wtforms.validators import DataRequired, Length
 
 from grader.course.accounts import LoginThrottled, authenticate
 from grader.course.people import STAFF_ROLES, PeopleRefused, change_own_password
-from grader.web.i18n import add_translations, gettext, tr
+from grader.web.i18n import gettext, tr
 from grader.web.offering import apply_offering
 from grader.web.state import db
 
 bp = Blueprint("auth", __name__)
-
-add_translations({
-    "Mi cuenta": "My account",
-    "Cambiar la contraseña": "Change the password",
-    "Contraseña actual": "Current password",
-    "Contraseña nueva": "New password",
-    "Repite la contraseña nueva": "Repeat the new password",
-    "Contraseña cambiada.": "Password changed.",
-})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,7 +66,7 @@ def _safe_next(target: str | None) -> str | None:
 
 def home_for(user: Any) -> str:
     """Where a user lands after logging in, by their role in the offering they work on."""
-    return url_for("teacher.gradebook") if user.role in STAFF_ROLES else url_for("student.assignments")
+    return url_for("teacher.overview") if user.role in STAFF_ROLES else url_for("student.assignments")
 
 
 @bp.route("/login", methods=["GET", "POST"])

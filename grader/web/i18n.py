@@ -1,7 +1,9 @@
 """The interface's language: Spanish by default, English on request, kept in the session.
 
-Templates write Spanish (the course language) inside `_()`; English comes from `EN`. A test checks that
-every `_()` string in the templates and blueprints has its English entry, so none is left half-translated.
+Templates and views write Spanish (the course language) inside `_()`, `gettext()` and `ngettext()`; the other
+languages are gettext catalogs (grader/web/translations, extracted with `pybabel extract -F babel.cfg`), so a
+new language is a catalog. `make i18n` fails when a string has no translation. Numbers, percentages and
+plurals follow the language's Babel locale.
 """
 
 from __future__ import annotations
@@ -9,96 +11,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, request, session
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, gettext, ngettext
 from werkzeug.exceptions import HTTPException
 
-from grader.core.i18n import Lang, Text, format_score
+from grader.core.i18n import LOCALES, Lang, Text, format_number, format_score
 
 LANGS: tuple[Lang, ...] = ("es", "en")
+__all__ = ["LANGS", "N_", "gettext", "ngettext"]
 
-EN: dict[str, str] = {
-    "Calificador": "Grader",
-    "Entrar": "Log in",
-    "Salir": "Log out",
-    "Usuario": "Username",
-    "Contraseña": "Password",
-    "Usuario o contraseña incorrectos.": "Wrong username or password.",
-    "Demasiados intentos fallidos: espera 15 minutos antes de volver a intentarlo.":
-        "Too many failed attempts: wait 15 minutes before trying again.",
-    "Inicia sesión para continuar.": "Log in to continue.",
-    "No tienes permiso para ver esta página.": "You are not allowed to see this page.",
-    "Página no encontrada.": "Page not found.",
-    "El archivo es demasiado grande.": "The file is too large.",
-    "Esa acción no se puede hacer así en esta página.": "That action cannot be done this way on this page.",
-    "Demasiadas peticiones: espera un momento.": "Too many requests: wait a moment.",
-    "Volver al inicio": "Back to the start",
-    "Tareas": "Assignments",
-    "Ejercicio": "Exercise",
-    "Estado": "Status",
-    "Plazo": "Deadline",
-    "Intentos": "Attempts",
-    "Nota": "Score",
-    "Sin empezar": "Not started",
-    "En cola": "Queued",
-    "Calificando": "Grading",
-    "Calificado": "Graded",
-    "Error": "Error",
-    "Pendiente": "Pending",
-    "Enunciado": "Statement",
-    "Código inicial": "Starter code",
-    "Tu código": "Your code",
-    "o sube un archivo .py / .ipynb (o un .zip con él y sus datos: CSV, NPY, TXT)":
-        "or upload a .py / .ipynb file (or a .zip of it with its data: CSV, NPY, TXT)",
-    "Enviar": "Submit",
-    "Intentos restantes": "Attempts left",
-    "ilimitados": "unlimited",
-    "Entregas tardías hasta": "Late submissions until",
-    "con una penalización de": "with a penalty of",
-    "Historial de intentos": "Attempt history",
-    "Todavía no has enviado nada.": "You have not submitted anything yet.",
-    "Entrega": "Submission",
-    "Recibida": "Received",
-    "Resultado": "Result",
-    "Comprobación": "Check",
-    "Puntos": "Points",
-    "Pista": "Hint",
-    "Tu entrega está guardada y en cola; esta página se actualiza sola.":
-        "Your submission is saved and queued; this page updates itself.",
-    "Entrega recibida y en cola.": "Submission received and queued.",
-    "Escribe código o elige un archivo.": "Write code or choose a file.",
-    "Tarde": "Late",
-    "Abre el": "Opens on",
-    "Cerrado": "Closed",
-    "Ir al contenido": "Skip to content",
-    "Idioma": "Language",
-    "Libro de notas": "Gradebook",
-    "Analítica": "Analytics",
-    "Estudiantes": "Students",
-    "Exportar": "Export",
-    "Volver": "Back",
-    "Notas y observaciones": "Notes",
-    "Pendiente de revisión por el profesor": "Waiting for the teacher's review",
-    "Nota final": "Final score",
-    "automática": "automatic",
-    "Ver entrega": "View submission",
-    "Error de la entrega": "Submission error",
-    "Tu red y su entrenamiento": "Your network and its training",
-    "Parámetros por capa": "Parameters per layer",
-    "Lo que dicen las curvas": "What the curves say",
-    "Variables del cuestionario: responde en tu código o sube un archivo de respuestas.":
-        "Quiz variables: answer in your code or upload an answers file.",
-}
+TRANSLATIONS = "translations"  # grader/web/translations/<lang>/LC_MESSAGES/messages.po (and .mo)
 
 
-def add_translations(entries: dict[str, str]) -> None:
-    """Register English for a blueprint's own Spanish strings (each blueprint keeps its texts beside it).
+def N_(spanish: str) -> str:
+    """Mark `spanish` for `pybabel extract` (one of its default keywords) where the page translates it later
+    from a table (`_(kinds[kind])`); the string itself is returned unchanged."""
+    return spanish
 
-    Raises ValueError when a string already has a different English: which one won would depend on the order
-    the modules happen to be imported in."""
-    clashes = sorted(s for s, english in entries.items() if EN.get(s, english) != english)
-    if clashes:
-        raise ValueError(f"different English already registered for: {clashes}")
-    EN.update(entries)
+
+def init_locale(app: Flask) -> None:
+    """Flask-Babel over the gettext catalogs, in the language `current_lang` picks for each request.
+
+    Our own Jinja globals call it (see create_app): Flask-Babel's Jinja set-up would %-format every string."""
+    Babel(app, locale_selector=current_lang, default_locale="es", default_translation_directories=TRANSLATIONS,
+          configure_jinja=False)
 
 
 def current_lang() -> Lang:
@@ -121,11 +57,6 @@ def lang_url(lang: Lang) -> str:
         except HTTPException:
             path, kept = urlsplit(request.referrer or "").path or "/", []
     return f"{request.script_root}{path}?{urlencode([*kept, ('lang', lang)])}"
-
-
-def gettext(spanish: str) -> str:
-    """`spanish` in the current language."""
-    return EN.get(spanish, spanish) if current_lang() == "en" else spanish
 
 
 def tr(text: Text | dict[str, str] | None) -> str:
@@ -152,3 +83,24 @@ def when(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     zone = current_app.extensions["grader"].course.zone
     local = moment.astimezone(zone)
     return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def points(value: float | None) -> str:
+    """Jinja filter `points`: a number of points with its word in the current language ('1 punto',
+    '2 puntos', '1,5 puntos'; '1 point', '2 points')."""
+    if value is None:
+        return ""
+    shown = format_score(value, current_lang())
+    return ngettext("%(shown)s punto", "%(shown)s puntos", 1 if shown == "1" else 2, shown=shown)
+
+
+def seconds(value: float | None) -> str:
+    """Jinja filter `seconds`: a duration with the current language's decimal mark ('0,7 s')."""
+    return "" if value is None else f"{format_number(value, current_lang(), significant=3)} s"
+
+
+def percent(value: float | None) -> str:
+    """Jinja filter `percent`: a fraction as a whole percentage the current language's way ('42 %', '42%')."""
+    from babel.numbers import format_percent
+
+    return "" if value is None else format_percent(value, locale=LOCALES[current_lang()])

@@ -1,4 +1,4 @@
-"""Statements, hints and feedback as the specs write them (Markdown), rendered to safe HTML.
+"""Statements and hints as the specs write them (Markdown), and generated messages, rendered to safe HTML.
 
 markdown-it-py parses CommonMark (plus tables and strikethrough); fenced and indented code is highlighted by
 Pygments with the same classes as the teacher's view of a submission, so one stylesheet serves both. The HTML
@@ -18,6 +18,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer, TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from grader.core.richtext import to_html
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre", "span", "div",
@@ -40,7 +42,6 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
     return f'<pre class="highlight"><code>{body}</code></pre>\n'
 
 
-
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     """The one configured parser: CommonMark without raw HTML, with tables and strikethrough."""
@@ -59,15 +60,6 @@ def _parser() -> MarkdownIt:
     return md
 
 
-@lru_cache(maxsize=1)
-def _message_parser() -> MarkdownIt:
-    """The parser of generated feedback messages: paragraphs, line breaks and `code` spans, nothing else.
-    A message can quote a student's answer or name, so no link, emphasis, heading, list, image or block of
-    any kind may come out of it."""
-    return MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False}).enable(
-        ["backticks", "newline"])
-
-
 def _sanitized(html: str) -> Markup:
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                             url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"))
@@ -82,7 +74,8 @@ def render_markdown(text: str | None) -> Markup:
 
 
 def render_message(text: str | None) -> Markup:
-    """A feedback message as sanitized HTML: only its `code` spans are markup (see `_message_parser`)."""
+    """A generated message (grader/core/richtext.py) as HTML: its words escaped, never read as Markdown (so
+    `25*16+16` keeps its asterisks), its code marks as <code>, its technical detail folded in <details>."""
     if not text:
         return Markup("")
-    return _sanitized(_message_parser().render(text[:MAX_MARKDOWN_CHARS]))
+    return Markup(to_html(text[:MAX_MARKDOWN_CHARS]))

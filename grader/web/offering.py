@@ -16,17 +16,10 @@ from flask_login import current_user, login_required
 from grader.course.course import Course
 from grader.db.models import User
 from grader.db.offerings import Belonging, offerings_of
-from grader.web.i18n import add_translations
 from grader.web.state import db, state
 
 bp = Blueprint("offering", __name__)
 SESSION_KEY = "offering"
-
-add_translations({
-    "Curso": "Course",
-    "Cambiar de curso": "Switch course",
-})
-
 
 def apply_offering(user: User, wanted: int | None = None) -> Belonging | None:
     """Pick `user`'s offering for this request (`wanted`, else the session's, else their first) and give them

@@ -25,31 +25,11 @@ from grader.course.quizform import (
 from grader.db.drafts import DraftContent, DraftTooLarge
 from grader.db.models import utcnow
 from grader.web.auth import student_required
-from grader.web.i18n import add_translations, current_lang, gettext
+from grader.web.i18n import current_lang, gettext, ngettext
 from grader.web.services import EDITOR_FILENAME, accept_submission, assigned_spec, editor_bytes
 from grader.web.state import db
 
 bp = Blueprint("quiz", __name__)
-
-add_translations({
-    "No has respondido ninguna pregunta: responde al menos una antes de enviar.":
-        "You have not answered any question: answer at least one before submitting.",
-    "Borrador guardado": "Draft saved",
-    "Guardando borrador…": "Saving draft…",
-    "No se pudo guardar el borrador; tus respuestas siguen en esta página.":
-        "The draft could not be saved; your answers are still on this page.",
-    "Respuestas recibidas y en cola.": "Answers received and queued.",
-    "Has dejado %(n)s pregunta(s) sin responder. Si quieres enviar así (usa un intento), pulsa Enviar otra vez.":
-        "You left %(n)s question(s) unanswered. To send them like that (it uses an attempt), press Send again.",
-    "Preguntas": "Questions",
-    "O envía un archivo de respuestas (.json, .yaml, .py o .ipynb)":
-        "Or send an answers file (.json, .yaml, .py or .ipynb)",
-    "En un .py o un cuaderno, asigna estas variables:": "In a .py or a notebook, assign these variables:",
-    "Archivo": "File",
-    "Enviar archivo": "Send the file",
-    "Tab sangra y Mayús+Tab quita sangría; para salir del editor con el teclado pulsa Esc y luego Tab.":
-        "Tab indents and Shift+Tab dedents; to leave the editor with the keyboard press Esc, then Tab.",
-})
 
 
 def _form_values(spec: ExerciseSpec) -> dict[str, Any]:
@@ -88,8 +68,10 @@ def submit_answers(exercise_id: str) -> Any:
     blank = len(spec.questions) - len(answers)
     if blank > 0 and not request.form.get("confirm_blank"):
         # A half-blank exam uses an attempt like a full one: the student confirms with a second click.
-        flash(gettext("Has dejado %(n)s pregunta(s) sin responder. Si quieres enviar así (usa un intento), "
-                      "pulsa Enviar otra vez.") % {"n": blank}, "error")
+        flash(ngettext("Has dejado %(num)s pregunta sin responder. Si quieres enviar así (usa un intento), "
+                       "pulsa Enviar otra vez.",
+                       "Has dejado %(num)s preguntas sin responder. Si quieres enviar así (usa un intento), "
+                       "pulsa Enviar otra vez.", blank), "error")
         return redirect(url_for("student.exercise", exercise_id=exercise_id, confirm_blank=blank))
     if spec.checks:
         filename, data = EDITOR_FILENAME, editor_bytes(code_with_answers(spec, code or "", answers))

@@ -18,12 +18,12 @@ from grader.course.drafts import student_draft
 from grader.course.intake import SubmissionRefused
 from grader.course.people import STAFF_ROLES
 from grader.course.public import public_view
-from grader.course.quizform import quiz_fields
+from grader.course.quizform import answers_given, quiz_fields
 from grader.course.settings_edit import start_exam as start_exam_clock
 from grader.db.models import Exercise, Submission, utcnow
 from grader.db.store import file_listing
 from grader.web.auth import student_required
-from grader.web.i18n import add_translations, current_lang, gettext, tr
+from grader.web.i18n import current_lang, gettext, tr
 from grader.web.offering import course_here, offering_id
 from grader.web.services import (
     EDITOR_FILENAME,
@@ -38,43 +38,6 @@ from grader.web.state import db
 from grader.web.teacher.source import highlight_css, render_source
 
 bp = Blueprint("student", __name__)
-
-add_translations({
-    "Vista previa del profesor": "Teacher preview",
-    "Así ve esta página un estudiante (con una variante de ejemplo); el envío está desactivado.":
-        "This is the page as a student sees it (with a sample variant); submitting is disabled.",
-    "Tu código entregado": "Your submitted code",
-    "Cargar en el editor": "Load in the editor",
-    "El editor muestra tu entrega": "The editor shows your submission",
-    "Volver al código inicial": "Back to the starter code",
-    "Celda de código": "Code cell",
-    "Ajuste del profesor en": "Teacher's adjustment on",
-    "Ajuste del profesor de la nota total": "Teacher's adjustment of the total",
-    "Motivo": "Reason",
-    "punto(s)": "point(s)",
-    "Respuesta modelo": "Model answer",
-    "La retroalimentación completa (pistas y respuestas) se publicará cuando el profesor la libere.":
-        "The full feedback (hints and answers) will be published when the teacher releases it.",
-    "La nota se publicará cuando el profesor libere la retroalimentación.":
-        "The score will be published when the teacher releases the feedback.",
-    "Oculta hasta la publicación": "Hidden until release",
-    "Correcto": "Right",
-    "Examen con tiempo límite": "Timed exam",
-    "Las preguntas aparecen al pulsar «Empezar», y desde ese momento corre tu tiempo. Lo que envíes después no "
-    "cuenta.": "The questions appear when you press \"Start\", and your time runs from then on. What you send "
-               "after it does not count.",
-    "Empezar": "Start",
-    "Se acabó tu tiempo": "Your time is over",
-    "Tu tiempo termina a las": "Your time ends at",
-    "No cuenta": "Does not count",
-    "Incorrecto": "Wrong",
-    "Archivos de datos junto al código": "Data files beside the code",
-    "Venían en la carpeta comprimida; el código los lee como en su propia carpeta.":
-        "They came in the zipped folder; the code reads them as in its own folder.",
-    "Parcialmente correcto": "Partly right",
-    "Las explicaciones, pistas y respuestas se publicarán cuando el profesor libere la retroalimentación.":
-        "Explanations, hints and answers will be published when the teacher releases the feedback.",
-})
 
 # A made-up student whose variant the teacher preview shows: the page looks like a student's without
 # belonging to any real one.
@@ -198,7 +161,7 @@ def exercise(exercise_id: str) -> Any:
                 flash(refused.message.get(current_lang()), "error")
                 status = refused.status_code
             else:
-                flash(gettext("Entrega recibida y en cola."), "ok")
+                flash(gettext("Entrega recibida y en cola."), "queued")  # gone once the result shows
                 return redirect(url_for("student.submission", submission_id=accepted))
     elif request.method == "POST":
         status = 400
@@ -250,8 +213,10 @@ def submission(submission_id: int) -> Any:
     """One attempt: its feedback, updated live while it is queued or running."""
     sub = own_submission(submission_id)
     # The feedback's context carries the spec too (titles of checks and questions).
+    context = feedback_context(sub)
+    given = answers_given(context.get("spec"), filename=sub.filename, source=sub.source)
     return render_template("student/submission.html", source=render_source(sub.filename, sub.source),
-                           beside=file_listing(db(), submission_id=sub.id), **feedback_context(sub))
+                           beside=file_listing(db(), submission_id=sub.id), given=given, **context)
 
 
 @bp.get("/submissions/highlight.css")

@@ -6,7 +6,7 @@ import math
 
 from grader.core.checks.registry import Outcome, Params
 from grader.core.facts import Evidence, LayerFacts, MissingFacts, ModelFacts
-from grader.core.i18n import Text, t
+from grader.core.i18n import Text, format_number, t
 
 
 class VariableParams(Params):
@@ -17,8 +17,7 @@ class VariableParams(Params):
 
 def fmt_int(n: int, lang: str) -> str:
     """Group thousands as each language writes them (1.234.567 / 1,234,567)."""
-    text = f"{n:,}"
-    return text.replace(",", ".") if lang == "es" else text
+    return format_number(n, "es" if lang == "es" else "en")
 
 
 def fmt_shape(shape: list[int | None] | tuple[int | None, ...] | None) -> str:

@@ -9,7 +9,7 @@ from pydantic import Field
 from grader.core.checks.common import VariableParams, close, require_model, stopped_before
 from grader.core.checks.registry import Outcome, check_kind
 from grader.core.facts import CompileFacts, Evidence
-from grader.core.i18n import t
+from grader.core.i18n import format_numbers, t
 from grader.core.normalize import canonical_loss, canonical_optimizer, metric_satisfies
 
 if TYPE_CHECKING:  # the specs import the checks' registry
@@ -78,11 +78,11 @@ def optimizer(params: OptimizerParams, evidence: Evidence) -> Outcome:
                                 f"The optimizer is {compiled.optimizer}; expected {want}."))
     if params.learning_rate is not None and not close(compiled.learning_rate, params.learning_rate,
                                                       rel_tol=params.rel_tol):
-        have = "un schedule" if compiled.learning_rate is None else f"{compiled.learning_rate:.6g}"
-        have_en = "a schedule" if compiled.learning_rate is None else f"{compiled.learning_rate:.6g}"
+        rate = None if compiled.learning_rate is None else format_numbers(compiled.learning_rate, significant=6)
+        wanted = format_numbers(params.learning_rate, significant=6)
         return Outcome(False, t(
-            f"El learning rate de {want} es {have}; se esperaba {params.learning_rate:g}.",
-            f"The learning rate of {want} is {have_en}; expected {params.learning_rate:g}.",
+            f"El learning rate de {want} es {rate.es if rate else 'un schedule'}; se esperaba {wanted.es}.",
+            f"The learning rate of {want} is {rate.en if rate else 'a schedule'}; expected {wanted.en}.",
         ))
     return Outcome(True, t(f"Optimizador correcto: {want}.", f"Right optimizer: {want}."))
 

@@ -16,7 +16,7 @@ from grader.core.checks.common import (
 )
 from grader.core.checks.registry import Outcome, Params, check_kind
 from grader.core.facts import CallbackFacts, Evidence, FitCallFacts, Scalar
-from grader.core.i18n import Text, t
+from grader.core.i18n import Text, format_numbers, t
 
 
 def _fit_calls(evidence: Evidence, variable: str) -> list[FitCallFacts]:
@@ -186,10 +186,11 @@ def trains(params: TrainsParams, evidence: Evidence) -> Outcome:
     value = outcome.value if outcome.value is not None else float("nan")
     cmp_es = "mayor o igual a" if outcome.higher_is_better else "menor o igual a"
     cmp_en = "at least" if outcome.higher_is_better else "at most"
-    detail_es = (f"tras {outcome.epochs} épocas, {outcome.metric} de validación = {value:.4g} "
-                 f"(línea base {outcome.baseline:.4g}; se pide {cmp_es} {outcome.threshold:.4g})")
-    detail_en = (f"after {outcome.epochs} epochs, validation {outcome.metric} = {value:.4g} "
-                 f"(baseline {outcome.baseline:.4g}; required {cmp_en} {outcome.threshold:.4g})")
+    got, base, need = (format_numbers(v) for v in (value, outcome.baseline, outcome.threshold))
+    detail_es = (f"tras {outcome.epochs} épocas, {outcome.metric} de validación = {got.es} "
+                 f"(línea base {base.es}; se pide {cmp_es} {need.es})")
+    detail_en = (f"after {outcome.epochs} epochs, validation {outcome.metric} = {got.en} "
+                 f"(baseline {base.en}; required {cmp_en} {need.en})")
     said = _replaced(outcome.replaced)
     if outcome.passed:
         return Outcome(True, t(f"El modelo aprende: {detail_es}.{said.es}", f"The model learns: {detail_en}.{said.en}"))

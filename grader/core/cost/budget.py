@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from grader.core.cost.estimate import MODEL_CLASSES, RULES, TooLarge, estimate
-from grader.core.i18n import Text, t
+from grader.core.i18n import Text, format_number, format_numbers, t
 
 MAX_BUILD_PARAMS = 300_000_000  # the exam's 150x150x3 Flatten/Dense(2048) model has 140 million; Dense(4096) 280
 MAX_TRAIN_PARAMS = 3_000_000
@@ -42,10 +42,11 @@ def build_refusal(config: dict[str, Any], weight_shapes: Any = None) -> Text | N
         return exc.message
     if params <= MAX_BUILD_PARAMS:
         return None
-    return t(f"Tu modelo tendría ~{params:,} parámetros (el máximo es {MAX_BUILD_PARAMS:,}): revisa las unidades de "
+    have, cap = format_numbers(params), format_numbers(MAX_BUILD_PARAMS)
+    return t(f"Tu modelo tendría ~{have.es} parámetros (el máximo es {cap.es}): revisa las unidades de "
              "las capas, los filtros de las convoluciones y el tamaño de la entrada (una Dense después de Flatten "
              "multiplica sus unidades por todos los valores de la entrada).",
-             f"Your model would have ~{params:,} parameters (the maximum is {MAX_BUILD_PARAMS:,}): check the "
+             f"Your model would have ~{have.en} parameters (the maximum is {cap.en}): check the "
              "layers' units, the convolutions' filters and the input size (a Dense after Flatten multiplies its "
              "units by every value of the input).")
 
@@ -73,24 +74,25 @@ def training_refusal(config: dict[str, Any], *, input_shape: tuple[int, ...], ro
                  f"The trial training does not accept the layer {names}: its cost cannot be estimated. Use layers "
                  "such as Dense, Conv2D, Flatten, Dropout or BatchNormalization.")
     if cost.params > MAX_TRAIN_PARAMS:  # the wording of the check made after a build, which it replaces
-        return t(f"El modelo tiene {cost.params:,} parámetros: demasiados para entrenarlo aquí.",
-                 f"The model has {cost.params:,} parameters: too many to train here.")
+        return t(f"El modelo tiene {format_number(cost.params)} parámetros: demasiados para entrenarlo aquí.",
+                 f"The model has {format_number(cost.params, 'en')} parameters: too many to train here.")
     macs = 3 * cost.macs * rows * epochs + cost.macs * valid_rows
     if macs > MAX_TRAIN_MACS:
-        billions, cap = macs / 1e9, MAX_TRAIN_MACS / 1e9
-        return t(f"Entrenar tu modelo costaría ~{billions:,.0f} mil millones de operaciones (el máximo es "
-                 f"{cap:,.0f} mil millones): sus capas hacen demasiado trabajo por ejemplo. Revisa las unidades, "
+        billions, cap = format_numbers(round(macs / 1e9)), format_numbers(round(MAX_TRAIN_MACS / 1e9))
+        return t(f"Entrenar tu modelo costaría ~{billions.es} mil millones de operaciones (el máximo es "
+                 f"{cap.es} mil millones): sus capas hacen demasiado trabajo por ejemplo. Revisa las unidades, "
                  "los filtros y las capas que agrandan la entrada (UpSampling, ZeroPadding, Conv2DTranspose).",
-                 f"Training your model would take ~{billions:,.0f} billion operations (the maximum is {cap:,.0f} "
+                 f"Training your model would take ~{billions.en} billion operations (the maximum is {cap.en} "
                  "billion): its layers do too much work per example. Check the units, the filters and the layers "
                  "that enlarge the input (UpSampling, ZeroPadding, Conv2DTranspose).")
     megabytes = 4 * cost.activations * max(3 * batch_size, min(valid_rows, PREDICT_ROWS)) / 2**20
     if megabytes > MAX_ACTIVATION_MB:
-        return t(f"Las salidas de las capas de tu modelo ocuparían ~{megabytes:,.0f} MB al entrenarlo (el máximo "
-                 f"es {MAX_ACTIVATION_MB:,} MB): reduce las unidades, los filtros o el tamaño de las salidas "
+        mb, cap = format_numbers(round(megabytes)), format_numbers(MAX_ACTIVATION_MB)
+        return t(f"Las salidas de las capas de tu modelo ocuparían ~{mb.es} MB al entrenarlo (el máximo "
+                 f"es {cap.es} MB): reduce las unidades, los filtros o el tamaño de las salidas "
                  "intermedias.",
-                 f"Your model's layer outputs would take ~{megabytes:,.0f} MB while training (the maximum is "
-                 f"{MAX_ACTIVATION_MB:,} MB): reduce the units, the filters or the size of the intermediate "
+                 f"Your model's layer outputs would take ~{mb.en} MB while training (the maximum is "
+                 f"{cap.en} MB): reduce the units, the filters or the size of the intermediate "
                  "outputs.")
     return None
 
@@ -106,8 +108,8 @@ def evaluator_timeout_s(*, limit_s: float, epochs: int | None = None, rows: int 
 
 def memory_message(limit_mb: float | None = None) -> Text:
     """The message for a model that needed more memory than the evaluator has (over `limit_mb`, when known)."""
-    over_es = f" (más de {limit_mb:,.0f} MB)" if limit_mb else ""
-    over_en = f" (over {limit_mb:,.0f} MB)" if limit_mb else ""
+    over_es = f" (más de {format_number(round(limit_mb))} MB)" if limit_mb else ""
+    over_en = f" (over {format_number(round(limit_mb), 'en')} MB)" if limit_mb else ""
     return t(f"Tu modelo necesitó más memoria de la permitida al reconstruirlo o entrenarlo{over_es}: reduce las "
              "unidades, los filtros o el tamaño de las entradas de sus capas.",
              f"Your model needed more memory than allowed while it was rebuilt or trained{over_en}: reduce its "
@@ -118,10 +120,10 @@ def too_slow(timeout_s: float, *, training: bool) -> Text:
     """The message for a model whose rebuild (and brief training) did not end within `timeout_s` seconds."""
     if training:
         return t(f"Tu modelo resultó demasiado costoso de entrenar en el tiempo límite de la corrección "
-                 f"({timeout_s:g} s): reduce el número o el tamaño de sus capas.",
-                 f"Your model was too costly to train in the time allowed for grading ({timeout_s:g} s): reduce "
-                 "the number or the size of its layers.")
+                 f"({format_number(timeout_s)} s): reduce el número o el tamaño de sus capas.",
+                 f"Your model was too costly to train in the time allowed for grading "
+                 f"({format_number(timeout_s, 'en')} s): reduce the number or the size of its layers.")
     return t(f"Tu modelo resultó demasiado costoso de reconstruir en el tiempo límite de la corrección "
-             f"({timeout_s:g} s): reduce el número o el tamaño de sus capas.",
-             f"Your model was too costly to rebuild in the time allowed for grading ({timeout_s:g} s): reduce the "
-             "number or the size of its layers.")
+             f"({format_number(timeout_s)} s): reduce el número o el tamaño de sus capas.",
+             f"Your model was too costly to rebuild in the time allowed for grading "
+             f"({format_number(timeout_s, 'en')} s): reduce the number or the size of its layers.")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.core.checks.registry import Outcome
-from grader.core.i18n import Text, t
+from grader.core.i18n import Text, format_numbers, format_score, t
 from grader.core.questions.models import ChoiceQuestion, NumericQuestion, Option, ShapeQuestion, TextQuestion
 from grader.core.questions.parse import (
     AnswerError,
@@ -136,8 +136,9 @@ def right_options(question: Any, ctx: QuestionContext) -> Text | None:
     return t(f"Las respuestas correctas son {es}.", f"The right answers are {en}.")
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.6g}"
+def _fmt(value: float) -> Text:
+    """The student's number written back in each language's way (they typed 0,05: they read 0,05)."""
+    return format_numbers(value, significant=6)
 
 
 @question_kind("numeric")
@@ -146,9 +147,9 @@ def numeric(question: NumericQuestion, answer: Any, ctx: QuestionContext) -> Out
     expected = evaluate(question.answer, ctx.values)
     value = parse_number(answer, units=question.units, integer=float(expected).is_integer())
     if math.isclose(value, expected, rel_tol=question.rel_tol, abs_tol=question.abs_tol):
-        return Outcome(True, t(f"Correcto: {_fmt(value)}.", f"Right: {_fmt(value)}."))
-    return Outcome(False, t(f"Tu respuesta, {_fmt(value)}, no es correcta.",
-                            f"Your answer, {_fmt(value)}, is not right."))
+        return Outcome(True, t(f"Correcto: {_fmt(value).es}.", f"Right: {_fmt(value).en}."))
+    return Outcome(False, t(f"Tu respuesta, {_fmt(value).es}, no es correcta.",
+                            f"Your answer, {_fmt(value).en}, is not right."))
 
 
 @question_kind("shape")
@@ -216,7 +217,9 @@ def text(question: TextQuestion, answer: Any, ctx: QuestionContext) -> Outcome:
         parts_en.append(f"None of the {len(missing)} expected ideas was found.")
     suggested = round(question.points * fraction, 2)
     if question.review:
-        parts_es.append(f"Puntaje sugerido {suggested:g}/{question.points:g}, pendiente de revisión del profesor.")
-        parts_en.append(f"Suggested score {suggested:g}/{question.points:g}, pending the teacher's review.")
+        parts_es.append(f"Puntuación sugerida: {format_score(suggested)} de {format_score(question.points)}, "
+                        "pendiente de revisión del profesor.")
+        parts_en.append(f"Suggested score: {format_score(suggested, 'en')} of {format_score(question.points, 'en')}, "
+                        "pending the teacher's review.")
     message = Text(es=" ".join(parts_es), en=" ".join(parts_en))
     return Outcome(fraction >= 1 - 1e-9, message, fraction=fraction, needs_review=question.review)

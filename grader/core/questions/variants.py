@@ -13,7 +13,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from grader.core.i18n import Text
+from grader.core.i18n import Lang, Text, format_number
 from grader.core.questions.models import ChoiceQuestion, Number, Option, VariantSpec
 
 
@@ -82,6 +82,10 @@ def evaluate(expression: Number | str, values: dict[str, Any]) -> float:
     return float(walk(ast.parse(expression, mode="eval")))
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def render(text: Text, values: dict[str, Any]) -> Text:
     """The text with `{name}` placeholders filled from the variant (unknown braces are left alone)."""
     if not values:
@@ -91,5 +95,7 @@ def render(text: Text, values: dict[str, Any]) -> Text:
         def __missing__(self, key: str) -> str:
             return "{" + key + "}"
 
-    shown = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in values.items()}
-    return Text(es=text.es.format_map(_Keep(shown)), en=text.en.format_map(_Keep(shown)))
+    def shown(lang: Lang) -> _Keep:  # a drawn number as that language writes it: 0,05 in Spanish
+        return _Keep({k: format_number(v, lang, significant=6) if _is_number(v) else v for k, v in values.items()})
+
+    return Text(es=text.es.format_map(shown("es")), en=text.en.format_map(shown("en")))

@@ -22,12 +22,15 @@ HEIGHT = 372
 class _Scale:
     """Epochs to x and values to y inside one chart's box."""
 
-    def __init__(self, epochs: int, values: Sequence[float], box: tuple[int, int]) -> None:
+    def __init__(self, epochs: int, values: Sequence[float], box: tuple[int, int],
+                 ceiling: float | None = None) -> None:
         self.epochs, self.top, self.bottom = max(epochs, 1), box[0], box[1]
         low, high = min(values), max(values)
         pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0  # a flat curve still gets a visible band
-        # Losses and accuracies are never negative: no axis below 0 for them.
+        # Losses and accuracies are never negative: no axis below 0 for them; an accuracy never passes 1.
         self.low, self.high = (max(low - pad, 0.0) if low >= 0 else low - pad), high + pad
+        if ceiling is not None and high <= ceiling:
+            self.high = min(self.high, ceiling)
 
     def x(self, epoch: float) -> float:
         span = WIDTH - LEFT - RIGHT
@@ -91,6 +94,18 @@ def _level(scale: _Scale, value: float, label: str, color: str) -> list[str]:
             text(WIDTH - RIGHT, y - 3, label, size=10, anchor="end", color=color, css="level")]
 
 
+def _legend(y: float, training: bool, validation: bool, lang: Lang) -> list[str]:
+    """The key of one chart, naming only the lines it draws (validation at the right edge)."""
+    out = []
+    if validation:
+        out.append(text(WIDTH - RIGHT, y, t("- - validación", "- - validation").get(lang), size=10, anchor="end",
+                        color=VALIDATION, css="legend"))
+    if training:
+        out.append(text(WIDTH - RIGHT - (80 if validation else 0), y, t("— entrenamiento", "— training").get(lang),
+                        size=10, anchor="end", color=ACCENT, css="legend"))
+    return out
+
+
 def curves_svg(curve: TrainingCurve, *, lang: Lang = "es") -> str:
     """The SVG of `curve`: the losses above, the metric with its baseline and threshold below."""
     loss, val_loss = _series(curve, "loss"), _series(curve, "val_loss")
@@ -101,14 +116,14 @@ def curves_svg(curve: TrainingCurve, *, lang: Lang = "es") -> str:
     top = _Scale(epochs, losses, LOSS_BOX)
     body += _axes(top, lang, t("Pérdida por época", "Loss per epoch").get(lang))
     body += [_polyline(top, loss, ACCENT), _polyline(top, val_loss, VALIDATION, "6 3")]
-    body += [text(WIDTH - RIGHT, 14, t("— entrenamiento", "— training").get(lang), size=10, anchor="end",
-                  color=ACCENT), text(WIDTH - RIGHT, 28, t("- - validación", "- - validation").get(lang), size=10,
-                                      anchor="end", color=VALIDATION)]
+    body += _legend(LOSS_BOX[0] - 8, bool(loss), bool(val_loss), lang)
     stop = early_stop(curve)
     if stop is not None:
         body += _stop_marks(top, stop, curve, lang)
-    bottom = _Scale(epochs, [v for _, v in metric + val_metric] + [curve.baseline, curve.threshold], METRIC_BOX)
+    bottom = _Scale(epochs, [v for _, v in metric + val_metric] + [curve.baseline, curve.threshold], METRIC_BOX,
+                    ceiling=1.0 if curve.metric == "accuracy" else None)
     body += _axes(bottom, lang, curve.metric)
+    body += _legend(METRIC_BOX[0] - 8, bool(metric), bool(val_metric), lang)
     body += [_polyline(bottom, metric, ACCENT), _polyline(bottom, val_metric, VALIDATION, "6 3")]
     body += _level(bottom, curve.baseline, t(f"línea base {number(curve.baseline, lang)}",
                                              f"baseline {number(curve.baseline, lang)}").get(lang), MUTED)

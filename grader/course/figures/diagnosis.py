@@ -61,7 +61,8 @@ def overfitting_start(curve: TrainingCurve) -> int | None:
 
 def _stop_text(stop: EarlyStopPoint, epochs: int) -> Text:
     """What the student's EarlyStopping would do on this curve."""
-    head = t(f"Con tu EarlyStopping (monitor='{stop.monitor}')", f"With your EarlyStopping (monitor='{stop.monitor}')")
+    head = t(f"Con el EarlyStopping entregado (monitor='{stop.monitor}')",
+             f"With the submitted EarlyStopping (monitor='{stop.monitor}')")
     if stop.stop_epoch is None:
         what = t(f" el entrenamiento no se detendría en estas {epochs} épocas",
                  f" training would not stop within these {epochs} epochs")

@@ -131,7 +131,7 @@ def network_svg(summary: ModelSummary, *, lang: Lang = "es", expected: list[Laye
     rows = max(len(summary.layers), len(expected or []))
     columns = 2 if expected is not None else 1
     width, height = COLUMN * columns, TOP + ROW * rows + 16
-    body: list[str] = [text(COLUMN / 2, 18, t(f"Tu modelo `{summary.variable}`", f"Your model `{summary.variable}`")
+    body: list[str] = [text(COLUMN / 2, 18, t(f"Modelo «{summary.variable}»", f"Model “{summary.variable}”")
                             .get(lang), size=14, weight="bold")]
     body.append(text(COLUMN / 2, 44, t("Entrada ", "Input ").get(lang) + _shape(summary.input_shape), size=12,
                      css="input"))
@@ -148,7 +148,7 @@ def network_svg(summary: ModelSummary, *, lang: Lang = "es", expected: list[Laye
             body += _layer_row(0, y, layer, lang, marked)
         if expected is not None:
             body += _expect_row(COLUMN, y, expect, lang, marked)
-    title = t(f"Red neuronal de `{summary.variable}`", f"Neural network of `{summary.variable}`").get(lang)
+    title = t(f"Red neuronal «{summary.variable}»", f"Neural network “{summary.variable}”").get(lang)
     desc = _words(summary, lang)
     if expected is not None:
         wanted = ", ".join(e.describe() for e in expected)

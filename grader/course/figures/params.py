@@ -8,10 +8,11 @@ the count Keras gave, without a formula: the figure is never invented.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from grader.core.checks.common import fmt_int
-from grader.core.i18n import Lang, Text, t
+from grader.core.i18n import Lang, Text, format_number, t
 from grader.core.summaries import LayerSummary, ModelSummary
 
 # Layers that never hold weights: their line says 0 without arithmetic to explain.
@@ -84,6 +85,11 @@ def _conv_formula(layer: LayerSummary, channels: int) -> str | None:
     return None
 
 
+def _localized(arithmetic: str, lang: Lang) -> str:
+    """The numbers of an arithmetic line grouped as `lang` writes them (12.560 / 12,560)."""
+    return re.sub(r"\d+", lambda match: format_number(int(match.group()), lang), arithmetic)
+
+
 def param_lines(*, summary: ModelSummary) -> list[ParamLine]:
     """One line per layer of `summary`, in order; their `params` sum to the layers' total."""
     lines: list[ParamLine] = []
@@ -98,9 +104,11 @@ def param_lines(*, summary: ModelSummary) -> list[ParamLine]:
             es = f"{label}: {fmt_int(layer.params, 'es')} (según Keras)"
             en = f"{label}: {fmt_int(layer.params, 'en')} (as Keras counts them)"
         elif previous is None:
-            es, en = f"{label} con {inputs} entradas: {formula}", f"{label} with {inputs} inputs: {formula}"
+            es = f"{label} con {_localized(str(inputs), 'es')} entradas: {_localized(formula, 'es')}"
+            en = f"{label} with {_localized(str(inputs), 'en')} inputs: {_localized(formula, 'en')}"
         else:
-            es, en = f"{label} después de {previous}: {formula}", f"{label} after {previous}: {formula}"
+            es = f"{label} después de {previous}: {_localized(formula, 'es')}"
+            en = f"{label} after {previous}: {_localized(formula, 'en')}"
         if frozen:
             es += f" ({frozen} no entrenables: media y varianza móviles)"
             en += f" ({frozen} not trainable: moving mean and variance)"

@@ -7,7 +7,7 @@ server-rendered images that scale with their viewBox.
 
 from __future__ import annotations
 
-from grader.core.i18n import Lang
+from grader.core.i18n import Lang, format_number
 from grader.core.safetext import markup_text
 
 FONT = "font-family=\"system-ui, sans-serif\""
@@ -25,8 +25,7 @@ def esc(text: object) -> str:
 
 def number(value: float, lang: Lang) -> str:
     """A measured value as people read it on a chart: 3 significant digits, decimal comma in Spanish."""
-    shown = f"{value:.3g}"
-    return shown.replace(".", ",") if lang == "es" else shown
+    return format_number(value, lang, significant=3)
 
 
 def text(x: float, y: float, content: object, *, size: int = 12, anchor: str = "middle", color: str = INK,

@@ -15,11 +15,18 @@ from typing import Any
 import numpy as np
 
 from grader.core.cost.budget import MAX_TRAIN_PARAMS, PREDICT_ROWS, memory_message, training_refusal
-from grader.core.excerpt import keep_ends
 from grader.core.facts import TrainingOutcome
-from grader.core.i18n import Text, t
+from grader.core.i18n import Text, format_number, t
 from grader.core.specs.models import TrainingSpec
 from grader.core.summaries import EpochPoint
+from grader.core.training_errors import (
+    NO_COMPILE,
+    Labels,
+    TrainingData,
+    declared_input_shape,
+    explain_training_error,
+    original_error,
+)
 from grader.engine.datasets import Dataset, load_dataset
 from grader.engine.evaluator.fit_input import fit_input
 from grader.engine.evaluator.inspect import check_plain_keras, function_name, out_of_memory_error, rebuild_model
@@ -33,11 +40,18 @@ _resets = 0
 
 def _short(exc: Exception) -> str:
     """The first meaningful line of an exception: TensorFlow appends whole graph tracebacks."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    useful = [line for line in lines if not line.startswith(("Graph execution error", "Detected at node", "File ",
-                                                             "Exception encountered when calling"))]
-    text = (useful or lines or [""])[0]
-    return f"{type(exc).__name__}: {keep_ends(text)}"
+    return original_error(type(exc).__name__, str(exc))
+
+
+def _training_data(x_train: np.ndarray, y_train: np.ndarray, spec: TrainingSpec) -> TrainingData:
+    """One example's shape and the kind of labels, for explaining a failed training to the student."""
+    if spec.metric != "accuracy":
+        labels = Labels(kind="continuous")
+    elif y_train.ndim > 1 and y_train.shape[-1] > 1:
+        labels = Labels(kind="one_hot", classes=int(y_train.shape[-1]))
+    else:
+        labels = Labels(kind="integer", classes=int(np.max(y_train)) + 1 if len(y_train) else 0)
+    return TrainingData(input_shape=tuple(int(n) for n in x_train.shape[1:]), labels=labels)
 
 
 def baseline_score(dataset: Dataset, metric: str) -> float:
@@ -77,7 +91,7 @@ def _compile_args(source: dict[str, Any]) -> tuple[Any, Any, bool]:
     import keras
 
     if not source:
-        raise ValueError("no compile settings")
+        raise ValueError(NO_COMPILE)
     check_plain_keras({k: source.get(k) for k in ("optimizer", "loss")})
     loss_cfg = source.get("loss")
     if isinstance(loss_cfg, dict) and loss_cfg.get("class_name") == "function":
@@ -170,9 +184,9 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
     except Exception as exc:
         if out_of_memory_error(exc):
             return outcome.model_copy(update={"error": memory_message()})
-        return outcome.model_copy(update={"error": t(
-            f"El entrenamiento con tu configuración falló: {_short(exc)}",
-            f"Training with your settings failed: {_short(exc)}")})
+        return outcome.model_copy(update={"error": explain_training_error(
+            error_type=type(exc).__name__, error=str(exc), data=_training_data(x_train, y_train, spec),
+            loss=source.get("loss"), model_input=declared_input_shape(config))})
     finally:
         _reset_keras()
     _LOOPS.keep(key, prepared)  # only a training that ran to the end is reused
@@ -214,14 +228,18 @@ def _prepare(config: dict[str, Any], source: dict[str, Any], x_train: np.ndarray
     keras.utils.set_random_seed(spec.seed)
     try:
         model = rebuild_model(config)
-        optimizer, loss, from_logits = _compile_args(source)
     except Exception as exc:
         return t(f"No se pudo preparar el entrenamiento: {_short(exc)}",
                  f"Training could not be set up: {_short(exc)}")
+    try:
+        optimizer, loss, from_logits = _compile_args(source)
+    except Exception as exc:
+        return explain_training_error(error_type=type(exc).__name__, error=str(exc),
+                                      data=_training_data(x_train, y_train, spec), loss=source.get("loss"))
     model.compile(optimizer=optimizer, loss=loss)
     if not model.built:
         model.build((None, *x_train.shape[1:]))
     if model.count_params() > MAX_TRAIN_PARAMS:
-        return t(f"El modelo tiene {model.count_params():,} parámetros: demasiados para entrenarlo aquí.",
-                 f"The model has {model.count_params():,} parameters: too many to train here.")
+        return t(f"El modelo tiene {format_number(model.count_params())} parámetros: demasiados para entrenarlo aquí.",
+                 f"The model has {format_number(model.count_params(), 'en')} parameters: too many to train here.")
     return PreparedTraining.prepare(model, x_train, y_train, spec, from_logits=from_logits, valid=valid)

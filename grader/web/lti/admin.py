@@ -13,7 +13,7 @@ from grader.lti.identity import give_offering
 from grader.lti.roster import RosterSyncError, sync_roster
 from grader.lti.scores import send_pending
 from grader.web.auth import teacher_required
-from grader.web.i18n import add_translations, gettext
+from grader.web.i18n import gettext
 from grader.web.lti.launch import lti_config, public_urls
 from grader.web.offering import offering_id
 from grader.web.state import db, state
@@ -21,24 +21,6 @@ from grader.web.state import db, state
 bp = Blueprint("lti_admin", __name__, url_prefix="/lti")
 # Posts sent within the teacher's request (each may wait for a slow LMS); the workers send the rest.
 SEND_NOW_LIMIT = 20
-
-add_translations({
-    "LMS (LTI 1.3)": "LMS (LTI 1.3)",
-    "Datos para registrar la herramienta": "What to enter when registering the tool",
-    "Plataformas registradas": "Registered platforms",
-    "Cursos del LMS": "LMS courses",
-    "Sincronizar la lista": "Sync the roster",
-    "Notas enviadas al LMS": "Scores sent to the LMS",
-    "Enviar ahora": "Send now",
-    "Lista sincronizada: %(created)s nuevos, %(updated)s actualizados.":
-        "Roster synced: %(created)s new, %(updated)s updated.",
-    "Enviadas: %(sent)s; fallidas: %(failed)s.": "Sent: %(sent)s; failed: %(failed)s.",
-    "No se pudo sincronizar: %(reason)s": "The roster could not be synced: %(reason)s",
-    "Curso del LMS aprobado: ya se puede abrir el calificador desde él.":
-        "LMS course approved: the grader can now be opened from it.",
-    "Aprobar": "Approve",
-    "Pendiente de aprobación": "Waiting for approval",
-})
 
 
 @bp.get("/admin")

@@ -24,7 +24,6 @@ from grader.lti.config import PUBLIC_URL_ENV, LtiConfig, ToolUrls, http_session,
 from grader.lti.identity import CLAIM, Person, approve_first, claim_dict, context_for, record_link, user_for
 from grader.lti.storage import DatabaseLaunchStorage
 from grader.web.auth import home_for, teacher_required
-from grader.web.i18n import add_translations
 from grader.web.lti.framing import SESSION_FLAG, frame_ancestors
 from grader.web.offering import apply_offering, remember
 from grader.web.state import db, state
@@ -32,16 +31,6 @@ from grader.web.state import db, state
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 log = logging.getLogger(__name__)
 DEEP_LINK_KEY = "lti_deep_link_launch"
-
-add_translations({
-    "El LMS no pudo abrir el calificador": "The LMS could not open the grader",
-    "Vuelve al curso en el LMS y abre la actividad otra vez. Si se repite, avisa al profesor con este motivo:":
-        "Go back to the course in the LMS and open the activity again. If it happens again, tell the teacher "
-        "this reason:",
-    "Elegir ejercicios para el curso del LMS": "Choose exercises for the LMS course",
-    "Añadir al curso del LMS": "Add to the LMS course",
-    "Volver al LMS": "Back to the LMS",
-})
 
 
 class LaunchRefused(Exception):
@@ -206,4 +195,3 @@ def _form_to(url: str) -> str:
     csp = SECURITY_HEADERS["Content-Security-Policy"].replace(
         "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")
     return csp.replace("frame-ancestors 'none'", f"frame-ancestors {frame_ancestors()}")
-

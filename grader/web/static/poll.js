@@ -12,6 +12,8 @@
         if (data.finished) {
           box.innerHTML = data.html;  // rendered by the server's templates, autoescaped there
           box.removeAttribute("data-poll");
+          // "Received and queued" is no longer true once the result is on the page.
+          document.querySelectorAll(".flash.queued").forEach(function (note) { note.remove(); });
           return;
         }
         var badge = box.querySelector(".badge");

@@ -8,63 +8,17 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 
 from grader.core.specs.loader import SpecError
-from grader.course.analytics import exercise_stats, summaries
+from grader.course.analytics import check_titles, exercise_stats, summaries
 from grader.course.byquestion import review_questions
 from grader.course.gradebook import POLICIES
 from grader.course.regrade import RegradeProgress, recent_regrades, regrade_progress, start_regrade
 from grader.web.auth import staff_required
-from grader.web.i18n import add_translations, gettext
+from grader.web.i18n import gettext
 from grader.web.offering import course_here, offering_id
 from grader.web.routes import Routes
 from grader.web.state import db, state
-from grader.web.teacher.gradebook import counted
 
 routes = Routes()
-
-# Strings the base dictionary (grader.web.i18n) or teacher.py already translate are not repeated.
-add_translations({
-    "con puntos parciales": "with partial credit",
-    "no cuenta": "does not count",
-    "Entregas": "Submissions",
-    "Revisiones pendientes": "Pending reviews",
-    "Analítica por ejercicio: entregas, estudiantes que han entregado y respuestas que esperan revisión.":
-        "Analytics per exercise: submissions, students who submitted and answers waiting for review.",
-    "Ver": "Show",
-    "Estudiantes con entregas": "Students who submitted",
-    "Intentos por estudiante (media)": "Attempts per student (mean)",
-    "Nota media": "Mean score",
-    "Distribución de notas": "Score distribution",
-    "Número de estudiantes por tramo de nota del intento que cuenta.":
-        "Number of students per score range of the attempt that counts.",
-    "Sin intentos calificados todavía.": "No graded attempts yet.",
-    "Comprobaciones que más fallan": "Most failed checks",
-    "Comprobaciones ordenadas por número de fallos entre los intentos que cuentan.":
-        "Checks ordered by number of failures among the attempts that count.",
-    "Fallos": "Failures",
-    "Porcentaje": "Share",
-    "Respuestas pendientes de revisión": "Answers waiting for review",
-    "Ninguna respuesta espera revisión.": "No answer is waiting for review.",
-    "Puntos sugeridos": "Suggested points",
-    "Mensaje": "Message",
-    "Revisar": "Review",
-    "Recalificar a todos": "Regrade everyone",
-    "Vuelve a calificar con la versión actual del enunciado las entregas que pueden contar para la nota (todas "
-    "con «mejor intento», la última con «último intento»); las decisiones del profesor se conservan mientras la "
-    "pregunta mantenga su máximo.":
-        "Grades again, with the current version of the spec, the submissions that can count (all of them under "
-        "best, the latest under last); teacher decisions carry over while the question keeps its maximum.",
-    "Recalificaciones recientes": "Recent regrades",
-    "Recalificación": "Regrade",
-    "Progreso": "Progress",
-    "calificadas": "graded",
-    "con error": "failed",
-    "en cola": "queued",
-    "calificando": "grading",
-    "Terminada.": "Finished.",
-    "Esta página se actualiza sola.": "This page updates itself.",
-    "Recalificación en cola.": "Regrade queued.",
-    "Volver a la analítica": "Back to the analytics",
-})
 
 
 def requested_policy() -> Any:
@@ -94,8 +48,9 @@ def analytics_exercise(exercise_id: str) -> Any:
         abort(404)
     spec = web.catalog.specs.get(exercise_id)
     # Grading by question is for free-text questions only: a code exercise has nothing to grade that way.
-    return render_template("teacher/analytics.html", stats=stats, counted=counted,
+    return render_template("teacher/analytics.html", stats=stats,
                            by_question=bool(spec and review_questions(spec)),
+                           titles=check_titles(web.catalog, exercise_id),
                            regrades=recent_regrades(db(), exercise_id=exercise_id, offering_id=offering_id()))
 
 
@@ -130,7 +85,9 @@ def _progress(regrade_id: int) -> RegradeProgress:
 @staff_required
 def regrade_page(regrade_id: int) -> Any:
     """A regrade's progress; the page polls `regrade_status` until every grading is done."""
-    return render_template("teacher/regrade.html", progress=_progress(regrade_id))
+    progress = _progress(regrade_id)
+    spec = state().catalog.specs.get(progress.exercise)
+    return render_template("teacher/regrade.html", progress=progress, title=spec.title if spec else None)
 
 
 @routes.get("/regrades/<int:regrade_id>/status")

@@ -19,7 +19,7 @@ from grader.course.byquestion import answers_to_question, review_questions
 from grader.db.decisions import DecisionRefused, add_override
 from grader.db.models import Grading
 from grader.web.auth import staff_required
-from grader.web.i18n import add_translations, current_lang, gettext
+from grader.web.i18n import current_lang, gettext, ngettext
 from grader.web.offering import course_here, offering_id
 from grader.web.routes import Routes
 from grader.web.services import assigned_spec
@@ -27,29 +27,6 @@ from grader.web.state import db
 from grader.web.teacher.analytics import requested_policy
 
 routes = Routes()
-
-add_translations({
-    "Calificar por pregunta": "Grade by question",
-    "Preguntas de respuesta libre": "Free-text questions",
-    "Este ejercicio no tiene preguntas de respuesta libre.": "This exercise has no free-text questions.",
-    "Rúbrica": "Rubric",
-    "Respuesta del estudiante": "Student's answer",
-    "Respuesta no guardada en esta calificación: ábrela en la entrega.":
-        "Answer not kept in this grading: open it in the submission.",
-    "Sugerido": "Suggested",
-    "Decidido": "Decided",
-    "Aceptar o ajustar": "Accept or adjust",
-    "Aceptar todas las sugerencias pendientes": "Accept every pending suggestion",
-    "Teclado: J/K o flechas para moverse, Intro acepta los puntos del campo, escribe un número para ajustar.":
-        "Keyboard: J/K or arrows to move, Enter accepts the points in the field, type a number to adjust.",
-    "Sugerencia aceptada (calificación por pregunta).": "Suggestion accepted (grading by question).",
-    "Ajustado al calificar por pregunta.": "Adjusted while grading by question.",
-    "Decisión guardada.": "Decision saved.",
-    "sugerencias aceptadas.": "suggestions accepted.",
-    "pendientes": "pending",
-    "Nadie ha respondido todavía.": "Nobody has answered yet.",
-    "Escribe un número de puntos.": "Type a number of points.",
-})
 
 
 def _question(exercise_id: str, question_id: str) -> Any:
@@ -113,8 +90,9 @@ def decide_question(exercise_id: str, question_id: str) -> Any:
     accepted = math.isclose(points, round_score(suggested), abs_tol=1e-9) or math.isclose(points, suggested)
     if accepted:
         points = suggested
-    reason = request.form.get("reason", "").strip() or gettext(
-        "Sugerencia aceptada (calificación por pregunta)." if accepted else "Ajustado al calificar por pregunta.")
+    reason = request.form.get("reason", "").strip() or (
+        gettext("Sugerencia aceptada (calificación por pregunta).") if accepted
+        else gettext("Ajustado al calificar por pregunta."))
     try:
         _decide(exercise_id, grading_id, question_id, points, reason)
     except DecisionRefused as refused:
@@ -144,5 +122,5 @@ def accept_all(exercise_id: str, question_id: str) -> Any:
         flash(refused.message.get(current_lang()), "error")
         return redirect(back)
     db().commit()
-    flash(f"{len(waiting)} {gettext('sugerencias aceptadas.')}", "ok")
+    flash(ngettext("%(num)s sugerencia aceptada.", "%(num)s sugerencias aceptadas.", len(waiting)), "ok")
     return redirect(back)

@@ -34,81 +34,12 @@ from grader.course.gradebook import (
 )
 from grader.db.models import utcnow
 from grader.web.auth import staff_required
-from grader.web.i18n import add_translations, gettext
 from grader.web.offering import course_here, offering_id
 from grader.web.routes import Routes
 from grader.web.state import db, state
 from grader.web.teacher import roster as roster_views
 
 routes = Routes()
-
-add_translations({
-    # Gradebook cell markers: T(ardía) / R(evisada) read L(ate) / O(verridden) in English.
-    "T": "L",
-    "R": "O",
-    "Buscar (nombre, id o correo)": "Search (name, id or email)",
-    "Sección": "Section",
-    "Todas": "All",
-    "Intento que cuenta": "Attempt that counts",
-    "El mejor": "The best",
-    "El último": "The last",
-    "Ordenar por": "Sort by",
-    "Nombre": "Name",
-    "Id": "Id",
-    "Total": "Total",
-    "Descendente": "Descending",
-    "Filtrar": "Filter",
-    "CSV genérico": "Generic CSV",
-    "Canvas (CSV)": "Canvas (CSV)",
-    "Moodle por correo": "Moodle by email",
-    "Moodle por número de id": "Moodle by ID number",
-    "Estudiante": "Student",
-    "estudiantes": "students",
-    "Página": "Page",
-    "de": "of",
-    "Anterior": "Previous",
-    "Siguiente": "Next",
-    "Paginación": "Pagination",
-    "Ningún estudiante coincide con el filtro.": "No student matches the filter.",
-    "intento": "attempt",
-    "intentos": "attempts",
-    "tardía": "late",
-    "revisada": "overridden",
-    "pendiente": "pending",
-    "Leyenda": "Legend",
-    "entrega tardía (con penalización)": "late submission (penalised)",
-    "nota modificada por el profesor": "score overridden by the teacher",
-    "hay intentos en cola": "attempts are queued",
-    "Notas de los estudiantes por ejercicio, con el intento que cuenta según la política elegida.":
-        "Students' scores per exercise, with the attempt that counts under the chosen policy.",
-    "estudiante": "student",
-    "pendiente de revisión": "pending review",
-    "comprobaciones que esperan tu revisión; la nota es provisional":
-        "checks waiting for your review; the score is provisional",
-    "esperan revisión": "wait for review",
-    "espera revisión": "waits for review",
-    "nota": "score",
-    "notas": "scores",
-    "En esta página": "On this page",
-    "ver las revisiones pendientes por ejercicio": "see the pending reviews per exercise",
-    "publicación": "release",
-    "Publicación de la corrección de este ejercicio": "Release of this exercise's feedback",
-    "Notas pendientes de revisión": "Scores pending review",
-    "Dejar la celda vacía": "Leave the cell empty",
-    "Exportar la nota marcada como provisional": "Export the score marked as provisional",
-    "Por defecto, una nota que espera tu revisión no se exporta: la celda queda vacía (no un 0), para que a la "
-    "plataforma solo lleguen notas definitivas. La columna pending_review (en Canvas, «Pendiente de revisión "
-    "(read only)», que Canvas no importa) dice qué ejercicios esperan. Si eliges incluirla, se exporta como "
-    "provisional, y en Moodle su comentario lo dice.":
-        "By default a score waiting for your review is not exported: its cell is left empty (not a 0), so only "
-        "final grades reach the platform. The pending_review column (in Canvas, \"Pendiente de revisión (read "
-        "only)\", which Canvas does not import) says which exercises wait. If you choose to include it, it is "
-        "exported as provisional, and in Moodle its feedback says so.",
-    "Moodle por correo deja fuera a quien no tiene correo": "Moodle by email leaves out whoever has no email",
-    "Usa «Moodle por número de id» o completa su correo en la lista de estudiantes.":
-        "Use \"Moodle by ID number\" or add their email in the student list.",
-    "lista de estudiantes": "student list",
-})
 
 
 @dataclass(frozen=True)
@@ -144,11 +75,6 @@ def current_gradebook(params: GradebookParams, *, paged: bool) -> Gradebook:
                            filters=params.filters, page=params.page if paged else None)
 
 
-def counted(count: int, one: str, many: str) -> str:
-    """`count` with the Spanish noun `one` or `many` as the count needs, translated: "1 estudiante", "2 students"."""
-    return f"{count} {gettext(one if count == 1 else many)}"
-
-
 def release_links() -> bool:
     """True when the per-exercise release page exists (another part of the app adds it), to link the columns."""
     return "teacher.release_page" in current_app.view_functions
@@ -165,7 +91,7 @@ def gradebook() -> Any:
     return render_template("teacher/gradebook.html", book=book, params=params,
                            sections=sections(db(), offering_id=offering_id()),
                            waiting=sum(waiting(c) for r in book.rows for c in r.cells), no_email=no_email,
-                           release_links=release_links(), counted=counted, pending_choices=PENDING_CHOICES)
+                           release_links=release_links(), pending_choices=PENDING_CHOICES)
 
 
 @routes.get("/export/<kind>.csv")

@@ -19,35 +19,12 @@ from grader.course.people import (
     reset_password,
 )
 from grader.web.auth import teacher_required
-from grader.web.i18n import add_translations, gettext, tr
+from grader.web.i18n import gettext, tr
 from grader.web.offering import offering_id
 from grader.web.routes import Routes
 from grader.web.state import db
 
 routes = Routes()
-
-add_translations({
-    "Nueva contraseña": "New password",
-    "Apunta o entrega esta contraseña ahora: no se volverá a mostrar.":
-        "Write down or hand out this password now: it will not be shown again.",
-    "Volver a la lista de estudiantes": "Back to the students",
-    "Estudiante actualizado.": "Student updated.",
-    "Estudiante dado de baja: su trabajo se conserva, pero deja de aparecer en las listas.":
-        "Student dropped: their work is kept, but they leave the listings.",
-    "Añadir estudiante": "Add a student",
-    "Añadir profesor o asistente (TA)": "Add a teacher or a teaching assistant (TA)",
-    "Papel": "Role",
-    "profesor": "teacher",
-    "asistente (TA): califica y revisa; no cambia ajustes, no publica, no gestiona cuentas":
-        "TA: grades and reviews; cannot change settings, release, or manage accounts",
-    "Añadir": "Add",
-    "Guardar": "Save",
-    "Nueva contraseña aleatoria": "New random password",
-    "Dar de baja": "Drop",
-    "Acciones": "Actions",
-    "Añadido a este curso con su cuenta de siempre.": "Added to this course with their existing account.",
-})
-
 
 def _shown_once(account: NewAccount) -> Response:
     """The page with a new password, never cached."""

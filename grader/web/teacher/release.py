@@ -12,44 +12,13 @@ from grader.course.closing import ReleaseRefused, release_feedback, who_can_subm
 from grader.course.course import Assignment
 from grader.course.release import release_state, set_release
 from grader.web.auth import teacher_required
-from grader.web.i18n import add_translations, gettext, tr
+from grader.web.i18n import gettext, tr
 from grader.web.offering import offering_id
 from grader.web.routes import Routes
 from grader.web.services import course_now
 from grader.web.state import db, state
 
 routes = Routes()
-
-add_translations({
-    "Retroalimentación": "Feedback",
-    "Publicación de la retroalimentación": "Feedback release",
-    "Política": "Policy",
-    "inmediata": "immediate",
-    "tras el plazo": "after the deadline",
-    "manual": "manual",
-    "Antes de publicar, el estudiante ve": "Before release, the student sees",
-    "nota": "score",
-    "mensajes": "messages",
-    "pistas": "hints",
-    "respuestas modelo": "model answers",
-    "nada": "nothing",
-    "Publicada": "Released",
-    "No publicada": "Not released",
-    "Los estudiantes ven toda la retroalimentación en cuanto se califica.":
-        "Students see the whole feedback as soon as it is graded.",
-    "Se publica sola al cerrar las entregas": "It is released by itself when submissions close",
-    "Última decisión": "Last decision",
-    "Publicar retroalimentación completa": "Publish the full feedback",
-    "Retirar": "Withdraw",
-    "Retroalimentación publicada.": "Feedback released.",
-    "Retroalimentación retirada.": "Feedback withdrawn.",
-    "Ver como estudiante (vista previa)": "View as a student (preview)",
-    "Los profesores siempre ven todo.": "Teachers always see everything.",
-    "Pueden entregar todavía": "Can still submit",
-    "Cerrar las entregas ahora (nadie más podrá entregar un intento que cuente)":
-        "Close submissions now (nobody will be able to submit a counted attempt any more)",
-    "Entregas cerradas por la publicación": "Submissions closed by the release",
-})
 
 
 def _assignment(exercise_id: str) -> Assignment:

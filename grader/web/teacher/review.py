@@ -28,7 +28,7 @@ from grader.db.models import FINISHED_STATUSES, Grading, Override, Submission
 from grader.db.review import DecisionRefused, FinalScore, add_override, final_score, override_history
 from grader.db.store import file_listing, grading_result
 from grader.web.auth import staff_required
-from grader.web.i18n import add_translations, current_lang, gettext, tr
+from grader.web.i18n import current_lang, gettext, tr
 from grader.web.offering import course_here, offering_id
 from grader.web.routes import Routes
 from grader.web.state import db, state
@@ -37,59 +37,6 @@ from grader.web.teacher.source import highlight_css, render_source
 routes = Routes()
 
 # Strings the base dictionary (grader.web.i18n) or teacher.py already translate are not repeated.
-add_translations({
-    "Nota automática": "Automatic score",
-    "tras las revisiones del profesor": "after the teacher's overrides",
-    "con la penalización por retraso": "with the late penalty",
-    "Pendiente de revisión": "Waiting for review",
-    "Intentos de este ejercicio": "Attempts at this exercise",
-    "cuenta para la nota": "counts for the grade",
-    "Comprobaciones": "Checks",
-    "Automática": "Automatic",
-    "Profesor": "Teacher",
-    "Cambiar": "Change",
-    "Motivo (obligatorio)": "Reason (required)",
-    "Guardar": "Save",
-    "Cambiar la nota total": "Change the total score",
-    "Historial de cambios": "Change history",
-    "Sin cambios manuales.": "No manual changes.",
-    "Cuándo": "When",
-    "Quién": "Who",
-    "Qué": "What",
-    "Antes": "Before",
-    "Después": "After",
-    "Motivo": "Reason",
-    "total": "total",
-    "Tiempos": "Timing",
-    "En cola desde": "Queued at",
-    "Empezó": "Started",
-    "Terminó": "Finished",
-    "Duración": "Duration",
-    "Registro de la ejecución": "Run log",
-    "Sin registro.": "No log.",
-    "Código entregado": "Submitted code",
-    "Celda": "Cell",
-    "Celda de código": "Code cell",
-    "Calificaciones de esta entrega": "Gradings of this submission",
-    "recalificación": "regrade",
-    "Hay una calificación más reciente en curso; tus decisiones pasarán a ella mientras sus comprobaciones "
-    "mantengan el mismo máximo.":
-        "A newer grading is in progress; your decisions carry over to it while its checks keep the same maximum.",
-    "Todavía no hay resultado: la entrega está en cola.": "No result yet: the submission is queued.",
-    "Cambio guardado.": "Change saved.",
-    "Indica el motivo del cambio.": "Give the reason for the change.",
-    "Los puntos deben ser un número.": "The points must be a number.",
-    "No se pudo guardar el cambio": "The change could not be saved",
-    "Calificación": "Grading",
-    "Estado": "Status",
-    "en vigor": "in force",
-    "sustituida": "replaced",
-    "trasladada desde la calificación": "carried over from grading",
-    "No aplicada": "Not applied",
-    "Decisiones que ya no encajan": "Decisions that no longer fit",
-    "Estas decisiones se tomaron sobre otra calificación y no se aplican a esta: revísalas de nuevo.":
-        "These decisions were taken on another grading and do not apply to this one: review them again.",
-})
 
 
 @dataclass(frozen=True)

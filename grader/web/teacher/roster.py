@@ -25,41 +25,13 @@ from grader.course.accounts import RosterImport, decode_roster, import_roster, p
 from grader.course.gradebook import students
 from grader.db.models import User, utcnow
 from grader.web.auth import teacher_required
-from grader.web.i18n import add_translations, current_lang, gettext
+from grader.web.i18n import current_lang, gettext
 from grader.web.offering import offering_id
 from grader.web.routes import Routes
 from grader.web.state import db
 
 routes = Routes()
 
-add_translations({
-    "Importar lista de estudiantes": "Import the student list",
-    "CSV con las columnas student_id, name, email (y, opcionalmente, section), separadas por comas o por punto "
-    "y coma, en UTF-8 o en la codificación de Excel.":
-        "CSV with columns student_id, name, email (and, optionally, section), separated by commas or "
-        "semicolons, in UTF-8 or Excel's encoding.",
-    "Archivo CSV": "CSV file",
-    "o pega el CSV aquí": "or paste the CSV here",
-    "Importar": "Import",
-    "Cuentas creadas": "Accounts created",
-    "Apunta o reparte estas contraseñas ahora: no se volverán a mostrar.":
-        "Write down or hand out these passwords now: they will not be shown again.",
-    "Descargar las contraseñas (CSV, una sola vez)": "Download the passwords (CSV, once)",
-    "La descarga solo funciona una vez y caduca al salir de esta página o a los 10 minutos.":
-        "The download works only once and expires when you leave this page or after 10 minutes.",
-    "Esta descarga ya se hizo o ha caducado: las contraseñas no se vuelven a entregar. Si alguien la necesita, "
-    "cámbiale la contraseña con «grader users set-password».":
-        "This download was already made or has expired: the passwords are not handed out again. If someone "
-        "needs one, change their password with \"grader users set-password\".",
-    "Contraseña inicial": "First password",
-    "Actualizados": "Updated",
-    "Errores": "Errors",
-    "Elige un archivo CSV o pega su contenido.": "Choose a CSV file or paste its contents.",
-    "Correo": "Email",
-    "Cuenta": "Account",
-    "Estudiantes inscritos": "Enrolled students",
-    "Todavía no hay estudiantes.": "There are no students yet.",
-})
 
 TOKEN_KEY = "roster_passwords"
 LIFETIME_SECONDS = 600.0

@@ -23,46 +23,13 @@ from grader.course.settings_edit import (
 from grader.db.models import Student, User
 from grader.db.offerings import on_roster
 from grader.web.auth import teacher_required
-from grader.web.i18n import add_translations, gettext, tr
+from grader.web.i18n import gettext, tr
 from grader.web.offering import course_here, offering_id
 from grader.web.routes import Routes
 from grader.web.services import course_now
 from grader.web.state import db, state
 
 routes = Routes()
-
-add_translations({
-    "Ajustes": "Settings",
-    "ajustes": "settings",
-    "Ajustes de la tarea": "Assignment settings",
-    "Abre": "Opens",
-    "Fecha límite": "Deadline",
-    "Intentos (vacío: sin límite)": "Attempts (empty: unlimited)",
-    "Entregas tardías hasta (vacío: no se aceptan)": "Late submissions until (empty: not accepted)",
-    "Penalización por entrega tardía (0 a 1)": "Late penalty (0 to 1)",
-    "Tiempo límite en minutos (vacío: sin límite)": "Time limit in minutes (empty: none)",
-    "Publicación de la corrección": "Feedback release",
-    "Guardar ajustes": "Save settings",
-    "Ajustes guardados: se aplican a lo que cuente desde ahora.":
-        "Settings saved: they apply to what counts from now on.",
-    "Prórrogas y adaptaciones": "Extensions and accommodations",
-    "Usuario del estudiante": "Student's username",
-    "Guardar prórroga": "Save extension",
-    "Quitar": "Remove",
-    "Prórroga guardada.": "Extension saved.",
-    "Prórroga quitada.": "Extension removed.",
-    "Historial de cambios": "Change history",
-    "Campo": "Field",
-    "Antes": "Before",
-    "Después": "After",
-    "Quién": "Who",
-    "No existe ese estudiante.": "There is no such student.",
-    "Historial de prórrogas": "Extensions history",
-    "quitada": "removed",
-    "Cuándo": "When",
-    "Fechas con zona horaria, p. ej. 2027-06-30T23:59:00+02:00 (sin zona: la del curso).":
-        "Dates with their time zone, e.g. 2027-06-30T23:59:00+02:00 (without one: the course's).",
-})
 
 
 def parse_moment(text: str, *, field: str) -> datetime | None:

@@ -15,51 +15,29 @@ from grader.course.similarity import PairKey, latest_done, latest_run, note_for,
 from grader.db.models import Submission
 from grader.db.similarity_models import SimilarityFlag
 from grader.web.auth import teacher_required
-from grader.web.i18n import add_translations, gettext
+from grader.web.i18n import N_, gettext
 from grader.web.offering import offering_id
 from grader.web.routes import Routes
 from grader.web.services import assigned_spec
 from grader.web.state import db
 
 routes = Routes()
-# Each kind of evidence (grader.core.similarity.compare.WEIGHTS) as the page names it, in Spanish; English below.
+# Each kind of evidence (grader.core.similarity.compare.WEIGHTS) as the page names it, in Spanish: the
+# templates translate it from this table (`_(kinds[...])`), so each name is marked for pybabel with N_.
 KINDS = {
-    "Colab file id": "id de archivo de Colab", "Colab authorship tag": "marca de autoría de Colab",
-    "Colab user id": "id de usuario de Colab", "Colab output id": "id de salida de Colab",
-    "Colab run timestamp": "hora de ejecución en Colab", "run timestamp": "hora de ejecución",
-    "widget id": "id de widget", "cell id": "id de celda",
-    "notebook name": "nombre del cuaderno", "execution counts": "contadores de ejecución",
-    "output image": "imagen de salida", "output": "línea de salida", "comment": "comentario", "markdown": "texto",
-    "string": "cadena", "architecture": "arquitectura", "seed": "semilla", "setting": "ajuste", "number": "número",
-    "name": "nombre de variable", "word": "palabra", "code": "código", "answer": "respuesta libre",
-    "sentence": "frase", "choice": "respuesta corta",
+    "Colab file id": N_("id de archivo de Colab"), "Colab authorship tag": N_("marca de autoría de Colab"),
+    "Colab user id": N_("id de usuario de Colab"), "Colab output id": N_("id de salida de Colab"),
+    "Colab run timestamp": N_("hora de ejecución en Colab"), "run timestamp": N_("hora de ejecución"),
+    "widget id": N_("id de widget"), "cell id": N_("id de celda"),
+    "notebook name": N_("nombre del cuaderno"), "execution counts": N_("contadores de ejecución"),
+    "output image": N_("imagen de salida"), "output": N_("línea de salida"), "comment": N_("comentario"),
+    "markdown": N_("texto"), "string": N_("cadena"), "architecture": N_("arquitectura"), "seed": N_("semilla"),
+    "setting": N_("ajuste"), "number": N_("número"),
+    "name": N_("nombre de variable"), "word": N_("palabra"), "code": N_("código"), "answer": N_("respuesta libre"),
+    "sentence": N_("frase"), "choice": N_("respuesta corta"),
 }
 MAX_NOTE = 4000  # characters of a teacher's note
 MAX_LINES = 3000  # lines of one hand-in shown side by side
-
-add_translations({**{es: en for en, es in KINDS.items()},
-    "Similitud": "Similarity",
-    "Parejas señaladas": "Flagged pairs",
-    "Comparar ahora": "Compare now",
-    "Comparación en cola: se hará en segundo plano.": "Comparison queued: it runs in the background.",
-    "Aún no hay entregas de este ejercicio.": "Nobody has submitted this exercise yet.",
-    "Sin comparaciones todavía.": "No comparison yet.",
-    "Ninguna pareja señalada.": "No pair flagged.",
-    "Última comparación": "Last comparison",
-    "entregas comparadas": "hand-ins compared",
-    "En cola o en curso": "Queued or running",
-    "Falló": "Failed",
-    "Puntuación": "Score",
-    "Código parecido": "Similar code",
-    "Indicios": "Evidence",
-    "Nota del profesor": "Teacher's note",
-    "Guardar nota": "Save note",
-    "Nota guardada.": "Note saved.",
-    "Líneas compartidas marcadas": "Shared lines marked",
-    "celda de código": "code cell",
-    "Solo para profesores: no cambia ninguna nota ni lo ven los estudiantes.":
-        "Teachers only: it changes no score and students never see it.",
-})
 
 
 @routes.get("/exercises/<exercise_id>/similarity")
