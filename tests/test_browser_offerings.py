@@ -36,7 +36,7 @@ def test_a_teacher_sees_one_offering_and_switches_to_the_other_they_teach(live: 
     context = browser.new_context()
     page = context.new_page()
     login(page, base, "profe")
-    page.wait_for_url("**/teacher/gradebook")
+    page.wait_for_url("**/teacher/")  # staff land on the course overview
     assert _students(page, base) == {"ana", "tere"}
     page.goto(f"{base}/teacher/roster")
     assert page.locator("tr[data-student=beto]").count() == 0
@@ -45,7 +45,7 @@ def test_a_teacher_sees_one_offering_and_switches_to_the_other_they_teach(live: 
     page.goto(f"{base}/teacher/gradebook")
     page.select_option("#offering-select", str(ids.b))
     page.click("#offering-switcher button[type=submit]")
-    page.wait_for_url("**/teacher/gradebook")
+    page.wait_for_url("**/teacher/")  # staff land on the course overview
     assert page.locator("#offering-select").input_value() == str(ids.b)  # the session keeps the pick
     assert _students(page, base) == {"beto"}
     assert page.goto(f"{base}/teacher/submissions/{ids.ana_submission}").status == 404
@@ -58,7 +58,10 @@ def test_a_teacher_of_one_offering_sees_nothing_of_the_other(live: tuple[str, Tw
     context = browser.new_context()
     page = context.new_page()
     login(page, base, "profeb")
-    page.wait_for_url("**/teacher/gradebook")
+    page.wait_for_url("**/teacher/")  # staff land on the course overview: its recent hand-ins are B's only
+    recent = page.locator("a[href*='/teacher/submissions/']").evaluate_all("links => links.map(a => a.href)")
+    assert any(link.endswith(f"/{ids.beto_submission}") for link in recent), recent
+    assert not any(link.endswith(f"/{ids.ana_submission}") for link in recent), recent
     assert _students(page, base) == {"beto"}
     assert page.locator("#offering-select").count() == 0  # one offering: its name, no switcher
     assert "2027-2" in page.locator("#offering-name").inner_text()

@@ -17,6 +17,7 @@ from grader.core.i18n import Text
 from grader.core.specs.loader import Catalog
 from grader.course.course import Assignment, Course
 from grader.db.models import Exercise, Student, Submission
+from grader.db.offerings import scope
 from grader.db.review import pending_reviews
 
 DUE_SOON = timedelta(days=7)
@@ -64,10 +65,12 @@ def _title(catalog: Catalog, exercise: str) -> Text | None:
 
 def course_overview(session: Session, *, course: Course, catalog: Catalog, now: datetime) -> Overview:
     """The overview of `course` at `now`: assignments open (and those due within DUE_SOON), those not open
-    yet, the reviews waiting by exercise, and the RECENT newest submissions."""
-    waiting = Counter(p.exercise for p in pending_reviews(session))
+    yet, the reviews waiting by exercise, and the RECENT newest submissions; all of `course`'s offering only."""
+    offering = scope(session, course.offering_id)
+    waiting = Counter(p.exercise for p in pending_reviews(session, offering_id=offering))
     counts = dict(session.execute(select(Exercise.slug, func.count(Submission.id))
                                   .join(Submission, Submission.exercise_id == Exercise.id)
+                                  .where(Submission.offering_id == offering)
                                   .group_by(Exercise.slug)).all())
 
     def line(a: Assignment) -> AssignmentLine:
@@ -80,6 +83,7 @@ def course_overview(session: Session, *, course: Course, catalog: Catalog, now: 
                                   Submission.received_at)
                            .join(Student, Submission.student_id == Student.id)
                            .join(Exercise, Submission.exercise_id == Exercise.id)
+                           .where(Submission.offering_id == offering)
                            .order_by(Submission.received_at.desc(), Submission.id.desc()).limit(RECENT)).all()
     recent = tuple(RecentSubmission(submission_id=r[0], student=r[1] or r[2], exercise=r[3],
                                     title=_title(catalog, r[3]), received_at=r[4]) for r in rows)
