@@ -211,6 +211,12 @@ def test_openapi_documents_every_api_route(app: Any, client: Any) -> None:
     # Every $ref points at a schema that is in the document.
     refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(document)))
     assert refs and refs <= set(document["components"]["schemas"])
+    # Every call with a token names the offering it may work on (issue 28); the public document does not.
+    offering = {"$ref": "#/components/parameters/offering"}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert (offering in operation.get("parameters", [])) == (operation.get("security") != []), (path, method)
+    assert document["components"]["parameters"]["offering"]["in"] == "query"
 
 
 def test_openapi_document_is_valid_openapi(client: Any) -> None:

@@ -162,6 +162,22 @@ def _paths() -> dict[str, Any]:
     }
 
 
+# Every call with a token works on one course offering (grader.web.api's before_request reads it).
+OFFERING = {"name": "offering", "in": "query", "required": False, "schema": {"type": "integer"},
+            "description": "The course offering the call works on (an id from `grader offerings list`), among "
+                           "the token holder's; without it, their first. Another offering's id answers 404."}
+
+
+def _with_offering(paths: dict[str, Any]) -> dict[str, Any]:
+    """`paths` with the offering query parameter on every operation that takes a token."""
+    for operations in paths.values():
+        for operation in operations.values():
+            if operation.get("security") != []:
+                operation["parameters"] = [*operation.get("parameters", []),
+                                           {"$ref": "#/components/parameters/offering"}]
+    return paths
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of /api/v1 (built once: it depends on nothing but the code)."""
@@ -172,8 +188,9 @@ def openapi_document() -> dict[str, Any]:
                  "description": "Submit Keras exercises and read their automatic feedback. Every message comes "
                                 "in Spanish (`es`) and English (`en`)."},
         "security": [{"bearerAuth": []}],
-        "paths": _paths(),
+        "paths": _with_offering(_paths()),
         "components": {
+            "parameters": {"offering": OFFERING},
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
                 "description": "A token from `grader users token USERNAME`; a new one replaces the old."}},
