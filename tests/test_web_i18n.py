@@ -14,7 +14,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from grader.web.catalogs import TRANSLATIONS, catalog_problems
-from grader.web.i18n import when
+from grader.web.i18n import filesize, when
 
 WEB = Path(__file__).resolve().parent.parent / "grader" / "web"
 # _("..."), _('...') in templates; gettext("...") in views. Adjacent string literals are not used there.
@@ -149,3 +149,11 @@ def test_when_shows_utc_times_in_the_course_zone_even_without_tzinfo(app: Any,
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_file_sizes_read_the_page_s_language_way(app: Any) -> None:
+    """A data file's size: bytes below a kilobyte (not '0.0 KB'), then kB and MB with the language's decimal
+    mark."""
+    for lang, expected in (("es", ["22 B", "12,4 kB", "3,1 MB"]), ("en", ["22 B", "12.4 kB", "3.1 MB"])):
+        with app.test_request_context(f"/?lang={lang}"):
+            assert [filesize(n) for n in (22, 12_400, 3_100_000)] == expected

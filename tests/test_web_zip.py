@@ -54,7 +54,7 @@ def test_the_page_stores_the_notebook_with_its_data_and_both_views_list_them(app
     teacher = app.test_client()
     login(teacher, "profe")
     page = teacher.get(f"/teacher/submissions/{new}").get_data(as_text=True)
-    assert "Archivos de datos junto al código" in page and "<code>datos/capas.csv</code> · 0.0 KB" in page
+    assert "Archivos de datos junto al código" in page and f"<code>datos/capas.csv</code> · {len(UNITS_CSV)} B" in page
 
 
 def test_a_file_name_the_student_chose_is_escaped_where_shown(app: Any, ana: Any) -> None:

@@ -29,6 +29,7 @@ from grader.lti.config import CONFIG_ENV, load_lti_config
 from grader.queue.celery import CeleryDispatcher, broker_url_from_env, make_celery
 from grader.web.i18n import (
     current_lang,
+    filesize,
     gettext,
     init_locale,
     lang_url,
@@ -129,8 +130,8 @@ def create_app(config: dict[str, Any] | None = None, *, catalog: Catalog | None 
     app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, tr=tr, current_lang=current_lang,
                                  lang_url=lang_url, lti_enabled=lambda: web_state.lti is not None,
                                  course_zone=lambda: web_state.course.zone)
-    app.jinja_env.filters.update(tr=tr, score=score, points=points, seconds=seconds, percent=percent, when=when,
-                                 md=render_markdown, msg=render_message)
+    app.jinja_env.filters.update(tr=tr, filesize=filesize, score=score, points=points, seconds=seconds,
+                                 percent=percent, when=when, md=render_markdown, msg=render_message)
     _register(app)
     return app
 

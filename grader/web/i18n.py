@@ -104,3 +104,15 @@ def percent(value: float | None) -> str:
     from babel.numbers import format_percent
 
     return "" if value is None else format_percent(value, locale=LOCALES[current_lang()])
+
+
+def filesize(value: int | None) -> str:
+    """Jinja filter `filesize`: a file's size the current language's way ('812 B', '12,4 kB', '3,1 MB'), so a
+    small data file does not read '0.0 KB'."""
+    if value is None:
+        return ""
+    for unit, scale in (("MB", 1_000_000), ("kB", 1_000)):
+        if value >= scale:
+            return f"{format_number(value / scale, current_lang(), significant=3)} {unit}"
+    return f"{format_number(value, current_lang())} B"
+

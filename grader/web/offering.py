@@ -8,6 +8,7 @@ A user who belongs to no offering has no role (""), so every role guard refuses 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request, session, url_for
@@ -15,7 +16,8 @@ from flask_login import current_user, login_required
 
 from grader.course.course import Course
 from grader.db.models import User
-from grader.db.offerings import Belonging, offerings_of
+from grader.db.offerings import DEFAULT_COURSE, Belonging, offerings_of
+from grader.web.i18n import tr
 from grader.web.state import db, state
 
 bp = Blueprint("offering", __name__)
@@ -24,13 +26,21 @@ SESSION_KEY = "offering"
 def apply_offering(user: User, wanted: int | None = None) -> Belonging | None:
     """Pick `user`'s offering for this request (`wanted`, else the session's, else their first) and give them
     their role there; None when they belong to none."""
-    belongs = offerings_of(db(), user=user)
+    belongs = [_named(b) for b in offerings_of(db(), user=user)]
     if wanted is None:
         wanted = session.get(SESSION_KEY)
     current = next((b for b in belongs if b.offering_id == wanted), belongs[0] if belongs else None)
     g.offerings, g.offering = belongs, current
     user.offering_role = current.role if current is not None else ""
     return current
+
+
+def _named(item: Belonging) -> Belonging:
+    """The default offering as people know it: a database made before offerings existed, or a fresh one, names
+    it only with the placeholder "Curso", so the course file's title stands in (the switcher read "Curso")."""
+    if item.is_default and item.label == DEFAULT_COURSE:
+        return replace(item, label=tr(state().course.title))
+    return item
 
 
 def current() -> Belonging | None:
