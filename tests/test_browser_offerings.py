@@ -43,6 +43,9 @@ def test_a_teacher_sees_one_offering_and_switches_to_the_other_they_teach(live: 
     assert page.goto(f"{base}/teacher/submissions/{ids.beto_submission}").status == 404
 
     page.goto(f"{base}/teacher/gradebook")
+    # The default offering is named after the course file's course, not the placeholder it was created with.
+    labels = page.locator("#offering-select option").all_inner_texts()
+    assert labels[0] != "Curso" and labels[1] == "Curso · 2027-2", labels
     page.select_option("#offering-select", str(ids.b))
     page.click("#offering-switcher button[type=submit]")
     page.wait_for_url("**/teacher/")  # staff land on the course overview
