@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from grader.core.facts import Evidence, ModelFacts, RefusedFacts
+from grader.core.i18n import format_number
 from grader.core.specs import load_catalog
 from grader.core.specs.models import TrainingSpec
 from grader.engine.evaluator.pool import EvaluatorError, EvaluatorPool, EvaluatorProcess
@@ -141,7 +142,7 @@ def test_billions_of_parameters_are_refused_before_anything_is_built(pool: Evalu
     assert evaluator.pid is not None
     before = tree_rss_mb(evaluator.pid)
     refused = evaluator.evaluate(model_request(billions()), timeout_s=60).variables["model"]
-    assert isinstance(refused, RefusedFacts) and "~1,500,030,000 parámetros" in refused.reason.es
+    assert isinstance(refused, RefusedFacts) and "~1.500.030.000 parámetros" in refused.reason.es
     assert tree_rss_mb(evaluator.pid) < before + 100  # nothing was allocated
 
 
@@ -161,7 +162,7 @@ def test_the_watchdog_kills_an_evaluator_over_its_memory_budget(pool: EvaluatorP
     assert pid is not None
     budget = tree_rss_mb(pid) + 300
     big = sequential(inputs(20_000), layer("Dense", units=10_000))  # 200 million weights: under the caps, 800 MB
-    with pytest.raises(EvaluatorError, match=f"más de {budget:,.0f} MB") as raised:
+    with pytest.raises(EvaluatorError, match=f"más de {format_number(round(budget))} MB") as raised:
         evaluator.evaluate(model_request(big), timeout_s=120, memory_mb=budget)
     assert not raised.value.internal and "memoria" in raised.value.message.es
     gone(pid)
