@@ -81,9 +81,8 @@ def stored_submission(session: Session, *, spec: ExerciseSpec, student: str, fil
         session, student=person, exercise_version=version, source_hash=store.source_hash(data),
         offering_id=offering_id)
     files = beside or {}
-    sent = sorted((path, store.source_hash(content)) for path, content in files.items())
-    if previous is not None and sent != [(path, digest) for path, _, digest
-                                         in store.file_listing(session, submission_id=previous.submission_id)]:
+    if previous is not None and not store.has_same_files(session, submission_id=previous.submission_id,
+                                                         files=files):
         previous = None  # the same code with other data files: its result may differ
     if previous is not None and not force:
         reused = GradedSubmission(student=student, exercise=spec.id, path=filename,

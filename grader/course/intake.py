@@ -115,8 +115,7 @@ def _same_submission(session: Session, *, student: Student, exercise_slug: str, 
         .group_by(Submission.id).order_by(Submission.id.desc()).limit(1)).first()
     if row is None:
         return None
-    sent = sorted((path, store.source_hash(content)) for path, content in beside.items())
-    if [(path, digest) for path, _, digest in store.file_listing(session, submission_id=row[0])] != sent:
+    if not store.has_same_files(session, submission_id=row[0], files=beside):
         return None  # the same notebook with other data: a new submission
     return Accepted(submission_id=row[0], grading_id=row[1], duplicate=True)
 

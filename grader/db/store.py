@@ -185,6 +185,13 @@ def file_listing(session: Session, *, submission_id: int) -> list[tuple[str, int
     return [(path, size, digest) for path, size, digest in rows]
 
 
+def has_same_files(session: Session, *, submission_id: int, files: Mapping[str, bytes]) -> bool:
+    """Whether submission `submission_id` was handed in with exactly these data files (same paths and bytes):
+    the same code beside other data is another submission, whose result may differ."""
+    sent = sorted((path, source_hash(content)) for path, content in files.items())
+    return sent == [(path, digest) for path, _, digest in file_listing(session, submission_id=submission_id)]
+
+
 def find_reusable_grading(
     session: Session, *, student: Student, exercise_version: ExerciseVersion, source_hash: str,
     offering_id: int | None = None,
