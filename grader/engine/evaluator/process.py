@@ -177,6 +177,10 @@ def load_frameworks() -> None:
 
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
+        # Grappler's graph rewrites pay off on long trainings; a brief training on a few hundred rows spends
+        # more optimizing each new architecture's graph than it saves running it (bench: about 0.1 s CPU per
+        # first training of the lab, and a reused loop runs faster too; docs/speed.md).
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
         # Pure Python, shared by every forked evaluator.
         for module in ("grader.engine.evaluator.inspect", "grader.engine.evaluator.training"):
             importlib.import_module(module)
