@@ -13,15 +13,9 @@ from grader.batch.broker import BrokerGrader
 from grader.batch.discover import discover, read_submission
 from grader.batch.grading import GradedSubmission, grade_batch
 from grader.batch.local import LocalGrader
-from grader.cli.accounts import roster, users
 from grader.cli.common import open_grader
-from grader.cli.lti import lti
+from grader.cli.lazy import LazyGroup
 from grader.cli.offering_option import OFFERING_OPTION, resolve_offering
-from grader.cli.offerings import offerings
-from grader.cli.review import review
-from grader.cli.serve import serve
-from grader.cli.similarity import similarity, similarity_jobs
-from grader.cli.worker import worker
 from grader.core.i18n import Lang, format_score
 from grader.core.questions.answers import is_answer_file
 from grader.core.richtext import plain
@@ -67,7 +61,16 @@ def _spec_or_exit(catalog: Catalog, exercise_id: str) -> ExerciseSpec:
         raise click.UsageError(str(exc)) from None
 
 
-@click.group()
+# The other layers' commands, imported only when run (grader/cli/lazy.py).
+LAZY_COMMANDS = {"review": "grader.cli.review:review", "users": "grader.cli.accounts:users",
+                 "roster": "grader.cli.accounts:roster", "serve": "grader.cli.serve:serve",
+                 "worker": "grader.cli.worker:worker", "lti": "grader.cli.lti:lti",
+                 "similarity": "grader.cli.similarity:similarity",
+                 "similarity-jobs": "grader.cli.similarity:similarity_jobs",
+                 "offerings": "grader.cli.offerings:offerings"}
+
+
+@click.group(cls=LazyGroup, lazy=LAZY_COMMANDS)
 @click.version_option(package_name="grader")
 def main() -> None:
     """Califica ejercicios y exámenes de Keras / Grades Keras exercises and quizzes."""
@@ -241,15 +244,6 @@ def validate(only: tuple[str, ...], workers: int | None, unsafe_no_sandbox: bool
         sys.exit(1)
 
 
-main.add_command(review)
-main.add_command(users)
-main.add_command(roster)
-main.add_command(serve)
-main.add_command(worker)
-main.add_command(lti)
-main.add_command(similarity)
-main.add_command(similarity_jobs)
-main.add_command(offerings)
 
 
 @main.group()

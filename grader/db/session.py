@@ -7,16 +7,17 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 import grader
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 # The repository's migrations folder; found next to the package because it is not shipped inside it.
 MIGRATIONS_DIR = Path(grader.__file__).resolve().parent.parent / "migrations"
@@ -79,6 +80,10 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration built in code (there is no alembic.ini) targeting `url`."""
+    # Alembic is imported here, not at the top: `grader grade` migrates while its sandboxes start, and
+    # importing Alembic before them delayed their start (docs/speed.md).
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Passed as an attribute, not a main option, because ConfigParser would choke on '%' in passwords.
@@ -118,6 +123,8 @@ def migration_lock(url: str) -> Iterator[None]:
 
 def upgrade(*, url: str, revision: str = "head") -> None:
     """Migrate the database at `url` up to `revision` (default: the newest), one process at a time."""
+    from alembic import command
+
     _ensure_sqlite_parent(url)
     with migration_lock(url):
         command.upgrade(alembic_config(url), revision)
@@ -125,5 +132,7 @@ def upgrade(*, url: str, revision: str = "head") -> None:
 
 def downgrade(*, url: str, revision: str) -> None:
     """Migrate the database at `url` down to `revision` (`"base"` drops every table), one process at a time."""
+    from alembic import command
+
     with migration_lock(url):
         command.downgrade(alembic_config(url), revision)
