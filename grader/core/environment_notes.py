@@ -15,6 +15,7 @@ from typing import Any
 
 from grader.core.i18n import Text, format_number, t
 from grader.core.specs.models import ExerciseSpec
+from grader.core.unimported import unimported_note
 
 MAX_NOTES = 20
 _FIRST = ("X_train", "y_train", "X_valid", "y_valid")
@@ -178,6 +179,7 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         "gives here; the score does not depend on them."),
     "no_network": lambda a: t("", ""),  # rendered by _no_network, which knows what the exercise provides
     "missing_file": lambda a: t("", ""),  # rendered by _missing_file, which knows what the exercise provides
+    "unimported": lambda a: unimported_note(a["names"]),  # ValueError for a name outside the usual imports
     "starter_object": lambda a: t(
         f"`{a['name']}` seguía siendo el objeto del código inicial cuando tu código se detuvo: no se calificó.",
         f"`{a['name']}` still held the starter code's object when your code stopped: it was not graded."),

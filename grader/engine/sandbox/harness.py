@@ -55,6 +55,7 @@ courseenv = _sibling("courseenv")
 courseapi = _sibling("courseapi")
 coursestubs = _sibling("coursestubs")
 coursecompat = _sibling("coursecompat")
+courseimports = _sibling("courseimports")
 
 
 def set_limits(limits):
@@ -440,6 +441,7 @@ def run_job(job, job_dir, work_dir, result_fd):
 
     error = None
     starter = {}
+    supplied: dict = {}
     starter_models: set = set()
     cells = compile_cells(job["code"], job.get("cells"))
     unfinished: set = set()  # for a notebook: the names assigned in the cells that raised
@@ -447,6 +449,7 @@ def run_job(job, job_dir, work_dir, result_fd):
         exec(compile(job["starter_code"], "<starter>", "exec", dont_inherit=True), namespace)
         starter = {name: namespace[name] for name in job["grade"] if name in namespace}
         starter_models = {id(value) for value in namespace.values() if issubclass(type(value), keras.Model)}
+        supplied = courseimports.supply(namespace, job["code"])
         if cells is None:
             exec(compile(job["code"], SUBMISSION, "exec", dont_inherit=True), namespace)
         for index, (cell, assigned) in enumerate(cells or ()):
@@ -468,6 +471,7 @@ def run_job(job, job_dir, work_dir, result_fd):
         else:
             error["continued"] = False
     snapshot.restore()
+    courseimports.report(namespace, supplied)
     if threading.active_count() > 1:
         # A thread of the student's could keep patching while we read the model: refuse to read it.
         error = {"type": "ThreadsLeftRunning", "line": None,

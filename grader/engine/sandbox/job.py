@@ -36,6 +36,7 @@ COURSE_MOUNTS = (
     Mount(Path(__file__).with_name("courseapi.py"), Path("/sandbox/courseapi.py")),
     Mount(Path(__file__).with_name("coursestubs.py"), Path("/sandbox/coursestubs.py")),
     Mount(Path(__file__).with_name("coursecompat.py"), Path("/sandbox/coursecompat.py")),
+    Mount(Path(__file__).with_name("courseimports.py"), Path("/sandbox/courseimports.py")),
     Mount(Path(__file__).parent.parent / "data", Path("/sandbox/data")),
 )
 
