@@ -29,7 +29,7 @@ from grader.db.lti import retry_now
 from grader.db.lti_models import LtiContext, LtiScorePost, LtiUser
 from grader.db.models import Grading, User
 from grader.lti.scores import requeue_released, scores_url, send_pending, start_outbox_loop
-from tests.conftest import _reset_postgres
+from tests.conftest import migrated
 from tests.lti_platform import INSTRUCTOR, LEARNER, LTI, TA, Platform
 from tests.student_helpers import set_assignment
 from tests.test_gradebook import LAB, LATE, finish_with, fixed_course, graded, override_total, result, submit_as
@@ -78,8 +78,7 @@ def lti_app(request: pytest.FixtureRequest, platform: Platform, tmp_path: Path) 
         url = request.getfixturevalue("sqlite_url")
     else:
         url = request.getfixturevalue("postgres_url")
-        _reset_postgres(url)
-    app = make_tool(platform, tmp_path, url)
+    app = make_tool(platform, tmp_path, migrated(request, url))
     assert launch(app.test_client(), platform, "prof-0", [INSTRUCTOR]).status_code == 302
     return app
 
