@@ -7,7 +7,7 @@ its own append-only table (`overrides`) so that the machine's verdict always sta
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from sqlalchemy import (
     JSON,
@@ -259,6 +259,9 @@ class User(Base):
 
     # Set by the web layer for one request to the user's role in the offering being worked on (grader.web.offering):
     # "" when they belong to none. Not stored; None (the CLI, the workers) means the account's role.
+    # Its type is declared for the type checker only: the ORM would try to map an annotation in the class body.
+    if TYPE_CHECKING:
+        offering_role: str | None
     offering_role = None
 
     @hybrid_property
