@@ -174,7 +174,8 @@ class Grading(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     exercise_version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    # One of GradingStatus (the CHECK above holds it to that set); stored as plain text, not an ENUM type.
+    status: Mapped[GradingStatus] = mapped_column(String(16), index=True)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     max_score: Mapped[float] = mapped_column(Float, default=0.0)
     # Null only while queued or running: there is no result yet.
