@@ -55,7 +55,7 @@ services:
 lint: venv
 	$(BIN)/ruff check .
 
-# The type checker on the pure core and the grading engine (configured in pyproject.toml).
+# The type checker on the whole package (configured in pyproject.toml).
 typecheck: venv
 	$(BIN)/mypy
 

@@ -101,11 +101,11 @@ def _print(rows: list[GradedSubmission], fmt: str, lang: Lang) -> None:
     if fmt == "table":
         click.echo(_table(rows, lang))
     elif fmt == "csv":
-        rows = [[row.student, row.exercise, row.path, row.result.status, row.result.score, row.result.max_score,
-                 " ".join(row.result.failed_check_ids()), row.result.error.get(lang) if row.result.error else "",
-                 "\n".join(row.result.note_texts(lang))] for row in rows]
+        records = [[row.student, row.exercise, row.path, row.result.status, row.result.score, row.result.max_score,
+                    " ".join(row.result.failed_check_ids()), row.result.error.get(lang) if row.result.error else "",
+                    "\n".join(row.result.note_texts(lang))] for row in rows]
         sys.stdout.write(csv_text([["student", "exercise", "path", "status", "score", "max_score", "failed_checks",
-                                    "error", "notes"], *rows]))
+                                    "error", "notes"], *records]))
 
 
 @main.command()

@@ -59,7 +59,9 @@ def queue_metrics(session: Session) -> QueueMetrics:
         select(Grading.graded_at, Submission.received_at).join(Grading.submission)
         .where(Grading.graded_at >= now - LATENCY_WINDOW)).all()
     # SQLite hands back naive timestamps from aggregates; both columns are stored in UTC.
-    waits = sorted(max((g.replace(tzinfo=None) - r.replace(tzinfo=None)).total_seconds(), 0.0) for g, r in recent)
+    # graded_at is never None here (the >= filter leaves no NULL); the check only tells the type checker so.
+    waits = sorted(max((g.replace(tzinfo=None) - r.replace(tzinfo=None)).total_seconds(), 0.0) for g, r in recent
+                   if g is not None)
     oldest_s = (now.replace(tzinfo=None) - oldest.replace(tzinfo=None)).total_seconds() if oldest else 0.0
     return QueueMetrics(by_status={s: int(counts.get(s, 0)) for s in GRADING_STATUSES}, oldest_queued_s=oldest_s,
                         finished_recently=len(waits), latency_p50_s=_quantile(waits, 0.5),

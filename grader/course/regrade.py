@@ -80,7 +80,7 @@ def start_regrade(session: Session, *, catalog: Catalog, exercise_id: str, reque
     return regrade
 
 
-def _with_progress(session: Session, jobs: Select[tuple[int, int, str]]) -> list[RegradeProgress]:
+def _with_progress(session: Session, jobs: Select[int, int, str]) -> list[RegradeProgress]:
     """Progress of the regrades `jobs` selects as (id, total, exercise slug): two queries for any number."""
     found = session.execute(jobs).all()
     counts: dict[int, dict[str, int]] = {rid: {} for rid, _, _ in found}
@@ -88,13 +88,14 @@ def _with_progress(session: Session, jobs: Select[tuple[int, int, str]]) -> list
         for rid, status, count in session.execute(
                 select(Grading.regrade_id, Grading.status, func.count(Grading.id))
                 .where(Grading.regrade_id.in_(list(counts))).group_by(Grading.regrade_id, Grading.status)):
+            assert rid is not None, "IN (...) matches no NULL regrade_id"
             counts[rid][status] = count
     return [RegradeProgress(regrade_id=rid, exercise=slug, total=total, done=counts[rid].get("graded", 0),
                             failed=counts[rid].get("error", 0), queued=counts[rid].get("queued", 0),
                             running=counts[rid].get("running", 0)) for rid, total, slug in found]
 
 
-def _jobs() -> Select[tuple[int, int, str]]:
+def _jobs() -> Select[int, int, str]:
     """Regrades as (id, total, exercise slug)."""
     return select(Regrade.id, Regrade.total, Exercise.slug).join(Regrade.exercise)
 

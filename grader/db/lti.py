@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from grader.db.lti_models import LtiContext, LtiLink, LtiScorePost, LtiState, LtiUser
 from grader.db.models import Exercise, Submission, User, utcnow
+from grader.db.session import rows_changed
 
 # Failed posts are retried after 1, 2, 4 ... minutes, at most an hour apart, and never given up.
 RETRY_BASE = timedelta(minutes=1)
@@ -95,9 +96,9 @@ def record_attempt(session: Session, *, post_id: int, generation: int, score: di
     else:
         delay = min(RETRY_MAX, RETRY_BASE * 2 ** min(current.attempts, 10))
         values.update(status="failed", last_error=error[:2000], next_attempt_at=now + delay)
-    done = session.execute(update(LtiScorePost).where(LtiScorePost.id == post_id,
-                                                      LtiScorePost.generation == generation)
-                           .values(**values)).rowcount == 1
+    done = rows_changed(session, update(LtiScorePost).where(LtiScorePost.id == post_id,
+                                                            LtiScorePost.generation == generation)
+                        .values(**values)) == 1
     if not done:  # changed meanwhile: count the try, keep it pending for the new score
         session.execute(update(LtiScorePost).where(LtiScorePost.id == post_id)
                         .values(attempts=LtiScorePost.attempts + 1, updated_at=now))
@@ -108,8 +109,8 @@ def record_attempt(session: Session, *, post_id: int, generation: int, score: di
 
 def retry_now(session: Session) -> int:
     """Make every failed post due at once (the teacher's "retry now"); returns how many."""
-    return session.execute(update(LtiScorePost).where(LtiScorePost.status == "failed")
-                           .values(next_attempt_at=utcnow())).rowcount
+    return rows_changed(session, update(LtiScorePost).where(LtiScorePost.status == "failed")
+                        .values(next_attempt_at=utcnow()))
 
 
 def ensure_exercise(session: Session, *, slug: str, title: str) -> Exercise:
@@ -140,13 +141,13 @@ def state_get(session: Session, key: str) -> Any:
 def state_take(session: Session, key: str) -> bool:
     """Delete `key` if present and unexpired; True only for the one caller that deleted it (a nonce is used
     once, even by two processes racing with the same id_token)."""
-    taken = session.execute(delete(LtiState).where(LtiState.key == key, LtiState.expires_at > utcnow())).rowcount
+    taken = rows_changed(session, delete(LtiState).where(LtiState.key == key, LtiState.expires_at > utcnow()))
     session.commit()
     return taken == 1
 
 
 def state_purge(session: Session) -> int:
     """Delete expired state; returns how many rows."""
-    gone = session.execute(delete(LtiState).where(LtiState.expires_at <= utcnow())).rowcount
+    gone = rows_changed(session, delete(LtiState).where(LtiState.expires_at <= utcnow()))
     session.commit()
     return gone

@@ -7,7 +7,7 @@ its own append-only table (`overrides`) so that the machine's verdict always sta
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from sqlalchemy import (
     JSON,
@@ -174,7 +174,8 @@ class Grading(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     exercise_version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    # One of GradingStatus (the CHECK above holds it to that set); stored as plain text, not an ENUM type.
+    status: Mapped[GradingStatus] = mapped_column(String(16), index=True)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     max_score: Mapped[float] = mapped_column(Float, default=0.0)
     # Null only while queued or running: there is no result yet.
@@ -259,6 +260,9 @@ class User(Base):
 
     # Set by the web layer for one request to the user's role in the offering being worked on (grader.web.offering):
     # "" when they belong to none. Not stored; None (the CLI, the workers) means the account's role.
+    # Its type is declared for the type checker only: the ORM would try to map an annotation in the class body.
+    if TYPE_CHECKING:
+        offering_role: str | None
     offering_role = None
 
     @hybrid_property

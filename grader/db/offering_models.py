@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConst
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grader.db.models import Base, Student, User, utcnow
+from grader.db.models import Base, Role, Student, User, utcnow
 
 
 class Offering(Base):
@@ -55,7 +55,8 @@ class Membership(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"))
-    role: Mapped[str] = mapped_column(String(16))
+    # One of Role (the CHECK above holds it to that set); stored as plain text, not an ENUM type.
+    role: Mapped[Role] = mapped_column(String(16))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

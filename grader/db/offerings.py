@@ -100,7 +100,7 @@ def role_in(session: Session, *, user: User, offering_id: int) -> Role | None:
     staff = session.scalar(select(Membership.role).where(Membership.offering_id == offering_id,
                                                          Membership.user_id == user.id))
     if staff is not None:
-        return staff  # type: ignore[return-value]
+        return staff
     if user.student_id is not None and session.scalar(select(Membership.id).where(
             Membership.offering_id == offering_id, Membership.student_id == user.student_id)) is not None:
         return "student"

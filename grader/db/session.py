@@ -7,12 +7,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.dml import UpdateBase
 
 import grader
 
@@ -76,6 +77,13 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     commit (the CLI prints them, the web renders them) without another round trip.
     """
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def rows_changed(session: Session, statement: UpdateBase) -> int:
+    """Execute an UPDATE or DELETE (without RETURNING) in `session`; how many rows it matched."""
+    # SQLAlchemy types Session.execute as a plain Result, which has no rowcount, because an ORM statement in
+    # general need not give a cursor result; an UPDATE or DELETE without RETURNING always does.
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
 
 
 def alembic_config(url: str) -> Config:

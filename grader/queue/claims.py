@@ -29,6 +29,7 @@ from grader.core.specs.models import ExerciseSpec
 from grader.db import store
 from grader.db.lti import score_changed
 from grader.db.models import ExerciseVersion, Grading, utcnow
+from grader.db.session import rows_changed
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,8 @@ def _give_up(session: Session, *, grading_id: int, claims: int, still: ColumnEle
         f"Grading was interrupted {claims} times by an internal grader error (not your submission's fault); "
         "your submission was kept and your teacher can grade it again."), max_score=_max_score(spec_json)),
         cause="grader")
-    done = session.execute(update(Grading).where(Grading.id == grading_id, Grading.claims == claims, still)
-                           .values(**store.result_columns(result))).rowcount == 1
+    done = rows_changed(session, update(Grading).where(Grading.id == grading_id, Grading.claims == claims, still)
+                        .values(**store.result_columns(result))) == 1
     if done:
         submission_id = session.scalar(select(Grading.submission_id).where(Grading.id == grading_id))
         score_changed(session, submission_id=submission_id)
@@ -104,11 +105,11 @@ def claim_next(session: Session, *, now: datetime | None = None) -> Claim | None
             lost += not gave_up
             continue
         at = now or utcnow()
-        claimed = session.execute(
-            update(Grading).where(Grading.id == grading_id, Grading.status == "queued", Grading.claims == claims)
-            .values(status="running", started_at=at, heartbeat_at=at, claims=claims + 1))
+        claimed = rows_changed(session, update(Grading)
+                               .where(Grading.id == grading_id, Grading.status == "queued", Grading.claims == claims)
+                               .values(status="running", started_at=at, heartbeat_at=at, claims=claims + 1))
         session.commit()
-        if claimed.rowcount == 1:
+        if claimed == 1:
             return Claim(grading_id=grading_id, number=claims + 1)
         lost += 1
     return None
@@ -119,9 +120,8 @@ def requeue_stale(session: Session, *, older_than: timedelta = STALE_AFTER, now:
     as failed once they have had MAX_CLAIMS claims; returns how many left `running` either way."""
     cutoff = (now or utcnow()) - older_than
     stale = (Grading.status == "running") & (func.coalesce(Grading.heartbeat_at, Grading.started_at) <= cutoff)
-    moved = session.execute(
-        update(Grading).where(stale, Grading.claims < MAX_CLAIMS)
-        .values(status="queued", started_at=None, heartbeat_at=None)).rowcount
+    moved = rows_changed(session, update(Grading).where(stale, Grading.claims < MAX_CLAIMS)
+                         .values(status="queued", started_at=None, heartbeat_at=None))
     spent = session.execute(select(Grading.id, Grading.claims).where(stale, Grading.claims >= MAX_CLAIMS)).all()
     given_up = sum(_give_up(session, grading_id=grading_id, claims=claims, still=stale)
                    for grading_id, claims in spent)
@@ -134,7 +134,7 @@ def requeue_stale(session: Session, *, older_than: timedelta = STALE_AFTER, now:
 GradeFn = Callable[..., GradeResult]
 
 
-def _holds(claim: Claim) -> object:
+def _holds(claim: Claim) -> ColumnElement[bool]:
     """SQL condition: the grading is still running under `claim`."""
     return (Grading.id == claim.grading_id) & (Grading.status == "running") & (Grading.claims == claim.number)
 

@@ -19,7 +19,7 @@ from grader.core.i18n import Text, t
 from grader.course.accounts import user_for_token
 from grader.course.figures.diagnosis import diagnose
 from grader.course.intake import SubmissionRefused
-from grader.db.models import Grading, User, utcnow
+from grader.db.models import Grading, GradingStatus, User, utcnow
 from grader.web.offering import apply_offering, course_here
 from grader.web.openapi import (
     ApiError,
@@ -74,8 +74,9 @@ def _http_error(exc: HTTPException) -> Response:
 
 # Flask prefers the app's handler for a status code over a blueprint's handler for a class, so the codes the
 # app renders as HTML pages are claimed one by one; the class catches the rest.
-for _code in (*_MESSAGES, HTTPException):
+for _code in _MESSAGES:
     bp.register_error_handler(_code, _http_error)
+bp.register_error_handler(HTTPException, _http_error)
 
 
 def _bearer_token() -> str:
@@ -156,11 +157,11 @@ def create_submission() -> Any:
     except SubmissionRefused as refused:
         return error_response(refused.status_code, refused.message)
     url = url_for("api.get_submission", submission_id=accepted.submission_id)
-    status = "queued"
+    status: GradingStatus = "queued"
     if accepted.duplicate:
         grading = db().get(Grading, accepted.grading_id)
         status = grading.status if grading is not None else "queued"
-    body = SubmissionAccepted(id=accepted.submission_id, status=status, status_url=url,  # type: ignore[arg-type]
+    body = SubmissionAccepted(id=accepted.submission_id, status=status, status_url=url,
                               duplicate=accepted.duplicate)
     return jsonify(body.model_dump(mode="json")), 200 if accepted.duplicate else 202, {"Location": url}
 
@@ -169,7 +170,7 @@ def submission_out(standing: Feedback) -> SubmissionOut:
     """The API's view of a submission's feedback: result fields only once the grading finished."""
     sub, attempt = standing.submission, standing.attempt
     out = SubmissionOut(id=sub.id, exercise=sub.exercise.slug, student=sub.student.external_id,
-                        filename=sub.filename, received_at=sub.received_at, status=standing.status,  # type: ignore[arg-type]
+                        filename=sub.filename, received_at=sub.received_at, status=standing.status,
                         finished=standing.finished, late=bool(attempt and attempt.late))
     if not standing.finished or standing.result is None:
         return out

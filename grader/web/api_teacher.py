@@ -90,7 +90,7 @@ def settings_out(assignment: Assignment) -> AssignmentSettings:
     return AssignmentSettings(
         exercise=assignment.exercise, opens_at=assignment.opens_at, due_at=assignment.due_at,
         closes_at=assignment.closes_at(), max_attempts=assignment.max_attempts,
-        release="after_release" if release == "manual" else release,  # type: ignore[arg-type]
+        release="after_release" if release == "manual" else release,
         time_limit_min=assignment.time_limit_min,
         late_until=assignment.late.until if assignment.late else None,
         late_penalty=assignment.late.penalty if assignment.late else None)

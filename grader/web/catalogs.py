@@ -18,11 +18,12 @@ from babel.messages.pofile import read_po
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
-def _key(message_id: str | tuple[str, ...]) -> str:
+def _key(message_id: str | tuple[str, ...] | list[str]) -> str:
+    """The singular msgid (a plural message's id is the singular and the plural; a read .mo gives a list)."""
     return message_id if isinstance(message_id, str) else message_id[0]
 
 
-def _translations(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+def _translations(catalog: Catalog) -> dict[str, tuple[str | None, ...]]:
     return {_key(m.id): tuple(m.string) if isinstance(m.string, list | tuple) else (m.string,)
             for m in catalog if m.id}
 

@@ -9,10 +9,14 @@ style or a link to anything but http(s)/mailto.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -49,9 +53,12 @@ def _parser() -> MarkdownIt:
                                    "highlight": _highlight})
     md.enable(["table", "strikethrough"])
     # An indented block (how the exam statements quote code) is highlighted like a fenced one.
+    # MarkdownIt types its renderer as the bare protocol; made without renderer_cls, it is the HTML one.
+    assert isinstance(md.renderer, RendererHTML)
     fence_rule = md.renderer.rules["fence"]
 
-    def code_block(_renderer, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+    def code_block(_renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                   env: EnvType) -> str:
         token = tokens[idx]
         token.info = "python"
         return fence_rule(tokens, idx, options, env)

@@ -106,7 +106,8 @@ def save_draft(exercise_id: str) -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(error="expected a JSON object {code, answers}"), 400
-    answers = body.get("answers") if isinstance(body.get("answers"), dict) else {}
+    sent = body.get("answers")
+    answers = sent if isinstance(sent, dict) else {}
     code = body.get("code") if isinstance(body.get("code"), str) else None
     picked = {f"q-{key}": value for key, value in answers.items()}
     try:

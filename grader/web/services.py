@@ -25,7 +25,7 @@ from grader.course.people import STAFF_ROLES
 from grader.course.release import ReleaseState, for_student, release_state
 from grader.course.settings import effective_course, load_rules
 from grader.db import review
-from grader.db.models import FINISHED_STATUSES, Grading, Student, Submission, User, utcnow
+from grader.db.models import FINISHED_STATUSES, Grading, GradingStatus, Student, Submission, User, utcnow
 from grader.web.i18n import current_lang
 from grader.web.offering import course_here, offering_id
 from grader.web.state import db, state
@@ -205,7 +205,7 @@ class Feedback:
     adjustments: tuple[Adjustment, ...] = ()
 
     @property
-    def status(self) -> str:
+    def status(self) -> GradingStatus:
         """queued, running, graded or error."""
         return self.grading.status if self.grading is not None else "queued"
 

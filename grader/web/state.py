@@ -17,6 +17,10 @@ from grader.queue.celery import CeleryDispatcher
 from grader.queue.embedded import EmbeddedWorkers
 
 
+def _no_workers(count: int = 1) -> None:
+    """WebState.notify of a process without workers: nothing to wake."""
+
+
 @dataclass
 class WebState:
     """Long-lived parts of one web process, kept in `app.extensions["grader"]`."""
@@ -31,7 +35,7 @@ class WebState:
     dispatcher: CeleryDispatcher | None = None
     # Called with the number of gradings just committed, so workers start at once: one Celery task per
     # grading, or a wake-up of the embedded threads (which drain the whole queue). A no-op without workers.
-    notify: Callable[[int], object] = lambda count=1: None
+    notify: Callable[[int], object] = _no_workers
     # The LMS platforms (GRADER_LTI_CONFIG); None: no LMS, the /lti/ pages answer 404.
     lti: LtiConfig | None = None
 

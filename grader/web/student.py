@@ -95,7 +95,7 @@ def editor_start(exercise_id: str, starter: str) -> EditorStart:
             return EditorStart(code=starter)
         chosen = typed[-1]
     number, sub_id, name = chosen
-    return EditorStart(code=editor_code(name, db().get(Submission, sub_id).source), submission_id=sub_id,
+    return EditorStart(code=editor_code(name, db().get_one(Submission, sub_id).source), submission_id=sub_id,
                        number=number)
 
 
