@@ -244,8 +244,6 @@ def validate(only: tuple[str, ...], workers: int | None, unsafe_no_sandbox: bool
         sys.exit(1)
 
 
-
-
 @main.group()
 def db() -> None:
     """Database maintenance."""

@@ -19,6 +19,7 @@ from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.db.models import Exercise, Submission, utcnow
 from grader.db.offerings import scope
+from grader.db.session import rows_changed
 from grader.db.similarity_models import SimilarityFlag, SimilarityNote, SimilarityRun
 
 DEADLINE = "deadline"  # requested_by of a run queued because the submissions closed
@@ -82,10 +83,10 @@ def _claim(session: Session) -> SimilarityRun | None:
                           .order_by(SimilarityRun.id)).first()
     if run is None:
         return None
-    taken = session.execute(update(SimilarityRun).where(SimilarityRun.id == run.id, SimilarityRun.status == "queued")
-                            .values(status="running"))
+    taken = rows_changed(session, update(SimilarityRun)
+                         .where(SimilarityRun.id == run.id, SimilarityRun.status == "queued").values(status="running"))
     session.commit()
-    return session.get(SimilarityRun, run.id) if getattr(taken, "rowcount", 0) == 1 else None
+    return session.get(SimilarityRun, run.id) if taken == 1 else None
 
 
 @dataclass(frozen=True)
