@@ -87,21 +87,10 @@ def test_an_attempt_stored_after_the_release_never_counts(app: Any, accounts: An
         assert tried.finished and tried.judged and tried.void == "released" and not tried.counts
 
 
-def _not_judged(app: Any) -> None:
-    """Finish the oldest queued grading as a try refused before running (it does not count)."""
-    with app.extensions["grader"].sessions() as session:
-        claim = claim_next(session)
-        assert claim is not None
-        result = GradeResult(status="error", max_score=10, judged=False, error=t("sintaxis", "syntax"))
-        store.finish_grading(session, grading=session.get(Grading, claim.grading_id), result=result)
-        session.commit()
-
-
 def test_a_try_that_does_not_count_is_empty_everywhere(app: Any, client: Any, accounts: Any) -> None:
     open_course(app)
     assert login(client, "ana").status_code == 302
-    submission_id(submit_code(client, LAB, "def f(:\n"))
-    _not_judged(app)
+    submission_id(submit_code(client, LAB, "def f(:\n"))  # refused at once: it cannot run as written
     listing = client.get("/assignments").get_data(as_text=True)
     row = listing[listing.index(f'data-exercise="{LAB}"'):]
     row = row[:row.index("</tr>")]

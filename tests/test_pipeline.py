@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 from grader.core.results import GradeResult
+from grader.core.sources import refused_before_running
 from grader.core.specs.models import ExerciseSpec, LimitsSpec
 from grader.engine.grader import Grader
 
@@ -36,12 +37,26 @@ def grade(grader: Grader, spec: ExerciseSpec, code: str | bytes, filename: str =
     return grader.grade_bytes(spec=spec, filename=filename, data=data, student="s")
 
 
-def test_syntax_error_names_line_and_text(grader_nodb: Grader, spec: ExerciseSpec) -> None:
-    result = grade(grader_nodb, spec, "from tensorflow import keras\nmodel = keras.Sequential([\n")
-    assert result.status == "error" and result.score == 0
+def test_syntax_error_names_line_and_text(spec: ExerciseSpec) -> None:
+    """For a student who can still fix it (the web's intake), a syntax slip refuses the file, and the try does
+    not count."""
+    data = b"from tensorflow import keras\nmodel = keras.Sequential([\n"
+    result = refused_before_running(filename="s.py", data=data, max_score=spec.max_score)
+    assert result is not None and result.status == "error" and result.score == 0
     assert "línea 2" in result.error.es and "model = keras.Sequential([" in result.error.es
     assert "El '[' no se cerró nunca" in result.error.es and "'[' was never closed" in result.error.en
     assert not result.judged and result.notes[-1].es.startswith("Este intento no cuenta: tu archivo no llegó")
+    assert refused_before_running(filename="s.py", data=SOLUTION.encode(), max_score=10) is None
+
+
+def test_a_hand_in_with_syntax_slips_is_graded_past_them(grader_nodb: Grader, spec: ExerciseSpec) -> None:
+    """Grading a hand-in reads past a slip, as a teacher does: the model written after a Python 2 print and a
+    stray space earns its points, and the notes name both slips."""
+    right = grade(grader_nodb, spec, SOLUTION)
+    slipped = grade(grader_nodb, spec, "print 'empiezo'\n" + SOLUTION.replace("model =", " model =") + "x = (\n")
+    assert slipped.judged and slipped.status == "graded" and slipped.score == right.score == spec.max_score
+    said = [note.es for note in slipped.notes if "Error de sintaxis" in note.es]
+    assert len(said) == 3 and "línea 1" in said[0] and "alineada" in said[1] and "que no se ejecutó" in said[2]
 
 
 def test_bad_bytes_empty_and_oversize(grader_nodb: Grader, spec: ExerciseSpec) -> None:

@@ -12,10 +12,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 import grader.course.intake
-from grader.core.i18n import t
-from grader.core.results import GradeResult
 from grader.course.public import public_view
-from grader.db import store
 from grader.db.models import Grading, Submission, utcnow
 from grader.db.review import add_override
 from grader.queue.claims import claim_next
@@ -308,16 +305,14 @@ def test_the_teachers_adjustment_is_shown_with_its_reason(app: Any, ana: Any) ->
 
 
 def test_a_try_refused_before_running_uses_no_attempt_on_the_pages(app: Any, ana: Any) -> None:
-    """A file the grader refused before running it (not judged) is in the history but leaves the attempts."""
+    """A file refused before running it (not judged: here a syntax error, refused as it is received, with no
+    grading queued) is in the history but leaves the attempts."""
     set_assignment(app, LAB, max_attempts=3)
-    submission_id(submit_code(ana, LAB, "x = (\n"))
+    new_id = submission_id(submit_code(ana, LAB, "x = (\n"))
     with app.extensions["grader"].sessions() as session:
-        claim = claim_next(session)
-        assert claim is not None
-        refused = GradeResult.failed(t("Error de sintaxis", "Syntax error"), max_score=10).model_copy(
-            update={"judged": False})
-        store.finish_grading(session, grading=session.get(Grading, claim.grading_id), result=refused)
-        session.commit()
+        assert claim_next(session) is None
+    status = ana.get(f"/submissions/{new_id}/status").get_json()
+    assert status["finished"] and "Error de sintaxis" in status["html"] and "Este intento no cuenta" in status["html"]
     page = ana.get(f"/exercises/{LAB}").get_data(as_text=True)
     assert '<strong id="attempts-left">3</strong>' in page and "Entrega 1" in page
     assert ">0 / 3<" in _assignment_row(ana.get("/assignments").get_data(as_text=True), LAB)

@@ -17,7 +17,9 @@ from traitlets.log import get_logger
 
 from grader.core.i18n import Text, t
 from grader.core.results import GradeResult
-from grader.core.syntax_messages import COLAB_ESCAPES, LINE_BREAK, UnparsableCode, parse, snippet
+from grader.core.slips import MAX_SLIPS, ipython_cleanup
+from grader.core.slips import read_past as read_past_slips
+from grader.core.syntax_messages import COLAB_ESCAPES, LINE_BREAK, UnparsableCode, snippet
 
 # The largest submissions read: a notebook (outputs and images included), and the code taken from any file.
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -85,6 +87,8 @@ class StudentSource:
     origins: tuple[tuple[int, int], ...] = field(default=(), repr=False)
     # For notebooks: the execution count (`In [n]`) of each code cell, by code cell number - 1.
     execution_counts: tuple[int | None, ...] = field(default=(), repr=False)
+    # The syntax errors read past (grader.core.slips), each as a refusal would have said it.
+    slips: tuple[Text, ...] = ()
 
     def cell_spans(self) -> list[tuple[int, int]] | None:
         """A notebook's code cells as (first_line, last_line) of `code` (1-based, inclusive). For a script, its
@@ -129,8 +133,34 @@ def cell_label(cell: int, counts: tuple[int | None, ...] = ()) -> Text:
     return t(f"celda de código {cell}{shown}", f"code cell {cell}{shown}")
 
 
-def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES) -> StudentSource:
-    """Decode, split into code and syntax-check one submission; raise SubmissionError on bad input."""
+def read_code(*, filename: str, data: bytes, read_past: bool = True) -> StudentSource:
+    """A code submission as graded (a notebook up to MAX_NOTEBOOK_BYTES, any code up to MAX_CODE_BYTES), or
+    SubmissionError. `read_past=False`: a syntax slip refuses the file too, for a student who can still fix it
+    (the web refuses such a file at once, and the try does not count); grading a hand-in reads past it."""
+    cap = MAX_NOTEBOOK_BYTES if filename.lower().endswith(".ipynb") else MAX_CODE_BYTES
+    source = load_source(filename=filename, data=data, max_bytes=cap, read_past=read_past)
+    if len(source.code.encode()) > MAX_CODE_BYTES:
+        raise _fail(f"{filename}: el código tiene más de {MAX_CODE_BYTES // 1024} KB; envía solo tu solución.",
+                    f"{filename}: the code is over {MAX_CODE_BYTES // 1024} KB; submit your solution only.")
+    return source
+
+
+def refused_before_running(*, filename: str, data: bytes, max_score: float) -> GradeResult | None:
+    """The result of a code file that cannot run as written (a syntax slip included), which uses no attempt;
+    None for a file that can, or that is not code."""
+    if not filename.lower().endswith(CODE_EXTENSIONS):
+        return None
+    try:
+        read_code(filename=filename, data=data, read_past=False)
+    except SubmissionError as exc:
+        return not_judged(GradeResult.failed(exc.message, max_score=max_score), cause="refused")
+    return None
+
+
+def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES,
+                read_past: bool = True) -> StudentSource:
+    """Decode, split into code and syntax-check one submission; raise SubmissionError on bad input. A few
+    syntax slips are read past (grader.core.slips) unless `read_past` is False."""
     lowered = filename.lower()
     if not lowered.endswith((".py", ".ipynb")):
         raise _fail(f"`{filename}` no es un archivo admitido: envía un archivo .py o un cuaderno .ipynb "
@@ -162,7 +192,14 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
             f"Se quitaron {invisible} caracteres invisibles (espacios de ancho cero, U+200B) que no son Python, "
             "pegados probablemente desde una página web.", f"{invisible} invisible characters (zero-width "
             "spaces, U+200B) that are not Python were removed, probably pasted from a web page.")))
-    if not _parse(source).body:
+    try:
+        past = read_past_slips(source.code, filename=filename, script=kind == "py", locate=source.locate,
+                               cells=source.cell_spans() if kind == "ipynb" else None, slips=MAX_SLIPS if
+                               read_past else 0)
+    except UnparsableCode as exc:
+        raise SubmissionError(exc.message) from None
+    source = replace(source, code=past.code, notes=(*source.notes, *past.notes), slips=past.errors)
+    if not past.tree.body:
         es, en = ("no tiene ninguna celda de código con contenido", "has no code cell with any code") \
             if kind == "ipynb" else ("no contiene código, solo líneas vacías o comentarios",
                                      "contains no code, only blank lines or comments")
@@ -360,7 +397,7 @@ def _join_cells(filename: str, cells: list[str], counts: tuple[int | None, ...])
                            "run when grading)."))
             cell_lines = [""] * len(cell_lines)  # blanked, not deleted, so later line numbers stay put
         else:
-            cell_lines = _skip_magics((label_es, label_en), cell_lines, notes)
+            cell_lines = _skip_magics((label_es, label_en), ipython_cleanup(cell_lines), notes)
         lines += cell_lines
         origins += [(number, index) for index in range(1, len(cell_lines) + 1)]
     return StudentSource(filename=filename, kind="ipynb", code="\n".join(lines) + "\n" if lines else "",
@@ -433,10 +470,3 @@ def _scan(line: str, depth: int, quote: str) -> tuple[int, str, bool]:
     if len(quote) == 1 and not line.endswith("\\"):
         quote = ""  # an unterminated one-line string is a syntax error; do not let it swallow the cell
     return depth, quote, False
-
-
-def _parse(source: StudentSource) -> ast.Module:
-    try:
-        return parse(source.code, filename=source.filename, script=source.kind == "py", locate=source.locate)
-    except UnparsableCode as exc:
-        raise SubmissionError(exc.message) from None

@@ -17,7 +17,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from grader.core.i18n import Text, t
-from grader.core.sources import EXTENSIONS, MAX_NOTEBOOK_BYTES
+from grader.core.sources import EXTENSIONS, MAX_NOTEBOOK_BYTES, refused_before_running
 from grader.core.specs.loader import Catalog
 from grader.course.course import Course
 from grader.course.settings import load_rules, timed_refusal
@@ -196,5 +196,9 @@ def submit(session: Session, *, catalog: Catalog, course: Course, student: Stude
     submission = store.record_submission(session, student=student, exercise=version.exercise,
                                          filename=name, source=data, received_at=now, files=beside,
                                          offering_id=offering)
-    grading = store.queue_grading(session, submission=submission, exercise_version=version)
+    # A student who can still fix a file that cannot run as written (a syntax slip too) is told at once, and
+    # the try does not count; a teacher grading hand-ins later reads past such a slip (grader.core.slips).
+    not_run = refused_before_running(filename=name, data=data, max_score=spec.max_score)
+    grading = store.queue_grading(session, submission=submission, exercise_version=version) if not_run is None \
+        else store.save_grading(session, submission=submission, exercise_version=version, result=not_run)
     return Accepted(submission_id=submission.id, grading_id=grading.id)

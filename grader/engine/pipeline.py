@@ -18,14 +18,7 @@ from grader.core.i18n import Text, t
 from grader.core.questions.answers import answers_from_evidence, is_answer_file, load_answer_file
 from grader.core.results import GradeResult
 from grader.core.scoring import score
-from grader.core.sources import (
-    MAX_CODE_BYTES,
-    MAX_NOTEBOOK_BYTES,
-    StudentSource,
-    SubmissionError,
-    load_source,
-    not_judged,
-)
+from grader.core.sources import StudentSource, SubmissionError, not_judged, read_code
 from grader.core.specs.models import ExerciseSpec
 from grader.engine.datasets import load_dataset
 from grader.engine.evaluator.pool import EvaluatorError, EvaluatorPool
@@ -97,14 +90,19 @@ def _describe_student_error(evidence: Evidence, source: StudentSource) -> Text |
     return t(f"Tu código lanzó {err.type}{where_es}: {message}", f"Your code raised {err.type}{where_en}: {message}")
 
 
-def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | None) -> Text | None:
-    """An error when none of the code variables exists (the code failed or never defined them).
+def _nothing_to_grade(spec: ExerciseSpec, evidence: Evidence, failure: Text | None,
+                      slips: tuple[Text, ...] = ()) -> Text | None:
+    """An error when none of the code variables exists (the code failed or never defined them, or the lines
+    that would have were a syntax slip read past: then that slip is the error).
 
     Quizzes are exempt: an unanswered question simply scores 0 with its own message.
     """
     if not spec.grade or any(evidence.variables.get(n, MissingFacts()).kind != "missing" for n in spec.grade):
         return None
     names = ", ".join(f"`{n}`" for n in spec.grade)
+    if slips:
+        return t(f"{slips[0].es} Sin esas líneas, tu código no definió {names}.",
+                 f"{slips[0].en} Without those lines, your code did not define {names}.")
     if failure is not None:
         return t(f"{failure.es}, antes de definir {names}.", f"{failure.en}, before defining {names}.")
     return t(f"No se encontró {names} después de ejecutar tu código: define {names} como pide el enunciado.",
@@ -149,12 +147,7 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
         return score(spec, Evidence(answers=answers), student=student, notes=notes,
                      duration_s=round(time.monotonic() - started, 3))
     try:
-        cap = MAX_NOTEBOOK_BYTES if filename.lower().endswith(".ipynb") else MAX_CODE_BYTES
-        source = load_source(filename=filename, data=data, max_bytes=cap)
-        if len(source.code.encode()) > MAX_CODE_BYTES:
-            raise SubmissionError(t(
-                f"{filename}: el código tiene más de {MAX_CODE_BYTES // 1024} KB; envía solo tu solución.",
-                f"{filename}: the code is over {MAX_CODE_BYTES // 1024} KB; submit your solution only."))
+        source = read_code(filename=filename, data=data)
     except SubmissionError as exc:
         return not_judged(_error(spec, exc.message, started), cause="refused")
     notes = list(source.notes)
@@ -177,7 +170,7 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
         failed = _error(spec, exc.message, started, notes=notes, logs=logs)
         return not_judged(failed, cause="grader") if exc.internal else failed
     failure = _describe_student_error(evidence, source)
-    fatal = _nothing_to_grade(spec, evidence, failure)
+    fatal = _nothing_to_grade(spec, evidence, failure, source.slips)
     if fatal is not None:
         return _error(spec, fatal, started, notes=notes, logs=logs)
     if failure is not None and evidence.student_error is not None and evidence.student_error.continued \
