@@ -180,6 +180,14 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
     "no_network": lambda a: t("", ""),  # rendered by _no_network, which knows what the exercise provides
     "missing_file": lambda a: t("", ""),  # rendered by _missing_file, which knows what the exercise provides
     "unimported": lambda a: unimported_note(a["names"]),  # ValueError for a name outside the usual imports
+    "typo_name": lambda a: t(
+        f"`{a['wrote']}` no existe en Keras: se leyó como `{a['meant']}`. Corrígelo: tal como está escrito, tu "
+        "código se detiene en esa línea.", f"`{a['wrote']}` does not exist in Keras: it was read as "
+        f"`{a['meant']}`. Fix it: as written, your code stops at that line."),
+    "typo_keyword": lambda a: t(
+        f"`{a['wrote']}=` no es un argumento de Keras: se leyó como `{a['meant']}=`. Corrígelo: tal como está "
+        "escrito, tu código se detiene en esa línea.", f"`{a['wrote']}=` is not a Keras argument: it was read "
+        f"as `{a['meant']}=`. Fix it: as written, your code stops at that line."),
     "starter_object": lambda a: t(
         f"`{a['name']}` seguía siendo el objeto del código inicial cuando tu código se detuvo: no se calificó.",
         f"`{a['name']}` still held the starter code's object when your code stopped: it was not graded."),

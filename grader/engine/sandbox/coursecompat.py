@@ -20,6 +20,7 @@ import types
 from courseapi import cap_sklearn, patch_one_hot, patch_styles
 from courseenv import note, patch_pandas, patch_requests
 from coursestubs import _hub, _tfds, numpy1_names
+from coursetypos import after_import as patch_keras_api
 
 
 class Nothing:
@@ -276,7 +277,8 @@ def install():
     sys.meta_path.append(MissingFinder())
     sys.meta_path.insert(0, AfterImport({"pandas": patch_pandas, "matplotlib.style": patch_styles,
                                          "requests": patch_requests, "sklearn.preprocessing._encoders": patch_one_hot},
-                                        [("sklearn.", cap_sklearn)]))
+                                        [("sklearn.", cap_sklearn), ("keras.", patch_keras_api),
+                                         ("tensorflow.keras.", patch_keras_api)]))
     for name in [n for n in sys.modules if n.startswith("sklearn.")]:
         cap_sklearn(sys.modules[name])
     if "sklearn.preprocessing._encoders" in sys.modules:

@@ -54,6 +54,7 @@ coursefiles = _sibling("coursefiles")
 courseenv = _sibling("courseenv")
 courseapi = _sibling("courseapi")
 coursestubs = _sibling("coursestubs")
+coursetypos = _sibling("coursetypos")
 coursecompat = _sibling("coursecompat")
 courseimports = _sibling("courseimports")
 
@@ -414,6 +415,7 @@ def import_frameworks():
         coursecompat.install()
         coursestubs.patch_numpy(np)
         courseapi.patch_keras(keras)
+        coursetypos.install(keras)
         _FRAMEWORKS.extend([np, keras])
     return _FRAMEWORKS[0], _FRAMEWORKS[1]
 

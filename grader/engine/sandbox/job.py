@@ -37,6 +37,7 @@ COURSE_MOUNTS = (
     Mount(Path(__file__).with_name("coursestubs.py"), Path("/sandbox/coursestubs.py")),
     Mount(Path(__file__).with_name("coursecompat.py"), Path("/sandbox/coursecompat.py")),
     Mount(Path(__file__).with_name("courseimports.py"), Path("/sandbox/courseimports.py")),
+    Mount(Path(__file__).with_name("coursetypos.py"), Path("/sandbox/coursetypos.py")),
     Mount(Path(__file__).parent.parent / "data", Path("/sandbox/data")),
 )
 
