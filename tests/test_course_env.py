@@ -478,10 +478,11 @@ def test_keras1_keywords_and_decay_are_adapted_with_a_note(grader_nodb: Grader) 
     rendered = "\n".join(n.es for n in render(notes))
     assert "`init=` es el nombre de Keras 1 de `kernel_initializer=`: se usó como `kernel_initializer=`." in rendered
     assert "`decay=` ya no existe en los optimizadores de Keras 3, que lo ignoran" in rendered
-    # A typo is still a typo: only Keras 1's names are renamed.
-    _, _, typo = run_value(grader_nodb, "from tensorflow import keras\nkeras.layers.Dense(3, activaton='relu')\n"
-                                        "value = 1\n")
-    assert typo is not None and "activaton" in typo["message"]
+    # A misspelt keyword of the student's own is read as the one it can only mean, and said (coursetypos.py).
+    value, notes, typo = run_value(grader_nodb, "from tensorflow import keras\n"
+                                                "value = keras.layers.Dense(3, activaton='relu').get_config()\n")
+    assert typo is None and value["activation"] == "relu"
+    assert {"code": "typo_keyword", "args": {"wrote": "activaton", "meant": "activation"}} in notes
 
 
 TENSORBOARD = """import numpy as np

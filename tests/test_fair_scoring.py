@@ -203,3 +203,38 @@ def test_a_model_whose_input_shape_came_from_missing_data_is_built_with_the_exer
     assert all(c.passed for c in result.checks), result.checks
     assert "tu modelo se construyó con la forma de los datos del ejercicio, (30,)" in notes_es(result)
     assert "mis_datos_propios.csv" in notes_es(result)  # the missing file is still reported
+
+
+TWO_SOFTMAX = """from tensorflow import keras
+model = keras.Sequential([keras.Input((30,)), keras.layers.Dense(16, activation='relu'),
+                          keras.layers.Dense(2, activation='softmax')])
+model.compile(optimizer='adam', loss='LOSS', metrics=['accuracy'])
+"""
+
+
+def test_two_softmax_units_on_binary_labels_cost_the_output_and_loss_not_the_training(grader_nodb: Grader) -> None:
+    """As the student's own `to_categorical` did, the training gives 0/1 labels one-hot to a two-unit output with
+    a loss that wants one column per class, and says so."""
+    spec = grader_nodb.catalog.get("binary-classifier")
+    for loss in ("categorical_crossentropy", "mean_squared_error", "sparse_categorical_crossentropy"):
+        result = grade(grader_nodb, spec, TWO_SOFTMAX.replace("LOSS", loss))
+        failed = {c.id for c in result.checks if not c.passed}
+        assert failed == {"output-layer", "loss"}, result.checks
+        trains = next(c for c in result.checks if c.id == "trains")
+        assert trains.passed and "Las etiquetas del ejercicio se dieron en one-hot de 2 columnas" in trains.message.es
+
+
+def test_labels_are_one_hot_only_for_an_output_and_loss_that_want_it() -> None:
+    import keras
+    import numpy as np
+
+    from grader.engine.evaluator.training import _one_hot_width
+
+    two = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    one = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    labels = np.array([0, 1, 1, 0])
+    assert _one_hot_width(two, keras.losses.get("categorical_crossentropy"), labels) == 2
+    assert _one_hot_width(two, keras.losses.get("sparse_categorical_crossentropy"), labels) == 0
+    assert _one_hot_width(one, keras.losses.get("binary_crossentropy"), labels) == 0
+    assert _one_hot_width(two, keras.losses.get("mse"), np.array([0.5, 1.5])) == 0  # not class labels
+    assert _one_hot_width(two, keras.losses.get("mse"), np.array([0, 1, 2])) == 0  # more classes than units

@@ -213,6 +213,11 @@ def _replaced(replaced: dict[str, tuple[str, str]]) -> Text:
         en = " It was trained with what the statement asks (" + "; ".join(
             f"the {_SETTING[k][1]} {new} instead of your {old}" for k, old, new in judged) + \
             "): that is judged by its own check and does not count twice."
+    if "labels" in replaced:
+        units = replaced["labels"][1]
+        es += (f" Las etiquetas del ejercicio se dieron en one-hot de {units} columnas, como espera tu capa de salida "
+               f"de {units} neuronas.")
+        en += f" The exercise's labels were given one-hot in {units} columns, as your {units}-unit output expects."
     if "layout" in replaced:
         data, model = replaced["layout"]
         es += f" Los datos del ejercicio {data} se dieron con la forma de tu entrada {model}: son los mismos valores."

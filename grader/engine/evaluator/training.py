@@ -191,6 +191,9 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
         _reset_keras()
     _LOOPS.keep(key, prepared)  # only a training that ran to the end is reused
     passed = math.isfinite(value) and (value >= threshold if higher else value <= threshold)
+    if prepared.one_hot:
+        labels = (f"0..{int(y_train.max())}", str(prepared.one_hot))
+        outcome = outcome.model_copy(update={"replaced": {**outcome.replaced, "labels": labels}})
     return outcome.model_copy(update={"value": value if math.isfinite(value) else None, "passed": passed,
                                       "history": history})
 
@@ -242,4 +245,19 @@ def _prepare(config: dict[str, Any], source: dict[str, Any], x_train: np.ndarray
     if model.count_params() > MAX_TRAIN_PARAMS:
         return t(f"El modelo tiene {format_number(model.count_params())} parámetros: demasiados para entrenarlo aquí.",
                  f"The model has {format_number(model.count_params(), 'en')} parameters: too many to train here.")
-    return PreparedTraining.prepare(model, x_train, y_train, spec, from_logits=from_logits, valid=valid)
+    return PreparedTraining.prepare(model, x_train, y_train, spec, from_logits=from_logits, valid=valid,
+                                    one_hot=_one_hot_width(model, loss, y_train))
+
+
+def _one_hot_width(model: Any, loss: Any, y: np.ndarray) -> int:
+    """The columns to one-hot encode class labels `y` to for `model`: its output's units when it has more than
+    one and a loss that wants one column per class (not a sparse one), as the student's own code did with
+    `to_categorical` for two softmax units on 0/1 labels; 0 to train on the labels as given."""
+    name = str(getattr(loss, "name", None) or getattr(loss, "__name__", "")).lower()
+    shape = getattr(model, "output_shape", None)
+    units = shape[-1] if isinstance(shape, tuple) and shape and isinstance(shape[-1], int) else 0
+    if "sparse" in name or units < 2 or y.ndim != 1 or not np.issubdtype(y.dtype, np.number) or len(y) == 0:
+        return 0
+    labels = np.unique(y)
+    whole = bool(np.all(labels == np.round(labels))) and labels.min() >= 0 and labels.max() < units
+    return units if whole and len(labels) <= units else 0

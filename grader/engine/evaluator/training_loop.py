@@ -112,13 +112,19 @@ class PreparedTraining:
     run: Callable[[], LoopTrace]
     from_logits: bool
     initial: list[np.ndarray]
+    # The columns the class labels were one-hot encoded to, for an output of that many units (0: as given).
+    one_hot: int = 0
 
     @classmethod
     def prepare(cls, model: Any, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, *, from_logits: bool,
-                valid: tuple[np.ndarray, np.ndarray] | None = None) -> PreparedTraining:
-        """Build the loop for a freshly built and compiled `model` and remember its starting state."""
+                valid: tuple[np.ndarray, np.ndarray] | None = None, one_hot: int = 0) -> PreparedTraining:
+        """Build the loop for a freshly built and compiled `model` and remember its starting state; `one_hot`:
+        train on the class labels one-hot encoded to that many columns."""
+        if one_hot:
+            y = np.eye(one_hot, dtype="float32")[y.astype("int64")]
+            valid = (valid[0], np.eye(one_hot, dtype="float32")[valid[1].astype("int64")]) if valid else None
         run = training_loop(model, x, y, spec, valid=valid)
-        return cls(model=model, run=run, from_logits=from_logits,
+        return cls(model=model, run=run, from_logits=from_logits, one_hot=one_hot,
                    initial=[np.array(v.numpy()) for v in _state(model)])
 
     def reset(self) -> None:

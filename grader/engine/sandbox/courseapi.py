@@ -67,7 +67,6 @@ def patch_keras(keras):
     patch_optimizers(keras)
     patch_applications()
     patch_h5_save()
-    patch_layer_keywords(keras)
     patch_tensorboard(keras)
     keras.Model.predict_classes = _gone(
         "`predict_classes` ya no existe en Keras 3: usa `np.argmax(model.predict(x), axis=1)`",
@@ -214,47 +213,6 @@ def patch_h5_save():
             holder.config = config
 
     saving_utils.model_metadata = model_metadata
-
-
-# Keras 1's keyword names -> Keras 2/3's (renamed only where the layer takes the new name and it was not given).
-KERAS1_KEYWORDS = {"init": "kernel_initializer", "output_dim": "units", "W_regularizer": "kernel_regularizer",
-                   "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
-                   "b_constraint": "bias_constraint", "nb_filter": "filters", "border_mode": "padding",
-                   "subsample": "strides"}
-
-
-def patch_layer_keywords(keras):
-    """Dense(12, input_dim=8, init='uniform'): Keras 1's keyword names, which Keras 3 refuses, mean today's
-    (init -> kernel_initializer, output_dim -> units, nb_filter -> filters, border_mode -> padding...)."""
-    import functools
-    import inspect
-
-    def wrap(original, renames):
-        @functools.wraps(original)
-        def __init__(self, *args, **kwargs):
-            for old in [k for k in kwargs if k in renames]:
-                new = renames[old]
-                if new not in kwargs:
-                    kwargs[new] = kwargs.pop(old)
-                    note("keras1_keyword", old=old, new=new)
-            return original(self, *args, **kwargs)
-
-        # Keras reads __init__'s signature with inspect.getfullargspec, which ignores __wrapped__: give the
-        # wrapper the original's own signature.
-        del __init__.__wrapped__
-        __init__.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
-        return __init__
-
-    classes = {obj for obj in vars(keras.layers).values()
-               if isinstance(obj, type) and issubclass(obj, keras.layers.Layer) and "__init__" in vars(obj)}
-    for cls in sorted(classes, key=lambda c: c.__qualname__):
-        try:
-            params = set(inspect.signature(vars(cls)["__init__"]).parameters)
-        except (TypeError, ValueError):
-            continue
-        renames = {old: new for old, new in KERAS1_KEYWORDS.items() if new in params and old not in params}
-        if renames:
-            cls.__init__ = wrap(vars(cls)["__init__"], renames)  # type: ignore[misc]  # patching the class itself
 
 
 def patch_tensorboard(keras):

@@ -5,8 +5,8 @@
 no model to grade; a teacher reading the code sees what was meant and grades the rest. So, only for code of the
 submission itself (a library probing Keras still finds the name absent), a name that is one unambiguous close
 match of a real one (the same letters in another case, or one edit away - two for names of six letters or
-more - counting a swap of two neighbours as one edit, with no tie) is read as that name, and a note tells the student which line of theirs Keras would refuse. Anything else fails as it
-would anywhere.
+more - counting a swap of two neighbours as one edit, with no tie) is read as that name, and a note tells the
+student Keras would refuse it. Anything else fails as it would anywhere.
 
 Plain Python (no import from the grader package), loaded by the harness.
 """
@@ -15,14 +15,20 @@ import functools
 import inspect
 import re
 import sys
+from types import FrameType
 
-from courseapi import KERAS1_KEYWORDS
 from courseenv import note
 
 SUBMISSION = "<submission>"  # the file name the harness compiles the student's code under
 # Keras's modules of named things a student spells out, in each of their import paths.
 API = re.compile(r"(tensorflow\.)?keras(\._tf_keras\.keras)?\.(layers|optimizers|callbacks|losses|metrics|"
                  r"activations|models|regularizers|initializers)$")
+# Keras 1's keyword names -> Keras 2/3's, renamed (from any caller) where the layer takes the new name and not
+# the old one, and the new one was not given: Dense(12, input_dim=8, init='uniform').
+KERAS1_KEYWORDS = {"init": "kernel_initializer", "output_dim": "units", "W_regularizer": "kernel_regularizer",
+                   "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
+                   "b_constraint": "bias_constraint", "nb_filter": "filters", "border_mode": "padding",
+                   "subsample": "strides"}
 # Keyword arguments every layer takes through **kwargs (Keras' Layer pops them itself).
 LAYER_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights", "name", "dtype",
                 "trainable")
@@ -66,13 +72,13 @@ def _from_submission(depth):
     """Whether the frame `depth` levels up from the caller runs the student's code (passing over TensorFlow's
     lazy `tf.keras` modules and the import machinery, which only forward the student's lookup)."""
     try:
-        frame = sys._getframe(depth + 1)
+        caller: FrameType | None = sys._getframe(depth + 1)
     except ValueError:
         return False
-    while frame is not None and (frame.f_code.co_filename.endswith("lazy_loader.py")
-                                 or frame.f_code.co_filename.startswith("<frozen importlib")):
-        frame = frame.f_back
-    return frame is not None and frame.f_code.co_filename == SUBMISSION
+    while caller is not None and (caller.f_code.co_filename.endswith("lazy_loader.py")
+                                  or caller.f_code.co_filename.startswith("<frozen importlib")):
+        caller = caller.f_back
+    return caller is not None and caller.f_code.co_filename == SUBMISSION
 
 
 def patch_module(module):
@@ -100,9 +106,14 @@ def accepted_keywords(function):
 
 
 def correct_keywords(kwargs, valid, depth):
-    """Rename in `kwargs` each unknown keyword that misspells one of `valid` not given, when called from the
-    student's code (`depth` frames above the caller)."""
-    unknown = [k for k in kwargs if k not in valid and k not in KERAS1_KEYWORDS]  # Keras 1's: courseapi's
+    """Rename in `kwargs` each Keras 1 keyword, and each unknown keyword that misspells one of `valid` not given
+    when called from the student's code (`depth` frames above the caller)."""
+    for old in [k for k in kwargs if k in KERAS1_KEYWORDS and k not in valid]:
+        new = KERAS1_KEYWORDS[old]
+        if new in valid and new not in kwargs:
+            kwargs[new] = kwargs.pop(old)
+            note("keras1_keyword", old=old, new=new)
+    unknown = [k for k in kwargs if k not in valid]
     if not unknown or not _from_submission(depth + 1):
         return
     for wrote in unknown:
@@ -122,7 +133,7 @@ def wrap_keywords(original, valid):
 
     # Keras reads __init__'s signature with inspect.getfullargspec, which ignores __wrapped__.
     del wrapper.__wrapped__
-    wrapper.__signature__ = inspect.signature(original)
+    wrapper.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -136,11 +147,13 @@ def patch_classes(keras):
                 valid.update(accepted_keywords(vars(base).get("__init__", object.__init__)))
             valid.discard("self")
             if valid:
-                cls.__init__ = wrap_keywords(vars(cls)["__init__"], frozenset(valid))
+                cls.__init__ = wrap_keywords(vars(cls)["__init__"], frozenset(valid))  # type: ignore[misc]
     compile_ = keras.Model.compile
     keras.Model.compile = wrap_keywords(compile_, frozenset(accepted_keywords(compile_)) - {"self"})
 
     def __getattr__(self, name):
+        if any(name in vars(cls) for cls in type(self).__mro__):
+            return object.__getattribute__(self, name)  # a property that raised: its own error stands
         found = meant(name, MODEL_METHODS) if _from_submission(1) else None
         if found is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
