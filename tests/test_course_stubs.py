@@ -74,3 +74,37 @@ def test_the_exam_s_hub_notebook_is_graded_on_what_the_student_wrote(grader_nodb
     # Frozen, the right head, compile: all the student's; only the parameter counts belong to the stand-in.
     assert {"frozen", "layers", "loss", "optimizer", "metrics", "trains"} <= passed, result.checks
     assert "hub.KerasLayer(" in notes_es(result)
+
+
+UDACITY = """import tensorflow as tf
+import tensorflow_hub as hub
+import tensorflow_datasets as tfds
+splits = tfds.Split.ALL.subsplit(weighted=(70, 30))
+(training_set, validation_set), dataset_info = tfds.load('tf_flowers', with_info=True, as_supervised=True,
+                                                         split=splits)
+num_classes = dataset_info.features['label'].num_classes
+URL = "https://tfhub.dev/google/imagenet/mobilenet_v2_140_224/feature_vector/4"
+feature_extractor = hub.KerasLayer(URL, input_shape=(16, 16, 3))
+feature_extractor.trainable = False
+"""
+
+
+def test_tfds_1_splits_load_the_parts_they_name(grader_nodb: Grader) -> None:
+    value, _, error = run_value(grader_nodb, UDACITY + "value = [int(training_set.cardinality()), "
+                                "int(validation_set.cardinality()), num_classes, tfds.Split.TRAIN.subsplit(k=4)[1], "
+                                "tfds.Split.TRAIN.subsplit(tfds.percent[:80])]\n")
+    assert error is None, error
+    assert value == [350, 150, 5, "train[25%:50%]", "train[:80%]"]
+
+
+def test_a_stand_in_is_never_graded_as_the_student_s_model(grader_nodb: Grader) -> None:
+    """The student's model never got built (its cell failed): the TF Hub stand-in, the only other model, is not
+    taken for it; with the model written, it is graded."""
+    spec = grader_nodb.catalog.get("transfer-freeze")
+    head = ("model = tf.keras.Sequential([feature_extractor, tf.keras.layers.Dense(1024, activation='relu'),\n"
+            "                             tf.keras.layers.Dense(1, activation='sigmoid')])\n")
+    unbuilt = grade(grader_nodb, spec, notebook(UDACITY, "raise ValueError('sin datos')\n" + head))
+    assert unbuilt.status == "error" and "`model`" in unbuilt.error.es, unbuilt.checks
+    assert "feature_extractor" not in notes_es(unbuilt)
+    built = grade(grader_nodb, spec, notebook(UDACITY, head), "examen.ipynb")
+    assert built.status == "graded" and "frozen" in {c.id for c in built.checks if c.passed}

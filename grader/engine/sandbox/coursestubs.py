@@ -35,6 +35,11 @@ def hub_output_size(handle):
     return next((size for pattern, size in HUB_OUTPUTS if re.search(pattern, text)), 1280)
 
 
+# The models made here in place of a package's (TF Hub's), kept alive so their ids stay theirs: never graded
+# as the student's own model.
+STAND_INS: list = []
+
+
 def _hub(module):
     """tensorflow_hub without TF Hub: KerasLayer is a small frozen feature extractor of the right width."""
     import keras
@@ -51,6 +56,7 @@ def _hub(module):
                   keras.layers.Dense(int(size))]
         layer = keras.Sequential(stack, name=name or "keras_layer")
         layer.trainable = bool(trainable)
+        STAND_INS.append(layer)
         note("hub_layer", handle=re.sub(r"^\w+://", "", str(handle))[-60:], size=int(size))
         return layer
 
@@ -91,11 +97,14 @@ def _images(name, rows):
 def _split_rows(name, split):
     """(first, last) rows of `split` ('train', 'test', 'train[:80%]', 'train[10%:]', 'train[:500]')."""
     _, _, n_train, n_test = TFDS[name]
-    match = re.fullmatch(r"\s*(train|test|validation)\s*(?:\[\s*(-?\d*)(%?)\s*:\s*(-?\d*)(%?)\s*\])?\s*", str(split))
+    match = re.fullmatch(r"\s*(train|test|validation|all)\s*(?:\[\s*(-?\d*)(%?)\s*:\s*(-?\d*)(%?)\s*\])?\s*",
+                         str(split))
     if match is None:
         raise ValueError(f"Unknown split {split!r}")
     part, a, a_pc, b, b_pc = match.groups()
     offset, total = (0, n_train) if part == "train" or not n_test else (n_train, n_test)
+    if part == "all":
+        offset, total = 0, n_train + n_test
 
     def at(value, percent, default):
         if value in (None, ""):
@@ -151,10 +160,40 @@ def load(name, split=None, as_supervised=False, with_info=False, batch_size=None
     return (result, _Info(key)) if with_info else result
 
 
+class Split(str):
+    """TFDS 1.x's named splits, which old tutorials still use: `tfds.Split.ALL.subsplit(weighted=(70, 30))`,
+    `Split.TRAIN.subsplit(k=4)`, `Split.TRAIN.subsplit(tfds.percent[:80])`; each part is a split string load reads."""
+
+    def subsplit(self, arg=None, k=None, percent=None, weighted=None):
+        """The parts of this split: `k` equal ones, the `percent` slice, or parts in proportion to `weighted`."""
+        if isinstance(arg, int):
+            k = arg
+        elif isinstance(arg, slice):
+            percent = arg
+        elif arg is not None:
+            weighted = arg
+        if percent is not None:
+            start, stop = (f"{v}%" if v is not None else "" for v in (percent.start, percent.stop))
+            return f"{self}[{start}:{stop}]"
+        weights = [1] * int(k) if k else [float(w) for w in weighted or [1]]
+        bounds = [round(100 * sum(weights[:i]) / sum(weights)) for i in range(len(weights) + 1)]
+        return [f"{self}[{bounds[i]}%:{bounds[i + 1]}%]" for i in range(len(weights))]
+
+
+for _name in ("train", "test", "validation", "all"):
+    setattr(Split, _name.upper(), Split(_name))
+
+
+class _Percent:
+    def __getitem__(self, part):
+        return part
+
+
 def _tfds(module):
-    """tensorflow_datasets without downloads: load, as_numpy, builder's info."""
+    """tensorflow_datasets without downloads: load, as_numpy, builder's info, TFDS 1.x's Split and percent."""
     module._strict = True
-    module.__all__ = ["load", "as_numpy"]
+    module.__all__ = ["load", "as_numpy", "Split", "percent"]
+    module.Split, module.percent = Split, _Percent()
     module.load = load
     module.as_numpy = lambda ds: ds.as_numpy_iterator() if hasattr(ds, "as_numpy_iterator") else ds
     module.__version__ = "4.9.4"

@@ -326,6 +326,7 @@ def graded_objects(grade, namespace, starter, stopped, keras, starter_models=fro
         return graded
     taken = {id(value) for value in graded.values()} | {id(value) for value in starter.values()}
     taken |= starter_models  # ids of every Keras model the starter code made (its feature extractor...)
+    taken |= {id(stand_in) for stand_in in coursestubs.STAND_INS}  # TF Hub's stand-ins: no model the student wrote
     found: dict = {}
     for key, value in list(namespace.items()):
         # type(), not isinstance(): a `__class__` property would run the student's code after the restore.
