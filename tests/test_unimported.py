@@ -82,3 +82,40 @@ def test_the_sandbox_supplies_exactly_the_names_the_note_can_explain() -> None:
         "import numpy as np\nfor i in range(3):\n    x = np.zeros(i)\ndef f(a, *b, **c):\n    global g\n    return a\n"
         "try:\n    pass\nexcept Exception as e:\n    print(e)\nmodel = Sequential([Dense(1)])\n")
     assert (unbound, star) == ({"Sequential", "Dense"}, False)
+
+
+SONAR = """from keras.models import Sequential
+from keras.layers import Dense
+from keras.wrappers.scikit_learn import KerasClassifier
+from keras.optimizers import SGD
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+def create_baseline():
+    model = Sequential()
+    model.add(Dense(60, input_dim=30, activation='relu'))
+    model.add(Dense(1, activation='sigmoid'))
+    model.compile(loss='binary_crossentropy', optimizer=SGD(lr=0.01, momentum=0.8), metrics=['accuracy'])
+    return model
+
+pipeline = Pipeline([('standardize', StandardScaler()),
+                     ('mlp', KerasClassifier(build_fn=create_baseline, epochs=300, batch_size=16, verbose=0))])
+results = cross_val_score(pipeline, DATA, y_train, cv=3)
+"""
+
+
+def test_the_model_a_builder_function_returns_is_graded_when_nothing_kept_it(grader_nodb: Grader) -> None:
+    """Brownlee's KerasClassifier(build_fn=create_baseline) pattern: with the data, cross_val_score trains it
+    through Keras 2's scikit-learn wrapper; without (the student's own sonar.csv), create_baseline() is called
+    once and its model graded; either way with a note."""
+    spec = grader_nodb.catalog.get("binary-classifier")
+    ran = grade(grader_nodb, spec, SONAR.replace("DATA", "X_train"))
+    assert ran.status == "graded" and ran.score == ran.max_score, (ran.error, ran.checks)
+    assert "KerasClassifier" in notes_es(ran) and "create_baseline()" in notes_es(ran)
+    unrun = grade(grader_nodb, spec, SONAR.replace("DATA", "sonar_X"))
+    assert unrun.status == "graded" and unrun.score == unrun.max_score, (unrun.error, unrun.checks)
+    assert "Se calificó como `model` el modelo que devuelve tu función `create_baseline()`" in notes_es(unrun)
+    needs_args = grade(grader_nodb, spec, SONAR.replace("DATA", "sonar_X").replace("create_baseline()",
+                                                                                 "create_baseline(units)"))
+    assert needs_args.status == "error" and "`model`" in needs_args.error.es

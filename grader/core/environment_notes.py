@@ -180,6 +180,15 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
     "no_network": lambda a: t("", ""),  # rendered by _no_network, which knows what the exercise provides
     "missing_file": lambda a: t("", ""),  # rendered by _missing_file, which knows what the exercise provides
     "unimported": lambda a: unimported_note(a["names"]),  # ValueError for a name outside the usual imports
+    "sklearn_wrapper": lambda a: t(
+        "`KerasClassifier`/`KerasRegressor` ya no están en Keras 3 (hoy son de scikeras): se usó una versión que "
+        "construye tu modelo con tu función y lo entrena.", "`KerasClassifier`/`KerasRegressor` are no longer in "
+        "Keras 3 (scikeras has them today): a version that builds your model with your function and trains it "
+        "was used."),
+    "built_model": lambda a: t(
+        f"Se calificó como `{a['expected']}` el modelo que devuelve tu función `{a['function']}()`: tu código la "
+        "define pero no guardó su modelo en ninguna variable.", f"The model your function `{a['function']}()` "
+        f"returns was graded as `{a['expected']}`: your code defines it but kept its model in no variable."),
     "typo_name": lambda a: t(
         f"`{a['wrote']}` no existe en Keras: se leyó como `{a['meant']}`. Corrígelo: tal como está escrito, tu "
         "código se detiene en esa línea.", f"`{a['wrote']}` does not exist in Keras: it was read as "
@@ -258,6 +267,10 @@ def render(raw: Any, provided: list[str] | None = None) -> list[Text]:
     return notes
 
 
+# Notes of a model graded under a name the statement did not give it (refused with `exact_names`).
+_NAMED_OTHERWISE = ("renamed", "fitted_model", "built_model")
+
+
 def apply_environment(spec: ExerciseSpec, payload: dict[str, Any], provided: Iterable[str] = ()) -> list[Text]:
     """The notes to add for this run; with `spec.exact_names`, a model graded under another name is
     reported as missing (in `payload`) and the note says why. `provided`: the names of the starter's arrays
@@ -270,7 +283,7 @@ def apply_environment(spec: ExerciseSpec, payload: dict[str, Any], provided: Ite
     variables = _mapping(payload.get("variables"))
     for entry in raw:
         args = entry.get("args") if isinstance(entry, dict) else None
-        if isinstance(entry, dict) and entry.get("code") in ("renamed", "fitted_model") and isinstance(args, dict):
+        if isinstance(entry, dict) and entry.get("code") in _NAMED_OTHERWISE and isinstance(args, dict):
             expected = args.get("expected")
             if isinstance(expected, str) and expected in variables:
                 variables[expected] = {"kind": "missing"}

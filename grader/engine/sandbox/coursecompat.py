@@ -19,7 +19,7 @@ import types
 
 from courseapi import cap_sklearn, patch_one_hot, patch_styles
 from courseenv import note, patch_pandas, patch_requests
-from coursestubs import _hub, _tfds, numpy1_names
+from coursestubs import _hub, _sklearn_wrappers, _tfds, numpy1_names
 from coursetypos import after_import as patch_keras_api
 
 
@@ -171,6 +171,9 @@ ALIASES = (
 )
 
 
+# Keras 2's scikit-learn wrappers and scikeras' (only when not installed): coursestubs' KerasClassifier.
+WRAPPERS = re.compile(r"((tensorflow\.)?keras\.wrappers(\.scikit_learn)?|scikeras(\.wrappers)?)$")
+
 _ALIASED: set = set()
 
 
@@ -220,6 +223,8 @@ class MissingFinder(importlib.abc.MetaPathFinder):
         for pattern, targets in ALIASES:
             if pattern.match(name):
                 fill = _alias(name, targets)
+        if WRAPPERS.match(name):
+            fill = _sklearn_wrappers
         return importlib.machinery.ModuleSpec(name, _Loader(fill), is_package=True) if fill else None
 
 

@@ -15,6 +15,7 @@ hook serves these modules only when the real package is absent:
 
 import re
 import sys
+from typing import Any
 
 from courseenv import _prototypes, note
 
@@ -158,6 +159,81 @@ def load(name, split=None, as_supervised=False, with_info=False, batch_size=None
     else:
         result = [one(part) for part in split] if isinstance(split, (list, tuple)) else one(split)
     return (result, _Info(key)) if with_info else result
+
+
+class _KerasEstimator:
+    """keras.wrappers.scikit_learn's estimator (removed in Keras 3; scikeras' today): `build_fn` builds and
+    compiles the model, fit trains it with the epochs and batch size given, as far as scikit-learn needs
+    (Pipeline, cross_val_score, GridSearchCV clone it through get_params/set_params)."""
+
+    _estimator_type = "classifier"
+
+    def __init__(self, build_fn=None, model=None, **sk_params):
+        self.build_fn, self.sk_params = build_fn or model, dict(sk_params)
+        self.model: Any = None
+        note("sklearn_wrapper")
+
+    def get_params(self, deep=True):
+        """What clone() passes to __init__."""
+        return {"build_fn": self.build_fn, **self.sk_params}
+
+    def set_params(self, **params):
+        """scikit-learn's set_params."""
+        self.build_fn = params.pop("build_fn", self.build_fn)
+        self.sk_params.update(params)
+        return self
+
+    def _settings(self, function):
+        import inspect
+
+        try:
+            accepted = inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            return {}
+        return {k: v for k, v in self.sk_params.items() if k in accepted}
+
+    def fit(self, x, y, **kwargs):
+        """Build the model with `build_fn` and train it."""
+        self.model = self.build_fn(**self._settings(self.build_fn))
+        settings = {k: v for k, v in self.sk_params.items() if k in ("epochs", "batch_size", "verbose")}
+        self.model.fit(x, y, **{**settings, **kwargs})
+        return self
+
+    def predict(self, x, **kwargs):
+        """Classes (0/1 or the argmax) for a classifier, values for a regressor."""
+        import numpy as np
+
+        out = np.asarray(self.model.predict(x, verbose=0))
+        if self._estimator_type != "classifier":
+            return out.reshape(len(out))
+        return (out.reshape(len(out)) > 0.5).astype(int) if out.ndim == 1 or out.shape[-1] == 1 else out.argmax(-1)
+
+    def score(self, x, y, **kwargs):
+        """Accuracy for a classifier, minus the mean squared error for a regressor."""
+        import numpy as np
+
+        guess, truth = self.predict(x), np.asarray(y)
+        truth = truth.argmax(-1) if truth.ndim > 1 and self._estimator_type == "classifier" else truth
+        if self._estimator_type == "classifier":
+            return float(np.mean(guess == truth))
+        return -float(np.mean((guess - truth.reshape(len(truth))) ** 2))
+
+
+class KerasClassifier(_KerasEstimator):
+    """keras.wrappers.scikit_learn.KerasClassifier."""
+
+
+class KerasRegressor(_KerasEstimator):
+    """keras.wrappers.scikit_learn.KerasRegressor."""
+
+    _estimator_type = "regressor"
+
+
+def _sklearn_wrappers(module):
+    """keras.wrappers.scikit_learn and scikeras.wrappers: KerasClassifier and KerasRegressor."""
+    module._strict = True
+    module.__all__ = ["KerasClassifier", "KerasRegressor"]
+    module.KerasClassifier, module.KerasRegressor = KerasClassifier, KerasRegressor
 
 
 class Split(str):

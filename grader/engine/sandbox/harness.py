@@ -308,11 +308,50 @@ def describe_variable(name, value, keras):
         return {"kind": "unsupported", "type": type(value).__name__, "reason": str(exc)}
 
 
-def graded_objects(grade, namespace, starter, stopped, keras, starter_models=frozenset(), fit_calls=()):
+_BUILDER = re.compile(r"(create|build|get|make|define|baseline|crea|construi|model)", re.IGNORECASE)
+
+
+def built_by_function(grade, namespace, keras, fit_calls):
+    """(function name, model) when the code defines the one function that builds a model (`create_baseline()`
+    handed to KerasClassifier, `build_model()`), takes no required argument and was never used to leave a
+    model anywhere: no model-like name of `grade` is set, no Keras model is in the namespace, none was fit in a
+    function of the student's. It is called once, here, before the snapshot is restored (what it patches is
+    undone); None otherwise."""
+    import inspect
+    import types
+
+    wanted = [name for name in grade if "model" in name.lower() and name not in namespace]
+    if len(wanted) != 1 or any(type(call.get("function")) is str for call in fit_calls):
+        return None
+    if any(issubclass(type(value), keras.Model) and id(value) not in {id(s) for s in coursestubs.STAND_INS}
+           for value in list(namespace.values())):
+        return None
+    found = []
+    for key, value in list(namespace.items()):
+        if type(key) is str and type(value) is types.FunctionType and value.__code__.co_filename == SUBMISSION \
+                and _BUILDER.search(key):
+            try:
+                required = [p for p in inspect.signature(value).parameters.values() if p.default is p.empty
+                            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+            except (TypeError, ValueError):
+                continue
+            if not required:
+                found.append((key, value))
+    if len(found) != 1:
+        return None
+    try:
+        model = found[0][1]()
+    except BaseException:  # SystemExit too: its own failure, graded as a missing model
+        return None
+    return (found[0][0], model) if issubclass(type(model), keras.Model) else None
+
+
+def graded_objects(grade, namespace, starter, stopped, keras, starter_models=frozenset(), fit_calls=(), built=None):
     """What to grade under each name of `grade`. A name of `stopped` (an error may have kept the student's
     code from replacing it) still holding the object the starter code made is left out. A missing model-like
     name ('model...') takes the one Keras model the student made under another name (never one the starter
-    code made), else the one model the student's own function built and fit, with a note."""
+    code made), else the one model the student's own function built and fit, else the model `built` by the
+    student's one model-building function (built_by_function), with a note."""
     graded = {}
     for name in grade:
         if name not in namespace:
@@ -344,6 +383,9 @@ def graded_objects(grade, namespace, starter, stopped, keras, starter_models=fro
             call = next(iter(fitted.values()))
             graded[wanted[0]] = call["model"]
             courseenv.note("fitted_model", expected=wanted[0], function=call["function"][:60])
+        elif not fitted and built is not None:
+            graded[wanted[0]] = built[1]
+            courseenv.note("built_model", expected=wanted[0], function=built[0][:60])
     return graded
 
 
@@ -473,6 +515,7 @@ def run_job(job, job_dir, work_dir, result_fd):
             error = student_error(exc)
         else:
             error["continued"] = False
+    built = built_by_function(job["grade"], namespace, keras, fit_calls)
     snapshot.restore()
     courseimports.report(namespace, supplied)
     if threading.active_count() > 1:
@@ -489,7 +532,7 @@ def run_job(job, job_dir, work_dir, result_fd):
         stopped = set(job["grade"])
     else:
         stopped = unfinished & set(job["grade"])
-    graded = graded_objects(job["grade"], namespace, starter, stopped, keras, starter_models, fit_calls)
+    graded = graded_objects(job["grade"], namespace, starter, stopped, keras, starter_models, fit_calls, built)
     variables: dict = {}
     for name in job["grade"]:
         if name not in graded:
