@@ -205,6 +205,32 @@ def test_a_model_whose_input_shape_came_from_missing_data_is_built_with_the_exer
     assert "mis_datos_propios.csv" in notes_es(result)  # the missing file is still reported
 
 
+PICKLED = """import pickle
+from keras.models import Sequential
+from keras.layers.core import Dense, Activation
+with open('/content/drive/MyDrive/mydata.pkl', 'rb') as f:
+    x_train, y_train = pickle.load(f)
+model = Sequential()
+model.add(Dense(input_dim=x_train.shape[1], output_dim=16))
+model.add(Activation('relu'))
+model.add(Dense(output_dim=1))
+model.add(Activation('sigmoid'))
+model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
+"""
+
+
+def test_a_model_built_from_rows_a_missing_file_held_is_built_with_the_exercise_s(grader_nodb: Grader) -> None:
+    """`input_dim=x_train.shape[1]` after the student's own pickle: that statement runs with the exercise's
+    X_train in place of x_train, and says so; a name that no failed statement assigned is left to Python."""
+    spec = grader_nodb.catalog.get("binary-classifier")
+    result = grade(grader_nodb, spec, PICKLED)
+    assert result.status == "graded" and result.score == result.max_score, (result.error, result.checks)
+    assert "`x_train` venía de una celda de datos que falló" in notes_es(result)
+    never = grade(grader_nodb, spec, PICKLED.replace("x_train.shape[1]", "x_tr.shape[1]"))
+    assert "venía de una celda de datos" not in notes_es(never)
+    assert never.score < result.score
+
+
 TWO_SOFTMAX = """from tensorflow import keras
 model = keras.Sequential([keras.Input((30,)), keras.layers.Dense(16, activation='relu'),
                           keras.layers.Dense(2, activation='softmax')])

@@ -34,12 +34,16 @@ def test_misspelt_layers_and_keywords_are_read_as_meant_and_said(grader_nodb: Gr
     assert "`activations=` no es un argumento de Keras: se leyó como `activation=`" in notes
 
 
-def test_a_misspelt_compile_keyword_and_method_are_read_as_meant(grader_nodb: Grader) -> None:
+def test_a_misspelt_compile_keyword_is_read_as_meant_but_a_misspelt_method_is_not(grader_nodb: Grader) -> None:
+    """A keyword typo would lose the whole compile call; a misspelt `compile` skips only the compile, which
+    then costs its own checks, as a teacher reading it takes it."""
     spec = grader_nodb.catalog.get("sgd-compile-adam-mae")
-    result = grade(grader_nodb, spec, "model.coplie(optimizier='adam', loss='mae')\n")
+    result = grade(grader_nodb, spec, "model.compile(optimizier='adam', loss='mae')\n")
     assert (result.status, result.score) == ("graded", result.max_score)
-    assert "`coplie` no existe en Keras: se leyó como `compile`" in notes_es(result)
     assert "`optimizier=` no es un argumento de Keras: se leyó como `optimizer=`" in notes_es(result)
+    method = grade(grader_nodb, spec, "model.coplie(optimizer='adam', loss='mae')\n")
+    assert method.score == 0 and method.error is not None and "coplie" in method.error.es
+    assert "se leyó como" not in notes_es(method)
 
 
 def test_what_is_not_one_close_match_still_fails(grader_nodb: Grader) -> None:

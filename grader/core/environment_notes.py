@@ -154,6 +154,11 @@ _RENDER: dict[str, Callable[[dict[str, Any]], Text]] = {
         f"con la forma de los datos del ejercicio, {a['shape']}, para calificar tu trabajo de Keras.",
         f"`{a['name']}` came from a data cell that failed (a file that is not here): your model was built with the "
         f"shape of the exercise's data, {a['shape']}, to grade your Keras work."),
+    "exercise_data": lambda a: t(
+        f"`{a['name']}` venía de una celda de datos que falló (un archivo que aquí no está): la celda de tu modelo "
+        f"se ejecutó con los datos del ejercicio (`X_train`, forma {a['shape']}) en su lugar, para calificar tu "
+        "trabajo de Keras.", f"`{a['name']}` came from a data cell that failed (a file that is not here): your model's "
+        f"cell ran with the exercise's data (`X_train`, shape {a['shape']}) in its place, to grade your Keras work."),
     "get_ipython": lambda a: t(
         "Las líneas `get_ipython().system(...)` y `get_ipython().run_line_magic(...)` de un cuaderno exportado con "
         "nbconvert (los `!` y `%` del cuaderno) no hacen nada aquí.", "The `get_ipython().system(...)` and "

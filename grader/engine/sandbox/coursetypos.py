@@ -1,12 +1,13 @@
 """A misspelt Keras name in the student's own code, read as the one name it can only mean.
 
 `layers.BacthNormalization()`, `Dense(64, activations='relu')`, `EarlyStopping(patiense=5)`,
-`model.compile(optimizier='adam')`, `model.coplie(...)`: Keras stops the script there, and the grader then has
-no model to grade; a teacher reading the code sees what was meant and grades the rest. So, only for code of the
-submission itself (a library probing Keras still finds the name absent), a name that is one unambiguous close
-match of a real one (the same letters in another case, or one edit away - two for names of six letters or
-more - counting a swap of two neighbours as one edit, with no tie) is read as that name, and a note tells the
-student Keras would refuse it. Anything else fails as it would anywhere.
+`model.compile(optimizier='adam')`: Keras stops the script there, and the grader then has no model (or no
+compiled one) to grade; a teacher reading the code sees what was meant and grades the rest. A misspelt
+method (`model.coplie(...)`) is left as it is: it costs what it skips, the compile's checks, nothing else.
+So, only for code of the submission itself (a library probing Keras still finds the name absent), a name
+that is one unambiguous close match of a real one (the same letters in another case, or one edit away - two
+for names of six letters or more - counting a swap of two neighbours as one edit, with no tie) is read as
+that name, and a note tells the student Keras would refuse it. Anything else fails as it would anywhere.
 
 Plain Python (no import from the grader package), loaded by the harness.
 """
@@ -22,7 +23,7 @@ from courseenv import note
 SUBMISSION = "<submission>"  # the file name the harness compiles the student's code under
 # Keras's modules of named things a student spells out, in each of their import paths.
 API = re.compile(r"(tensorflow\.)?keras(\._tf_keras\.keras)?\.(layers|optimizers|callbacks|losses|metrics|"
-                 r"activations|models|regularizers|initializers)$")
+                 r"activations|models|regularizers|initializers|constraints)$")
 # Keras 1's keyword names -> Keras 2/3's, renamed (from any caller) where the layer takes the new name and not
 # the old one, and the new one was not given: Dense(12, input_dim=8, init='uniform').
 KERAS1_KEYWORDS = {"init": "kernel_initializer", "output_dim": "units", "W_regularizer": "kernel_regularizer",
@@ -32,9 +33,6 @@ KERAS1_KEYWORDS = {"init": "kernel_initializer", "output_dim": "units", "W_regul
 # Keyword arguments every layer takes through **kwargs (Keras' Layer pops them itself).
 LAYER_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "weights", "name", "dtype",
                 "trainable")
-# The model methods students call, the only ones a misspelt attribute of a model is read as.
-MODEL_METHODS = ("compile", "fit", "evaluate", "predict", "summary", "save", "add", "pop", "get_weights",
-                 "set_weights", "save_weights", "load_weights", "count_params", "get_layer")
 
 
 def meant(name, names):
@@ -138,8 +136,7 @@ def wrap_keywords(original, valid):
 
 
 def patch_classes(keras):
-    """Misspelt keywords of every layer, optimizer and callback class, and of `Model.compile`; misspelt
-    methods of a model."""
+    """Misspelt keywords of every layer, optimizer and callback class, and of `Model.compile`."""
     for module, extra in ((keras.layers, LAYER_KWARGS), (keras.optimizers, ()), (keras.callbacks, ())):
         for cls in {obj for obj in vars(module).values() if isinstance(obj, type) and "__init__" in vars(obj)}:
             valid = set(extra)
@@ -150,17 +147,6 @@ def patch_classes(keras):
                 cls.__init__ = wrap_keywords(vars(cls)["__init__"], frozenset(valid))  # type: ignore[misc]
     compile_ = keras.Model.compile
     keras.Model.compile = wrap_keywords(compile_, frozenset(accepted_keywords(compile_)) - {"self"})
-
-    def __getattr__(self, name):
-        if any(name in vars(cls) for cls in type(self).__mro__):
-            return object.__getattribute__(self, name)  # a property that raised: its own error stands
-        found = meant(name, MODEL_METHODS) if _from_submission(1) else None
-        if found is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        note("typo_name", wrote=name, meant=found)
-        return getattr(self, found)
-
-    keras.Model.__getattr__ = __getattr__
 
 
 def install(keras):

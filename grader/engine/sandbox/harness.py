@@ -194,8 +194,9 @@ def install_callback_recorder(keras, made):
 
     def __init__(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
-        # The student's call, through the callback class's own __init__ chain.
-        callers = itertools.islice(traceback.walk_stack(sys._getframe(1)), 4)
+        # The student's call, through the callback class's own __init__ chain (and the course environment's
+        # wrappers of it: coursetypos' keywords, courseapi's checkpoint paths).
+        callers = itertools.islice(traceback.walk_stack(sys._getframe(1)), 8)
         if any(frame.f_code.co_filename == SUBMISSION for frame, _ in callers) and len(made) < MAX_CALLBACKS \
                 and all(cb is not self for cb in made):
             made.append(self)
@@ -392,16 +393,27 @@ def graded_objects(grade, namespace, starter, stopped, keras, starter_models=fro
 _SHAPE_NAME = re.compile(r"(input_shape|input_dim|n_features|num_features|n_inputs|input_size)")
 
 
+# The student's own name for the input rows a failed data cell was to load (`x_train = pickle.load(f)`).
+_DATA_NAME = re.compile(r"[xX](_?(train|tr|data|all))?|train_?[xX]|features|inputs")
+
+
 def exercise_input_shape(exc, unfinished, namespace):
-    """A model cell that needs the input shape an earlier data cell failed to compute (`input_shape =
-    [X.shape[1]]` after a file the grader does not have): bind it from the exercise's own `X_train` and say so;
-    False when that is not the case (a name never assigned, no exercise data, another name)."""
+    """A model cell that needs the input shape, or the input rows, an earlier data cell failed to compute
+    (`input_shape = [X.shape[1]]`, `Dense(500, input_dim=x_train.shape[1])` after a file the grader does not
+    have): bind it from the exercise's own `X_train` and say so; False when that is not the case (a name never
+    assigned, no exercise data, another name)."""
     name = getattr(exc, "name", None)
     x = namespace.get("X_train")
-    if type(name) is not str or name not in unfinished or name in namespace or not _SHAPE_NAME.fullmatch(name) \
+    if type(name) is not str or name not in unfinished or name in namespace \
             or type(getattr(x, "shape", None)) is not tuple or len(x.shape) < 2:
         return False
     features = [int(d) for d in x.shape[1:]]
+    if _DATA_NAME.fullmatch(name):
+        namespace[name] = x
+        courseenv.note("exercise_data", name=name, shape=str(tuple(features)))
+        return True
+    if not _SHAPE_NAME.fullmatch(name):
+        return False
     namespace[name] = features if name == "input_shape" else int(features[-1]) if len(features) == 1 else features
     courseenv.note("exercise_input", name=name, shape=str(tuple(features)))
     return True
