@@ -133,3 +133,10 @@ def test_the_sandbox_serves_them_by_every_path_and_keras_data_at_real_sizes(grad
     tables = [n["args"] for n in notes if n["code"] == "course_table"]
     assert {"file": "spotify.csv", "rows": 5000, "real": 32833} in tables
     assert {"file": "fuel.csv", "rows": 1107, "real": 1107} in tables
+
+
+def test_a_student_s_numbered_copy_of_a_data_set_is_that_data_set() -> None:
+    assert coursefiles.layout("pima-indians-diabetes3.csv") == coursefiles.layout("pima-indians-diabetes.csv")
+    assert coursefiles.layout("C:/Users/ana/Downloads/pima-indians-diabetes (1).csv") is not None
+    assert coursefiles.layout("ionosphere_copy.csv") == coursefiles.layout("ionosphere.csv") is not None
+    assert coursefiles.layout("pima-indians-diabetes.csv.bak") is None and coursefiles.layout("notes3.csv") is None

@@ -57,7 +57,12 @@ def layout(path):
         return None
     files = specs()["files"]
     full = "/".join(re.split(r"[\\/]+", os.fspath(path).split("?")[0].lower()))
-    return next((found for key, found in files.items() if "/" in key and full.endswith("/" + key)), files.get(name))
+    found = next((found for key, found in files.items() if "/" in key and full.endswith("/" + key)), files.get(name))
+    # A student's own copy numbered or marked as a copy ('pima-indians-diabetes3.csv', 'sonar (1).csv').
+    return found if found is not None else files.get(_COPY.sub(r"\3", name))
+
+
+_COPY = re.compile(r"(-*(\(\d+\)|copy|copia|\d+))+(\.[a-z0-9]+)$")
 
 
 def _uniform(z):
