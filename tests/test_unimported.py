@@ -119,3 +119,25 @@ def test_the_model_a_builder_function_returns_is_graded_when_nothing_kept_it(gra
     needs_args = grade(grader_nodb, spec, SONAR.replace("DATA", "sonar_X").replace("create_baseline()",
                                                                                  "create_baseline(units)"))
     assert needs_args.status == "error" and "`model`" in needs_args.error.es
+
+
+VGG_HEAD = """import tensorflow as tf
+from tensorflow.keras.applications import VGG16
+from tensorflow.keras.layers import Dense, Flatten
+base_model = VGG16(weights='imagenet', include_top=False, input_shape=(32, 32, 3))
+base_model.trainable = False
+modelo = Sequential()
+modelo.add(base_model)
+modelo.add(Flatten())
+modelo.add(Dense(1024, activation='relu'))
+modelo.add(Dense(1, activation='sigmoid'))
+modelo.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
+"""
+
+
+def test_a_base_model_inside_the_student_s_model_is_not_a_second_candidate(grader_nodb: Grader) -> None:
+    spec = grader_nodb.catalog.get("transfer-freeze")
+    result = grade(grader_nodb, spec, VGG_HEAD)
+    assert result.status == "graded", (result.error, result.notes)
+    assert "Se calificó `modelo` como `model`" in notes_es(result)
+    assert "frozen" in {c.id for c in result.checks if c.passed}

@@ -92,15 +92,25 @@ def _reg_text(l1: float, l2: float) -> str:
     return f"L1({l1:g})" if l1 else f"L2({l2:g})"
 
 
+# `class: Model` expects a whole Keras model as the layer (a base model to freeze), whichever way it was built.
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+def _same_class(layer: LayerFacts, expected: str) -> bool:
+    return layer.class_name == expected or (expected == "Model" and layer.class_name in MODEL_CLASSES)
+
+
 def _mismatches(layer: LayerFacts, expect: LayerExpect, label_es: str, label_en: str) -> list[Text]:
     """Every way `layer` differs from `expect`, as specific sentences."""
     out: list[Text] = []
-    if expect.class_name and layer.class_name != expect.class_name:
+    if expect.class_name and not _same_class(layer, expect.class_name):
+        want = t("un modelo de Keras (Sequential o Functional)", "a Keras model (Sequential or Functional)") \
+            if expect.class_name == "Model" else t(expect.class_name, expect.class_name)
         if f"({layer.class_name})" in label_es:  # the label already names the class it has
-            out.append(t(f"{label_es}: se esperaba {expect.class_name}", f"{label_en}: expected {expect.class_name}"))
+            out.append(t(f"{label_es}: se esperaba {want.es}", f"{label_en}: expected {want.en}"))
         else:
-            out.append(t(f"{label_es} es {layer.class_name}; se esperaba {expect.class_name}",
-                         f"{label_en} is {layer.class_name}; expected {expect.class_name}"))
+            out.append(t(f"{label_es} es {layer.class_name}; se esperaba {want.es}",
+                         f"{label_en} is {layer.class_name}; expected {want.en}"))
         return out
     if expect.units is not None and layer.units != expect.units:
         out.append(t(f"{label_es} tiene {layer.units} neuronas; se esperaban {expect.units}",

@@ -347,6 +347,16 @@ def built_by_function(grade, namespace, keras, fit_calls):
     return (found[0][0], model) if issubclass(type(model), keras.Model) else None
 
 
+def _sublayers(model):
+    """The layers a Keras model class holds, read from the instance's own list (no property of a student's
+    subclass runs: a subclass is not looked into)."""
+    if not type(model).__module__.startswith("keras."):
+        return ()
+    layers = object.__getattribute__(model, "__dict__").get("_layers")
+    return list(layers) if isinstance(layers, list) and type(layers).__module__.startswith(("builtins", "keras.")) \
+        else ()  # Keras keeps them in its own TrackedList
+
+
 def graded_objects(grade, namespace, starter, stopped, keras, starter_models=frozenset(), fit_calls=(), built=None):
     """What to grade under each name of `grade`. A name of `stopped` (an error may have kept the student's
     code from replacing it) still holding the object the starter code made is left out. A missing model-like
@@ -373,6 +383,10 @@ def graded_objects(grade, namespace, starter, stopped, keras, starter_models=fro
         if type(key) is str and not key.startswith("_") and issubclass(type(value), keras.Model) \
                 and id(value) not in taken:
             found.setdefault(id(value), (key, value))
+    # A model inside another one (`VGG16(...)` added to the student's Sequential) is a part of it, not a
+    # second candidate: only the outermost count.
+    parts = {id(layer) for _, value in found.values() for layer in _sublayers(value)}
+    found = {key: item for key, item in found.items() if key not in parts} if len(found) > 1 else found
     if len(found) == 1:
         key, value = next(iter(found.values()))
         graded[wanted[0]] = value
