@@ -104,13 +104,13 @@ def _mismatches(layer: LayerFacts, expect: LayerExpect, label_es: str, label_en:
     """Every way `layer` differs from `expect`, as specific sentences."""
     out: list[Text] = []
     if expect.class_name and not _same_class(layer, expect.class_name):
-        want = t("un modelo de Keras (Sequential o Functional)", "a Keras model (Sequential or Functional)") \
+        shown = t("un modelo de Keras (Sequential o Functional)", "a Keras model (Sequential or Functional)") \
             if expect.class_name == "Model" else t(expect.class_name, expect.class_name)
         if f"({layer.class_name})" in label_es:  # the label already names the class it has
-            out.append(t(f"{label_es}: se esperaba {want.es}", f"{label_en}: expected {want.en}"))
+            out.append(t(f"{label_es}: se esperaba {shown.es}", f"{label_en}: expected {shown.en}"))
         else:
-            out.append(t(f"{label_es} es {layer.class_name}; se esperaba {want.es}",
-                         f"{label_en} is {layer.class_name}; expected {want.en}"))
+            out.append(t(f"{label_es} es {layer.class_name}; se esperaba {shown.es}",
+                         f"{label_en} is {layer.class_name}; expected {shown.en}"))
         return out
     if expect.units is not None and layer.units != expect.units:
         out.append(t(f"{label_es} tiene {layer.units} neuronas; se esperaban {expect.units}",
