@@ -184,3 +184,15 @@ def test_trains_reports_value_and_baseline() -> None:
     assert not out.passed and "línea base 0,6" in out.message.es and "0,55" in out.message.es
     assert "baseline 0.6" in out.message.en
     assert not run("trains", {}, model(dense(1), input_shape=[3])).passed
+    evidence.training = evidence.training.model_copy(update={"value": 0.83, "passed": True, "best_epoch": 3})
+    best = run("trains", {}, evidence)
+    assert best.passed and "accuracy de validación = 0,83 en su mejor época (la 3)" in best.message.es
+    assert "at its best epoch (3)" in best.message.en
+
+
+def test_the_brief_training_judges_the_best_epoch_as_restore_best_weights_keeps_it() -> None:
+    from grader.engine.evaluator.training import _best_epoch
+
+    assert _best_epoch([0.14, 0.12, 0.16], higher=False) == 1
+    assert _best_epoch([0.5, 0.7, 0.7], higher=True) == 2  # a tie: the later epoch, which the last one may be
+    assert _best_epoch([float("nan"), float("nan")], higher=True) == 1

@@ -163,6 +163,9 @@ class TrainingOutcome(_Facts):
     replaced: dict[str, tuple[str, str]] = Field(default_factory=dict)
     # Epoch by epoch (empty when the training failed): what the feedback draws, rounded to 4 significant digits.
     history: list[EpochPoint] = Field(default_factory=list)
+    # The epoch `value` was reached at when it is not the last one: the network's best validation value is what
+    # is judged, as EarlyStopping(restore_best_weights=True) keeps it (a noisy last epoch is no verdict).
+    best_epoch: int | None = None
 
 
 class Evidence(_Facts):

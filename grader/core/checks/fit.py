@@ -187,9 +187,11 @@ def trains(params: TrainsParams, evidence: Evidence) -> Outcome:
     cmp_es = "mayor o igual a" if outcome.higher_is_better else "menor o igual a"
     cmp_en = "at least" if outcome.higher_is_better else "at most"
     got, base, need = (format_numbers(v) for v in (value, outcome.baseline, outcome.threshold))
-    detail_es = (f"tras {outcome.epochs} épocas, {outcome.metric} de validación = {got.es} "
+    at_es, at_en = (f" en su mejor época (la {outcome.best_epoch})", f" at its best epoch ({outcome.best_epoch})") \
+        if outcome.best_epoch else ("", "")
+    detail_es = (f"tras {outcome.epochs} épocas, {outcome.metric} de validación = {got.es}{at_es} "
                  f"(línea base {base.es}; se pide {cmp_es} {need.es})")
-    detail_en = (f"after {outcome.epochs} epochs, validation {outcome.metric} = {got.en} "
+    detail_en = (f"after {outcome.epochs} epochs, validation {outcome.metric} = {got.en}{at_en} "
                  f"(baseline {base.en}; required {cmp_en} {need.en})")
     said = _replaced(outcome.replaced)
     if outcome.passed:

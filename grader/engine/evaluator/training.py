@@ -175,12 +175,16 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
             prepared = made
         trace = prepared.run()
         history = _history(trace, y_valid[:curve_rows], spec.metric, from_logits=prepared.from_logits)
+        best_epoch = None
         if curve_rows == len(x_valid) and trace.val_outputs is not None:
-            outputs = trace.val_outputs[-1]
+            values = [metric_value(o, y_valid, spec.metric, from_logits=prepared.from_logits)
+                      for o in trace.val_outputs]
+            best = _best_epoch(values, higher)
+            value, best_epoch = values[best], (best + 1 if best + 1 < len(values) else None)
         else:  # a plain forward pass: predict() would trace yet another function
             outputs = np.concatenate([np.asarray(prepared.model(x_valid[i:i + PREDICT_ROWS], training=False))
                                       for i in range(0, len(x_valid), PREDICT_ROWS)])
-        value = metric_value(outputs, y_valid, spec.metric, from_logits=prepared.from_logits)
+            value = metric_value(outputs, y_valid, spec.metric, from_logits=prepared.from_logits)
     except Exception as exc:
         if out_of_memory_error(exc):
             return outcome.model_copy(update={"error": memory_message()})
@@ -195,7 +199,13 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
         labels = (f"0..{int(y_train.max())}", str(prepared.one_hot))
         outcome = outcome.model_copy(update={"replaced": {**outcome.replaced, "labels": labels}})
     return outcome.model_copy(update={"value": value if math.isfinite(value) else None, "passed": passed,
-                                      "history": history})
+                                      "history": history, "best_epoch": best_epoch})
+
+
+def _best_epoch(values: list[float], higher: bool) -> int:
+    """The index of the best finite validation value (the last epoch when none is finite)."""
+    finite = [(v if higher else -v, i) for i, v in enumerate(values) if math.isfinite(v)]
+    return max(finite)[1] if finite else len(values) - 1
 
 
 def _rounded(value: float) -> float | None:
