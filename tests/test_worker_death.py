@@ -236,3 +236,29 @@ def test_a_worker_started_by_a_thread_that_ended_keeps_serving() -> None:
         assert worker.starts == 1, "the zygote died with the thread that started it"
     finally:
         worker.close()
+
+
+def test_a_fresh_sandbox_killed_from_outside_runs_the_job_once_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold run SIGKILLed by something other than our limits is run again, and the student sees its real
+    result; a job over its own time limit is not retried."""
+    from grader.engine.sandbox import cold
+
+    isolation = make_isolation()
+    assert isolation.memory.enforced, "this machine's cgroup tells an outside kill from the kernel's OOM kill"
+    original, killed = cold._watch, []
+
+    def kill_the_first_run(proc: Any, limits: RunLimits, group: Any) -> Any:
+        if not killed:
+            killed.append(proc.pid)
+            kill(proc.pid)
+        return original(proc, limits, group)
+
+    monkeypatch.setattr(cold, "_watch", kill_the_first_run)
+    job = Job(code="value = 'ok'", starter_code="", grade=["value"], data={}, limits=RunLimits(timeout_s=60))
+    run = cold.run_cold(job=job, isolation=isolation)
+    assert killed and run.ok and run.payload["variables"]["value"]["value"] == "ok", run.error
+    killed.clear()
+    killed.append(0)  # no more outside kills: a job stopped by its own limit ends as the student's
+    stuck = cold.run_cold(job=Job(code="while True:\n    pass\n", starter_code="", grade=["value"], data={},
+                                  limits=RunLimits(timeout_s=3)), isolation=isolation)
+    assert not stuck.ok and "tiempo límite de 3 s" in stuck.error.es

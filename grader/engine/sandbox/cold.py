@@ -11,7 +11,9 @@ Whether a job runs here or in a warm worker is the pipeline's choice (grader/eng
 from __future__ import annotations
 
 import json
+import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,6 +41,8 @@ from grader.engine.sandbox.procs import kill_tree, tree_rss_mb
 # What a fresh process's own interpreter, TensorFlow and Keras take, on top of a job's budget (a warm job's
 # frameworks are the zygote's, already in memory).
 FRAMEWORK_MB = 1024
+
+log = logging.getLogger(__name__)
 
 
 def _write_job(job_dir: Path, job: Job, *, sandboxed: bool) -> None:
@@ -69,19 +73,31 @@ def _watch(proc: subprocess.Popen[bytes], limits: RunLimits, group: MemoryGroup 
 
 
 def run_cold(*, job: Job, isolation: Isolation) -> SandboxRun:
-    """Run one submission's code isolated and limited in a fresh process, and return its plain-JSON result."""
+    """Run one submission's code isolated and limited in a fresh process, and return its plain-JSON result.
+
+    A process SIGKILLed under none of our limits (no time-out, no watchdog, no out-of-memory kill in its memory
+    group) was killed from outside (an operator, a node going down): the job runs once more, and only a second
+    such end is reported as the submission's."""
     started = time.monotonic()
-    group = isolation.memory.create("run")
-    if group is not None:
-        group.limit((job.limits.ram_mb + FRAMEWORK_MB) << 20)
-    try:
-        stopped, returncode, readers = _run_fresh(job, isolation, group)
-        if out_of_memory(group, 0, returncode):
-            stopped = "memory"
-    finally:
+    for attempt in range(2):
+        group = isolation.memory.create("run")
         if group is not None:
-            group.remove()
+            group.limit((job.limits.ram_mb + FRAMEWORK_MB) << 20)
+        try:
+            stopped, returncode, readers = _run_fresh(job, isolation, group)
+            if out_of_memory(group, 0, returncode):
+                stopped = "memory"
+        finally:
+            if group is not None:
+                group.remove()
+        killed = stopped is None and group is not None and returncode in (KILLED_EXIT, -signal.SIGKILL)
+        if not killed or attempt:
+            break
+        log.warning("the sandboxed process was killed from outside: running the job once more")
     return interpret(readers, stopped=stopped, returncode=returncode, limits=job.limits, started=started)
+
+
+KILLED_EXIT = 128 + signal.SIGKILL  # how bwrap reports its child's SIGKILL
 
 
 def _run_fresh(job: Job, isolation: Isolation, group: MemoryGroup | None) -> tuple[str | None, int, Readers]:
