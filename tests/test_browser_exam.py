@@ -130,7 +130,8 @@ def test_accounts_and_a_try_that_does_not_count(live: Live, browser: Any) -> Non
     beto.fill("#code", "def f(:\n")
     beto.click("#submit-form button[type=submit]")
     beto.wait_for_url("**/submissions/*")
-    _store(live.app, GradeResult(status="error", max_score=10, judged=False, error=t("sintaxis", "syntax")))
+    # Refused as it was received (it cannot run as written): nothing was queued, and the try does not count.
+    expect(beto.locator("#feedback")).to_contain_text("Este intento no cuenta")
     beto.goto(f"{live.url}/account")
     beto.fill("#current", "correct-horse-1")
     beto.fill("#new", "caballo-nuevo-2")
