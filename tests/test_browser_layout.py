@@ -26,7 +26,9 @@ pytestmark = pytest.mark.slow
 PHONE = {"width": 390, "height": 844}
 EXERCISE = "lab-add-hidden-16"
 LONG_WORD = "sin_espacios_" * 30  # one unbroken token of 390 characters
-LONG_LINE = "model.add(keras.layers.Dense(units=16, activation='relu', kernel_initializer='glorot_uniform'))" * 3
+# One long line of valid Python (a file that cannot run as written is refused as it is received).
+LONG_LINE = "; ".join(["model.add(keras.layers.Dense(units=16, activation='relu', "
+                       "kernel_initializer='glorot_uniform'))"] * 3)
 # Collects CSP violations in every document of the context; init scripts are not subject to the page's CSP.
 WATCH_CSP = """window.__csp = [];
 document.addEventListener("securitypolicyviolation",
