@@ -265,7 +265,9 @@ def _one_hot_width(model: Any, loss: Any, y: np.ndarray) -> int:
     `to_categorical` for two softmax units on 0/1 labels; 0 to train on the labels as given."""
     name = str(getattr(loss, "name", None) or getattr(loss, "__name__", "")).lower()
     shape = getattr(model, "output_shape", None)
-    units = shape[-1] if isinstance(shape, tuple) and shape and isinstance(shape[-1], int) else 0
+    # Only one row of class scores per example: an output with more axes (an unflattened image) is the mistake
+    # the failed training explains, not a label layout.
+    units = shape[-1] if isinstance(shape, tuple) and len(shape) == 2 and isinstance(shape[-1], int) else 0
     if "sparse" in name or units < 2 or y.ndim != 1 or not np.issubdtype(y.dtype, np.number) or len(y) == 0:
         return 0
     labels = np.unique(y)
