@@ -227,6 +227,15 @@ def test_polling_reports_a_claimed_grading_as_running(app: Any, ana: Any) -> Non
     assert (status["status"], status["label"], status["finished"]) == ("running", "Calificando", False)
 
 
+def test_notes_read_as_the_teacher_page_reads_them(app: Any, ana: Any) -> None:
+    """A note's code marks are code on the student's page too, never literal backticks, and stay escaped."""
+    new_id = submission_id(submit_code(ana, LAB, CODE))
+    finish_queued(app, score=10, notes=["`Dence` no existe en Keras: se leyó como `Dense`.", "`<b>x</b>` y <i>"])
+    html = ana.get(f"/submissions/{new_id}/status").get_json()["html"]
+    assert "<code>Dence</code> no existe en Keras: se leyó como <code>Dense</code>." in html
+    assert "`" not in html.split("Notas y observaciones")[1] and "<b>x</b>" not in html and "<i>" not in html
+
+
 def test_a_grading_error_is_shown_with_its_message(app: Any, ana: Any) -> None:
     """A submission that could not be graded shows why."""
     new_id = submission_id(submit_code(ana, LAB, CODE))

@@ -42,7 +42,7 @@ def login(client: Any, username: str, password: str = PASSWORD) -> Any:
 
 
 def finish_queued(app: Any, *, score: float, checks: list[tuple[str, bool, float, float]] | None = None,
-                  error: str | None = None) -> int:
+                  error: str | None = None, notes: list[str] | None = None) -> int:
     """Claim the oldest queued grading and store this result in it (for pages that read stored results).
 
     Grading itself is tested end to end elsewhere with the real sandbox; here only the stored outcome matters.
@@ -58,7 +58,7 @@ def finish_queued(app: Any, *, score: float, checks: list[tuple[str, bool, float
             max_score=sum(c[3] for c in checks or []) or 10.0,
             checks=[CheckResult(id=cid, passed=ok, points=pts, max_points=mx,
                                 message=t(f"mensaje {cid}", f"message {cid}")) for cid, ok, pts, mx in checks or []],
-            error=t(error, error) if error else None)
+            error=t(error, error) if error else None, notes=[t(n, n) for n in notes or []])
         store.finish_grading(session, grading=grading, result=result)
         session.commit()
         return grading_id
