@@ -189,6 +189,15 @@ def test_a_model_too_costly_to_train_costs_the_training_check_only(monkeypatch: 
     assert list(failed) == ["trains"] and failed["trains"] == "demasiado costoso de entrenar"
 
 
+def test_a_sandbox_that_never_reached_the_code_uses_no_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = load_catalog().get("lab-add-hidden-16")
+    failed = SandboxRun(payload=None, error=t("falló el calificador", "the grader failed"), internal=True)
+    monkeypatch.setattr(pipeline, "run_student", lambda **_: failed)
+    result = grade_source(spec=spec, filename="a.py", data=b"model = 1\n", evaluators=None,  # type: ignore[arg-type]
+                          isolation=None, student="ana")  # type: ignore[arg-type]
+    assert result.status == "error" and not result.judged and result.error.es == "falló el calificador"
+
+
 FRAGMENT = ("import pandas as pd\nfrom tensorflow import keras\nfrom tensorflow.keras import layers",
             "mis_datos = pd.read_csv('/content/drive/MyDrive/mis_datos_propios.csv')\n"
             "X_train = mis_datos.drop('y', axis=1)\ninput_shape = [X_train.shape[1]]",

@@ -262,3 +262,18 @@ def test_a_fresh_sandbox_killed_from_outside_runs_the_job_once_more(monkeypatch:
     stuck = cold.run_cold(job=Job(code="while True:\n    pass\n", starter_code="", grade=["value"], data={},
                                   limits=RunLimits(timeout_s=3)), isolation=isolation)
     assert not stuck.ok and "tiempo límite de 3 s" in stuck.error.es
+
+
+def test_a_sandbox_that_fails_before_the_student_s_code_runs_is_the_grader_s_failure() -> None:
+    """A harness that could not even import its frameworks (here a memory limit below what NumPy needs) never
+    reached the student's code: the run says the grader failed; once the code runs, its own exit is its own."""
+    from grader.engine.sandbox import cold
+
+    isolation = make_isolation()
+    starved = cold.run_cold(job=Job(code="value = 1", starter_code="", grade=["value"], data={},
+                                    limits=RunLimits(timeout_s=60, memory_mb=1)), isolation=isolation)
+    assert starved.internal and not starved.ok and "antes de ejecutar tu código" in starved.error.es
+    exits = cold.run_cold(job=Job(code="import os\nos._exit(3)\n", starter_code="", grade=["value"], data={},
+                                  limits=RunLimits(timeout_s=60)), isolation=isolation)
+    assert not exits.internal and "código 3" in exits.error.es
+    assert "grader: the student's code starts" not in exits.stderr  # the marker is not the student's to read

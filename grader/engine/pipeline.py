@@ -159,6 +159,10 @@ def grade_source(*, spec: ExerciseSpec, filename: str, data: bytes, evaluators: 
               cells=source.cell_spans(), beside=beside or {})
     run = run_student(job=job, isolation=isolation, warm=warm)
     logs = _logs(run)
+    if run.internal:
+        log.error("the sandbox failed before the student's code ran: %s", run.stderr[-2000:])
+        return not_judged(_error(spec, run.error or t("Error interno.", "Internal error."), started, notes=notes,
+                                 logs=logs), cause="grader")
     if not run.ok or run.payload is None:
         return _error(spec, run.error or t("Error desconocido.", "Unknown error."), started, notes=notes, logs=logs)
     notes += apply_environment(spec, run.payload, provided=arrays)  # what the sandbox's course environment adapted

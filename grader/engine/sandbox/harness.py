@@ -37,6 +37,10 @@ CALLBACK_ATTRS = (
     "initial_value_threshold",
 )
 SUBMISSION = "<submission>"
+# Written to stderr just before the exercise's starter and the student's code run: a run that ends badly
+# without it never reached the student's code (grader/engine/sandbox/job.py STARTED), and the student cannot
+# take back what was written before their code began.
+STARTED = b"grader: the student's code starts\n"
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -516,6 +520,7 @@ def run_job(job, job_dir, work_dir, result_fd):
     starter_models: set = set()
     cells = compile_cells(job["code"], job.get("cells"))
     unfinished: set = set()  # for a notebook: the names assigned in the cells that raised
+    os.write(2, STARTED)
     try:
         exec(compile(job["starter_code"], "<starter>", "exec", dont_inherit=True), namespace)
         starter = {name: namespace[name] for name in job["grade"] if name in namespace}

@@ -78,6 +78,9 @@ class SandboxRun:
     # The warm worker failed the job, not one of our limits: no exit status came back from its zygote, or the
     # child died by a SIGKILL that neither the time-out nor the memory watchdog sent.
     worker_lost: bool = False
+    # The run ended badly before the student's code began (the harness's STARTED line never came): the grader
+    # failed, not the submission.
+    internal: bool = False
 
     @property
     def ok(self) -> bool:
@@ -157,6 +160,10 @@ class Job:
         }
 
 
+# The harness's line on stderr just before the student's code runs (harness.py STARTED).
+STARTED = "grader: the student's code starts\n"
+
+
 def _abnormal_end(returncode: int, stderr: str, limits: RunLimits) -> Text:
     if returncode < 0:
         sig = -returncode
@@ -220,8 +227,16 @@ class Readers:
 def interpret(readers: Readers, *, stopped: str | None, returncode: int | None, limits: RunLimits,
               started: float) -> SandboxRun:
     """Turn how a run ended into its payload or a specific, fail-closed error."""
-    run = SandboxRun(payload=None, error=None, stdout=clean(readers.out.text()), stderr=clean(readers.err.text()),
+    stderr = clean(readers.err.text())
+    began = STARTED in stderr
+    run = SandboxRun(payload=None, error=None, stdout=clean(readers.out.text()), stderr=stderr.replace(STARTED, "", 1),
                      returncode=returncode, duration_s=time.monotonic() - started)
+    if not began and (stopped is not None or returncode != 0):
+        run.internal = True
+        run.error = t("El calificador falló antes de ejecutar tu código; tu entrega quedó guardada y tu profesor "
+                      "puede volver a calificarla.", "The grader failed before running your code; your submission "
+                      "was kept and your teacher can grade it again.")
+        return run
     if stopped == "timeout":
         run.error = t(f"Tu código superó el tiempo límite de {limits.timeout_s:g} s y fue detenido "
                       "(¿un bucle infinito o un entrenamiento demasiado largo?).",
