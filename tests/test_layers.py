@@ -28,7 +28,8 @@ ALLOWED = {
 }
 # Mounted into the sandbox by path and run there: they import nothing from the grader package.
 SANDBOX_SIDE = {"harness.py", "zygote.py", "forking.py", "courseenv.py", "coursecompat.py", "courseapi.py",
-                "coursefiles.py", "coursestubs.py", "courseimports.py", "coursetypos.py"}
+                "coursefiles.py", "coursestubs.py", "courseimports.py", "coursetypos.py",
+                "coursemodels.py"}
 
 
 def _grader_imports(path: Path) -> set[str]:

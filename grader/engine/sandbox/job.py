@@ -38,6 +38,7 @@ COURSE_MOUNTS = (
     Mount(Path(__file__).with_name("coursecompat.py"), Path("/sandbox/coursecompat.py")),
     Mount(Path(__file__).with_name("courseimports.py"), Path("/sandbox/courseimports.py")),
     Mount(Path(__file__).with_name("coursetypos.py"), Path("/sandbox/coursetypos.py")),
+    Mount(Path(__file__).with_name("coursemodels.py"), Path("/sandbox/coursemodels.py")),
     Mount(Path(__file__).parent.parent / "data", Path("/sandbox/data")),
 )
 
