@@ -16,7 +16,7 @@ from grader.core.questions.grading import grade_question
 from grader.core.questions.parse import MAX_SHOWN_CHARS, shown
 from grader.core.scoring import score
 from grader.core.sources import MAX_NOTEBOOK_CELLS, SubmissionError, load_source
-from grader.engine.sandbox.job import Readers, RunLimits, interpret
+from grader.engine.sandbox.job import STARTED, Readers, RunLimits, interpret
 from tests.test_questions import ACT, CTX, FREE, SHAPE, STEP, quiz_spec
 from tests.test_sources import notebook
 
@@ -159,11 +159,13 @@ class _Stream:
         self.chunks, self.dropped = [data], False
 
     def text(self) -> str:
-        return ""
+        return self.chunks[0].decode()
 
 
 def run_with(raw: bytes, returncode: int = 0) -> Any:
-    readers = cast(Readers, type("R", (), {"out": _Stream(), "err": _Stream(), "result": _Stream(raw)})())
+    """What `interpret` makes of a run whose student code began (the harness's STARTED line is on stderr)."""
+    readers = cast(Readers, type("R", (), {"out": _Stream(), "err": _Stream(STARTED.encode()),
+                                           "result": _Stream(raw)})())
     return interpret(readers, stopped=None, returncode=returncode, limits=RunLimits(), started=time.monotonic())
 
 
