@@ -119,4 +119,5 @@ def test_corpus_scores(exercise: str, tmp_path: Path) -> None:
                 f"{rel}: expected {want:g} (±{tol:g}), got {got}\n    why: {entry['why']}\n{_describe(result)}"
             )
     print("\n" + "\n".join(rows))
-    assert not mismatches, f"{len(mismatches)} of {len(rows)} corpus files off:\n\n" + "\n\n".join(mismatches)
+    assert not mismatches, f"{len(mismatches)} of {len(rows)} corpus files off:\n\n" + "\n\n".join(mismatches) + \
+        f"\n\nthe grader's log ends:\n{proc.stderr[-4000:]}"

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from dataclasses import dataclass
 
 from grader.core.i18n import Text, t
-from grader.core.syntax_messages import LINE_BREAK, Locate, UnparsableCode, describe, parse
+from grader.core.syntax_messages import LINE_BREAK, Locate, UnparsableCode, describe, parse, tree_of
 
 MAX_SLIPS = 5
 # Words that continue a compound statement: a line starting with one is part of the statement above it.
@@ -53,9 +52,7 @@ def read_past(code: str, *, filename: str, script: bool, locate: Locate,
     for _ in range(slips + 1):
         text = "\n".join(lines)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = tree_of(text, filename)
         except SyntaxError as exc:
             message = describe(exc, filename=filename, code=text, script=script, locate=locate)
             first_error = first_error or UnparsableCode(message)
@@ -75,7 +72,6 @@ def read_past(code: str, *, filename: str, script: bool, locate: Locate,
             continue
         except (RecursionError, MemoryError, ValueError):
             tree = parse(text, filename=filename, script=script, locate=locate)  # raises the message for these
-        assert isinstance(tree, ast.Module)
         if first_error is not None and not tree.body:
             raise first_error  # nothing left to run: the whole file is the error
         return ReadPast(code=text, notes=tuple(notes), tree=tree, errors=tuple(errors))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import codecs
 import json
 import re
@@ -19,7 +18,7 @@ from grader.core.i18n import Text, t
 from grader.core.results import GradeResult
 from grader.core.slips import MAX_SLIPS, ipython_cleanup
 from grader.core.slips import read_past as read_past_slips
-from grader.core.syntax_messages import COLAB_ESCAPES, LINE_BREAK, UnparsableCode, snippet
+from grader.core.syntax_messages import COLAB_ESCAPES, LINE_BREAK, UnparsableCode, snippet, tree_of
 
 # The largest submissions read: a notebook (outputs and images included), and the code taken from any file.
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -358,9 +357,7 @@ def _check_cell_count(filename: str, raw: dict[str, object]) -> None:
 def _statement_spans(code: str) -> list[tuple[int, int]] | None:
     """(first_line, last_line) of each top-level statement of `code` (decorators included)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(code)
+        tree = tree_of(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     spans = []

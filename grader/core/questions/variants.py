@@ -15,6 +15,7 @@ from typing import Any
 
 from grader.core.i18n import Lang, Text, format_number
 from grader.core.questions.models import ChoiceQuestion, Number, Option, VariantSpec
+from grader.core.syntax_messages import expression_of
 
 
 def _draw(*parts: str) -> int:
@@ -79,7 +80,7 @@ def evaluate(expression: Number | str, values: dict[str, Any]) -> float:
             return _CALLS[node.func.id](*(walk(a) for a in node.args))
         raise ValueError(f"not allowed in an answer expression: {ast.dump(node)[:80]}")
 
-    return float(walk(ast.parse(expression, mode="eval")))
+    return float(walk(expression_of(expression)))
 
 
 def _is_number(value: Any) -> bool:

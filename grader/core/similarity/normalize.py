@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from grader.core.similarity.document import Document
-from grader.core.syntax_messages import COLAB_ESCAPES, LINE_BREAK
+from grader.core.syntax_messages import COLAB_ESCAPES, LINE_BREAK, tree_of
 
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\S")
 _WORDLIKE = re.compile(r"[\w.\-/]{0,40}\Z")  # 'relu', 'adam', 'val_loss': settings, kept as code
@@ -51,7 +51,7 @@ def normalise(document: Document) -> list[Unit]:
     for number, cell in document.code_cells:
         code = code_of(cell.source)
         try:
-            tree = ast.parse(code)
+            tree = tree_of(code)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             raw.append(_raw_unit(number, code))
             continue

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from grader.core.similarity.document import Document
 from grader.core.similarity.normalize import code_of
+from grader.core.syntax_messages import tree_of
 
 MAX_SHOWN = 100  # characters of student text in one piece of evidence
 _SPACES = re.compile(r"\s+")
@@ -165,7 +166,7 @@ def _code(add: _Found, code: str, where: str) -> None:
     except (tokenize.TokenError, SyntaxError, ValueError):
         pass  # the comments before the error were kept
     try:
-        tree = ast.parse(code)
+        tree = tree_of(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     with contextlib.suppress(RecursionError):  # a hostile, deeply nested expression: earlier traces are kept
