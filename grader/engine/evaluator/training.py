@@ -174,11 +174,14 @@ def brief_training(*, config: dict[str, Any], compile_config: dict[str, Any] | N
                 return outcome.model_copy(update={"error": made})
             prepared = made
         trace = prepared.run()
-        history = _history(trace, y_valid[:curve_rows], spec.metric, from_logits=prepared.from_logits)
+        # Each epoch's validation metric, computed once: for the curve, and for the judgement when the curve's
+        # rows are all the rows.
+        values = None if trace.val_outputs is None else [
+            metric_value(o, y_valid[:curve_rows], spec.metric, from_logits=prepared.from_logits)
+            for o in trace.val_outputs]
+        history = _history(trace, values)
         best_epoch = None
-        if curve_rows == len(x_valid) and trace.val_outputs is not None:
-            values = [metric_value(o, y_valid, spec.metric, from_logits=prepared.from_logits)
-                      for o in trace.val_outputs]
+        if curve_rows == len(x_valid) and values is not None:
             best = _best_epoch(values, higher)
             value, best_epoch = values[best], (best + 1 if best + 1 < len(values) else None)
         else:  # a plain forward pass: predict() would trace yet another function
@@ -214,14 +217,14 @@ def _rounded(value: float) -> float | None:
     return float(f"{value:.4g}") if math.isfinite(value) else None
 
 
-def _history(trace: LoopTrace, y_valid: np.ndarray, metric: str, *, from_logits: bool) -> list[EpochPoint]:
-    """One point per epoch: training loss, and validation loss and metric (computed here from the outputs)."""
+def _history(trace: LoopTrace, val_metric: list[float] | None) -> list[EpochPoint]:
+    """One point per epoch: training loss, and validation loss and metric (`val_metric`, one per epoch)."""
     points = []
     for index, loss in enumerate(trace.loss):
         point = EpochPoint(epoch=index + 1, loss=_rounded(loss))
-        if trace.val_loss is not None and trace.val_outputs is not None:
-            point = point.model_copy(update={"val_loss": _rounded(trace.val_loss[index]), "val_metric": _rounded(
-                metric_value(trace.val_outputs[index], y_valid, metric, from_logits=from_logits))})
+        if trace.val_loss is not None and val_metric is not None:
+            point = point.model_copy(update={"val_loss": _rounded(trace.val_loss[index]),
+                                             "val_metric": _rounded(val_metric[index])})
         points.append(point)
     return points
 
