@@ -21,6 +21,9 @@ import io
 import os
 import re
 
+# The file name the harness compiles the student's code under: every "from the student's own code?" check
+# of the course environment reads it.
+SUBMISSION = "<submission>"
 MAX_NOTES = 20
 NOTES: list = []
 # The data files of the student's folder written beside the code (normalised file name -> path; harness).

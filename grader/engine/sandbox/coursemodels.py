@@ -12,8 +12,7 @@ import re
 
 import courseenv
 import coursestubs
-
-SUBMISSION = "<submission>"  # the file name the harness compiles the student's code under
+from courseenv import SUBMISSION
 
 _BUILDER = re.compile(r"(create|build|get|make|define|baseline|crea|construi|model)", re.IGNORECASE)
 
@@ -30,8 +29,8 @@ def built_by_function(grade, namespace, keras, fit_calls):
     wanted = [name for name in grade if "model" in name.lower() and name not in namespace]
     if len(wanted) != 1 or any(type(call.get("function")) is str for call in fit_calls):
         return None
-    if any(issubclass(type(value), keras.Model) and id(value) not in {id(s) for s in coursestubs.STAND_INS}
-           for value in list(namespace.values())):
+    stand_ins = {id(stand_in) for stand_in in coursestubs.STAND_INS}
+    if any(issubclass(type(value), keras.Model) and id(value) not in stand_ins for value in list(namespace.values())):
         return None
     found = []
     for key, value in list(namespace.items()):

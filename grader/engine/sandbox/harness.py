@@ -35,7 +35,6 @@ CALLBACK_ATTRS = (
     "save_best_only", "save_weights_only", "filepath", "save_freq", "factor", "min_lr", "cooldown",
     "initial_value_threshold",
 )
-SUBMISSION = "<submission>"
 # Written to stderr just before the exercise's starter and the student's code run: a run that ends badly
 # without it never reached the student's code (grader/engine/sandbox/job.py STARTED), and the student cannot
 # take back what was written before their code began.
@@ -61,6 +60,7 @@ coursetypos = _sibling("coursetypos")
 coursecompat = _sibling("coursecompat")
 courseimports = _sibling("courseimports")
 coursemodels = _sibling("coursemodels")
+SUBMISSION = courseenv.SUBMISSION
 
 
 def set_limits(limits):
