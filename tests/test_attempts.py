@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import grader.engine.pipeline as pipeline
 from grader.core.i18n import t
+from grader.core.notebooks import MAX_NOTEBOOK_CELLS
 from grader.core.results import GradeResult
-from grader.core.sources import MAX_NOTEBOOK_CELLS, MAX_SOURCE_BYTES
+from grader.core.sources import MAX_SOURCE_BYTES
 from grader.core.specs.loader import Catalog, load_catalog
 from grader.course.course import Assignment, Course
 from grader.course.intake import DUPLICATE_WINDOW, Accepted, RateLimit, SubmissionRefused, attempts_used, submit

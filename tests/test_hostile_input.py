@@ -11,11 +11,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from grader.core.facts import Evidence, ValueFacts
+from grader.core.notebooks import MAX_NOTEBOOK_CELLS
 from grader.core.questions.answers import answers_from_evidence, load_answer_file
 from grader.core.questions.grading import grade_question
 from grader.core.questions.parse import MAX_SHOWN_CHARS, shown
 from grader.core.scoring import score
-from grader.core.sources import MAX_NOTEBOOK_CELLS, SubmissionError, load_source
+from grader.core.sources import SubmissionError, load_source
 from grader.engine.sandbox.job import STARTED, Readers, RunLimits, interpret
 from tests.test_questions import ACT, CTX, FREE, SHAPE, STEP, quiz_spec
 from tests.test_sources import notebook

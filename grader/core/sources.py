@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import codecs
-import json
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-import nbformat
-from nbformat.reader import get_version
-from traitlets.log import get_logger
-
 from grader.core.i18n import Text, t
+from grader.core.notebooks import notebook_code_cells, skip_magics
+from grader.core.refusal import SubmissionError, fail, not_judged
 from grader.core.results import GradeResult
 from grader.core.slips import MAX_SLIPS, ipython_cleanup
 from grader.core.slips import read_past as read_past_slips
-from grader.core.syntax_messages import COLAB_ESCAPES, LINE_BREAK, UnparsableCode, snippet, tree_of
+from grader.core.syntax_messages import LINE_BREAK, UnparsableCode, snippet, tree_of
 
 # The largest submissions read: a notebook (outputs and images included), and the code taken from any file.
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -29,44 +25,6 @@ EXTENSIONS = (".py", ".ipynb", ".json", ".yaml", ".yml")
 CODE_EXTENSIONS = (".py", ".ipynb")
 
 MAX_SOURCE_BYTES = 256 * 1024  # a .py file; also the code cells of a notebook, added up
-MAX_NOTEBOOK_CELLS = 2000  # all cells, markdown included: far more than any exercise needs
-
-
-class SubmissionError(Exception):
-    """Bad input: carries a bilingual, specific message (which line, which file, what to do)."""
-
-    def __init__(self, message: Text) -> None:
-        super().__init__(message.es)  # so str(exc) is the Spanish message
-        self.message = message
-
-
-# What a try that uses no attempt adds to its notes, by cause.
-_NOT_COUNTED = {
-    "refused": t("Este intento no cuenta: tu archivo no llegó a ejecutarse, así que no gasta ninguno de tus "
-                 "intentos. Corrígelo y vuelve a enviarlo.", "This try does not count: your file was never run, "
-                 "so it uses none of your attempts. Fix it and submit it again."),
-    "grader": t("Este intento no cuenta: falló el calificador, no tu entrega, así que no gasta ninguno de tus "
-                "intentos.", "This try does not count: the grader failed, not your submission, so it uses none "
-                "of your attempts."),
-}
-
-
-def not_judged(result: GradeResult, *, cause: Literal["refused", "grader"]) -> GradeResult:
-    """`result` as a try that uses no attempt (`judged=False`), with a note telling the student so.
-
-    The rule: a try is judged when the student's code ran, whatever became of it. Not judged:
-    - "refused": the submission was refused before running, for what the file is rather than what the code
-      does: every SubmissionError (not an accepted file, over a size, cell or code cap, not UTF-8 text or NUL
-      bytes (UTF-16, binary), an unreadable notebook, no code at all, a syntax error, an answers file that
-      cannot be read as a mapping of answers), or a file a batch could not take (discover's problems);
-    - "grader": the grader failed, not the student: an exception while grading, an internal failure of the
-      evaluator, a sandbox that could not start (it raises), a grading given up after MAX_CLAIMS claims
-      (grader/queue/claims.py), an exercise gone from the catalog, a file a batch could not read.
-    Judged (the student's doing): checks were run; or their code raised, called sys.exit, ran out of time,
-    CPU or memory, crashed its process, wrote an oversized or damaged result, or defined nothing gradable;
-    or the evaluator ran out of time or memory on what the code built.
-    """
-    return result.model_copy(update={"judged": False, "notes": [*result.notes, _NOT_COUNTED[cause]]})
 
 
 @dataclass(frozen=True)
@@ -139,7 +97,7 @@ def read_code(*, filename: str, data: bytes, read_past: bool = True) -> StudentS
     cap = MAX_NOTEBOOK_BYTES if filename.lower().endswith(".ipynb") else MAX_CODE_BYTES
     source = load_source(filename=filename, data=data, max_bytes=cap, read_past=read_past)
     if len(source.code.encode()) > MAX_CODE_BYTES:
-        raise _fail(f"{filename}: el código tiene más de {MAX_CODE_BYTES // 1024} KB; envía solo tu solución.",
+        raise fail(f"{filename}: el código tiene más de {MAX_CODE_BYTES // 1024} KB; envía solo tu solución.",
                     f"{filename}: the code is over {MAX_CODE_BYTES // 1024} KB; submit your solution only.")
     return source
 
@@ -162,7 +120,7 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
     syntax slips are read past (grader.core.slips) unless `read_past` is False."""
     lowered = filename.lower()
     if not lowered.endswith((".py", ".ipynb")):
-        raise _fail(f"`{filename}` no es un archivo admitido: envía un archivo .py o un cuaderno .ipynb "
+        raise fail(f"`{filename}` no es un archivo admitido: envía un archivo .py o un cuaderno .ipynb "
                     "(en Colab: Archivo > Descargar).", f"`{filename}` is not an accepted file: submit a .py "
                     "file or an .ipynb notebook (in Colab: File > Download).")
     kind: Literal["py", "ipynb"] = "py" if lowered.endswith(".py") else "ipynb"
@@ -171,7 +129,7 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
         es, en = ("borra las salidas de las celdas (menú Editar de Colab) y descárgalo de nuevo",
                   "clear the cell outputs (Colab's Edit menu) and download it again") if kind == "ipynb" \
             else ("no incluyas datos dentro del código", "do not embed data in the code")
-        raise _fail(f"`{filename}` ocupa {size.replace('.', ',')} KB y el máximo es {cap.replace('.', ',')} "
+        raise fail(f"`{filename}` ocupa {size.replace('.', ',')} KB y el máximo es {cap.replace('.', ',')} "
                     f"KB: {es}.", f"`{filename}` is {size} KB and the limit is {cap} KB: {en}.")
     text = decode_utf8(filename, data)
     # Zero-width spaces pasted from a web page (Kaggle's) are invisible and never Python: dropped, and said.
@@ -202,7 +160,7 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
         es, en = ("no tiene ninguna celda de código con contenido", "has no code cell with any code") \
             if kind == "ipynb" else ("no contiene código, solo líneas vacías o comentarios",
                                      "contains no code, only blank lines or comments")
-        raise _fail(f"`{filename}` {es}. Comprueba que enviaste el archivo correcto, con los cambios "
+        raise fail(f"`{filename}` {es}. Comprueba que enviaste el archivo correcto, con los cambios "
                     "guardados.", f"`{filename}` {en}. Check that you submitted the right file, with your "
                     "changes saved.")
     return source
@@ -233,10 +191,6 @@ def _nbconvert_cells(text: str) -> dict[str, tuple]:
     return {"origins": tuple(origins), "execution_counts": tuple(counts)}
 
 
-def _fail(es: str, en: str) -> SubmissionError:
-    return SubmissionError(t(es, en))
-
-
 def _kb(size: int) -> str:
     return f"{round(size / 1024, 1):g}"
 
@@ -248,7 +202,7 @@ def decode_utf8(filename: str, data: bytes) -> str:
         return data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
         offset = exc.start + bom  # counted in the file as uploaded, BOM included
-        raise _fail(f"`{filename}` no es texto UTF-8: el byte en la posición {offset} (contando desde 0) no "
+        raise fail(f"`{filename}` no es texto UTF-8: el byte en la posición {offset} (contando desde 0) no "
                     "es válido. Guárdalo con codificación UTF-8 y vuelve a enviarlo.", f"`{filename}` is not "
                     f"UTF-8 text: the byte at offset {offset} (counting from 0) is invalid. Save it with "
                     "UTF-8 encoding and submit it again.") from None
@@ -258,7 +212,7 @@ def _reject_nul(filename: str, text: str, where: Callable[[int], Text]) -> None:
     index = text.find("\x00")
     if index >= 0:
         place = where(len(LINE_BREAK.findall(text, 0, index)) + 1)
-        raise _fail(f"`{filename}` contiene un byte nulo (NUL) en la {place.es}. Suele pasar si se guardó en "
+        raise fail(f"`{filename}` contiene un byte nulo (NUL) en la {place.es}. Suele pasar si se guardó en "
                     "UTF-16 o no es un archivo de texto: guárdalo como texto UTF-8 y vuelve a enviarlo.",
                     f"`{filename}` contains a NUL byte at {place.en}. This usually means it was saved as "
                     "UTF-16 or is not a text file: save it as UTF-8 text and submit it again.")
@@ -272,7 +226,7 @@ def _reject_surrogate(filename: str, text: str, where: Callable[[int], Text]) ->
     if found:
         place = where(len(LINE_BREAK.findall(text, 0, found.start())) + 1)
         code = f"\\u{ord(found.group()):04x}"
-        raise _fail(f"`{filename}` contiene un carácter no válido en la {place.es}: el escape JSON `{code}` es "
+        raise fail(f"`{filename}` contiene un carácter no válido en la {place.es}: el escape JSON `{code}` es "
                     "medio par sustituto (surrogate) de UTF-16, que no es texto. Borra ese carácter o escribe el "
                     "carácter completo y vuelve a enviarlo.", f"`{filename}` contains an invalid character at "
                     f"{place.en}: the JSON escape `{code}` is half of a UTF-16 surrogate pair, which is not text. "
@@ -283,75 +237,6 @@ def _from_notebook(filename: str, text: str) -> StudentSource:
     cells, counts = notebook_code_cells(filename, text)
     _check_code_size(filename, cells)
     return _join_cells(filename, cells, tuple(counts))
-
-
-def notebook_code_cells(filename: str, text: str) -> tuple[list[str], list[int | None]]:
-    """The code cells of a notebook and their execution counts (None where it has none), parsed once and
-    within the cell cap; a SubmissionError says what is wrong with the file and what to do."""
-    try:
-        # Parsed once, here, because nbformat's own error hides where the JSON breaks.
-        if not isinstance(raw := json.loads(text), dict) or "nbformat" not in raw:
-            raise TypeError("the JSON is not an object with an 'nbformat' field")
-        _check_cell_count(filename, raw)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. missing cell ids: nbformat fixes them, the student can't
-            notebook = _read_notebook(raw)
-        cells: list[str] = []
-        counts: list[int | None] = []
-        for cell in notebook.cells:
-            source = cell.get("source", "")
-            source = "".join(source) if isinstance(source, list) else source
-            if not isinstance(source, str):
-                raise TypeError("a cell 'source' is not text")
-            if cell.get("cell_type") == "code":
-                cells.append(source)
-                count = cell.get("execution_count")
-                counts.append(count if type(count) is int and count >= 0 else None)
-    except json.JSONDecodeError as exc:
-        es = f"no es JSON válido (línea {exc.lineno}, columna {exc.colno}: {exc.msg})"
-        en = f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-    except SubmissionError:
-        raise
-    except RecursionError:  # JSON nested thousands of levels deep: no notebook is
-        es, en = "no es un cuaderno válido (JSON anidado a demasiada profundidad)", "is not a valid notebook " \
-            "(JSON nested too deeply)"
-    except Exception as exc:  # nbformat raises anything from ValidationError to AttributeError
-        detail = str(getattr(exc, "message", None) or exc) or type(exc).__name__
-        detail = snippet(detail.splitlines()[0], 160)
-        es, en = f"no es un cuaderno de Jupyter válido ({detail})", f"is not a valid notebook ({detail})"
-    else:
-        return cells, counts
-    raise _fail(f"`{filename}` {es}. Descarga de nuevo el cuaderno desde Colab (Archivo > Descargar > "
-                ".ipynb) sin editarlo a mano.", f"`{filename}` {en}. Download the notebook again from Colab "
-                "(File > Download > .ipynb) without editing it by hand.")
-
-
-def _read_notebook(raw: dict[str, object]) -> nbformat.NotebookNode:
-    """What `nbformat.reads(text, as_version=4)` returns, from the JSON already parsed (not parsed again)."""
-    major, minor = get_version(raw)
-    if major not in nbformat.versions:
-        raise nbformat.NBFormatError(f"Unsupported nbformat version {major}")
-    try:
-        notebook = nbformat.versions[major].to_notebook_json(raw, minor=minor)
-    except AttributeError as exc:
-        raise nbformat.ValidationError(f"The notebook is invalid and is missing an expected key: {exc}") from None
-    notebook = nbformat.convert(notebook, 4)
-    try:
-        nbformat.validate(notebook)
-    except nbformat.ValidationError as exc:  # logged, not fatal: as nbformat.reads does
-        get_logger().error("Notebook JSON is invalid: %s", exc)
-    return notebook
-
-
-def _check_cell_count(filename: str, raw: dict[str, object]) -> None:
-    """Refuse a notebook of more than MAX_NOTEBOOK_CELLS cells before nbformat converts and validates it."""
-    sheets = raw.get("worksheets")  # nbformat 3 keeps its cells in worksheets
-    groups = [w.get("cells") for w in sheets if isinstance(w, dict)] if isinstance(sheets, list) else []
-    count = sum(len(g) for g in [raw.get("cells"), *groups] if isinstance(g, list))
-    if count > MAX_NOTEBOOK_CELLS:
-        raise _fail(f"`{filename}` tiene {count} celdas y el máximo es {MAX_NOTEBOOK_CELLS}: deja solo las celdas "
-                    "de tu solución y vuelve a descargarlo.", f"`{filename}` has {count} cells and the limit is "
-                    f"{MAX_NOTEBOOK_CELLS}: keep only the cells of your solution and download it again.")
 
 
 def _statement_spans(code: str) -> list[tuple[int, int]] | None:
@@ -372,7 +257,7 @@ def _check_code_size(filename: str, cells: list[str]) -> None:
     size = sum(len(cell.encode(errors="surrogatepass")) for cell in cells)
     if size > MAX_SOURCE_BYTES:
         shown, cap = _kb(size), _kb(MAX_SOURCE_BYTES)
-        raise _fail(f"Las celdas de código de `{filename}` suman {shown.replace('.', ',')} KB y el máximo es "
+        raise fail(f"Las celdas de código de `{filename}` suman {shown.replace('.', ',')} KB y el máximo es "
                     f"{cap.replace('.', ',')} KB: deja solo el código de tu solución (sin datos pegados en "
                     "él).", f"The code cells of `{filename}` add up to {shown} KB and the limit is {cap} KB: "
                     "keep only the code of your solution (with no data pasted into it).")
@@ -394,76 +279,10 @@ def _join_cells(filename: str, cells: list[str], counts: tuple[int | None, ...])
                            "run when grading)."))
             cell_lines = [""] * len(cell_lines)  # blanked, not deleted, so later line numbers stay put
         else:
-            cell_lines = _skip_magics((label_es, label_en), ipython_cleanup(cell_lines), notes)
+            cell_lines = skip_magics((label_es, label_en), ipython_cleanup(cell_lines), notes)
         lines += cell_lines
         origins += [(number, index) for index in range(1, len(cell_lines) + 1)]
     return StudentSource(filename=filename, kind="ipynb", code="\n".join(lines) + "\n" if lines else "",
                          notes=tuple(notes), origins=tuple(origins), execution_counts=counts)
 
 
-# IPython's automagic: in a notebook, a line magic or shell alias runs without its `%` (`pip install x`,
-# `matplotlib inline`, `cd ..`, `ls -la`) unless what follows makes it Python (IPython's rule: an assignment, a
-# call or an operator other than `-` and `/`, which start a flag or a path; a bracket or keyword here too).
-_AUTOMAGIC = re.compile(r"(pip|conda|cd|ls|matplotlib|load_ext|reload_ext|env|pwd|cat|mkdir|rm|cp|mv|rmdir|"
-                        r"tensorflow_version|pylab|autoreload|config|who|whos|history|bookmark|alias|unalias|"
-                        r"pinfo|notebook|precision|set_env|pdb|xmode)"
-                        r"(\s+(?![+*%&|^<>=!,:;(\[{'\"]|(is|not|in|and|or|if|else|for)\b)\S.*|\s*$)")
-_BARE_ALIASES = ("ls", "pwd")  # alone on a line: a shell alias (any other bare name is a Python expression)
-
-
-def _automagic(stripped: str) -> bool:
-    """Whether `stripped` (a line starting a statement) is one IPython runs as a magic without its `%`."""
-    match = _AUTOMAGIC.match(stripped.rstrip())
-    return match is not None and (bool(match.group(2).strip()) or match.group(1) in _BARE_ALIASES)
-
-
-def _skip_magics(cell: tuple[str, str], lines: list[str], notes: list[Text]) -> list[str]:
-    # Only a line that starts a new statement can be a magic: `% b` continuing a bracket or a `!` in a
-    # docstring is Python. Track brackets, open strings and `\` continuations to tell them apart.
-    out: list[str] = []
-    depth, quote, continued = 0, "", False
-    for number, line in enumerate(lines, start=1):
-        stripped = line.lstrip()
-        if depth == 0 and not quote and not continued and (stripped.startswith(COLAB_ESCAPES) or _automagic(stripped)):
-            shown = snippet(line)
-            notes.append(t(f"{cell[0]}, línea {number}: se omitió `{shown}` (los comandos `!` y `%` de "
-                           "Colab no se ejecutan al corregir).", f"{cell[1]}, line {number}: skipped "
-                           f"`{shown}` (Colab `!` and `%` commands are not run when grading)."))
-            indent = line[: len(line) - len(stripped)]
-            # `pass` keeps an `if` whose body is only `!pip install x` valid; top level needs nothing,
-            # and a blank line there keeps an all-magics notebook counted as empty.
-            out.append(indent + "pass" if indent else "")
-            continue
-        out.append(line)
-        depth, quote, continued = _scan(line, depth, quote)
-    return out
-
-
-def _scan(line: str, depth: int, quote: str) -> tuple[int, str, bool]:
-    """Return bracket depth, still-open string quote and `\\` continuation after `line`."""
-    i = 0
-    while i < len(line):
-        char = line[i]
-        if quote:
-            if char == "\\":
-                i += 2  # an escaped quote does not close the string, even in raw strings
-                continue
-            if line.startswith(quote, i):
-                i, quote = i + len(quote), ""
-                continue
-        elif char == "#":
-            break
-        elif char in "'\"":
-            quote = char * 3 if line.startswith(char * 3, i) else char
-            i += len(quote)
-            continue
-        elif char == "\\" and i == len(line) - 1:
-            return depth, quote, True
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth = max(depth - 1, 0)
-        i += 1
-    if len(quote) == 1 and not line.endswith("\\"):
-        quote = ""  # an unterminated one-line string is a syntax error; do not let it swallow the cell
-    return depth, quote, False

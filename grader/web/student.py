@@ -13,7 +13,8 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 
 from grader.core.i18n import t
-from grader.core.sources import SubmissionError, notebook_code_cells
+from grader.core.notebooks import notebook_code_cells
+from grader.core.sources import SubmissionError
 from grader.course.drafts import student_draft
 from grader.course.intake import SubmissionRefused
 from grader.course.people import STAFF_ROLES

@@ -18,7 +18,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import JsonLexer, PythonLexer, TextLexer, YamlLexer
 
 from grader.core.i18n import Text, t
-from grader.core.sources import SubmissionError, notebook_code_cells
+from grader.core.notebooks import notebook_code_cells
+from grader.core.sources import SubmissionError
 
 # Highlighting is linear but not free; a notebook's code is far below this, an embedded dataset is not.
 DISPLAY_CAP_CHARS = 512 * 1024
