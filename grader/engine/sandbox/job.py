@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 HARNESS = Path(__file__).with_name("harness.py")
 
 
-# The course environment the harness installs (beside it at /sandbox) and the course's public data files.
+# The course environment the harness installs and its recorders (beside it at /sandbox), and the course's public
+# data files.
 COURSE_MOUNTS = (
     Mount(Path(__file__).with_name("coursefiles.py"), Path("/sandbox/coursefiles.py")),
     Mount(Path(__file__).with_name("courseenv.py"), Path("/sandbox/courseenv.py")),
@@ -39,6 +40,7 @@ COURSE_MOUNTS = (
     Mount(Path(__file__).with_name("courseimports.py"), Path("/sandbox/courseimports.py")),
     Mount(Path(__file__).with_name("coursetypos.py"), Path("/sandbox/coursetypos.py")),
     Mount(Path(__file__).with_name("coursemodels.py"), Path("/sandbox/coursemodels.py")),
+    Mount(Path(__file__).with_name("recorders.py"), Path("/sandbox/recorders.py")),
     Mount(Path(__file__).parent.parent / "data", Path("/sandbox/data")),
 )
 

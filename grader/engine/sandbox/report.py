@@ -5,7 +5,7 @@ trusted (the pipeline, the evaluator request, a page, a CSV) sees it, `read_repo
 1. refuses more than MAX_REPORT_BYTES, and more than MAX_CONTAINERS lists and mappings, before parsing
    (what parsing costs in memory is bounded by these two: a few times the bytes, at most);
 2. parses it and refuses nesting deeper than MAX_DEPTH and lists longer than MAX_ITEMS (the harness never
-   writes more: grader/engine/sandbox/harness.py `plain`);
+   writes more: grader/engine/sandbox/recorders.py `plain`);
 3. keeps only the report's known top-level fields, and replaces every string (keys included) by its clean
    form (grader/core/safetext.py: no lone surrogate, control character or bidi override survives), cut to
    the cap of its field: names, messages, any other text.
@@ -25,7 +25,7 @@ MAX_REPORT_BYTES = 8 * 1024 * 1024
 MAX_CONTAINERS = 200_000
 # Deeper reports are refused as the student's doing: pydantic (evaluator requests) stops near 200 levels.
 MAX_DEPTH = 100
-MAX_ITEMS = 10_000  # harness.plain refuses longer lists; mappings it cuts to 1000 keys
+MAX_ITEMS = 10_000  # recorders.plain refuses longer lists; mappings it cuts to 1000 keys
 MAX_KEYS = 1_000
 NAME_CHARS = 256  # keys, and the values of "name" fields (model, layer and callback names)
 MESSAGE_CHARS = 4_000  # an exception's message (the harness keeps 2000 and the ellipsis)
