@@ -82,6 +82,7 @@ validate: venv system-deps
 # --students 10" for a quick run).
 bench: venv system-deps services
 	$(BIN)/python bench/grading_speed.py
+	$(BIN)/python bench/cpu_budget.py --runs 1
 	$(BIN)/python bench/load_test.py $(LOAD_ARGS)
 
 clean:
