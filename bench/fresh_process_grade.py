@@ -39,7 +39,7 @@ def main() -> None:
         return
     namespace: dict[str, object] = dict(load_dataset(spec.starter.data).arrays) if spec.starter.data else {}
     fit_calls: list[dict[str, object]] = []
-    harness.install_fit_recorder(keras, fit_calls, {"max_rows": 256, "max_epochs": 1})
+    harness.recorders.install_fit_recorder(keras, fit_calls, {"max_rows": 256, "max_epochs": 1})
     with contextlib.suppress(Exception):
         exec(compile(spec.starter.code + "\n" + source.code, path.name, "exec"), namespace)
     variables = {}
