@@ -125,8 +125,8 @@ def _digits() -> Dataset:
 
 def _fashion_mnist() -> Dataset:
     """The Fashion-MNIST lab on 28x28 images: the very images `fashion_mnist.load_data()` gives inside the
-    sandbox (grader/engine/sandbox/courseenv.py), scaled to [0, 1]; the test images are the validation part."""
-    from grader.engine.sandbox.courseenv import image_dataset
+    sandbox (grader/engine/sandbox/coursedatasets.py), scaled to [0, 1]; the test images are the validation part."""
+    from grader.engine.sandbox.coursedatasets import image_dataset
 
     (x_train, y_train), (x_test, y_test) = image_dataset("fashion_mnist")
     arrays = {"X_train": (x_train / 255.0).astype("float32"), "y_train": y_train.astype("int64"),

@@ -47,6 +47,7 @@ def _sibling(name):
 
 
 coursefiles = _sibling("coursefiles")
+coursedatasets = _sibling("coursedatasets")
 courseenv = _sibling("courseenv")
 courseapi = _sibling("courseapi")
 coursestubs = _sibling("coursestubs")

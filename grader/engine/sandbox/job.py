@@ -33,6 +33,7 @@ HARNESS = Path(__file__).with_name("harness.py")
 # data files.
 COURSE_MOUNTS = (
     Mount(Path(__file__).with_name("coursefiles.py"), Path("/sandbox/coursefiles.py")),
+    Mount(Path(__file__).with_name("coursedatasets.py"), Path("/sandbox/coursedatasets.py")),
     Mount(Path(__file__).with_name("courseenv.py"), Path("/sandbox/courseenv.py")),
     Mount(Path(__file__).with_name("courseapi.py"), Path("/sandbox/courseapi.py")),
     Mount(Path(__file__).with_name("coursestubs.py"), Path("/sandbox/coursestubs.py")),
