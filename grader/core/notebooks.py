@@ -59,8 +59,8 @@ def notebook_code_cells(filename: str, text: str) -> tuple[list[str], list[int |
     else:
         return cells, counts
     raise fail(f"`{filename}` {es}. Descarga de nuevo el cuaderno desde Colab (Archivo > Descargar > "
-                ".ipynb) sin editarlo a mano.", f"`{filename}` {en}. Download the notebook again from Colab "
-                "(File > Download > .ipynb) without editing it by hand.")
+               ".ipynb) sin editarlo a mano.", f"`{filename}` {en}. Download the notebook again from Colab "
+               "(File > Download > .ipynb) without editing it by hand.")
 
 
 def _read_notebook(raw: dict[str, object]) -> nbformat.NotebookNode:
@@ -87,8 +87,8 @@ def _check_cell_count(filename: str, raw: dict[str, object]) -> None:
     count = sum(len(g) for g in [raw.get("cells"), *groups] if isinstance(g, list))
     if count > MAX_NOTEBOOK_CELLS:
         raise fail(f"`{filename}` tiene {count} celdas y el máximo es {MAX_NOTEBOOK_CELLS}: deja solo las celdas "
-                    "de tu solución y vuelve a descargarlo.", f"`{filename}` has {count} cells and the limit is "
-                    f"{MAX_NOTEBOOK_CELLS}: keep only the cells of your solution and download it again.")
+                   "de tu solución y vuelve a descargarlo.", f"`{filename}` has {count} cells and the limit is "
+                   f"{MAX_NOTEBOOK_CELLS}: keep only the cells of your solution and download it again.")
 
 
 # IPython's automagic: in a notebook, a line magic or shell alias runs without its `%` (`pip install x`,

@@ -98,7 +98,7 @@ def read_code(*, filename: str, data: bytes, read_past: bool = True) -> StudentS
     source = load_source(filename=filename, data=data, max_bytes=cap, read_past=read_past)
     if len(source.code.encode()) > MAX_CODE_BYTES:
         raise fail(f"{filename}: el código tiene más de {MAX_CODE_BYTES // 1024} KB; envía solo tu solución.",
-                    f"{filename}: the code is over {MAX_CODE_BYTES // 1024} KB; submit your solution only.")
+                   f"{filename}: the code is over {MAX_CODE_BYTES // 1024} KB; submit your solution only.")
     return source
 
 
@@ -121,8 +121,8 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
     lowered = filename.lower()
     if not lowered.endswith((".py", ".ipynb")):
         raise fail(f"`{filename}` no es un archivo admitido: envía un archivo .py o un cuaderno .ipynb "
-                    "(en Colab: Archivo > Descargar).", f"`{filename}` is not an accepted file: submit a .py "
-                    "file or an .ipynb notebook (in Colab: File > Download).")
+                   "(en Colab: Archivo > Descargar).", f"`{filename}` is not an accepted file: submit a .py "
+                   "file or an .ipynb notebook (in Colab: File > Download).")
     kind: Literal["py", "ipynb"] = "py" if lowered.endswith(".py") else "ipynb"
     if len(data) > max_bytes:
         size, cap = _kb(len(data)), _kb(max_bytes)
@@ -130,7 +130,7 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
                   "clear the cell outputs (Colab's Edit menu) and download it again") if kind == "ipynb" \
             else ("no incluyas datos dentro del código", "do not embed data in the code")
         raise fail(f"`{filename}` ocupa {size.replace('.', ',')} KB y el máximo es {cap.replace('.', ',')} "
-                    f"KB: {es}.", f"`{filename}` is {size} KB and the limit is {cap} KB: {en}.")
+                   f"KB: {es}.", f"`{filename}` is {size} KB and the limit is {cap} KB: {en}.")
     text = decode_utf8(filename, data)
     # Zero-width spaces pasted from a web page (Kaggle's) are invisible and never Python: dropped, and said.
     invisible = sum(text.count(char) for char in _INVISIBLE)
@@ -161,8 +161,8 @@ def load_source(*, filename: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES
             if kind == "ipynb" else ("no contiene código, solo líneas vacías o comentarios",
                                      "contains no code, only blank lines or comments")
         raise fail(f"`{filename}` {es}. Comprueba que enviaste el archivo correcto, con los cambios "
-                    "guardados.", f"`{filename}` {en}. Check that you submitted the right file, with your "
-                    "changes saved.")
+                   "guardados.", f"`{filename}` {en}. Check that you submitted the right file, with your "
+                   "changes saved.")
     return source
 
 
@@ -203,9 +203,9 @@ def decode_utf8(filename: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         offset = exc.start + bom  # counted in the file as uploaded, BOM included
         raise fail(f"`{filename}` no es texto UTF-8: el byte en la posición {offset} (contando desde 0) no "
-                    "es válido. Guárdalo con codificación UTF-8 y vuelve a enviarlo.", f"`{filename}` is not "
-                    f"UTF-8 text: the byte at offset {offset} (counting from 0) is invalid. Save it with "
-                    "UTF-8 encoding and submit it again.") from None
+                   "es válido. Guárdalo con codificación UTF-8 y vuelve a enviarlo.", f"`{filename}` is not "
+                   f"UTF-8 text: the byte at offset {offset} (counting from 0) is invalid. Save it with "
+                   "UTF-8 encoding and submit it again.") from None
 
 
 def _reject_nul(filename: str, text: str, where: Callable[[int], Text]) -> None:
@@ -213,9 +213,9 @@ def _reject_nul(filename: str, text: str, where: Callable[[int], Text]) -> None:
     if index >= 0:
         place = where(len(LINE_BREAK.findall(text, 0, index)) + 1)
         raise fail(f"`{filename}` contiene un byte nulo (NUL) en la {place.es}. Suele pasar si se guardó en "
-                    "UTF-16 o no es un archivo de texto: guárdalo como texto UTF-8 y vuelve a enviarlo.",
-                    f"`{filename}` contains a NUL byte at {place.en}. This usually means it was saved as "
-                    "UTF-16 or is not a text file: save it as UTF-8 text and submit it again.")
+                   "UTF-16 o no es un archivo de texto: guárdalo como texto UTF-8 y vuelve a enviarlo.",
+                   f"`{filename}` contains a NUL byte at {place.en}. This usually means it was saved as "
+                   "UTF-16 or is not a text file: save it as UTF-8 text and submit it again.")
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -227,10 +227,10 @@ def _reject_surrogate(filename: str, text: str, where: Callable[[int], Text]) ->
         place = where(len(LINE_BREAK.findall(text, 0, found.start())) + 1)
         code = f"\\u{ord(found.group()):04x}"
         raise fail(f"`{filename}` contiene un carácter no válido en la {place.es}: el escape JSON `{code}` es "
-                    "medio par sustituto (surrogate) de UTF-16, que no es texto. Borra ese carácter o escribe el "
-                    "carácter completo y vuelve a enviarlo.", f"`{filename}` contains an invalid character at "
-                    f"{place.en}: the JSON escape `{code}` is half of a UTF-16 surrogate pair, which is not text. "
-                    "Delete that character or write the whole character and submit it again.")
+                   "medio par sustituto (surrogate) de UTF-16, que no es texto. Borra ese carácter o escribe el "
+                   "carácter completo y vuelve a enviarlo.", f"`{filename}` contains an invalid character at "
+                   f"{place.en}: the JSON escape `{code}` is half of a UTF-16 surrogate pair, which is not text. "
+                   "Delete that character or write the whole character and submit it again.")
 
 
 def _from_notebook(filename: str, text: str) -> StudentSource:
@@ -258,9 +258,9 @@ def _check_code_size(filename: str, cells: list[str]) -> None:
     if size > MAX_SOURCE_BYTES:
         shown, cap = _kb(size), _kb(MAX_SOURCE_BYTES)
         raise fail(f"Las celdas de código de `{filename}` suman {shown.replace('.', ',')} KB y el máximo es "
-                    f"{cap.replace('.', ',')} KB: deja solo el código de tu solución (sin datos pegados en "
-                    "él).", f"The code cells of `{filename}` add up to {shown} KB and the limit is {cap} KB: "
-                    "keep only the code of your solution (with no data pasted into it).")
+                   f"{cap.replace('.', ',')} KB: deja solo el código de tu solución (sin datos pegados en "
+                   "él).", f"The code cells of `{filename}` add up to {shown} KB and the limit is {cap} KB: "
+                   "keep only the code of your solution (with no data pasted into it).")
 
 
 def _join_cells(filename: str, cells: list[str], counts: tuple[int | None, ...]) -> StudentSource:
